@@ -1,0 +1,63 @@
+# gpsearch: `make run` and `make test` are the two commands a new machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+INDEX ?= var/index
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: setup setup-dev setup-bench index run test lint bench browser-deps lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(PIP) -e '.[dev,bench]'
+	touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+setup-bench: $(VENV)/.installed-bench
+
+index: setup
+	$(BIN)/gpsearch index --index $(INDEX)
+
+run: index
+	$(BIN)/gpsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the browser tests; guarded so machines that have it skip apt.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null \
+		|| echo "WARNING: could not install chromium: browser tests will be skipped"; \
+	fi
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+test: setup-dev browser-deps lint
+	$(BIN)/python -m pytest
+
+bench: setup-bench
+	$(BIN)/python -m benchmarks.run
+
+# Refresh the lock after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/gpsearch-lock && $(PYTHON) -m venv /tmp/gpsearch-lock
+	/tmp/gpsearch-lock/bin/pip install -q -e '.[dev,bench]'
+	/tmp/gpsearch-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

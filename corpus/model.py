@@ -1,0 +1,187 @@
+"""The entry model: one good-practice example or news item as published under a site locale."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+KINDS = ("good-practice", "news")
+
+# Site locales look like `en`, `fr`, `sr`, `pt-br`; kept lower-case.
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?$")
+# Entry ids travel in URLs (/practice/<id>): a safe, bounded alphabet, no path tricks.
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+LANGUAGE_RE = re.compile(r"^(?:[a-z]{2,3}|und)$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class EntryError(ValueError):
+    """A record that cannot become an Entry; the importer adds file:line."""
+
+
+@dataclass(slots=True)
+class Entry:
+    """One published entry.
+
+    `locale` is the site locale the entry was published under; `language` is the language
+    it is written in when the source declares it (the indexer detects it otherwise).
+    `source` is always set by the importer to `file:line` of the record.
+    """
+
+    id: str
+    kind: str
+    title: str
+    summary: str
+    locale: str
+    body: str = ""
+    country: str = ""
+    country_code: str = ""
+    city: str = ""
+    period: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    url: str = ""
+    source: str = ""
+    language: str | None = None
+    meta: str = ""
+    group: str = ""
+    translation_of: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def text(self) -> str:
+        """Title, summary and body as one text (what language detection reads)."""
+        return "\n".join(part for part in (self.title, self.summary, self.body) if part)
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Entry))
+_INT_FIELDS = ("year_from", "year_to")
+_REQUIRED = ("title", "locale")
+
+
+def canonical_listing(url: str) -> str:
+    """The listing a page address belongs to, without pagination, query or fragment.
+
+    The same entry shows up on several pages of one listing (`?start=6`, `?start=11`) and
+    pagination shifts as entries are added, so ids must not depend on the page.  The
+    site's language-switch links keep the real listing in their `redirect` parameter.
+    """
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    path = parts.path
+    if "update_language" in path:
+        for pair in parts.query.split("&"):
+            key, _, value = pair.partition("=")
+            if key == "redirect":
+                path = urlsplit(unquote(value)).path
+                break
+    return path.rstrip("/").lower()
+
+
+def locale_from_url(url: str) -> str | None:
+    """The site locale is the first path segment of a page address (`/fr/web/...`)."""
+    if not url:
+        return None
+    first = urlsplit(url.strip()).path.strip("/").split("/", 1)[0].lower()
+    return first if LOCALE_RE.match(first) else None
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug
+
+
+def derive_id(locale: str, url: str, title: str) -> str:
+    """A stable, readable id: locale, title slug and a hash of locale + listing + title."""
+    norm_title = " ".join(title.split())
+    key = "\x1f".join((locale.lower(), canonical_listing(url), norm_title))
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+    slug = _slug(norm_title)
+    return f"{locale.lower()}-{slug}-{digest}" if slug else f"{locale.lower()}-{digest}"
+
+
+def _clean_text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise EntryError(f"field {name!r} must be text, got {type(value).__name__}")
+    # Control characters (other than newlines/tabs) never belong in published text.
+    cleaned = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return cleaned.strip()
+
+
+def _clean_year(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise EntryError(f"field {name!r} must be a year, got {value!r}")
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise EntryError(f"field {name!r} must be a year, got {value!r}") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise EntryError(f"field {name!r} out of range {MIN_YEAR}-{MAX_YEAR}: {year}")
+    return year
+
+
+def make_entry(record: dict[str, Any], *, source: str) -> Entry:
+    """Validate a mapping of entry fields and build an Entry (raises EntryError)."""
+    values: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        if name in _INT_FIELDS:
+            values[name] = _clean_year(record.get(name), name)
+        elif name == "language":
+            lang = _clean_text(record.get(name), name).lower() or None
+            if lang is not None and not LANGUAGE_RE.match(lang):
+                raise EntryError(f"field 'language' must be an ISO 639-1 code, got {lang!r}")
+            values[name] = lang
+        else:
+            values[name] = _clean_text(record.get(name), name)
+    for name in _REQUIRED:
+        if not values[name]:
+            raise EntryError(f"missing required field {name!r}")
+    values["locale"] = values["locale"].lower().replace("_", "-")
+    if not LOCALE_RE.match(values["locale"]):
+        raise EntryError(f"field 'locale' must look like 'en' or 'pt-br', got {values['locale']!r}")
+    if not values["summary"] and not values["body"]:
+        raise EntryError("entry has neither summary nor body")
+    kind = values["kind"] or "good-practice"
+    if kind not in KINDS:
+        raise EntryError(f"field 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+    values["kind"] = kind
+    if values["year_from"] and values["year_to"] and values["year_from"] > values["year_to"]:
+        raise EntryError(f"year_from {values['year_from']} is after year_to {values['year_to']}")
+    if values["url"] and urlsplit(values["url"]).scheme not in ("http", "https"):
+        raise EntryError(f"field 'url' must be an http(s) address, got {values['url']!r}")
+    if values["id"]:
+        if not ID_RE.match(values["id"]):
+            raise EntryError(
+                f"field 'id' must be 1-128 letters, digits, '.', '_' or '-', got {values['id']!r}"
+            )
+    else:
+        values["id"] = derive_id(values["locale"], values["url"], values["title"])
+    values["source"] = source
+    return Entry(**values)
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What an import produced besides entries: skipped records and warnings."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: int = 0
