@@ -1,0 +1,138 @@
+"""Load entries from files and directories, choosing the importer by extension and content."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.errors import CorpusError
+from corpus.listing import SOURCE_RE, read_listing
+from corpus.model import Entry, LoadReport
+from corpus.records import read_csv, read_jsonl
+
+log = logging.getLogger(__name__)
+
+BUNDLED_DIR = Path(__file__).with_name("data")
+SUFFIXES = {".txt": "listing", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+MAX_LINE_BYTES = 2 * 1024 * 1024  # a record larger than this is not an entry
+
+
+@dataclass(slots=True)
+class LoadResult:
+    entries: list[Entry] = field(default_factory=list)
+    report: LoadReport = field(default_factory=LoadReport)
+    files: list[Path] = field(default_factory=list)
+
+
+def bundled_sources() -> list[Path]:
+    """The default corpus shipped in the package (the two seed listing pages)."""
+    return sorted(BUNDLED_DIR.glob("*.txt"))
+
+
+def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, plus importable files found under directories (sorted)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise CorpusError(f"{path}: no .txt, .jsonl or .csv files in this directory")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CorpusError(f"{path}: no such file or directory")
+    return files
+
+
+def _decode_lines(path: Path, data: bytes) -> list[tuple[int, str]]:
+    if b"\x00" in data[:8192]:
+        raise CorpusError(f"{path}:1: binary file, not a listing page, JSONL or CSV")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines: list[tuple[int, str]] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise CorpusError(
+                f"{path}:{number}: line of {len(raw) / 1e6:.1f} MB is longer than the"
+                f" {MAX_LINE_BYTES / 1e6:.0f} MB limit for one record"
+            )
+        try:
+            lines.append((number, raw.decode("utf-8").rstrip("\r")))
+        except UnicodeDecodeError as exc:
+            raise CorpusError(
+                f"{path}:{number}: not valid UTF-8 (byte {exc.start + 1} of the line)"
+            ) from None
+    return lines
+
+
+def _format(path: Path, lines: list[tuple[int, str]]) -> str:
+    by_suffix = SUFFIXES.get(path.suffix.lower())
+    if by_suffix in ("jsonl", "csv"):
+        return by_suffix
+    first = next((text.strip() for _, text in lines if text.strip()), "")
+    if first.startswith("{"):
+        return "jsonl"
+    if (not SOURCE_RE.match(first) and first.startswith("title,")) or ",title," in first:
+        return "csv"
+    return "listing"
+
+
+def load_file(
+    path: Path, *, locale: str | None = None, report: LoadReport, skip_invalid: bool = False
+) -> Iterator[Entry]:
+    """Entries of one file; raises CorpusError naming file:line on the first bad record."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
+    lines = _decode_lines(path, data)
+    if not any(text.strip() for _, text in lines):
+        raise CorpusError(f"{path}:1: file is empty")
+    kind = _format(path, lines)
+    options = {"locale": locale, "report": report, "skip_invalid": skip_invalid}
+    if kind == "jsonl":
+        return read_jsonl(path, lines, **options)
+    text = "\n".join(text for _, text in lines)
+    if kind == "csv":
+        return read_csv(path, text, **options)
+    return read_listing(path, text, **options)
+
+
+def load_sources(
+    paths: Iterable[str | Path] | None = None,
+    *,
+    locale: str | None = None,
+    skip_invalid: bool = False,
+) -> LoadResult:
+    """Load every entry of the given files/directories (the bundled corpus when None).
+
+    The same entry listed twice (same locale, listing and title: e.g. on two pages of one
+    listing) is kept once.  Bad records raise CorpusError, or with `skip_invalid` are
+    skipped and counted in `report.errors`.
+    """
+    result = LoadResult()
+    result.files = expand_sources(paths) if paths else bundled_sources()
+    seen: dict[str, str] = {}
+    for path in result.files:
+        for entry in load_file(
+            path, locale=locale, report=result.report, skip_invalid=skip_invalid
+        ):
+            if entry.id in seen:
+                result.report.duplicates += 1
+                log.debug("%s: duplicate of %s (first at %s)", entry.source, entry.id,
+                          seen[entry.id])
+                continue
+            seen[entry.id] = entry.source
+            result.entries.append(entry)
+    for warning in result.report.warnings:
+        log.warning("%s", warning)
+    return result

@@ -1,0 +1,111 @@
+"""Importers for structured records: JSONL (one object a line) and CSV (header row).
+
+Both use the Entry field names; unknown fields are ignored with one warning per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import CorpusError
+from corpus.gazetteer import gazetteer
+from corpus.model import FIELD_NAMES, Entry, EntryError, LoadReport, make_entry
+
+# Fields our own exports and the shared corpus files carry that are not Entry fields but
+# are expected (derived or evaluation data): accepted without a warning.
+KNOWN_EXTRA = {"language_confidence", "translated", "country_en"}
+
+
+def _build(
+    record: Any,
+    where: str,
+    *,
+    locale: str | None,
+    report: LoadReport,
+    skip_invalid: bool,
+    unknown: set[str],
+) -> Entry | None:
+    try:
+        if not isinstance(record, dict):
+            raise EntryError(f"expected an object with entry fields, got {type(record).__name__}")
+        unknown.update(k for k in record if k not in FIELD_NAMES and k not in KNOWN_EXTRA)
+        if locale and not record.get("locale"):
+            record = {**record, "locale": locale}
+        if record.get("country") and not record.get("country_code"):
+            record = {**record, "country_code": gazetteer().country_code(record["country"]) or ""}
+        return make_entry(record, source=where)
+    except EntryError as exc:
+        if not skip_invalid:
+            raise CorpusError(f"{where}: {exc}") from None
+        report.errors.append(f"{where}: {exc}")
+        return None
+
+
+def _warn_unknown(path: Path, unknown: set[str], report: LoadReport) -> None:
+    if unknown:
+        report.warnings.append(f"{path}: ignored unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def read_jsonl(
+    path: Path,
+    lines: Iterable[tuple[int, str]],
+    *,
+    locale: str | None,
+    report: LoadReport,
+    skip_invalid: bool,
+) -> Iterator[Entry]:
+    unknown: set[str] = set()
+    for number, line in lines:
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            message = f"{where}: invalid JSON: {exc.msg} (column {exc.colno})"
+            if not skip_invalid:
+                raise CorpusError(message) from None
+            report.errors.append(message)
+            continue
+        entry = _build(
+            record, where, locale=locale, report=report, skip_invalid=skip_invalid, unknown=unknown
+        )
+        if entry:
+            yield entry
+    _warn_unknown(path, unknown, report)
+
+
+def read_csv(
+    path: Path, text: str, *, locale: str | None, report: LoadReport, skip_invalid: bool
+) -> Iterator[Entry]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    if "title" not in header:
+        raise CorpusError(f"{path}:1: CSV header must name the entry fields (no 'title' column)")
+    unknown: set[str] = set()
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CorpusError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        where = f"{path}:{reader.line_num}"
+        if None in row:  # more cells than header columns
+            message = f"{where}: row has more cells than the header has columns"
+            if not skip_invalid:
+                raise CorpusError(message)
+            report.errors.append(message)
+            continue
+        record = {k: v for k, v in row.items() if v not in (None, "")}
+        entry = _build(
+            record, where, locale=locale, report=report, skip_invalid=skip_invalid, unknown=unknown
+        )
+        if entry:
+            yield entry
+    _warn_unknown(path, unknown, report)
