@@ -1,0 +1,353 @@
+"""`make bench`: gpsearch and its peers on the real corpus and synthetic 10k/100k corpora.
+
+For every size and system, in this order and in separate processes:
+build (time, entries/s, size on disk, re-index of one changed entry) -> queries
+(latency of the same generated list, peak RSS; the judged set on the real corpus) ->
+HTTP (gunicorn on loopback, 8 clients for a bounded time).  Then relevance with
+ir_measures, and benchmarks/report.md + report.json + latency.png.
+
+    python -m benchmarks.run                       # full run (< 30 min on 2 cores)
+    python -m benchmarks.run --quick               # real + 2k, 60 queries, 5 s HTTP
+    python -m benchmarks.run --sizes real,10k --systems whoosh,fts5 --no-http
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import http_load, relevance, synth
+from benchmarks.data import (
+    BENCH_DIR,
+    DEFAULT_CORPUS_DIR,
+    REPO_ROOT,
+    WORK_DIR,
+    load_real_entries,
+    write_jsonl,
+)
+from benchmarks.environment import snapshot
+from benchmarks.queries import generate_queries, load_queries, save_queries
+from benchmarks.stats import grouped_ms, summarize_ms
+from benchmarks.systems import REGISTRY, api_search_path, load_system
+
+log = logging.getLogger("benchmarks")
+
+WORKER_TIMEOUT_S = 1800
+DEFAULT_SIZES = "real,10k,100k"
+QUICK_SIZES = "real,2k"
+
+
+@dataclass(slots=True)
+class Size:
+    label: str
+    entries: int
+    corpus: Path
+
+
+def parse_size(token: str) -> int | None:
+    """`real` -> None (the shared corpus); `2k`, `10k`, `1m`, `5000` -> a count."""
+    token = token.strip().lower()
+    if token == "real":
+        return None
+    multiplier = {"k": 1_000, "m": 1_000_000}.get(token[-1:], 1)
+    number = token[:-1] if multiplier > 1 else token
+    return int(float(number) * multiplier)
+
+
+def size_label(count: int | None) -> str:
+    if count is None:
+        return "real"
+    if count % 1_000_000 == 0:
+        return f"{count // 1_000_000}m"
+    return f"{count // 1000}k" if count % 1000 == 0 else str(count)
+
+
+def _worker(args: Sequence[str], out: Path, log_path: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", str(out)]
+    out.unlink(missing_ok=True)
+    with log_path.open("ab") as log_file:
+        done = subprocess.run(
+            command,
+            cwd=REPO_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            timeout=WORKER_TIMEOUT_S,
+            check=False,
+        )
+    if done.returncode != 0 or not out.exists():
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
+        raise RuntimeError(f"worker {args[0]} exited {done.returncode}: {tail}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _query_summary(raw: dict[str, Any], queries: Sequence[Any]) -> dict[str, Any]:
+    latencies = raw["latencies_s"]
+    outcomes = raw["outcomes"]
+    return {
+        "latency_ms": summarize_ms(latencies),
+        "by_filters": grouped_ms(latencies, (q.n_filters for q in queries)),
+        "by_category": grouped_ms(latencies, (q.category for q in queries)),
+        "zero_hit_share": sum(1 for o in outcomes if o["total"] == 0) / max(1, len(outcomes)),
+        "mean_total": sum(o["total"] for o in outcomes) / max(1, len(outcomes)),
+        "snippet_share": sum(o["snippets"] for o in outcomes)
+        / max(1, sum(o["hits"] for o in outcomes)),
+        "open_seconds": raw["open_seconds"],
+        "rss_start_bytes": raw["rss_start_bytes"],
+        "rss_open_bytes": raw["rss_open_bytes"],
+        "peak_rss_bytes": raw["peak_rss_bytes"],
+        "latencies_s": latencies,
+        "totals": [o["total"] for o in outcomes],
+        "sample": raw.get("sample"),
+    }
+
+
+def prepare_sizes(
+    tokens: Sequence[str], work: Path, corpus_dir: Path, seed: int
+) -> tuple[list[Size], list[dict[str, Any]]]:
+    real = load_real_entries(corpus_dir)
+    corpus_path = work / "corpus"
+    sizes: list[Size] = []
+    for token in tokens:
+        count = parse_size(token)
+        label = size_label(count)
+        if count is None:
+            path = corpus_path / "real.jsonl"
+            write_jsonl(path, real)
+            sizes.append(Size(label, len(real), path))
+            continue
+        path = corpus_path / f"synth-{label}-seed{seed}.jsonl"
+        started = time.perf_counter()
+        written = synth.write_corpus(path, count, seed=seed, sources=real)
+        log.info(
+            "synthetic corpus %s: %d entries in %.1fs",
+            label,
+            written,
+            time.perf_counter() - started,
+        )
+        sizes.append(Size(label, written, path))
+    return sizes, real
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    work: Path = args.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    wrk = http_load.ensure_wrk(install=args.install_wrk) if args.http else None
+    env = snapshot(wrk)
+
+    systems: dict[str, dict[str, Any]] = {}
+    active: list[str] = []
+    for name in args.systems:
+        system = load_system(name)
+        reason = system.unavailable()
+        systems[name] = {
+            "notes": dict(system.notes),
+            "skipped": reason,
+            "version": None if reason else system.version(),
+        }
+        if reason:
+            log.warning("skipping %s: %s", name, reason)
+        else:
+            active.append(name)
+
+    sizes, real = prepare_sizes(args.sizes, work, args.corpus_dir, args.seed)
+    queries = generate_queries(real, args.queries, seed=args.query_seed)
+    queries_path = work / "queries.json"
+    save_queries(queries_path, queries)
+    queries = load_queries(queries_path)
+    judged = relevance.load_judged(work / "eval", real)
+    http_paths = [api_search_path(q) for q in queries]
+
+    runs: dict[str, dict[str, dict[str, Any]]] = {}
+    for size in sizes:
+        runs[size.label] = {}
+        for name in active:
+            record: dict[str, Any] = {"errors": []}
+            runs[size.label][name] = record
+            index = work / "indexes" / size.label / name
+            if index.exists():
+                shutil.rmtree(index)
+            log_path = logs / f"{size.label}-{name}.log"
+            log_path.unlink(missing_ok=True)
+            log.info("[%s] %s: build", size.label, name)
+            try:
+                record["build"] = _worker(
+                    ["build", "--system", name, "--corpus", str(size.corpus),
+                     "--index", str(index), "--updates", str(args.updates)],
+                    work / "build.json", log_path,
+                )  # fmt: skip
+                b = record["build"]["build"]
+                log.info(
+                    "[%s] %s: built %d entries in %.1fs (%.0f/s), %.1f MB",
+                    size.label, name, b["entries"], b["seconds"], b["entries_per_s"],
+                    record["build"]["size_bytes"] / 1e6,
+                )  # fmt: skip
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                log.error("[%s] %s: build failed: %s", size.label, name, exc)
+                record["errors"].append(f"build: {exc}")
+                continue
+            query_args = [
+                "query", "--system", name, "--index", str(index), "--queries", str(queries_path),
+                "--warmup", str(args.warmup), "--repeat", str(args.repeat),
+            ]  # fmt: skip
+            if size.label == "real":
+                query_args += ["--judged", str(work / "eval" / "judged.json")]
+            log.info("[%s] %s: %d queries", size.label, name, len(queries))
+            try:
+                raw = _worker(query_args, work / "query.json", log_path)
+                record["query"] = _query_summary(raw, queries)
+                if raw["judged_run"]:
+                    record["judged_run"] = raw["judged_run"]
+                lat = record["query"]["latency_ms"]
+                log.info(
+                    "[%s] %s: median %.2f ms, p95 %.2f ms, peak RSS %.0f MB",
+                    size.label, name, lat["median"], lat["p95"],
+                    record["query"]["peak_rss_bytes"] / 1e6,
+                )  # fmt: skip
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                log.error("[%s] %s: queries failed: %s", size.label, name, exc)
+                record["errors"].append(f"query: {exc}")
+            if args.http and (name in args.http_systems or "all" in args.http_systems):
+                log.info(
+                    "[%s] %s: HTTP %d clients for %ss",
+                    size.label,
+                    name,
+                    args.http_clients,
+                    args.http_seconds,
+                )
+                port = http_load.free_port()
+                command, extra_env = load_system(name).serve_command(
+                    index, http_load.HOST, port, args.http_workers
+                )
+                try:
+                    record["http"] = http_load.measure_http(
+                        command, extra_env, port, http_paths,
+                        seconds=args.http_seconds, connections=args.http_clients, wrk=wrk,
+                        work=logs, label=f"{size.label}-{name}",
+                    )  # fmt: skip
+                    record["http"]["served_by"] = (
+                        "gpsearch serve" if name == "gpsearch"
+                        else f"benchmarks.http_app (Flask) x {args.http_workers} gunicorn workers"
+                    )  # fmt: skip
+                    h = record["http"]
+                    log.info(
+                        "[%s] %s: HTTP %.0f req/s, p95 %.1f ms, %d errors, server RSS %.0f MB",
+                        size.label, name, h["throughput_rps"], h["latency_ms"].get("p95", 0),
+                        h["errors"], h["server_peak_rss_bytes"] / 1e6,
+                    )  # fmt: skip
+                except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+                    log.error("[%s] %s: HTTP failed: %s", size.label, name, exc)
+                    record["errors"].append(f"http: {exc}")
+            if not args.keep_indexes and size.entries > 50_000:
+                shutil.rmtree(index, ignore_errors=True)
+
+    rel: dict[str, Any] = {}
+    for name in active:
+        run_ids = runs.get("real", {}).get(name, {}).get("judged_run")
+        if run_ids is not None:
+            rel[name] = relevance.evaluate(judged, run_ids)
+
+    env["machine"]["loadavg_end"] = list(os.getloadavg())
+    return {
+        "env": env,
+        "config": {
+            "mode": "quick" if args.quick else "full",
+            "sizes": [{"label": s.label, "entries": s.entries} for s in sizes],
+            "systems": args.systems,
+            "queries": len(queries),
+            "query_mix": collections.Counter(f"{q.category}/{q.n_filters}" for q in queries),
+            "seed": args.seed,
+            "query_seed": args.query_seed,
+            "warmup": args.warmup,
+            "repeat": args.repeat,
+            "updates": args.updates,
+            "http": args.http,
+            "http_seconds": args.http_seconds,
+            "http_clients": args.http_clients,
+            "http_workers": args.http_workers,
+            "http_tool": "wrk" if wrk else "python threads",
+        },
+        "systems": systems,
+        "queries_sample": [q.to_dict() for q in queries[:15]],
+        "judged": {
+            "source": judged.source,
+            "placeholder": judged.placeholder,
+            "queries": len(judged.queries),
+        },
+        "runs": runs,
+        "relevance": rel,
+        "duration_s": time.perf_counter() - started,
+    }
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"sizes {QUICK_SIZES}, 60 queries, 5 s HTTP"
+    )
+    parser.add_argument("--sizes", help=f"comma list of real|N|Nk (default {DEFAULT_SIZES})")
+    parser.add_argument("--systems", default=",".join(REGISTRY), help="comma list (default: all)")
+    parser.add_argument("--queries", type=int, help="generated queries (default 240; quick 60)")
+    parser.add_argument("--seed", type=int, default=1, help="synthetic corpus seed")
+    parser.add_argument("--query-seed", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=20, help="untimed queries first")
+    parser.add_argument("--repeat", type=int, default=1, help="passes; each query keeps its best")
+    parser.add_argument("--updates", type=int, default=5, help="single-entry re-index rounds")
+    parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--http-systems", default="all", help="comma list or 'all'")
+    parser.add_argument("--http-seconds", type=float, help="load duration (default 20; quick 5)")
+    parser.add_argument("--http-clients", type=int, default=8)
+    parser.add_argument(
+        "--http-workers", type=int, default=os.cpu_count() or 2,
+        help="gunicorn workers for the peers' demo app (gpsearch serve picks its own)",
+    )  # fmt: skip
+    parser.add_argument("--no-install-wrk", dest="install_wrk", action="store_false")
+    parser.add_argument("--keep-indexes", action="store_true")
+    parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR)
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    parser.add_argument("--out-dir", type=Path, help="default benchmarks/ (quick: work/quick)")
+    args = parser.parse_args(argv)
+    args.sizes = (args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)).split(",")
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = [s for s in args.systems if s not in REGISTRY]
+    if unknown:
+        parser.error(f"unknown systems {unknown}; known: {', '.join(REGISTRY)}")
+    args.http_systems = [s.strip() for s in args.http_systems.split(",")]
+    args.queries = args.queries or (60 if args.quick else 240)
+    args.http_seconds = args.http_seconds or (5.0 if args.quick else 20.0)
+    # A quick run must not overwrite the committed full report.
+    args.out_dir = args.out_dir or (args.work_dir / "quick" if args.quick else BENCH_DIR)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from benchmarks.report import write_report
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
+    )
+    args = parse_args(argv)
+    results = run(args)
+    paths = write_report(results, args.out_dir)
+    print(f"benchmark done in {results['duration_s'] / 60:.1f} min")
+    for path in paths:
+        print(f"  {path}")
+
+
+if __name__ == "__main__":
+    main()

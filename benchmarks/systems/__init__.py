@@ -1,0 +1,127 @@
+"""The adapter protocol every benchmarked system implements, and the registry of systems.
+
+A system is driven in two separate processes, so that the query process's peak RSS
+is not the indexer's: `build` (then `update_one` and `size_bytes`) in one, `open` and
+`query` in the other.  An adapter does the same job as gpsearch as far as its library
+allows and says how in `notes` (shown in the report).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlencode
+
+from benchmarks.queries import Query
+
+TOP_K = 10
+
+
+@dataclass(slots=True)
+class BuildStats:
+    seconds: float
+    entries: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def entries_per_s(self) -> float:
+        return self.entries / self.seconds if self.seconds > 0 else float("inf")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "entries_per_s": self.entries_per_s}
+
+
+@dataclass(slots=True)
+class QueryResult:
+    """Top hits (ids and snippets, best first), total matches and facet counts."""
+
+    total: int
+    ids: list[str]
+    snippets: list[str]
+    facets: dict[str, dict[str, int]]
+
+
+@runtime_checkable
+class System(Protocol):
+    name: str
+    # What the peer does for matching, facets and highlights: one line each.
+    notes: Mapping[str, str]
+
+    def unavailable(self) -> str | None:
+        """None when the system can run here, else the reason it is skipped."""
+        ...
+
+    def version(self) -> str: ...
+
+    def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats: ...
+
+    def open(self, workdir: Path) -> None: ...
+
+    def update_one(self, entry: dict[str, Any]) -> float:
+        """Seconds to re-index one changed entry until a new searcher sees it."""
+        ...
+
+    def query(self, q: Query) -> QueryResult: ...
+
+    def size_bytes(self) -> int: ...
+
+    def close(self) -> None: ...
+
+    def serve_command(
+        self, workdir: Path, host: str, port: int, workers: int = 2
+    ) -> tuple[list[str], dict[str, str]]:
+        """Command (and extra environment) that serves `GET /api/search` on host:port."""
+        ...
+
+
+# name -> module defining `SYSTEM`; imported lazily so a missing library skips one peer.
+REGISTRY: dict[str, str] = {
+    "gpsearch": "benchmarks.systems.gpsearch",
+    "whoosh": "benchmarks.systems.whoosh_peer",
+    "fts5": "benchmarks.systems.fts5",
+    "tantivy": "benchmarks.systems.tantivy_peer",
+}
+
+
+def load_system(name: str) -> System:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown system {name!r}; known: {', '.join(REGISTRY)}")
+    module = importlib.import_module(REGISTRY[name])
+    return module.SYSTEM
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def api_search_path(q: Query, per_page: int = TOP_K) -> str:
+    """`/api/search?q=...&language=en&...`: state in the query string, one key per value."""
+    params: list[tuple[str, str]] = [("q", q.text)]
+    for name, values in q.filters.items():
+        params.extend((name, value) for value in values)
+    params.extend((("page", "1"), ("per_page", str(per_page))))
+    return "/api/search?" + urlencode(params)
+
+
+def demo_serve_command(
+    system: str, workdir: Path, host: str, port: int, workers: int
+) -> tuple[list[str], dict[str, str]]:
+    """gunicorn serving benchmarks.http_app (a small Flask app) around a peer's index."""
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers),
+        "--bind", f"{host}:{port}",
+        "--log-level", "warning",
+        "--backlog", "512",
+        "benchmarks.http_app:create_app()",
+    ]  # fmt: skip
+    return command, {"BENCH_SYSTEM": system, "BENCH_INDEX": str(workdir)}
+
+
+def drop_empty(counts: Mapping[Any, int]) -> dict[str, int]:
+    """Facet counts without the empty value (entries with no country, city or year)."""
+    return {str(k): int(v) for k, v in counts.items() if k not in (None, "") and v}

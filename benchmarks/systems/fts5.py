@@ -1,0 +1,195 @@
+"""SQLite FTS5 (stdlib sqlite3) with the porter + unicode61 tokenizer, diacritics removed."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from benchmarks.data import FACET_FIELDS, facet_value, read_jsonl
+from benchmarks.queries import Clause, Query, parse_clauses
+from benchmarks.systems import TOP_K, BuildStats, QueryResult, demo_serve_command, drop_empty
+
+DB_NAME = "fts5.sqlite"
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+# Column 2 of the FTS table is the summary; 16 tokens around the best match.
+SNIPPET_SQL = "snippet(docs, 2, '<b>', '</b>', '…', 16)"
+BATCH = 5000
+
+_SCHEMA = f"""
+CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, summary, body, tokenize="{TOKENIZE}");
+CREATE TABLE meta (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    language TEXT, locale TEXT, country TEXT, country_code TEXT, city TEXT, year TEXT, kind TEXT
+);
+"""
+_META_COLUMNS = ("language", "locale", "country", "country_code", "city", "year", "kind")
+
+
+def _match_expression(clauses: list[Clause]) -> str:
+    # Every word and phrase as an FTS5 string: no character can be read as syntax.
+    # Adjacent strings are ANDed, a multi-word string is a phrase.
+    return " ".join('"' + " ".join(c.words).replace('"', '""') + '"' for c in clauses)
+
+
+class Fts5System:
+    name = "fts5"
+    notes: ClassVar[dict[str, str]] = {
+        "match": f'FTS5 MATCH over title/summary/body (implicit AND, "phrases"), bm25(), '
+        f'tokenize="{TOKENIZE}"',
+        "filters": "join on a plain `meta` table by rowid, `col IN (...)` per field",
+        "facets": "one statement: matched rows MATERIALIZED in a CTE, GROUP BY per facet "
+        "(UNION ALL); top-10 is a second statement",
+        "highlights": f"`{SNIPPET_SQL}` on the top 10",
+        "update": "UPDATE of the FTS row and the meta row by rowid in one transaction",
+    }
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._path: Path | None = None
+
+    def unavailable(self) -> str | None:
+        try:
+            probe = sqlite3.connect(":memory:")
+            probe.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+            probe.close()
+        except sqlite3.OperationalError as exc:
+            return f"sqlite3 has no FTS5: {exc}"
+        return None
+
+    def version(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    @staticmethod
+    def _rows(entry: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        doc = (entry["id"], entry["title"], entry["summary"], entry.get("body") or "")
+        meta = (entry["id"], *(facet_value(entry, c) for c in _META_COLUMNS))
+        return doc, meta
+
+    def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats:
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / DB_NAME
+        path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        db = sqlite3.connect(path, isolation_level=None)
+        db.executescript(_SCHEMA)
+        db.execute("BEGIN")
+        count = 0
+        docs: list[tuple[Any, ...]] = []
+        metas: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            # rowids of both tables come from the same running count.
+            base = count - len(docs) + 1
+            db.executemany(
+                "INSERT INTO docs(rowid, id, title, summary, body) VALUES (?, ?, ?, ?, ?)",
+                [(base + i, *d) for i, d in enumerate(docs)],
+            )
+            db.executemany(
+                f"INSERT INTO meta(rowid, id, {', '.join(_META_COLUMNS)}) "
+                f"VALUES (?, ?, {', '.join('?' for _ in _META_COLUMNS)})",
+                [(base + i, *m) for i, m in enumerate(metas)],
+            )
+            docs.clear()
+            metas.clear()
+
+        for entry in read_jsonl(entries_jsonl):
+            doc, meta = self._rows(entry)
+            docs.append(doc)
+            metas.append(meta)
+            count += 1
+            if len(docs) >= BATCH:
+                flush()
+        flush()
+        db.execute("COMMIT")
+        # Merge the FTS b-trees into one, as a deployment would after a bulk load.
+        db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+        db.close()
+        self._path = path
+        return BuildStats(time.perf_counter() - started, count, {"optimize": True})
+
+    def open(self, workdir: Path) -> None:
+        self._path = workdir / DB_NAME
+        self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+
+    def update_one(self, entry: dict[str, Any]) -> float:
+        assert self._db is not None
+        doc, meta = self._rows(entry)
+        started = time.perf_counter()
+        db = self._db
+        db.execute("BEGIN")
+        (rowid,) = db.execute("SELECT rowid FROM meta WHERE id = ?", (entry["id"],)).fetchone()
+        db.execute(
+            "UPDATE docs SET id = ?, title = ?, summary = ?, body = ? WHERE rowid = ?",
+            (*doc, rowid),
+        )
+        db.execute(
+            f"UPDATE meta SET {', '.join(f'{c} = ?' for c in _META_COLUMNS)} WHERE rowid = ?",
+            (*meta[1:], rowid),
+        )
+        db.execute("COMMIT")
+        return time.perf_counter() - started
+
+    def query(self, q: Query) -> QueryResult:
+        assert self._db is not None
+        clauses = parse_clauses(q.text)
+        if not clauses:
+            return QueryResult(0, [], [], {})
+        where = ["docs MATCH ?"]
+        params: list[Any] = [_match_expression(clauses)]
+        for name, values in q.filters.items():
+            if name not in _META_COLUMNS:
+                raise ValueError(f"fts5 cannot filter on {name!r}")
+            where.append(f"m.{name} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        matched = "SELECT m.* FROM docs JOIN meta m ON m.rowid = docs.rowid WHERE " + " AND ".join(
+            where
+        )
+        facet_sql = (
+            "WITH hits AS MATERIALIZED ("
+            + matched
+            + ") "
+            + " UNION ALL ".join(
+                [f"SELECT '{f}', {f}, count(*) FROM hits GROUP BY {f}" for f in FACET_FIELDS]
+                + ["SELECT '_total', NULL, count(*) FROM hits"]
+            )
+        )
+        facets: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
+        total = 0
+        for facet, value, count in self._db.execute(facet_sql, params):
+            if facet == "_total":
+                total = count
+            else:
+                facets[facet][value] = count
+        top_sql = (
+            f"SELECT m.id, {SNIPPET_SQL} FROM docs JOIN meta m ON m.rowid = docs.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY bm25(docs) LIMIT {TOP_K}"
+        )
+        rows = self._db.execute(top_sql, params).fetchall() if total else []
+        return QueryResult(
+            total=total,
+            ids=[r[0] for r in rows],
+            snippets=[r[1] for r in rows],
+            facets={f: drop_empty(c) for f, c in facets.items()},
+        )
+
+    def size_bytes(self) -> int:
+        assert self._path is not None
+        return sum(
+            p.stat().st_size for p in self._path.parent.glob(self._path.name + "*") if p.is_file()
+        )
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+
+    def serve_command(
+        self, workdir: Path, host: str, port: int, workers: int = 2
+    ) -> tuple[list[str], dict[str, str]]:
+        return demo_serve_command(self.name, workdir, host, port, workers)
+
+
+SYSTEM = Fts5System()

@@ -1,0 +1,192 @@
+"""tantivy-py (Rust) with its default tokenizer: the compiled peer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from benchmarks.data import FACET_FIELDS, facet_value, read_jsonl
+from benchmarks.queries import Clause, Query, parse_clauses
+from benchmarks.systems import (
+    TOP_K,
+    BuildStats,
+    QueryResult,
+    demo_serve_command,
+    dir_size,
+    drop_empty,
+)
+
+TEXT_FIELDS = ("title", "summary", "body")
+FILTER_FIELDS = (*FACET_FIELDS, "country_code")
+SNIPPET_FIELD = "summary"
+SNIPPET_FALLBACK_CHARS = 160
+# Enough buckets for every value of every facet (the real corpus has ~35 cities).
+FACET_BUCKETS = 1000
+# tantivy's default writer arena; an update needs far less (the minimum is 15 MB a thread).
+BUILD_HEAP = 128_000_000
+UPDATE_HEAP = 50_000_000
+
+
+def _render(clauses: list[Clause]) -> str:
+    # Quoted, every word and phrase is a literal to the query parser (no `AND`, `-`, `:`).
+    return " ".join('"' + " ".join(c.words) + '"' for c in clauses)
+
+
+class TantivySystem:
+    name = "tantivy"
+    notes: ClassVar[dict[str, str]] = {
+        "match": "parse_query over title/summary/body with conjunction_by_default=True "
+        "(AND of terms, quoted phrases), BM25, default tokenizer (no stemming)",
+        "filters": "BooleanQuery: the text query Must + one term_set_query Must per field "
+        "(raw-tokenized fields)",
+        "facets": "`Searcher.aggregate` terms aggregation on fast raw fields, over the same "
+        "query; total from `search(count=True)`",
+        "highlights": "`SnippetGenerator` on the summary of the top 10, `to_html()`",
+        "update": "delete_documents by id term + add_document + commit, then reload searcher",
+    }
+
+    def __init__(self) -> None:
+        self._index: Any = None
+        self._searcher: Any = None
+        self._workdir: Path | None = None
+
+    def unavailable(self) -> str | None:
+        try:
+            import tantivy  # noqa: F401
+        except ImportError as exc:
+            return f"tantivy not importable (make setup-bench): {exc}"
+        return None
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return f"tantivy-py {version('tantivy')}"
+
+    @staticmethod
+    def _schema() -> Any:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        for name in TEXT_FIELDS:
+            builder.add_text_field(name, stored=True)
+        for name in FILTER_FIELDS:
+            builder.add_text_field(name, stored=False, fast=True, tokenizer_name="raw")
+        return builder.build()
+
+    @staticmethod
+    def _document(entry: dict[str, Any]) -> Any:
+        import tantivy
+
+        fields: dict[str, Any] = {
+            "id": entry["id"],
+            "title": entry["title"],
+            "summary": entry["summary"],
+            "body": entry.get("body") or "",
+        }
+        for name in FILTER_FIELDS:
+            value = facet_value(entry, name)
+            if value:
+                fields[name] = value
+        return tantivy.Document(**fields)
+
+    def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats:
+        import tantivy
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        self._index = tantivy.Index(self._schema(), path=str(workdir))
+        writer = self._index.writer(heap_size=BUILD_HEAP)
+        count = 0
+        for entry in read_jsonl(entries_jsonl):
+            writer.add_document(self._document(entry))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self._index.reload()
+        self._workdir = workdir
+        return BuildStats(
+            time.perf_counter() - started,
+            count,
+            {"heap_size": BUILD_HEAP, "threads": "tantivy default (one per core, <= 8)"},
+        )
+
+    def open(self, workdir: Path) -> None:
+        import tantivy
+
+        self._workdir = workdir
+        self._index = tantivy.Index.open(str(workdir))
+        self._searcher = self._index.searcher()
+
+    def update_one(self, entry: dict[str, Any]) -> float:
+        started = time.perf_counter()
+        writer = self._index.writer(heap_size=UPDATE_HEAP, num_threads=1)
+        writer.delete_documents("id", entry["id"])
+        writer.add_document(self._document(entry))
+        writer.commit()
+        writer.wait_merging_threads()
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        return time.perf_counter() - started
+
+    def _full_query(self, q: Query, clauses: list[Clause]) -> Any:
+        import tantivy
+
+        text_query = self._index.parse_query(
+            _render(clauses), default_field_names=list(TEXT_FIELDS), conjunction_by_default=True
+        )
+        if not q.filters:
+            return text_query
+        schema = self._index.schema
+        parts = [(tantivy.Occur.Must, text_query)]
+        for name, values in q.filters.items():
+            parts.append((tantivy.Occur.Must, tantivy.Query.term_set_query(schema, name, values)))
+        return tantivy.Query.boolean_query(parts)
+
+    def query(self, q: Query) -> QueryResult:
+        import tantivy
+
+        clauses = parse_clauses(q.text)
+        if not clauses:
+            return QueryResult(0, [], [], {})
+        query = self._full_query(q, clauses)
+        searcher = self._searcher
+        found = searcher.search(query, limit=TOP_K, count=True)
+        facets: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
+        if found.count:
+            aggs = searcher.aggregate(
+                query,
+                {f: {"terms": {"field": f, "size": FACET_BUCKETS}} for f in FACET_FIELDS},
+            )
+            for name in FACET_FIELDS:
+                buckets = aggs.get(name, {}).get("buckets", [])
+                facets[name] = drop_empty({b["key"]: b["doc_count"] for b in buckets})
+        ids: list[str] = []
+        snippets: list[str] = []
+        if found.hits:
+            generator = tantivy.SnippetGenerator.create(
+                searcher, query, self._index.schema, SNIPPET_FIELD
+            )
+            for _score, address in found.hits:
+                doc = searcher.doc(address)
+                ids.append(doc["id"][0])
+                html = generator.snippet_from_doc(doc).to_html()
+                snippets.append(html or doc[SNIPPET_FIELD][0][:SNIPPET_FALLBACK_CHARS])
+        return QueryResult(total=found.count, ids=ids, snippets=snippets, facets=facets)
+
+    def size_bytes(self) -> int:
+        assert self._workdir is not None
+        return dir_size(self._workdir)
+
+    def close(self) -> None:
+        self._searcher = None
+        self._index = None
+
+    def serve_command(
+        self, workdir: Path, host: str, port: int, workers: int = 2
+    ) -> tuple[list[str], dict[str, str]]:
+        return demo_serve_command(self.name, workdir, host, port, workers)
+
+
+SYSTEM = TantivySystem()

@@ -1,0 +1,176 @@
+"""One measurement in a fresh process: `build` or `query` of one system on one corpus.
+
+Each phase runs in its own interpreter so that its peak RSS (getrusage ru_maxrss) is
+that phase's alone: the query process never carries the indexer's memory.  Results go
+to a JSON file given by `--out`; the orchestrator (benchmarks.run) reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import resource
+import statistics
+import time
+from collections.abc import Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.data import read_jsonl
+from benchmarks.queries import load_queries
+from benchmarks.systems import TOP_K, load_system
+
+log = logging.getLogger(__name__)
+
+
+def _peak_rss_bytes() -> int:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _rss_bytes() -> int:
+    return psutil.Process().memory_info().rss
+
+
+def _changed(entry: dict[str, Any], round_: int) -> dict[str, Any]:
+    """The same entry with an edited summary, as a translator's fix would be."""
+    changed = dict(entry)
+    changed["summary"] = f"{entry['summary']} (revised {round_})"
+    return changed
+
+
+def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict[str, Any]:
+    system = load_system(system_name)
+    stats = system.build(corpus, index)
+    system.close()
+    # Size of the index as built, before updates add segments or journal pages.
+    system.open(index)
+    size = system.size_bytes()
+    update_seconds: list[float] = []
+    update_error = ""
+    try:
+        for round_, entry in enumerate(islice(read_jsonl(corpus), updates), start=1):
+            update_seconds.append(system.update_one(_changed(entry, round_)))
+    except NotImplementedError as exc:
+        update_error = str(exc)
+    system.close()
+    return {
+        "system": system_name,
+        "build": stats.to_dict(),
+        "size_bytes": size,
+        "update_seconds": update_seconds,
+        "update_median_s": statistics.median(update_seconds) if update_seconds else None,
+        "update_error": update_error,
+        "build_peak_rss_bytes": _peak_rss_bytes(),
+    }
+
+
+def _run_queries(system: Any, queries: Sequence[Any]) -> tuple[list[float], list[dict[str, Any]]]:
+    latencies: list[float] = []
+    outcomes: list[dict[str, Any]] = []
+    for q in queries:
+        started = time.perf_counter()
+        result = system.query(q)
+        latencies.append(time.perf_counter() - started)
+        outcomes.append(
+            {
+                "qid": q.qid,
+                "total": result.total,
+                "hits": len(result.ids),
+                "snippets": sum(1 for s in result.snippets if s),
+                "facet_values": sum(len(v) for v in result.facets.values()),
+            }
+        )
+    return latencies, outcomes
+
+
+def run_query(
+    system_name: str,
+    index: Path,
+    queries_path: Path,
+    judged_path: Path | None,
+    warmup: int,
+    repeat: int,
+) -> dict[str, Any]:
+    system = load_system(system_name)
+    queries = load_queries(queries_path)
+    rss_start = _rss_bytes()
+    started = time.perf_counter()
+    system.open(index)
+    open_seconds = time.perf_counter() - started
+    rss_open = _rss_bytes()
+    for q in queries[:warmup]:
+        system.query(q)
+    gc.collect()
+    # With repeat > 1 each query keeps its fastest time: less scheduler noise.
+    best: list[float] | None = None
+    outcomes: list[dict[str, Any]] = []
+    for _ in range(max(1, repeat)):
+        latencies, outcomes = _run_queries(system, queries)
+        best = (
+            latencies if best is None else [min(a, b) for a, b in zip(best, latencies, strict=True)]
+        )
+    assert best is not None
+    run: dict[str, list[str]] = {}
+    if judged_path is not None:
+        for q in load_queries(judged_path):
+            run[q.qid] = system.query(q).ids[:TOP_K]
+    # A sample answer, so the report can show that snippets and facets are real.
+    sample = system.query(queries[0]) if queries else None
+    system.close()
+    return {
+        "system": system_name,
+        "open_seconds": open_seconds,
+        "rss_start_bytes": rss_start,
+        "rss_open_bytes": rss_open,
+        "peak_rss_bytes": _peak_rss_bytes(),
+        "latencies_s": best,
+        "outcomes": outcomes,
+        "judged_run": run,
+        "sample": None
+        if sample is None
+        else {
+            "query": queries[0].to_dict(),
+            "total": sample.total,
+            "ids": sample.ids[:3],
+            "snippets": sample.snippets[:2],
+            "facets": {k: dict(list(v.items())[:5]) for k, v in sample.facets.items()},
+        },
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="phase", required=True)
+    build = sub.add_parser("build")
+    build.add_argument("--system", required=True)
+    build.add_argument("--corpus", type=Path, required=True)
+    build.add_argument("--index", type=Path, required=True)
+    build.add_argument("--updates", type=int, default=5)
+    build.add_argument("--out", type=Path, required=True)
+    query = sub.add_parser("query")
+    query.add_argument("--system", required=True)
+    query.add_argument("--index", type=Path, required=True)
+    query.add_argument("--queries", type=Path, required=True)
+    query.add_argument("--judged", type=Path)
+    query.add_argument("--warmup", type=int, default=20)
+    query.add_argument("--repeat", type=int, default=1)
+    query.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.phase == "build":
+        result = run_build(args.system, args.corpus, args.index, args.updates)
+    else:
+        result = run_query(
+            args.system, args.index, args.queries, args.judged, args.warmup, args.repeat
+        )
+    args.out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
