@@ -1,0 +1,259 @@
+"""Build or update an index from entries: incremental, atomic, and safe to kill at any point.
+
+Each build writes a new generation (see generations.py).  Unchanged entries are carried
+over by hard-linking the previous generation's Whoosh segments; only new and changed
+entries (by content hash) are detected and analysed.  Nothing changed: no new generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+
+from corpus.model import Entry
+from indexer import accel, generations
+from indexer.detect import Detection, LanguageDetector
+from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
+from indexer.translations import assign_groups
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+GROUPS = "groups.json"
+# Below this many documents a single-process writer is faster than forking workers.
+PARALLEL_THRESHOLD = 2000
+_NOT_CARRIED = {MANIFEST, GROUPS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+
+Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
+
+
+def _no_progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
+    return items
+
+
+@dataclass(slots=True)
+class BuildReport:
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    rebuilt: bool = False
+    languages: Counter[str] = field(default_factory=Counter)
+    locales: Counter[str] = field(default_factory=Counter)
+    untranslated: int = 0
+
+    @property
+    def modified(self) -> int:
+        return self.new + self.changed + self.removed
+
+    @property
+    def per_second(self) -> float:
+        return (self.new + self.changed) / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total, "new": self.new, "changed": self.changed,
+            "removed": self.removed, "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 3), "entries_per_second": round(self.per_second, 1),
+            "generation": self.generation, "rebuilt": self.rebuilt,
+            "languages": dict(self.languages.most_common()),
+            "locales": dict(self.locales.most_common()), "untranslated": self.untranslated,
+        }  # fmt: skip
+
+
+def content_hash(entry: Entry) -> str:
+    payload = json.dumps(entry.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(f"{SCHEMA_VERSION}\x1f{payload}".encode()).hexdigest()[:16]
+
+
+def source_file(entry: Entry) -> str:
+    return str(Path(entry.source.rsplit(":", 1)[0]).resolve()) if entry.source else ""
+
+
+# Language detection runs in worker processes for large batches: one detector per process.
+_worker_detector: LanguageDetector | None = None
+
+
+def _init_worker() -> None:
+    global _worker_detector
+    _worker_detector = LanguageDetector()
+
+
+def _detect_chunk(entries: Sequence[Entry]) -> list[Detection]:
+    assert _worker_detector is not None
+    return [_detect(_worker_detector, e) for e in entries]
+
+
+def _detect(detector: LanguageDetector, entry: Entry) -> Detection:
+    return detector.detect(
+        entry.title, entry.summary, entry.body, locale=entry.locale, declared=entry.language
+    )
+
+
+def detect_all(
+    entries: Sequence[Entry], *, procs: int, progress: Progress = _no_progress
+) -> list[Detection]:
+    if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
+        detector = LanguageDetector()
+        return [_detect(detector, e) for e in progress(entries, len(entries), "detecting")]
+    size = max(200, len(entries) // (procs * 8))
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+    with ProcessPoolExecutor(procs, initializer=_init_worker) as pool:
+        results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
+        return [d for chunk in results for d in chunk]
+
+
+def _read_manifest(gen: generations.Generation | None) -> dict[str, list[str]] | None:
+    if gen is None:
+        return None
+    try:
+        data = json.loads((gen.path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("schema_version") != SCHEMA_VERSION:
+        log.info("index was built by another schema version: rebuilding")
+        return None
+    return data["entries"]
+
+
+def _carry_over(previous: Path, workdir: Path) -> None:
+    """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
+    for src in previous.rglob("*"):
+        rel = src.relative_to(previous)
+        if rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (accel.ACCEL, accel.MERGED):
+            continue
+        dst = workdir / rel
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.link(src, dst)
+
+
+def build_index(
+    entries: Sequence[Entry],
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    procs: int | None = None,
+    progress: Progress = _no_progress,
+    lock_wait: float = 0.0,
+) -> BuildReport:
+    """Make `index_dir` serve `entries` (plus earlier entries from other source files).
+
+    Entries from a source file given now replace that file's earlier entries: an entry that
+    disappeared from its file is removed.  `rebuild` starts from nothing.
+    """
+    started = time.perf_counter()
+    procs = procs or min(2, os.cpu_count() or 1)
+    index_dir = Path(index_dir)
+    report = BuildReport(total=len(entries))
+    with generations.build_lock(index_dir, wait=lock_wait):
+        generations.cleanup(index_dir)
+        try:
+            previous: generations.Generation | None = generations.current(index_dir)
+        except generations.IndexNotFoundError:
+            previous = None
+        manifest = None if rebuild else _read_manifest(previous)
+        report.rebuilt = manifest is None
+        old = manifest or {}
+        hashes = {e.id: content_hash(e) for e in entries}
+        files = {e.id: source_file(e) for e in entries}
+        todo = [e for e in entries if old.get(e.id, [None])[0] != hashes[e.id]]
+        given_files = set(files.values())
+        removed = [i for i, (_, f) in old.items() if f in given_files and i not in hashes]
+        report.new = sum(1 for e in todo if e.id not in old)
+        report.changed = len(todo) - report.new
+        report.removed = len(removed)
+        report.unchanged = len(entries) - len(todo)
+        if not report.rebuilt and not todo and not removed:
+            report.generation = previous.name if previous else None
+            report.seconds = time.perf_counter() - started
+            _summarise(report, previous)
+            return report
+        detections = detect_all(todo, procs=procs, progress=progress)
+        analysed = [
+            Analysed(e, d.language, d.confidence, d.method, hashes[e.id], files[e.id])
+            for e, d in zip(todo, detections, strict=True)
+        ]
+        workdir = generations.new_workdir(index_dir)
+        if report.rebuilt or previous is None:
+            ix = windex.create_in(str(workdir), build_schema())
+        else:
+            _carry_over(previous.path, workdir)
+            ix = windex.open_dir(str(workdir))
+        parallel = procs > 1 and len(analysed) >= PARALLEL_THRESHOLD
+        writer = (
+            ix.writer(procs=procs, multisegment=True, limitmb=256)
+            if parallel
+            else ix.writer(limitmb=256)
+        )
+        try:
+            if not report.rebuilt:
+                for entry_id in [*removed, *(a.entry.id for a in analysed if a.entry.id in old)]:
+                    writer.delete_by_term("id", entry_id)
+            for item in progress(analysed, len(analysed), "indexing"):
+                writer.add_document(**whoosh_document(item))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        new_manifest = {k: v for k, v in old.items() if k not in set(removed)}
+        new_manifest.update({a.entry.id: [a.content_hash, a.source_file] for a in analysed})
+        with ix.reader() as reader:
+            accel_stats = accel.build(reader, workdir)
+            groups = assign_groups(reader)
+        (workdir / MANIFEST).write_text(
+            json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
+            encoding="utf-8",
+        )
+        (workdir / GROUPS).write_text(json.dumps(groups, ensure_ascii=False), encoding="utf-8")
+        report.seconds = time.perf_counter() - started
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "documents": len(new_manifest),
+            "build": report.to_dict(),
+            "accel": accel_stats,
+        }
+        published = generations.publish(index_dir, workdir, meta)
+        report.generation = published.name
+        generations.cleanup(index_dir)
+        _summarise(report, published)
+        return report
+
+
+def _summarise(report: BuildReport, gen: generations.Generation | None) -> None:
+    """Per-language and per-locale counts of the live index, from its merged columns."""
+    if gen is None:
+        return
+    data = accel.load(gen.path)
+    alive = data.alive
+    for name, counter in (("language", report.languages), ("locale", report.locales)):
+        codes = data.columns[name][alive]
+        for code, count in enumerate(_bincount(codes, len(data.values[name]))):
+            if count:
+                counter[data.values[name][code]] = count
+    translated = data.columns["translated"][alive]
+    no_code = data.values["translated"].index("no") if "no" in data.values["translated"] else -1
+    report.untranslated = int((translated == no_code).sum())
+
+
+def _bincount(codes: Any, size: int) -> list[int]:
+    import numpy as np
+
+    return np.bincount(codes, minlength=size).tolist()

@@ -1,0 +1,130 @@
+"""The Whoosh schema and how an analysed entry becomes a Whoosh document.
+
+Text is indexed three ways so a user need not know an entry's language:
+  title_<lang>, body_<lang>  the entry's own language pipeline (stopwords, stem/lemma, fold)
+  title_f, body_f            language-neutral: lower-cased and accent-folded, no stemming
+  place_f                    country (as printed and in English) and city, folded
+Only the entry's own language fields are filled; the others stay empty and cost nothing.
+Originals are stored so snippets show the words as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from whoosh import fields
+
+from corpus.gazetteer import gazetteer
+from corpus.model import Entry
+from indexer.analysis import SUPPORTED, analyzer, folded_analyzer
+
+# Bump when analysis or schema changes: an index built by another version is rebuilt.
+SCHEMA_VERSION = 1
+FOLDED_FIELDS = ("title_f", "body_f", "place_f")
+FACET_FIELDS = ("language", "locale", "country", "city", "kind", "translated", "year")
+UNDETERMINED = "und"
+
+
+def families() -> tuple[str, ...]:
+    """Analyser families that get their own fields (every supported language + und)."""
+    return tuple(sorted(set(SUPPORTED) | {UNDETERMINED}))
+
+
+def language_fields(family: str) -> tuple[str, str]:
+    return f"title_{family}", f"body_{family}"
+
+
+@cache
+def build_schema() -> fields.Schema:
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        kind=fields.ID(stored=True, sortable=True),
+        language=fields.ID(stored=True, sortable=True),
+        locale=fields.ID(stored=True, sortable=True),
+        country=fields.ID(stored=True, sortable=True),
+        country_code=fields.ID(stored=True),
+        city=fields.ID(stored=True, sortable=True),
+        translated=fields.ID(stored=True, sortable=True),
+        source_file=fields.ID(stored=True),
+        year_from=fields.NUMERIC(int, bits=16, stored=True, signed=False, sortable=True),
+        year_to=fields.NUMERIC(int, bits=16, stored=True, signed=False, sortable=True),
+        doc=fields.STORED,  # the entry as a dict, with detection results
+        title_f=fields.TEXT(analyzer=folded_analyzer(), phrase=True),
+        body_f=fields.TEXT(analyzer=folded_analyzer(), phrase=True),
+        place_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
+    )
+    for family in families():
+        title, body = language_fields(family)
+        schema.add(title, fields.TEXT(analyzer=analyzer(family), phrase=False))
+        schema.add(body, fields.TEXT(analyzer=analyzer(family), phrase=False))
+    return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """An entry with what the indexer decided about it."""
+
+    entry: Entry
+    language: str
+    confidence: float
+    method: str
+    content_hash: str
+    source_file: str
+
+    @property
+    def family(self) -> str:
+        from indexer.analysis import analysis_language
+
+        return analysis_language(self.language)
+
+    @property
+    def translated(self) -> str:
+        """`no` when the entry is not written in its locale's language (untranslated)."""
+        if self.language == UNDETERMINED:
+            return "unknown"
+        return "yes" if self.language == self.entry.locale.split("-")[0] else "no"
+
+
+def country_english(entry: Entry) -> str:
+    if entry.country_code:
+        return gazetteer().english_name(entry.country_code)
+    return entry.country
+
+
+def whoosh_document(item: Analysed) -> dict[str, object]:
+    entry = item.entry
+    body_text = "\n".join(part for part in (entry.summary, entry.body) if part)
+    title_field, body_field = language_fields(item.family)
+    country = country_english(entry)
+    doc: dict[str, object] = {
+        "id": entry.id,
+        "kind": entry.kind,
+        "language": item.language,
+        "locale": entry.locale,
+        "country": country,
+        "country_code": entry.country_code,
+        "city": entry.city,
+        "translated": item.translated,
+        "source_file": item.source_file,
+        "doc": {
+            **entry.to_dict(),
+            "country_en": country,
+            "language": item.language,
+            "language_declared": entry.language,
+            "language_confidence": round(item.confidence, 3),
+            "language_method": item.method,
+            "translated": item.translated,
+            "content_hash": item.content_hash,
+        },
+        "title_f": entry.title,
+        "body_f": body_text,
+        "place_f": " ".join(dict.fromkeys(p for p in (entry.country, country, entry.city) if p)),
+        title_field: entry.title,
+        body_field: body_text,
+    }
+    if entry.year_from is not None:
+        doc["year_from"] = entry.year_from
+    if entry.year_to is not None:
+        doc["year_to"] = entry.year_to
+    return doc
