@@ -1,0 +1,73 @@
+"""Cross-language concepts: a query word in one language reaches entries written in another.
+
+The lexicon (indexer/data/concepts.tsv) lists terms of each concept in many languages.
+Each term is analysed with its own language's pipeline, so matching is on indexed terms:
+"médiation" (fr) -> concept `mediation` -> en "mediation", sq "ndërmjetësim", ...
+Concepts whose id starts with `_` are generic (city, project) and are not expanded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from indexer.analysis import analysis_language, term
+
+log = logging.getLogger(__name__)
+
+LEXICON = Path(__file__).resolve().parents[1] / "indexer" / "data" / "concepts.tsv"
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptIndex:
+    by_term: dict[tuple[str, str], frozenset[str]]  # (family, indexed term) -> concepts
+    terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # concept -> (family, terms)
+
+    def concepts(self, family: str, indexed: str) -> frozenset[str]:
+        return self.by_term.get((family, indexed), frozenset())
+
+    def expansions(self, concept: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(family, indexed terms) for every language of a concept; several terms are an AND."""
+        return self.terms.get(concept, ())
+
+
+def _indexed(text: str, family: str) -> tuple[str, ...]:
+    import re
+
+    from indexer.analysis import TOKEN_PATTERN  # the analysers' own tokenization
+
+    words = re.findall(TOKEN_PATTERN, text)
+    return tuple(t for w in words if (t := term(w, family)))
+
+
+@cache
+def concept_index(path: Path = LEXICON) -> ConceptIndex:
+    by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
+    terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
+    if not path.is_file():
+        log.warning("concept lexicon %s missing: no cross-language matching", path)
+        return ConceptIndex({}, {})
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or (number == 1 and line.startswith("concept")):
+            continue
+        try:
+            concept, lang, text = line.split("\t")
+        except ValueError:
+            log.warning("%s:%d: expected concept<TAB>lang<TAB>term", path, number)
+            continue
+        if concept.startswith("_"):
+            continue
+        family = analysis_language(lang)
+        indexed = _indexed(text, family)
+        if not indexed:
+            continue
+        terms[concept].add((family, indexed))
+        if len(indexed) == 1:
+            by_term[(family, indexed[0])].add(concept)
+    return ConceptIndex(
+        {k: frozenset(v) for k, v in by_term.items()},
+        {k: tuple(sorted(v)) for k, v in terms.items()},
+    )

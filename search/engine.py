@@ -1,0 +1,433 @@
+"""Query evaluation over one index generation with numpy arrays.
+
+A query word becomes *channels*: (field, indexed term, boost) in every language family
+the index holds, the language-neutral folded fields, the place field, cross-language
+concept expansions, and typo corrections.  A channel's BM25 weights are added into a
+score vector; words combine by AND/OR/NOT over boolean masks.  Facets are bincounts of
+metadata columns over the matching mask.  Whoosh itself answers phrase queries (it has
+the positions) and serves stored documents.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh import index as windex
+from whoosh import query as wquery
+
+from corpus.gazetteer import gazetteer, normalize_name
+from indexer import accel as accel_mod
+from indexer.analysis import TOKEN_PATTERN, analysis_language, fold, term
+from indexer.build import GROUPS
+from indexer.generations import Generation
+from search.concepts import concept_index
+from search.highlight import Marks
+from search.querylang import And, Match, Node, Not, Or, Phrase, Prefix, Word, Years
+
+log = logging.getLogger(__name__)
+
+K1 = 1.2
+B = 0.75
+# Channel boosts: title above body, own-language (stemmed) and exact form above folded,
+# metadata (country/city) for place queries, cross-language and typo matches below all.
+BOOST = {
+    "title": 2.5,
+    "body": 1.0,
+    "title_f": 1.2,
+    "body_f": 0.5,
+    "place_f": 1.5,
+}
+CONCEPT_BOOST = 0.35
+FUZZY_BOOST = 0.6
+PREFIX_BOOST = 0.7
+PHRASE_BONUS = 1.5
+MAX_PREFIX_EXPANSIONS = 50  # as Elasticsearch's max_expansions
+MAX_CORRECTIONS = 3
+SIMILAR_TERMS = 25
+FOLDED_FIELDS = ("title_f", "body_f", "place_f")
+_TOKEN = re.compile(TOKEN_PATTERN)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
+# Ukrainian romanisation, close to what the site prints: Луцьк -> lutsk, Вінниця -> vinnytsia).
+_CYR_LAT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh",
+    "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu", "я": "ia", "ъ": "", "ы": "y",
+    "э": "e", "ё": "e", "ђ": "dj", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz",
+    "'": "", "’": "",
+})  # fmt: skip
+
+
+def transliterate(word: str) -> str:
+    return word.lower().translate(_CYR_LAT)
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """What a query matched: mask, scores and the terms to mark in snippets."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+    marks: Marks = field(default_factory=Marks)
+    corrections: dict[str, str] = field(default_factory=dict)  # misspelled word -> used
+    unknown: list[str] = field(default_factory=list)  # words found nowhere
+    relaxed: bool = False
+
+
+class Snapshot:
+    """One generation, opened once: arrays, Whoosh searcher, groups. Read-only."""
+
+    def __init__(self, gen: Generation) -> None:
+        self.gen = gen
+        self.ix = windex.open_dir(str(gen.path), readonly=True)
+        self.searcher = self.ix.searcher()
+        self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
+        self.data = accel_mod.load(gen.path)
+        self.n = self.data.doc_count_all
+        self.alive = self.data.alive
+        self.groups: dict[str, str] = json.loads(
+            (gen.path / GROUPS).read_text(encoding="utf-8")
+        )
+        self.avg_len = {
+            name: float(fp.lengths[self.alive].mean()) if self.alive.any() else 1.0
+            for name, fp in self.data.fields.items()
+        }
+        self.families = tuple(
+            name[len("body_"):]
+            for name, fp in self.data.fields.items()
+            if name.startswith("body_") and name not in FOLDED_FIELDS and fp.terms
+        )
+        ids = self.data.values["id"]
+        self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
+        self.docnum = {entry_id: int(i) for i, entry_id in enumerate(self.ids) if self.alive[i]}
+
+    def close(self) -> None:
+        with self._whoosh_lock:
+            self.searcher.close()
+
+    # --- stored documents -------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        with self._whoosh_lock:
+            return self.searcher.stored_fields(docnum)["doc"]
+
+    @cached_property
+    def folded_vocab(self) -> tuple[list[str], np.ndarray]:
+        """Every folded term with its document frequency, for typo correction."""
+        counts: dict[str, int] = {}
+        for name in FOLDED_FIELDS:
+            fp = self.data.fields[name]
+            df = np.diff(fp.ptr)
+            for t, d in zip(fp.vocab.tolist(), df.tolist(), strict=True):
+                counts[t] = max(counts.get(t, 0), d)
+        terms = sorted(counts)
+        return terms, np.asarray([counts[t] for t in terms])
+
+    # --- scoring ------------------------------------------------------------------------
+
+    def _bm25(self, name: str, indexed: str) -> tuple[np.ndarray, np.ndarray] | None:
+        fp = self.data.fields.get(name)
+        if fp is None:
+            return None
+        found = fp.postings(indexed)
+        if found is None:
+            return None
+        docs, tf = found
+        df = len(docs)
+        idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        tf = tf.astype(np.float32)
+        norm = K1 * (1.0 - B + B * fp.lengths[docs] / self.avg_len[name])
+        return docs, idf * tf * (K1 + 1.0) / (tf + norm)
+
+    def _add(self, scores: np.ndarray, name: str, indexed: str, boost: float) -> bool:
+        hit = self._bm25(name, indexed)
+        if hit is None:
+            return False
+        docs, weights = hit
+        scores[docs] += boost * weights
+        return True
+
+    def _word_scores(
+        self, word: str, scope: str | None, marks: Marks, boost: float = 1.0
+    ) -> tuple[np.ndarray, bool]:
+        """Scores of one query word over all channels; False when nothing matched at all."""
+        scores = np.zeros(self.n, dtype=np.float32)
+        found = False
+        seen: set[tuple[str, str]] = set()
+        parts = ("title",) if scope == "title" else ("title", "body")
+        for family in self.families:
+            indexed = term(word, family)
+            if not indexed:
+                continue
+            for part in parts:
+                if self._add(scores, f"{part}_{family}", indexed, BOOST[part] * boost):
+                    found = True
+                    marks.add_term(family, indexed)
+            seen.add((family, indexed))
+        folded_words = {fold(word)}
+        if _CYRILLIC.search(word):
+            folded_words.add(transliterate(word))
+        folded_fields = ("title_f",) if scope == "title" else FOLDED_FIELDS
+        for folded in folded_words:
+            for name in folded_fields:
+                if self._add(scores, name, folded, BOOST[name] * boost):
+                    found = True
+                    marks.folded.add(folded)
+        if self._add_concepts(scores, seen, parts, marks, boost):
+            found = True
+        return scores, found
+
+    def _add_concepts(
+        self,
+        scores: np.ndarray,
+        seen: set[tuple[str, str]],
+        parts: tuple[str, ...],
+        marks: Marks,
+        boost: float,
+    ) -> bool:
+        lexicon = concept_index()
+        concepts: set[str] = set()
+        for family, indexed in seen:
+            concepts |= lexicon.concepts(family, indexed)
+        found = False
+        for concept in concepts:
+            for family, indexed_terms in lexicon.expansions(concept):
+                if family not in self.families:
+                    continue
+                if len(indexed_terms) == 1 and (family, indexed_terms[0]) in seen:
+                    continue
+                phrase_scores = np.zeros(self.n, dtype=np.float32)
+                phrase_mask = np.ones(self.n, dtype=bool)
+                for indexed in indexed_terms:
+                    one = np.zeros(self.n, dtype=np.float32)
+                    for part in parts:
+                        self._add(one, f"{part}_{family}", indexed, BOOST[part])
+                    phrase_mask &= one > 0
+                    phrase_scores += one
+                if phrase_mask.any():
+                    scores += np.where(phrase_mask, phrase_scores, 0) * (
+                        CONCEPT_BOOST * boost / len(indexed_terms)
+                    )
+                    found = True
+                    for indexed in indexed_terms:
+                        marks.add_term(family, indexed)
+        return found
+
+    def corrections(self, word: str, limit: int = MAX_CORRECTIONS) -> list[str]:
+        """Close indexed words (optimal string alignment distance 1, 2 for long words)."""
+        folded = fold(word)
+        if len(folded) < 4 or (_CYRILLIC.search(folded) and len(folded) < 5):
+            return []
+        max_dist = 1 if len(folded) < 8 else 2
+        terms, df = self.folded_vocab
+        found = process.extract(
+            folded, terms, scorer=OSA.distance, score_cutoff=max_dist, limit=50
+        )
+        ranked = sorted(
+            ((dist, -int(df[i]), terms[i]) for _, dist, i in found if terms[i] != folded),
+        )
+        return [t for _, _, t in ranked[:limit]]
+
+    def _leaf(self, node: Node, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, scores) of one clause."""
+        if isinstance(node, Word):
+            return self._word(node, ev)
+        if isinstance(node, Prefix):
+            return self._prefix(node, ev)
+        if isinstance(node, Phrase):
+            return self._phrase(node, ev)
+        if isinstance(node, Match):
+            return self._match(node), np.zeros(self.n, dtype=np.float32)
+        if isinstance(node, Years):
+            return self._years(node), np.zeros(self.n, dtype=np.float32)
+        raise TypeError(node)
+
+    def _word(self, node: Word, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+        tokens = _TOKEN.findall(node.text)
+        if len(tokens) > 1:  # "art-therapy", "l’immigration": all of its parts
+            return self._phrase(Phrase(tuple(tokens), node.field), ev, exact=False)
+        if not tokens:
+            return np.ones(self.n, dtype=bool), np.zeros(self.n, dtype=np.float32)
+        scores, found = self._word_scores(tokens[0], node.field, ev.marks)
+        if not found:
+            fixes = self.corrections(tokens[0])
+            for fix in fixes:
+                more, hit = self._word_scores(fix, node.field, ev.marks, FUZZY_BOOST)
+                if hit:
+                    scores += more
+                    ev.corrections.setdefault(tokens[0], fix)
+            if not ev.corrections.get(tokens[0]):
+                ev.unknown.append(tokens[0])
+        return scores > 0, scores
+
+    def _prefix(self, node: Prefix, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+        folded = fold(node.text)
+        scores = np.zeros(self.n, dtype=np.float32)
+        names = ("title_f",) if node.field == "title" else ("title_f", "body_f")
+        for name in names:
+            fp = self.data.fields[name]
+            lo = int(np.searchsorted(fp.vocab, folded, side="left"))
+            hi = int(np.searchsorted(fp.vocab, folded + "\U0010ffff", side="left"))
+            candidates = fp.vocab[lo:hi].tolist()
+            if len(candidates) > MAX_PREFIX_EXPANSIONS:
+                df = np.diff(fp.ptr)[lo:hi]
+                keep = np.argsort(-df, kind="stable")[:MAX_PREFIX_EXPANSIONS]
+                candidates = [candidates[i] for i in sorted(keep)]
+            for candidate in candidates:
+                self._add(scores, name, candidate, BOOST[name] * PREFIX_BOOST)
+        if scores.any():
+            ev.marks.prefixes.add(folded)
+        return scores > 0, scores
+
+    def _phrase(
+        self, node: Phrase, ev: Evaluation, exact: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.zeros(self.n, dtype=np.float32)
+        mask = np.ones(self.n, dtype=bool)
+        for word in node.words:
+            for token in _TOKEN.findall(word):
+                word_scores, _ = self._word_scores(token, node.field, ev.marks)
+                mask &= word_scores > 0
+                scores += word_scores
+        if not exact or not mask.any():
+            return mask, scores
+        folded = [fold(t) for w in node.words for t in _TOKEN.findall(w)]
+        names = ("title_f",) if node.field == "title" else ("title_f", "body_f")
+        phrase = wquery.Or([wquery.Phrase(name, folded) for name in names])
+        with self._whoosh_lock:
+            docnums = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
+        exact_mask = np.zeros(self.n, dtype=bool)
+        exact_mask[docnums] = True
+        return exact_mask, np.where(exact_mask, scores * PHRASE_BONUS, 0)
+
+    def column_mask(self, name: str, values: tuple[str, ...]) -> np.ndarray:
+        """Documents whose metadata column equals one of the values (case/accent-blind)."""
+        wanted = {normalize_name(v) for v in values}
+        if name == "country":  # accept local or English names: "Royaume-Uni", "UK"
+            for v in values:
+                code = gazetteer().country_code(v)
+                if code:
+                    wanted.add(normalize_name(gazetteer().english_name(code)))
+        codes = [i for i, v in enumerate(self.data.values[name]) if normalize_name(v) in wanted]
+        return np.isin(self.data.columns[name], codes)
+
+    def _match(self, node: Match) -> np.ndarray:
+        if node.field == "kind":
+            value = {"practice": "good-practice", "good practice": "good-practice"}.get(
+                node.value.lower(), node.value
+            )
+            return self.column_mask("kind", (value,))
+        return self.column_mask(node.field, (node.value,))
+
+    def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Entries whose period overlaps [low, high]; an ongoing entry runs to today."""
+        start = self.data.years["year_from"].astype(np.int32)
+        end = self.data.years["year_to"].astype(np.int32)
+        has = start > 0
+        end = np.where(end > 0, end, np.where(has, 9999, 0))
+        mask = has.copy()
+        if low is not None:
+            mask &= end >= low
+        if high is not None:
+            mask &= start <= high
+        return mask
+
+    def start_year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Entries that started within [low, high] (the year facet counts start years)."""
+        start = self.data.years["year_from"].astype(np.int32)
+        mask = start > 0
+        if low is not None:
+            mask &= start >= low
+        if high is not None:
+            mask &= start <= high
+        return mask
+
+    def more_like(self, doc: dict[str, Any]) -> np.ndarray:
+        """Scores of entries sharing an entry's most distinctive terms, in any language."""
+        family = analysis_language(doc["language"])
+        text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
+        counts = Counter(t for token in _TOKEN.findall(text) if (t := term(token, family)))
+        scores = np.zeros(self.n, dtype=np.float32)
+        body = self.data.fields.get(f"body_{family}")
+        if body is None or not counts:
+            return scores
+
+        def weight(t: str) -> float:
+            return counts[t] * math.log(1 + self.n / (1 + body.doc_frequency(t)))
+
+        for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
+            for part in ("title", "body"):
+                self._add(scores, f"{part}_{family}", t, BOOST[part])
+            self._add_concepts(scores, {(family, t)}, ("title", "body"), Marks(), 1.0)
+        return scores
+
+    def _years(self, node: Years) -> np.ndarray:
+        return self.year_mask(node.low, node.high)
+
+    def evaluate(self, root: Node | None) -> Evaluation:
+        """Mask and scores of a parsed query (None: every entry, unscored)."""
+        ev = Evaluation(self.alive.copy(), np.zeros(self.n, dtype=np.float32))
+        if root is None:
+            return ev
+        mask, scores = self._node(root, ev, top=True)
+        ev.mask = mask & self.alive
+        ev.scores = np.where(ev.mask, scores, 0).astype(np.float32)
+        return ev
+
+    def _node(self, node: Node, ev: Evaluation, top: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(node, Not):
+            mask, _ = self._node(node.node, ev)
+            return ~mask, np.zeros(self.n, dtype=np.float32)
+        if isinstance(node, Or):
+            mask = np.zeros(self.n, dtype=bool)
+            scores = np.zeros(self.n, dtype=np.float32)
+            for child in node.nodes:
+                m, s = self._node(child, ev)
+                mask |= m
+                scores += s
+            return mask, scores
+        if isinstance(node, And):
+            return self._and(node, ev, top)
+        return self._leaf(node, ev)
+
+    def _and(self, node: And, ev: Evaluation, top: bool) -> tuple[np.ndarray, np.ndarray]:
+        text: list[tuple[np.ndarray, np.ndarray]] = []
+        other: list[tuple[np.ndarray, np.ndarray]] = []
+        unknown = 0
+        for child in node.nodes:
+            m, s = self._node(child, ev)
+            if isinstance(child, Word | Phrase | Prefix):
+                if isinstance(child, Word) and child.text in ev.unknown:
+                    unknown += 1  # found nowhere: reported, and must not empty the result
+                    continue
+                text.append((m, s))
+            else:
+                other.append((m, s))
+        mask = np.ones(self.n, dtype=bool)
+        scores = np.zeros(self.n, dtype=np.float32)
+        if unknown and not text:
+            mask[:] = False
+        for m, s in text + other:
+            mask &= m
+            scores += s
+        if top and len(text) > 1 and not (mask & self.alive).any():
+            # No entry has every word: rank entries by how many of the words they have.
+            matched = np.sum([m for m, _ in text], axis=0)
+            mask = matched > 0
+            for m, _ in other:
+                mask &= m
+            scores = scores * (matched / len(text)) ** 2
+            ev.relaxed = True
+        return mask, scores

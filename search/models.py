@@ -1,0 +1,152 @@
+"""Search request and response models: the contract shared by the CLI and the web API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
+SORTS = ("relevance", "newest")
+MAX_QUERY_CHARS = 500
+MAX_PER_PAGE = 100
+MAX_RESULT_WINDOW = 10_000  # as Elasticsearch's index.max_result_window: deep pages are capped
+MAX_FILTER_VALUES = 50
+MAX_VALUE_CHARS = 200
+
+
+class SearchError(ValueError):
+    """A request the user must change; names the parameter at fault."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    highlight: bool = True
+    facets: bool = True
+
+    def validated(self) -> SearchRequest:
+        """The same request, normalised; raises SearchError on values the user must fix."""
+        if not isinstance(self.query, str):
+            raise SearchError("q", "must be text")
+        if len(self.query) > MAX_QUERY_CHARS:
+            raise SearchError("q", f"query is longer than {MAX_QUERY_CHARS} characters")
+        if not isinstance(self.page, int) or isinstance(self.page, bool) or self.page < 1:
+            raise SearchError("page", "must be a whole number from 1")
+        if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise SearchError("per_page", f"must be a whole number from 1 to {MAX_PER_PAGE}")
+        if self.page * self.per_page > MAX_RESULT_WINDOW:
+            raise SearchError(
+                "page",
+                f"results beyond the first {MAX_RESULT_WINDOW:,} are not served; refine the query",
+            )
+        if self.sort not in SORTS:
+            raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
+        filters: dict[str, tuple[str, ...]] = {}
+        for name, values in self.filters.items():
+            if name not in FACETS:
+                raise SearchError(name, f"unknown filter; filters are {', '.join(FACETS)}")
+            if isinstance(values, str):
+                values = (values,)
+            cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+            if len(cleaned) > MAX_FILTER_VALUES:
+                raise SearchError(name, f"at most {MAX_FILTER_VALUES} values")
+            if any(len(v) > MAX_VALUE_CHARS for v in cleaned):
+                raise SearchError(name, f"values are at most {MAX_VALUE_CHARS} characters")
+            if cleaned:
+                filters[name] = cleaned
+        query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
+        return SearchRequest(
+            query, filters, self.page, self.per_page, self.sort, self.highlight, self.facets
+        )
+
+
+@dataclass(slots=True)
+class Hit:
+    id: str
+    title: str
+    summary: str
+    url: str
+    kind: str
+    language: str
+    locale: str
+    country: str
+    city: str
+    year_from: int | None
+    year_to: int | None
+    score: float
+    snippet: str  # HTML: matched words in <mark>, everything else escaped
+    title_html: str = ""  # the title with matches marked, escaped
+    period: str = ""
+    translated: str = ""
+    language_confidence: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "summary": self.summary, "url": self.url,
+            "kind": self.kind, "language": self.language, "locale": self.locale,
+            "country": self.country, "city": self.city, "year_from": self.year_from,
+            "year_to": self.year_to, "score": round(self.score, 4), "snippet": self.snippet,
+            "title_html": self.title_html, "period": self.period, "translated": self.translated,
+            "language_confidence": self.language_confidence,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass(slots=True)
+class SearchResponse:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    sort: str = "relevance"
+    suggestion: str | None = None
+    results: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    relaxed: bool = False  # no entry had every word: entries with most words are shown
+    fallback: SearchResponse | None = None  # the query without filters, when these hide it
+    notices: list[str] = field(default_factory=list)
+    generation: str = ""
+    took_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "sort": self.sort,
+            "suggestion": self.suggestion,
+            "results": [h.to_dict() for h in self.results],
+            "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
+            "filters": {k: list(v) for k, v in self.filters.items()},
+            "relaxed": self.relaxed,
+            "fallback": self.fallback.to_dict() if self.fallback else None,
+            "notices": self.notices,
+            "generation": self.generation,
+            "took_ms": round(self.took_ms, 2),
+        }

@@ -1,0 +1,305 @@
+"""The search library's entry point: `Searcher(index_dir).search(SearchRequest(...))`.
+
+A Searcher follows the index directory's live generation: when a build switches CURRENT,
+the next call opens the new generation (arrays are memory-mapped, so this is quick) and
+requests already running finish on the old one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from indexer.detect import LanguageDetector
+
+from indexer import generations
+from indexer.analysis import analysis_language, fold
+from search.engine import Evaluation, Snapshot
+from search.highlight import Marks, mark, snippet
+from search.models import FACETS, FacetValue, Hit, SearchRequest, SearchResponse
+from search.querylang import Word, parse
+
+log = logging.getLogger(__name__)
+
+FALLBACK_BELOW = 3  # a filtered query with fewer hits also shows the unfiltered one
+QUERY_LANGUAGE_BOOST = 1.15
+QUERY_LANGUAGE_MIN_CONFIDENCE = 0.9
+QUERY_LANGUAGE_MAX_WORDS = 4
+SAME_CITY_FACTOR = 0.35  # peers from other cities first
+
+
+class Searcher:
+    def __init__(self, index_dir: str | Path, *, check_interval: float = 1.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._detector = LanguageDetector()
+        self.snapshot()  # fail now, with a clear message, if there is no usable index
+
+    # --- generations ------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The live generation, reopened when the index directory switched to a new one."""
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked < self.check_interval:
+            return snap
+        with self._lock:
+            self._checked = now
+            stamp = generations.pointer_stamp(self.index_dir)
+            if self._snapshot is not None and stamp == self._stamp:
+                return self._snapshot
+            gen = generations.current(self.index_dir)
+            if self._snapshot is None or gen.name != self._snapshot.gen.name:
+                log.info("opening index generation %s", gen.name)
+                self._snapshot = Snapshot(gen)
+            self._stamp = stamp
+            return self._snapshot
+
+    @property
+    def generation(self) -> str:
+        return self.snapshot().gen.name
+
+    # --- search -----------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        request = request.validated()
+        snap = self.snapshot()
+        parsed = parse(request.query)
+        ev = snap.evaluate(parsed.root)
+        filters = dict(request.filters)
+        if parsed.languages:
+            filters["language"] = tuple(dict.fromkeys((*filters.get("language", ()),
+                                                       *parsed.languages)))
+        self._boost_query_language(snap, request.query, parsed.languages, ev)
+        masks = {name: self._filter_mask(snap, name, values) for name, values in filters.items()}
+        selected = ev.mask.copy()
+        for m in masks.values():
+            selected &= m
+        total = int(selected.sum())
+        sort = request.sort
+        order = self._order(snap, selected, ev.scores, request, browse=parsed.root is None)
+        response = SearchResponse(
+            query=request.query, total=total, page=request.page, per_page=request.per_page,
+            sort=sort, filters=filters, relaxed=ev.relaxed, notices=list(parsed.notices),
+            generation=snap.gen.name,
+        )  # fmt: skip
+        response.results = [
+            self._hit(snap, int(d), float(ev.scores[d]), ev.marks, request.highlight)
+            for d in order
+        ]
+        if request.facets:
+            response.facets = self._facets(snap, ev.mask, masks, filters)
+        if ev.unknown:
+            response.notices.append(
+                "not found in any entry: " + ", ".join(dict.fromkeys(ev.unknown))
+            )
+        response.suggestion = self._suggestion(snap, request.query, parsed, ev, total)
+        if filters and total < FALLBACK_BELOW and parsed.root is not None:
+            unfiltered = int(ev.mask.sum())
+            if unfiltered > total:
+                response.fallback = self.search(
+                    SearchRequest(request.query, {}, 1, min(request.per_page, 5), sort,
+                                  request.highlight, facets=False)
+                )
+        response.took_ms = (time.perf_counter() - started) * 1000
+        return response
+
+    def _boost_query_language(
+        self, snap: Snapshot, query: str, languages: tuple[str, ...], ev: Evaluation
+    ) -> None:
+        """Short queries in a recognisable language prefer entries in it (never a filter)."""
+        words = query.split()
+        if languages or not words or len(words) > QUERY_LANGUAGE_MAX_WORDS:
+            return
+        found = self._detector.detect_query(query)
+        if found.language == "und" or found.confidence < QUERY_LANGUAGE_MIN_CONFIDENCE:
+            return
+        same = snap.column_mask("language", (found.language,))
+        ev.scores = np.where(same, ev.scores * QUERY_LANGUAGE_BOOST, ev.scores)
+
+    @staticmethod
+    def _filter_mask(snap: Snapshot, name: str, values: tuple[str, ...]) -> np.ndarray:
+        if name != "year":
+            return snap.column_mask(name, values)
+        mask = np.zeros(snap.n, dtype=bool)
+        for value in values:
+            bounds = _year_range(value)
+            if bounds is not None:  # anything else matches nothing, as unknown values do
+                mask |= snap.start_year_mask(*bounds)
+        return mask
+
+    @staticmethod
+    def _order(
+        snap: Snapshot, mask: np.ndarray, scores: np.ndarray, request: SearchRequest,
+        browse: bool,
+    ) -> np.ndarray:
+        """Docnums of the requested page, best first."""
+        candidates = np.flatnonzero(mask)
+        need = request.page * request.per_page
+        if not len(candidates) or need - request.per_page >= len(candidates):
+            return np.zeros(0, dtype=np.int64)
+        if request.sort == "newest" or browse:
+            end = snap.data.years["year_to"][candidates].astype(np.float64)
+            start = snap.data.years["year_from"][candidates].astype(np.float64)
+            end = np.where(end > 0, end, np.where(start > 0, 9999, 0))
+            top = scores[candidates].astype(np.float64)
+            key = end * 1e8 + start * 1e3 + top / (top.max() + 1.0) * 999
+        else:
+            key = scores[candidates].astype(np.float64)
+        # Ties broken by docnum, so pages never overlap or skip entries.
+        if need < len(candidates):
+            part = np.argpartition(-key, need - 1)[:need]
+        else:
+            part = np.arange(len(candidates))
+        part = part[np.lexsort((candidates[part], -key[part]))]
+        return candidates[part][need - request.per_page : need]
+
+    def _hit(self, snap: Snapshot, docnum: int, score: float, marks: Marks,
+             highlight: bool) -> Hit:
+        doc = snap.stored(docnum)
+        return self.hit_from_doc(doc, score, marks if highlight else Marks())
+
+    @staticmethod
+    def hit_from_doc(doc: dict[str, Any], score: float, marks: Marks) -> Hit:
+        family = analysis_language(doc["language"])
+        return Hit(
+            id=doc["id"], title=doc["title"], summary=doc["summary"], url=doc["url"],
+            kind=doc["kind"], language=doc["language"], locale=doc["locale"],
+            country=doc["country_en"], city=doc["city"], year_from=doc["year_from"],
+            year_to=doc["year_to"], score=score,
+            snippet=snippet((doc["summary"], doc.get("body", "")), family, marks),
+            title_html=mark(doc["title"], family, marks), period=doc["period"],
+            translated=doc["translated"], language_confidence=doc["language_confidence"],
+        )  # fmt: skip
+
+    def _facets(
+        self, snap: Snapshot, query_mask: np.ndarray, masks: dict[str, np.ndarray],
+        filters: dict[str, tuple[str, ...]],
+    ) -> dict[str, list[FacetValue]]:
+        """Counts per value; a facet's own selection is left out of its counts (disjunctive)."""
+        facets: dict[str, list[FacetValue]] = {}
+        for name in FACETS:
+            mask = query_mask.copy()
+            for other, m in masks.items():
+                if other != name:
+                    mask &= m
+            selected = set(filters.get(name, ()))
+            facets[name] = self._facet_values(snap, name, mask, selected)
+        return facets
+
+    @staticmethod
+    def _facet_values(
+        snap: Snapshot, name: str, mask: np.ndarray, selected: set[str]
+    ) -> list[FacetValue]:
+        if name == "year":
+            years = snap.data.years["year_from"][mask].astype(np.int64)
+            years = years[years > 0]
+            counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
+            pairs = [(str(y), int(c)) for y, c in enumerate(counts.tolist()) if c]
+            pairs.sort(key=lambda p: p[0], reverse=True)
+        else:
+            values = snap.data.values[name]
+            counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
+            pairs = [(v, int(c)) for v, c in zip(values, counts.tolist(), strict=True) if v]
+            pairs.sort(key=lambda p: (-p[1], p[0]))
+        out = [FacetValue(v, c, v in selected) for v, c in pairs if c or v in selected]
+        shown = {v.value for v in out}
+        out += [FacetValue(v, 0, True) for v in sorted(selected - shown)]
+        return out
+
+    def _suggestion(self, snap: Snapshot, query: str, parsed: Any, ev: Evaluation,
+                    total: int) -> str | None:
+        """Did-you-mean: the query with misspelled words replaced, when it finds few."""
+        if total >= FALLBACK_BELOW and not ev.corrections:
+            return None
+        fixes = dict(ev.corrections)
+        for leaf in parsed.positive_leaves():
+            if isinstance(leaf, Word) and leaf.text not in fixes:
+                options = snap.corrections(leaf.text, limit=1)
+                if options and snap.folded_vocab[1][
+                    snap.folded_vocab[0].index(options[0])
+                ] > 2 * max(1, _df(snap, leaf.text)):
+                    fixes[leaf.text] = options[0]
+        if not fixes:
+            return None
+        suggestion = query
+        for wrong, right in fixes.items():
+            suggestion = suggestion.replace(wrong, right)
+        return suggestion if suggestion != query else None
+
+    # --- entries ----------------------------------------------------------------------
+
+    def get(self, entry_id: str) -> dict[str, Any] | None:
+        snap = self.snapshot()
+        docnum = snap.docnum.get(entry_id)
+        return None if docnum is None else snap.stored(docnum)
+
+    def versions(self, entry_id: str) -> list[dict[str, Any]]:
+        """Other language versions of an entry (its translation group)."""
+        snap = self.snapshot()
+        group = snap.groups.get(entry_id)
+        if not group:
+            return []
+        return [
+            snap.stored(snap.docnum[other])
+            for other, g in snap.groups.items()
+            if g == group and other != entry_id and other in snap.docnum
+        ]
+
+    def similar(self, entry_id: str, limit: int = 5) -> list[Hit]:
+        """Peer examples: entries sharing the most distinctive words, other cities first."""
+        snap = self.snapshot()
+        docnum = snap.docnum.get(entry_id)
+        if docnum is None:
+            return []
+        doc = snap.stored(docnum)
+        scores = snap.more_like(doc)
+        for other in {entry_id} | {v["id"] for v in self.versions(entry_id)}:
+            if other in snap.docnum:
+                scores[snap.docnum[other]] = 0
+        if doc["city"]:
+            same_city = snap.column_mask("city", (doc["city"],))
+            scores = np.where(same_city, scores * SAME_CITY_FACTOR, scores)
+        scores = np.where(snap.alive, scores, 0)
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [
+            self.hit_from_doc(snap.stored(int(d)), float(scores[d]), Marks())
+            for d in top
+            if scores[d] > 0
+        ]
+
+    def iter_documents(self) -> Iterator[dict[str, Any]]:
+        """Every live entry's stored document, in index order (for export)."""
+        snap = self.snapshot()
+        for docnum in np.flatnonzero(snap.alive):
+            yield snap.stored(int(docnum))
+
+
+
+def _df(snap: Snapshot, word: str) -> int:
+    terms, df = snap.folded_vocab
+    folded = fold(word)
+    i = bisect.bisect_left(terms, folded)
+    return int(df[i]) if i < len(terms) and terms[i] == folded else 0
+
+
+def _year_range(value: str) -> tuple[int | None, int | None] | None:
+    """`2019` -> (2019, 2019); `2010..2019`, `..2015`, `2019..` -> open or closed ranges."""
+    low, sep, high = value.partition("..")
+    try:
+        start = int(low) if low else None
+        end = int(high) if high else None
+    except ValueError:
+        return None
+    return (start, start) if not sep else (start, end)
