@@ -81,7 +81,8 @@ def _format(path: Path, lines: list[tuple[int, str]]) -> str:
     first = next((text.strip() for _, text in lines if text.strip()), "")
     if first.startswith("{"):
         return "jsonl"
-    if (not SOURCE_RE.match(first) and first.startswith("title,")) or ",title," in first:
+    columns = next(csv.reader([first]))
+    if not SOURCE_RE.match(first) and len(columns) > 1 and "title" in columns:
         return "csv"
     return "listing"
 
