@@ -10,10 +10,11 @@ Token offsets (`chars=True`) always point at the original word in the text, neve
 stem: highlighting shows what was written.
 
 Language families: Serbian, Croatian, Bosnian and Montenegrin share one pipeline ("sr"):
-they are one pluricentric language with the same inflection, the Snowball Serbian stemmer
-was written for it, and its Cyrillic text is transliterated to Latin first so "општина"
-and "opština" give one term.  Norwegian Bokmål/Nynorsk use "no".  Anything else is "und":
-folded words, no stemming.
+they are one pluricentric language with the same inflection.  Cyrillic is transliterated
+to Latin first, so "општина" and "opština" give one term; words are lemmatized with
+simplemma's Serbo-Croatian dictionary and the lemma stemmed by Snowball's Serbian stemmer
+(either alone conflates far fewer forms).  Norwegian Bokmål/Nynorsk use "no".  Anything
+else is "und": folded words, no stemming.
 
 Analysers are cached and picklable (module-level filter classes holding only strings), as
 Whoosh's multiprocess writer pickles the schema.
@@ -307,9 +308,8 @@ def _read_word_list(name: str) -> frozenset[str]:
 @functools.cache
 def stopwords(lang: str) -> frozenset[str]:
     """The stop list of an analysis language, lowercase, as written (not folded)."""
-    pipeline = SUPPORTED[analysis_language(lang)]
-    source = pipeline.stopwords
     code = analysis_language(lang)
+    source = SUPPORTED[code].stopwords
     if not source:
         return frozenset()
     if source == "snowball":
