@@ -1,0 +1,66 @@
+"""One practice: `/practice/<id>` with its other language versions and similar practices."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from corpus.model import ID_RE
+from search import Searcher
+from webui.errors import PracticeNotFound
+from webui.index import get_searcher
+from webui.present import entry_view, hit_view
+from webui.state import check_params
+
+bp = Blueprint("entry", __name__)
+
+# Stored fields that describe the server, not the practice.
+_PRIVATE = ("content_hash",)
+
+
+def public_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document without server details (`source` keeps only file name and line)."""
+    out = {k: v for k, v in doc.items() if k not in _PRIVATE}
+    if out.get("source"):
+        out["source"] = PurePath(out["source"]).name
+    return out
+
+
+def practice_data(searcher: Searcher, entry_id: str, similar_limit: int) -> dict[str, Any]:
+    """Entry, versions and similar practices (the API's `/api/practice/<id>`)."""
+    if not ID_RE.match(entry_id):
+        raise PracticeNotFound(entry_id)
+    doc = searcher.get(entry_id)
+    if doc is None:
+        raise PracticeNotFound(entry_id)
+    return {
+        "entry": public_document(doc),
+        "versions": [public_document(v) for v in searcher.versions(entry_id)],
+        "similar": [h.to_dict() for h in searcher.similar(entry_id, similar_limit)],
+    }
+
+
+def practice_page(data: dict[str, Any]) -> dict[str, Any]:
+    entry = data["entry"]
+    body = [p.strip() for p in entry.get("body", "").split("\n\n") if p.strip()]
+    return {
+        **data,
+        "entry": {**entry, "view": entry_view(entry), "paragraphs": body},
+        "versions": [{**v, "view": entry_view(v)} for v in data["versions"]],
+        "similar": [hit_view(h) for h in data["similar"]],
+        "json_url": url_for("entry.practice", entry_id=entry["id"], format="json"),
+        "api_url": url_for("api.practice", entry_id=entry["id"]),
+    }
+
+
+@bp.get("/practice/<entry_id>")
+def practice(entry_id: str) -> ResponseReturnValue:
+    check_params(request.args, None)
+    data = practice_data(get_searcher(), entry_id, current_app.config["SIMILAR_LIMIT"])
+    page = practice_page(data)
+    if request.args.get("format") == "json":
+        return jsonify(page)
+    return render_template("entry/practice.html", page=page)

@@ -1,0 +1,187 @@
+"""Interface language: choice (`?lang=` then Accept-Language), catalogs, localised names.
+
+Language names come from CLDR through babel (`Locale("fr").languages["sq"]` is "albanais"),
+country names from pycountry's translations through `corpus.gazetteer`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+
+from corpus.gazetteer import gazetteer, localized_country_name
+from webui.config import UI_LANGUAGES
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).with_name("translations")
+
+
+def ui_language() -> str:
+    """The interface language of this request."""
+    return str(get_locale() or current_app.config["DEFAULT_UI_LANGUAGE"])
+
+
+def explicit_language() -> str | None:
+    """The `?lang=` the user chose, if valid: kept in every link so the choice sticks."""
+    lang = request.args.get("lang", "")
+    return lang if lang in UI_LANGUAGES else None
+
+
+def select_locale() -> str:
+    return explicit_language() or request.accept_languages.best_match(
+        UI_LANGUAGES, default=current_app.config["DEFAULT_UI_LANGUAGE"]
+    )
+
+
+def _keep_language(endpoint: str, values: dict) -> None:
+    """url_for() adds the chosen `lang` to every page link (static files need none)."""
+    if endpoint == "static" or "lang" in values:
+        return
+    chosen = g.get("explicit_lang")
+    if chosen:
+        values["lang"] = chosen
+
+
+def _remember_language() -> None:
+    g.explicit_lang = explicit_language()
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile each messages.po whose .mo is missing or older (a clean clone still works)."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po:
+            catalog = read_po(po)
+        try:
+            with mo_path.open("wb") as mo:
+                write_mo(mo, catalog)
+        except OSError as exc:
+            log.warning("cannot compile %s: %s; the interface stays in English", po_path, exc)
+            continue
+        log.info("compiled %s", mo_path)
+        written.append(mo_path)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    Babel(app, locale_selector=select_locale,
+          default_translation_directories=str(TRANSLATIONS_DIR))
+    app.before_request(_remember_language)
+    app.url_defaults(_keep_language)
+
+
+# --- localised names ------------------------------------------------------------------
+
+
+@cache
+def _locale(code: str) -> Locale | None:
+    try:
+        return Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+def language_name(code: str, ui: str | None = None) -> str:
+    """`sq` -> "Albanian" (or "albanais" in a French interface); unknown codes stay codes."""
+    if not code:
+        return ""
+    ui_locale = _locale(ui or ui_language())
+    names = ui_locale.languages if ui_locale else {}
+    key = code.replace("-", "_")
+    if key in names:
+        return names[key]
+    parsed = _locale(code)
+    if parsed is not None and ui_locale is not None:
+        name = parsed.get_display_name(ui_locale)
+        if name:
+            return name
+    return code
+
+
+def country_name(english: str, ui: str | None = None) -> str:
+    """A country stored under its English name, in the interface language."""
+    if not english:
+        return ""
+    code = gazetteer().country_code(english)
+    if not code:
+        return english
+    return localized_country_name(code, ui or ui_language()) or english
+
+
+def kind_name(kind: str) -> str:
+    return {"good-practice": _("Good practice"), "news": _("News")}.get(kind, kind)
+
+
+def translated_name(value: str) -> str:
+    return {
+        "yes": _("In the locale's language"),
+        "no": _("Not in the locale's language"),
+        "unknown": _("Language uncertain"),
+    }.get(value, value)
+
+
+def facet_title(name: str) -> str:
+    return {
+        "language": _("Language"), "locale": _("Published under"), "country": _("Country"),
+        "city": _("City"), "year": _("Year"), "kind": _("Type"), "translated": _("Translation"),
+    }.get(name, name)  # fmt: skip
+
+
+def facet_label(name: str, value: str) -> str:
+    """How a facet value reads in the interface language."""
+    if name == "language":
+        return language_name(value)
+    if name == "locale":
+        return f"/{value}/ · {language_name(value)}"
+    if name == "country":
+        return country_name(value)
+    if name == "kind":
+        return kind_name(value)
+    if name == "translated":
+        return translated_name(value)
+    return value
+
+
+# The search library's notices are English; these patterns carry them into the interface.
+_NOTICES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^unbalanced quote ignored$"), "unbalanced quote"),
+    (re.compile(r"^unbalanced parentheses ignored$"), "unbalanced parentheses"),
+    (re.compile(r"^unknown field '(?P<x>.*)' searched as text$"), "unknown field"),
+    (re.compile(r"^not found in any entry: (?P<x>.*)$"), "not found"),
+    (re.compile(r"^prefix '(?P<x>.*)' is too short.*$"), "short prefix"),
+    (re.compile(r"^only the first (?P<x>\d+) terms of the query are used$"), "too many terms"),
+    (re.compile(r"^year needs a form like .*, got (?P<x>.*)$"), "bad year"),
+]
+
+
+def notice_text(notice: str) -> str:
+    for pattern, key in _NOTICES:
+        m = pattern.match(notice)
+        if not m:
+            continue
+        x = m.groupdict().get("x", "")
+        return {
+            "unbalanced quote": _("An unmatched quote was ignored."),
+            "unbalanced parentheses": _("Unmatched parentheses were ignored."),
+            "unknown field": _("Unknown field %(field)s searched as text.", field=x),
+            "not found": _("Not found in any practice: %(words)s", words=x),
+            "short prefix": _("The prefix %(prefix)s is too short (3 letters at least).",
+                              prefix=x),
+            "too many terms": _("Only the first %(n)s terms of the query are used.", n=x),
+            "bad year": _("A year looks like 2019 or 2019..2022, not %(value)s.", value=x),
+        }[key]
+    return notice

@@ -1,0 +1,39 @@
+"""Service pages: health check, OpenSearch description, robots.txt."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from indexer.generations import IndexNotFoundError
+from search import SearchRequest
+from webui.index import get_searcher
+
+log = logging.getLogger(__name__)
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """200 with the live generation and its document count, 503 when the index is unusable."""
+    try:
+        response = get_searcher().search(SearchRequest("", per_page=1, highlight=False,
+                                                       facets=False))
+    except (IndexNotFoundError, OSError, ValueError) as exc:
+        log.error("health check failed: %s", exc)
+        return jsonify({"status": "unavailable", "error": "the search index is not usable"}), 503
+    return jsonify({"status": "ok", "generation": response.generation,
+                    "documents": response.total})
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> ResponseReturnValue:
+    xml = render_template("meta/opensearch.xml", root=request.url_root.rstrip("/"))
+    return Response(xml, mimetype="application/opensearchdescription+xml")
+
+
+@bp.get("/robots.txt")
+def robots() -> ResponseReturnValue:
+    return Response("User-agent: *\nDisallow: /api/\n", mimetype="text/plain")

@@ -1,0 +1,24 @@
+"""The search page `/`: query, facets, sort and pages, all in the query string."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from webui.index import get_searcher
+from webui.present import search_page
+from webui.state import SearchState
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Search (an empty query browses everything, newest first); `?format=json` for the data."""
+    config = current_app.config
+    state = SearchState.from_args(request.args, config["PER_PAGE"])
+    response = get_searcher().search(state.request())
+    page = search_page(state, response.to_dict(), config["FACET_VALUES_SHOWN"])
+    if request.args.get("format") == "json":
+        return jsonify(page)
+    return render_template("search/index.html", page=page)

@@ -1,0 +1,117 @@
+"""The search page's state, read from and written back to the query string.
+
+Everything a search shows (query, filters, sort, page, page size) lives in the URL, so any
+page can be bookmarked or shared.  Every link the UI offers (facet toggles, chips, pages,
+did-you-mean) is built here, in Python, never in a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from search.models import FACETS, SearchError, SearchRequest
+
+# Parameters every page accepts besides its own: the UI language and the JSON twin switch.
+COMMON_PARAMS = ("lang", "format")
+SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACETS)
+FORMATS = ("html", "json")
+
+UrlBuilder = Callable[..., str]
+
+
+def parse_int(args: Mapping[str, str], name: str, default: int) -> int:
+    """A whole-number parameter; empty means the default, anything else non-numeric is a 400."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdecimal() or len(raw) > 9:
+        raise SearchError(name, f"must be a whole number, got {raw[:20]!r}")
+    return int(raw)
+
+
+def check_params(
+    args: MultiDict[str, str], allowed: Iterable[str] | None, filters: Iterable[str] = FACETS
+) -> None:
+    """Unknown parameters are refused (a typo in a filter name must not be silently ignored).
+
+    `allowed=None` accepts any parameter and only checks `format`.
+    """
+    if allowed is not None:
+        known = set(allowed) | set(COMMON_PARAMS)
+        for name in args:
+            if name not in known:
+                raise SearchError(name, "unknown parameter; filters are " + ", ".join(filters))
+    fmt = args.get("format", "html")
+    if fmt not in FORMATS:
+        raise SearchError("format", f"must be one of {', '.join(FORMATS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchState:
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    default_per_page: int = 10
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str], default_per_page: int = 10) -> SearchState:
+        """Parse and validate request arguments; raises SearchError naming the bad parameter."""
+        check_params(args, SEARCH_PARAMS)
+        filters = {name: tuple(args.getlist(name)) for name in FACETS if name in args}
+        request = SearchRequest(
+            query=args.get("q", ""),
+            filters=filters,
+            page=parse_int(args, "page", 1),
+            per_page=parse_int(args, "per_page", default_per_page),
+            sort=(args.get("sort") or "relevance").strip(),
+        ).validated()
+        return cls(request.query, dict(request.filters), request.sort, request.page,
+                   request.per_page, default_per_page)
+
+    def request(self, **options: Any) -> SearchRequest:
+        return SearchRequest(self.q, dict(self.filters), self.page, self.per_page, self.sort,
+                             **options)
+
+    # --- state changes: each returns a new state, on page 1 unless it is a page change ----
+
+    def params(self) -> dict[str, Any]:
+        """Query-string parameters in a stable order; defaults are left out."""
+        params: dict[str, Any] = {}
+        if self.q:
+            params["q"] = self.q
+        for name in FACETS:
+            if self.filters.get(name):
+                params[name] = list(self.filters[name])
+        if self.sort != "relevance":
+            params["sort"] = self.sort
+        if self.per_page != self.default_per_page:
+            params["per_page"] = self.per_page
+        if self.page != 1:
+            params["page"] = self.page
+        return params
+
+    def toggled(self, name: str, value: str) -> SearchState:
+        values = self.filters.get(name, ())
+        new = tuple(v for v in values if v != value) if value in values else (*values, value)
+        filters = {k: v for k, v in self.filters.items() if k != name}
+        if new:
+            filters[name] = new
+        return replace(self, filters=filters, page=1)
+
+    def without_filters(self) -> SearchState:
+        return replace(self, filters={}, page=1)
+
+    def with_query(self, q: str) -> SearchState:
+        return replace(self, q=q, page=1)
+
+    def at_page(self, page: int) -> SearchState:
+        return replace(self, page=page)
+
+    def selected(self) -> list[tuple[str, str]]:
+        return [(name, v) for name in FACETS for v in self.filters.get(name, ())]
