@@ -44,11 +44,10 @@ def _wrk_version(wrk: str | None) -> str:
     if not wrk:
         return "not installed"
     done = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
-    return (
-        (done.stdout or done.stderr).splitlines()[0].strip()
-        if (done.stdout or done.stderr)
-        else "?"
-    )
+    first = (done.stdout or done.stderr or "?").splitlines()[0]
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer" -> "debian/4.1.0-3+b2"
+    words = first.split()
+    return words[1] if len(words) > 1 and words[0] == "wrk" else first.strip()
 
 
 def versions(wrk: str | None) -> dict[str, str]:

@@ -303,6 +303,10 @@ def measure_http(
         processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
     finally:
         server.stop()
+    if not load["requests"]:
+        # Every request was still in flight when the clock stopped: no latency to report.
+        load["latency_ms"] = {}
+        load["note"] = f"no request completed within {seconds:.0f} s"
     return {
         **load,
         "ready_s": ready_s,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data import EVAL_DIR
+from benchmarks.data import EVAL_DIR, REPO_ROOT
 from benchmarks.queries import Query, load_judged_queries, save_queries
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ def load_judged(
     work.mkdir(parents=True, exist_ok=True)
     if queries_tsv.exists() and qrels.exists():
         queries = load_judged_queries(queries_tsv)
-        source, placeholder = f"{queries_tsv.name} + {qrels.name} ({eval_dir})", False
+        where = eval_dir.relative_to(REPO_ROOT) if eval_dir.is_relative_to(REPO_ROOT) else eval_dir
+        source, placeholder = f"`{where}/{queries_tsv.name}` + `{qrels.name}`", False
     else:
         log.warning("%s or %s missing: using a 3-query placeholder", queries_tsv, qrels)
         queries, qrels = _placeholder(work, real_entries)

@@ -176,13 +176,23 @@ def _three_filter_p95(record: dict[str, Any]) -> float | None:
     return _get(record, "query", "by_filters", "3", "p95")
 
 
+def _http_p95(record: dict[str, Any]) -> float | None:
+    """HTTP p95; infinite when the load ran but no request completed."""
+    http = _get(record, "http")
+    if not http:
+        return None
+    return _get(http, "latency_ms", "p95") if http.get("requests") else float("inf")
+
+
+def fmt_target_ms(value: float | None) -> str:
+    return "no reply" if value == float("inf") else f"{fmt_ms(value)} ms"
+
+
 TARGETS = (
     Target("Library query p95, 3 filters + 6 facets + highlights", "≤ 60 ms", TARGET_SIZE,
            _three_filter_p95, lambda v, r: v <= 60, lambda v: f"{fmt_ms(v)} ms"),
     Target("HTTP p95, 8 concurrent clients, 0 errors", "≤ 100 ms", TARGET_SIZE,
-           lambda r: _get(r, "http", "latency_ms", "p95"),
-           lambda v, r: v <= 100 and _get(r, "http", "errors") == 0,
-           lambda v: f"{fmt_ms(v)} ms"),
+           _http_p95, lambda v, r: v <= 100 and _get(r, "http", "errors") == 0, fmt_target_ms),
     Target("Build throughput", "≥ 1,000 entries/s", TARGET_SIZE,
            lambda r: _get(r, "build", "build", "entries_per_s"), lambda v, r: v >= 1000,
            lambda v: f"{fmt_num(v)}/s"),
@@ -190,9 +200,7 @@ TARGETS = (
            lambda r: _get(r, "http", "server_peak_rss_bytes"), lambda v, r: v <= 400 * MB,
            lambda v: f"{fmt_mb(v)} MB"),
     Target("HTTP p95 at real-corpus size, 0 errors", "≤ 15 ms", "real",
-           lambda r: _get(r, "http", "latency_ms", "p95"),
-           lambda v, r: v <= 15 and _get(r, "http", "errors") == 0,
-           lambda v: f"{fmt_ms(v)} ms"),
+           _http_p95, lambda v, r: v <= 15 and _get(r, "http", "errors") == 0, fmt_target_ms),
 )  # fmt: skip
 
 
@@ -394,12 +402,17 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
         for name in systems:
             query = _get(per_system.get(name), "query")
             if not query:
-                rows.append([size, name, *["–"] * 11])
+                rows.append([size, name, *["–"] * 12])
                 continue
             lat = query["latency_ms"]
+            if not lat:
+                rows.append([size, name, "0 (budget)", *["–"] * 11])
+                continue
             by_f = query["by_filters"]
+            done, planned = query.get("completed"), query.get("planned")
+            count = str(done) if done == planned else f"{done}/{planned} (budget)"
             rows.append([
-                size, name, fmt_ms(lat["median"]), fmt_ms(lat["p95"]), fmt_ms(lat["p99"]),
+                size, name, count, fmt_ms(lat["median"]), fmt_ms(lat["p95"]), fmt_ms(lat["p99"]),
                 fmt_ratio(lat["median"], ref_lat.get("median")),
                 fmt_ratio(lat["p95"], ref_lat.get("p95")),
                 " / ".join(fmt_ms(_get(by_f, str(n), "p95")) for n in FILTER_COUNTS),
@@ -410,14 +423,16 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
     out = [
         "## Library query latency",
         "",
-        f"{results['config']['queries']} queries per system and size, in-process library call "
-        f"(ms). Ratios are relative to {ref or '–'} (below 1 is faster). Peak RSS is the "
-        "query process's high-water mark (interpreter + index + queries).",
+        f"{results['config']['queries']} queries per system and size (fewer where a system ran "
+        f"out of its {results['config'].get('query_budget_s', 0):.0f} s budget), in-process "
+        f"library call (ms). Ratios are relative to {ref or '–'} (below 1 is faster). Peak RSS "
+        "is the query process's high-water mark (interpreter + index + queries).",
         "",
         table(
             [
                 "size",
                 "system",
+                "queries",
                 "median",
                 "p95",
                 "p99",
@@ -475,6 +490,9 @@ def _http_section(results: dict[str, Any], systems: Sequence[str], ref: str | No
                 rows.append([size, name, *["–"] * 10, (errors[0][:80] if errors else "not run")])
                 continue
             lat = http["latency_ms"]
+            if not http["requests"]:
+                rows.append([size, name, "0", *["–"] * 9, http.get("note", "")])
+                continue
             rows.append([
                 size, name, fmt_num(http["throughput_rps"]),
                 fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -43,7 +44,8 @@ from benchmarks.systems import REGISTRY, api_search_path, load_system
 
 log = logging.getLogger("benchmarks")
 
-WORKER_TIMEOUT_S = 1800
+# Hard stops for a phase that hangs; the query phase also has a soft budget (--query-budget).
+BUILD_TIMEOUT_S = 1200
 DEFAULT_SIZES = "real,10k,100k"
 QUICK_SIZES = "real,2k"
 
@@ -73,28 +75,35 @@ def size_label(count: int | None) -> str:
     return f"{count // 1000}k" if count % 1000 == 0 else str(count)
 
 
-def _worker(args: Sequence[str], out: Path, log_path: Path) -> dict[str, Any]:
+def _worker(args: Sequence[str], out: Path, log_path: Path, timeout: float) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter (own session, so a hang is killed with its children)."""
     command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", str(out)]
     out.unlink(missing_ok=True)
     with log_path.open("ab") as log_file:
-        done = subprocess.run(
-            command,
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            timeout=WORKER_TIMEOUT_S,
-            check=False,
-        )
-    if done.returncode != 0 or not out.exists():
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise RuntimeError(f"worker {args[0]} killed after {timeout:.0f}s") from None
+    if returncode != 0 or not out.exists():
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
-        raise RuntimeError(f"worker {args[0]} exited {done.returncode}: {tail}")
+        raise RuntimeError(f"worker {args[0]} exited {returncode}: {tail}")
     return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _query_summary(raw: dict[str, Any], queries: Sequence[Any]) -> dict[str, Any]:
     latencies = raw["latencies_s"]
     outcomes = raw["outcomes"]
+    queries = queries[: len(latencies)]  # fewer when the system ran out of budget
     return {
+        "completed": len(latencies),
+        "planned": raw.get("queries_planned", len(latencies)),
+        "judged_complete": raw.get("judged_complete", True),
         "latency_ms": summarize_ms(latencies),
         "by_filters": grouped_ms(latencies, (q.n_filters for q in queries)),
         "by_category": grouped_ms(latencies, (q.category for q in queries)),
@@ -187,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 record["build"] = _worker(
                     ["build", "--system", name, "--corpus", str(size.corpus),
                      "--index", str(index), "--updates", str(args.updates)],
-                    work / "build.json", log_path,
+                    work / "build.json", log_path, BUILD_TIMEOUT_S,
                 )  # fmt: skip
                 b = record["build"]["build"]
                 log.info(
@@ -202,20 +211,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             query_args = [
                 "query", "--system", name, "--index", str(index), "--queries", str(queries_path),
                 "--warmup", str(args.warmup), "--repeat", str(args.repeat),
+                "--budget", str(args.query_budget),
             ]  # fmt: skip
             if size.label == "real":
                 query_args += ["--judged", str(work / "eval" / "judged.json")]
             log.info("[%s] %s: %d queries", size.label, name, len(queries))
             try:
-                raw = _worker(query_args, work / "query.json", log_path)
+                # Warm-up (budget/4) + timed + judged (budget each) + open and margin.
+                timeout = args.query_budget * 2.5 + 300
+                raw = _worker(query_args, work / "query.json", log_path, timeout)
                 record["query"] = _query_summary(raw, queries)
                 if raw["judged_run"]:
                     record["judged_run"] = raw["judged_run"]
-                lat = record["query"]["latency_ms"]
+                summary = record["query"]
+                lat = summary["latency_ms"]
                 log.info(
-                    "[%s] %s: median %.2f ms, p95 %.2f ms, peak RSS %.0f MB",
-                    size.label, name, lat["median"], lat["p95"],
-                    record["query"]["peak_rss_bytes"] / 1e6,
+                    "[%s] %s: %d/%d queries, median %.2f ms, p95 %.2f ms, peak RSS %.0f MB",
+                    size.label, name, summary["completed"], summary["planned"],
+                    lat.get("median", 0), lat.get("p95", 0), summary["peak_rss_bytes"] / 1e6,
                 )  # fmt: skip
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 log.error("[%s] %s: queries failed: %s", size.label, name, exc)
@@ -243,6 +256,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         else f"benchmarks.http_app (Flask) x {args.http_workers} gunicorn workers"
                     )  # fmt: skip
                     h = record["http"]
+                    if not h["requests"]:
+                        record["errors"].append(f"http: {h['note']}")
                     log.info(
                         "[%s] %s: HTTP %.0f req/s, p95 %.1f ms, %d errors, server RSS %.0f MB",
                         size.label, name, h["throughput_rps"], h["latency_ms"].get("p95", 0),
@@ -273,6 +288,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "query_seed": args.query_seed,
             "warmup": args.warmup,
             "repeat": args.repeat,
+            "query_budget_s": args.query_budget,
             "updates": args.updates,
             "http": args.http,
             "http_seconds": args.http_seconds,
@@ -308,6 +324,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="untimed queries first")
     parser.add_argument("--repeat", type=int, default=1, help="passes; each query keeps its best")
     parser.add_argument("--updates", type=int, default=5, help="single-entry re-index rounds")
+    parser.add_argument(
+        "--query-budget", type=float,
+        help="seconds a system may spend on the timed queries of one size (default 150; quick 60)",
+    )  # fmt: skip
     parser.add_argument("--no-http", dest="http", action="store_false")
     parser.add_argument("--http-systems", default="all", help="comma list or 'all'")
     parser.add_argument("--http-seconds", type=float, help="load duration (default 20; quick 5)")
@@ -330,6 +350,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.http_systems = [s.strip() for s in args.http_systems.split(",")]
     args.queries = args.queries or (60 if args.quick else 240)
     args.http_seconds = args.http_seconds or (5.0 if args.quick else 20.0)
+    args.query_budget = args.query_budget or (60.0 if args.quick else 150.0)
     # A quick run must not overwrite the committed full report.
     args.out_dir = args.out_dir or (args.work_dir / "quick" if args.quick else BENCH_DIR)
     return args

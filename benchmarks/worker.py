@@ -58,6 +58,9 @@ def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict
             update_seconds.append(system.update_one(_changed(entry, round_)))
     except NotImplementedError as exc:
         update_error = str(exc)
+    except Exception as exc:  # a failing update must not cost the build's numbers
+        log.exception("update_one failed")
+        update_error = f"update failed: {type(exc).__name__}: {exc}"
     system.close()
     return {
         "system": system_name,
@@ -70,10 +73,15 @@ def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict
     }
 
 
-def _run_queries(system: Any, queries: Sequence[Any]) -> tuple[list[float], list[dict[str, Any]]]:
+def _run_queries(
+    system: Any, queries: Sequence[Any], deadline: float
+) -> tuple[list[float], list[dict[str, Any]]]:
+    """Time each query; stops at `deadline` (perf_counter) so a slow system cannot hang the run."""
     latencies: list[float] = []
     outcomes: list[dict[str, Any]] = []
     for q in queries:
+        if time.perf_counter() > deadline:
+            break
         started = time.perf_counter()
         result = system.query(q)
         latencies.append(time.perf_counter() - started)
@@ -96,7 +104,13 @@ def run_query(
     judged_path: Path | None,
     warmup: int,
     repeat: int,
+    budget_s: float,
 ) -> dict[str, Any]:
+    """Open, warm up, time every query (best of `repeat`), then run the judged set.
+
+    `budget_s` bounds the timed passes and, separately, the judged run; a system that
+    runs out reports how many queries it finished instead of holding up the benchmark.
+    """
     system = load_system(system_name)
     queries = load_queries(queries_path)
     rss_start = _rss_bytes()
@@ -104,21 +118,32 @@ def run_query(
     system.open(index)
     open_seconds = time.perf_counter() - started
     rss_open = _rss_bytes()
+    warm_deadline = time.perf_counter() + budget_s / 4
     for q in queries[:warmup]:
+        if time.perf_counter() > warm_deadline:
+            break
         system.query(q)
     gc.collect()
+    deadline = time.perf_counter() + budget_s
     # With repeat > 1 each query keeps its fastest time: less scheduler noise.
-    best: list[float] | None = None
+    best: list[float] = []
     outcomes: list[dict[str, Any]] = []
-    for _ in range(max(1, repeat)):
-        latencies, outcomes = _run_queries(system, queries)
-        best = (
-            latencies if best is None else [min(a, b) for a, b in zip(best, latencies, strict=True)]
-        )
-    assert best is not None
+    for round_ in range(max(1, repeat)):
+        latencies, round_outcomes = _run_queries(system, queries, deadline)
+        if round_ == 0:
+            best, outcomes = latencies, round_outcomes
+        else:
+            best = [min(a, b) for a, b in zip(best, latencies, strict=False)] + best[
+                len(latencies) :
+            ]
     run: dict[str, list[str]] = {}
+    judged_done = True
     if judged_path is not None:
+        judged_deadline = time.perf_counter() + budget_s
         for q in load_queries(judged_path):
+            if time.perf_counter() > judged_deadline:
+                judged_done = False
+                break
             run[q.qid] = system.query(q).ids[:TOP_K]
     # A sample answer, so the report can show that snippets and facets are real.
     sample = system.query(queries[0]) if queries else None
@@ -130,8 +155,10 @@ def run_query(
         "rss_open_bytes": rss_open,
         "peak_rss_bytes": _peak_rss_bytes(),
         "latencies_s": best,
+        "queries_planned": len(queries),
         "outcomes": outcomes,
         "judged_run": run,
+        "judged_complete": judged_done,
         "sample": None
         if sample is None
         else {
@@ -160,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     query.add_argument("--judged", type=Path)
     query.add_argument("--warmup", type=int, default=20)
     query.add_argument("--repeat", type=int, default=1)
+    query.add_argument("--budget", type=float, default=300.0, help="seconds for timed queries")
     query.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -167,7 +195,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = run_build(args.system, args.corpus, args.index, args.updates)
     else:
         result = run_query(
-            args.system, args.index, args.queries, args.judged, args.warmup, args.repeat
+            args.system,
+            args.index,
+            args.queries,
+            args.judged,
+            args.warmup,
+            args.repeat,
+            args.budget,
         )
     args.out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
 
