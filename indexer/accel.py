@@ -137,7 +137,7 @@ def _merge(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -
     total = reader.doc_count_all()
     alive = np.ones(total, dtype=bool)
     for segreader, offset in leaves:
-        deleted = list(segreader.deleted_docs()) if segreader.has_deletions() else []
+        deleted = list(segreader.deleted_docs_set) if segreader.has_deletions() else []
         if deleted:
             alive[np.asarray(deleted, dtype=np.int64) + offset] = False
     np.save(out / "alive.npy", alive)

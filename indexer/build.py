@@ -7,10 +7,12 @@ entries (by content hash) are detected and analysed.  Nothing changed: no new ge
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -82,6 +84,26 @@ def content_hash(entry: Entry) -> str:
 
 def source_file(entry: Entry) -> str:
     return str(Path(entry.source.rsplit(":", 1)[0]).resolve()) if entry.source else ""
+
+
+def _die_with_parent() -> None:
+    """In a forked worker: get SIGKILL when the build process dies (Linux), never linger."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queues close
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
+_fork_hook_installed = False
+
+
+def _install_fork_hook() -> None:
+    global _fork_hook_installed
+    if not _fork_hook_installed:
+        os.register_at_fork(after_in_child=_die_with_parent)
+        _fork_hook_installed = True
 
 
 # Language detection runs in worker processes for large batches: one detector per process.
@@ -160,6 +182,8 @@ def build_index(
     """
     started = time.perf_counter()
     procs = procs or min(2, os.cpu_count() or 1)
+    if procs > 1:
+        _install_fork_hook()
     index_dir = Path(index_dir)
     report = BuildReport(total=len(entries))
     with generations.build_lock(index_dir, wait=lock_wait):

@@ -82,13 +82,17 @@ def pointer_stamp(index_dir: Path) -> tuple[int, int] | None:
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Exclusive lock for one build at a time (released by the kernel if the build dies)."""
+    """Exclusive lock for one build at a time, released by the kernel if the build dies.
+
+    POSIX record locks (lockf) belong to the process, not to the open file, so worker
+    processes forked by the build neither hold nor keep the lock after it is killed.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / LOCK).open("a") as handle:
         deadline = time.monotonic() + wait
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
@@ -101,11 +105,13 @@ def build_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def new_workdir(index_dir: Path) -> Path:
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    now = time.time_ns()
+    # Names sort in build order (to the microsecond), which cleanup relies on.
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now / 1e9)) + f"{now // 1000 % 10**6:06d}"
     path = index_dir / f"gen-{stamp}-{secrets.token_hex(3)}.tmp"
     path.mkdir(parents=True)
     return path
@@ -148,8 +154,11 @@ def cleanup(index_dir: Path, keep_previous: int = KEEP_PREVIOUS) -> list[str]:
         (p for p in index_dir.glob("gen-*") if p.is_dir() and p.suffix != ".tmp"),
         key=lambda p: p.name,
     )
-    older = [p for p in finished if p.name != live and (live is None or p.name < live)]
+    older = [p for p in finished if live is not None and p.name < live]
+    # Kept: the live generation and the newest older ones; anything newer than the live one
+    # was renamed by a build that died before switching CURRENT, and is never served.
     doomed = older[: max(0, len(older) - keep_previous)]
+    doomed += [p for p in finished if live is None or p.name > live]
     doomed += [p for p in index_dir.glob("gen-*.tmp") if p.is_dir()]
     doomed += [p for p in index_dir.glob(f"{POINTER}.*.tmp")]
     removed = []

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from indexer.detect import LanguageDetector
 
 from indexer import generations
 from indexer.analysis import analysis_language, fold
+from indexer.detect import LanguageDetector
 from search.engine import Evaluation, Snapshot
 from search.highlight import Marks, mark, snippet
 from search.models import FACETS, FacetValue, Hit, SearchRequest, SearchResponse
@@ -88,7 +88,7 @@ class Searcher:
             selected &= m
         total = int(selected.sum())
         sort = request.sort
-        order = self._order(snap, selected, ev.scores, request, browse=parsed.root is None)
+        order = self._order(snap, selected, ev, request, browse=parsed.root is None)
         response = SearchResponse(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
             sort=sort, filters=filters, relaxed=ev.relaxed, notices=list(parsed.notices),
@@ -141,8 +141,7 @@ class Searcher:
 
     @staticmethod
     def _order(
-        snap: Snapshot, mask: np.ndarray, scores: np.ndarray, request: SearchRequest,
-        browse: bool,
+        snap: Snapshot, mask: np.ndarray, ev: Evaluation, request: SearchRequest, browse: bool
     ) -> np.ndarray:
         """Docnums of the requested page, best first."""
         candidates = np.flatnonzero(mask)
@@ -153,10 +152,12 @@ class Searcher:
             end = snap.data.years["year_to"][candidates].astype(np.float64)
             start = snap.data.years["year_from"][candidates].astype(np.float64)
             end = np.where(end > 0, end, np.where(start > 0, 9999, 0))
-            top = scores[candidates].astype(np.float64)
+            top = ev.scores[candidates].astype(np.float64)
             key = end * 1e8 + start * 1e3 + top / (top.max() + 1.0) * 999
         else:
-            key = scores[candidates].astype(np.float64)
+            key = ev.scores[candidates].astype(np.float64)
+            if ev.tiers is not None:  # more of the query's words first, then the score
+                key = key + ev.tiers[candidates].astype(np.float64) * 1e6
         # Ties broken by docnum, so pages never overlap or skip entries.
         if need < len(candidates):
             part = np.argpartition(-key, need - 1)[:need]

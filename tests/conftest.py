@@ -36,3 +36,30 @@ def gold_entries(shared_corpus: Path) -> list[dict[str, Any]]:
     return read_jsonl(shared_corpus / "entries.jsonl") + read_jsonl(
         shared_corpus / "seed-entries.jsonl"
     )
+
+
+EXTRA_ENTRIES = REPO / "tests" / "data" / "extra-entries.jsonl"
+
+
+def build_test_index(sources: list[Path] | None, index_dir: Path) -> Path:
+    """A real on-disk index of the given sources (None: the bundled corpus)."""
+    from corpus import load_sources
+    from indexer.build import build_index
+
+    build_index(load_sources(sources).entries, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled seed corpus (23 English-locale entries), indexed once per session."""
+    return build_test_index(None, tmp_path_factory.mktemp("bundled") / "index")
+
+
+@pytest.fixture(scope="session")
+def multilingual_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
+    """All real pages, the seed pages and the Cyrillic/Spanish test entries."""
+    from corpus import bundled_sources
+
+    sources = [shared_corpus / "pages", *bundled_sources(), EXTRA_ENTRIES]
+    return build_test_index(sources, tmp_path_factory.mktemp("multilingual") / "index")

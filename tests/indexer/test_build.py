@@ -1,0 +1,152 @@
+"""Index builds: incremental by content hash, atomic generations, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus import Entry, load_sources
+from indexer import generations
+from indexer.build import build_index
+from search import Searcher, SearchRequest
+
+REPO = Path(__file__).resolve().parents[2]
+GPSEARCH = [sys.executable, "-m", "gpsearch.cli"]
+
+
+def _entries() -> list[Entry]:
+    return load_sources().entries
+
+
+def _titles(index_dir: Path, query: str) -> list[str]:
+    return [h.title for h in Searcher(index_dir).search(SearchRequest(query)).results]
+
+
+def test_unchanged_rebuild_changes_nothing_and_is_fast(tmp_path: Path) -> None:
+    entries = _entries()
+    first = build_index(entries, tmp_path)
+    assert (first.new, first.rebuilt, first.total) == (23, True, 23)
+    second = build_index(entries, tmp_path)
+    assert (second.modified, second.unchanged, second.generation) == (0, 23, first.generation)
+    assert second.seconds < 1.0
+    assert [p.name for p in tmp_path.glob("gen-*")] == [first.generation]
+
+
+def test_changed_and_removed_entries_reach_a_new_generation(tmp_path: Path) -> None:
+    entries = _entries()
+    first = build_index(entries, tmp_path)
+    searcher = Searcher(tmp_path, check_interval=0)
+    assert searcher.search(SearchRequest("zeppelin")).total == 0
+
+    changed = [*entries]
+    changed[0] = Entry(**{**entries[0].to_dict(), "summary": "A zeppelin tour for newcomers."})
+    dropped = changed.pop()
+    report = build_index(changed, tmp_path)
+    assert (report.new, report.changed, report.removed, report.unchanged) == (0, 1, 1, 21)
+    assert report.generation != first.generation
+    # The running searcher follows the switch without being reopened by hand.
+    assert [h.id for h in searcher.search(SearchRequest("zeppelin")).results] == [entries[0].id]
+    assert searcher.get(dropped.id) is None
+    assert searcher.search(SearchRequest("")).total == 22
+    # The previous generation is kept for readers still on it; older ones are removed.
+    build_index(entries, tmp_path)
+    assert len(list(tmp_path.glob("gen-*"))) == 2
+
+
+def test_entries_from_other_files_survive_an_update(tmp_path: Path, shared_corpus: Path) -> None:
+    pages = shared_corpus / "pages"
+    build_index(load_sources([pages / "fr_a.txt"]).entries, tmp_path)
+    report = build_index(load_sources([pages / "sq_a.txt"]).entries, tmp_path)
+    assert (report.new, report.removed) == (3, 0)
+    locales = {h.locale for h in Searcher(tmp_path).search(SearchRequest("")).results}
+    assert locales == {"fr", "sq"}
+
+
+def test_rebuild_flag_starts_from_nothing(tmp_path: Path, shared_corpus: Path) -> None:
+    build_index(load_sources([shared_corpus / "pages" / "fr_a.txt"]).entries, tmp_path)
+    report = build_index(_entries(), tmp_path, rebuild=True)
+    assert report.rebuilt and report.total == 23
+    assert Searcher(tmp_path).search(SearchRequest("")).total == 23
+
+
+def test_missing_or_corrupt_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(generations.IndexNotFoundError, match=f"no index at {tmp_path}"):
+        Searcher(tmp_path)
+    build_index(_entries(), tmp_path)
+    (tmp_path / generations.POINTER).write_text("gen-missing\n")
+    with pytest.raises(generations.IndexNotFoundError, match="is corrupt"):
+        Searcher(tmp_path)
+
+
+def test_one_build_at_a_time(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from pathlib import Path;"
+         " from indexer.generations import build_lock\n"
+         f"with build_lock(Path({str(tmp_path)!r})):\n"
+         " print('locked', flush=True); time.sleep(30)"],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(generations.BuildLockedError, match="another build is running"):
+            build_index(_entries(), tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert build_index(_entries(), tmp_path).new == 23  # released when its holder died
+
+
+def _synthetic_jsonl(path: Path, count: int) -> Path:
+    """Many distinct entries recombined from the bundled ones, so a build takes a while."""
+    base = _entries()
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            src = base[i % len(base)]
+            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
+                      "source": "", "language": src.language}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index(_entries(), index_dir)
+    before = generations.current(index_dir).name
+    big = _synthetic_jsonl(tmp_path / "big.jsonl", 6000)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [*GPSEARCH, "index", str(big), "--index", str(index_dir)], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(index_dir.glob("gen-*.tmp")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        time.sleep(0.05)
+    time.sleep(0.5)  # well into writing the new generation
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert list(index_dir.glob("gen-*.tmp")), "the build was killed before it started writing"
+    assert generations.current(index_dir).name == before
+    assert "Art-therapy in Lutsk" in _titles(index_dir, "art therapy Lutsk")
+    # The next build succeeds, clears the half-written directory and serves everything.
+    report = build_index(load_sources([big]).entries, index_dir)
+    assert report.new == 6000
+    assert not list(index_dir.glob("gen-*.tmp"))
+    assert Searcher(index_dir).search(SearchRequest("")).total == 6023
+
+
+def test_cli_reports_zero_changed_on_an_unchanged_run(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [*GPSEARCH, "index", "--index", str(tmp_path / "ix")]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    assert "23 new" in first.stdout and "languages: en 20, sq 3" in first.stdout
+    second = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    assert "0 changed" in second.stdout
