@@ -84,6 +84,7 @@ class Evaluation:
     corrections: dict[str, str] = field(default_factory=dict)  # misspelled word -> used
     unknown: list[str] = field(default_factory=list)  # words found nowhere
     relaxed: bool = False
+    tiers: np.ndarray | None = None  # words matched per entry, ranked before the score
 
 
 class Snapshot:
@@ -402,32 +403,46 @@ class Snapshot:
             return self._and(node, ev, top)
         return self._leaf(node, ev)
 
+    def _is_stop(self, node: Node) -> bool:
+        """A word some indexed language drops as a stopword ("de", "të", "the")."""
+        if not isinstance(node, Word):
+            return False
+        tokens = _TOKEN.findall(node.text)
+        return len(tokens) == 1 and any(term(tokens[0], f) is None for f in self.families)
+
     def _and(self, node: And, ev: Evaluation, top: bool) -> tuple[np.ndarray, np.ndarray]:
-        text: list[tuple[np.ndarray, np.ndarray]] = []
-        other: list[tuple[np.ndarray, np.ndarray]] = []
+        text: list[tuple[Node, np.ndarray, np.ndarray]] = []
+        other: list[np.ndarray] = []
+        scores = np.zeros(self.n, dtype=np.float32)
         unknown = 0
         for child in node.nodes:
             m, s = self._node(child, ev)
+            scores += s
             if isinstance(child, Word | Phrase | Prefix):
                 if isinstance(child, Word) and child.text in ev.unknown:
                     unknown += 1  # found nowhere: reported, and must not empty the result
                     continue
-                text.append((m, s))
+                text.append((child, m, s))
             else:
-                other.append((m, s))
-        mask = np.ones(self.n, dtype=bool)
-        scores = np.zeros(self.n, dtype=np.float32)
+                other.append(m)
+        required = np.ones(self.n, dtype=bool)
+        for m in other:
+            required &= m
         if unknown and not text:
-            mask[:] = False
-        for m, s in text + other:
-            mask &= m
-            scores += s
-        if top and len(text) > 1 and not (mask & self.alive).any():
-            # No entry has every word: rank entries by how many of the words they have.
-            matched = np.sum([m for m, _ in text], axis=0)
-            mask = matched > 0
-            for m, _ in other:
+            required[:] = False
+        counted = [m for child, m, _ in text if not self._is_stop(child)]
+        if not top or len(counted) < 2:
+            mask = required.copy()
+            for _, m, _ in text:
                 mask &= m
-            scores = scores * (matched / len(text)) ** 2
-            ev.relaxed = True
+            return mask, scores
+        # As Elasticsearch's minimum_should_match "2<-1" and Meilisearch's "words" rule:
+        # entries with more of the words rank first; long queries may miss one word.
+        matched = np.sum(counted, axis=0, dtype=np.int16)
+        need = 1 if len(counted) <= 2 else len(counted) - 1
+        mask = required & (matched >= need)
+        if not (mask & self.alive).any():
+            mask = required & (matched >= 1)
+        ev.tiers = matched
+        ev.relaxed = not (required & self.alive & (matched == len(counted))).any()
         return mask, scores
