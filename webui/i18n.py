@@ -14,7 +14,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
@@ -56,6 +56,15 @@ def _remember_language() -> None:
     g.explicit_lang = explicit_language()
 
 
+def _language_headers(response: Response) -> Response:
+    """Caches must key pages on Accept-Language unless `?lang=` fixed the language."""
+    if not g.get("explicit_lang"):
+        response.vary.add("Accept-Language")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", ui_language())
+    return response
+
+
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile each messages.po whose .mo is missing or older (a clean clone still works)."""
     written = []
@@ -81,6 +90,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(TRANSLATIONS_DIR))
     app.before_request(_remember_language)
+    app.after_request(_language_headers)
     app.url_defaults(_keep_language)
 
 
@@ -101,7 +111,8 @@ def language_name(code: str, ui: str | None = None) -> str:
         return ""
     ui_locale = _locale(ui or ui_language())
     names = ui_locale.languages if ui_locale else {}
-    key = code.replace("-", "_")
+    base, _sep, region = code.replace("-", "_").partition("_")
+    key = f"{base}_{region.upper()}" if region else base
     if key in names:
         return names[key]
     parsed = _locale(code)
