@@ -420,7 +420,15 @@ SUFFIX_RULES: dict[str, SuffixRules] = {
 
 
 def _strip_suffixes(word: str, lang: str) -> str:
-    return SUFFIX_RULES[lang].apply(word)
+    """Rules applied to a fixed point, so a lemma that itself ends like an inflection
+    (refugjat) meets its inflected forms (refugjatëve -> refugjat -> refugj)."""
+    rules = SUFFIX_RULES[lang]
+    for _ in range(3):
+        shorter = rules.apply(word)
+        if shorter == word:
+            break
+        word = shorter
+    return word
 
 
 @functools.lru_cache(maxsize=1 << 18)

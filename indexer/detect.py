@@ -370,10 +370,20 @@ class LanguageDetector:
 
     Thread-safe: the model is loaded once per process and only read afterwards."""
 
-    def __init__(self, corpus_languages: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        corpus_languages: Iterable[str] | None = None,
+        *,
+        lexicon_languages: Iterable[str] | None = None,
+    ) -> None:
+        """`lexicon_languages` limits the dictionaries consulted for short text (each costs
+        30-120 MB of memory): a server passes the ones its analysers load anyway."""
         self._model = _get_model()
         codes = {_code(lang) for lang in corpus_languages or ()}
         self.corpus_languages: frozenset[str] = frozenset(c for c in codes if c)
+        self.lexicon_languages: frozenset[str] | None = (
+            None if lexicon_languages is None else frozenset(lexicon_languages)
+        )
 
     # -- public API --
 
@@ -457,15 +467,20 @@ class LanguageDetector:
         """Dictionary evidence for short text: n-grams of two words say little, but
         "barazia" is an Albanian word and "cities" an English one."""
         model = self._model
-        # Each language's dictionary costs a second to load: ask the corpus' languages
-        # and the model's best guess, or its top three when the corpus is not known.
-        top = 1 if self.corpus_languages else LEXICON_TOP
-        candidates = {model.langs[i] for i in np.argsort(-scores)[:top]}
-        candidates |= {_PROXY.get(c, c) for c in self.corpus_languages}
+        # Each language's dictionary costs a second to load: ask the corpus' languages,
+        # or the model's top three when the corpus is not known.
+        # With known corpus languages only theirs are asked, so a query never waits for
+        # a dictionary that was not loaded at start-up.
+        if self.corpus_languages:
+            candidates = {_PROXY.get(c, c) for c in self.corpus_languages}
+        else:
+            candidates = {model.langs[i] for i in np.argsort(-scores)[:LEXICON_TOP]}
         if locale:
             candidates.add(_PROXY.get(locale, locale))
         words = [w for w in _WORD_RE.findall(text) if len(w) >= 3]
         bonus = np.zeros(len(model.langs))
+        if self.lexicon_languages is not None:
+            candidates &= self.lexicon_languages
         for lang in candidates:
             code = _LEXICON_CODE.get(lang, lang)
             if lang not in model.lang_index or code not in _simplemma_languages():

@@ -9,22 +9,34 @@ Concepts whose id starts with `_` are generic (city, project) and are not expand
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import analysis_language, term
+from indexer.analysis import TOKEN_PATTERN, analysis_language, term
 
 log = logging.getLogger(__name__)
 
 LEXICON = Path(__file__).resolve().parents[1] / "indexer" / "data" / "concepts.tsv"
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
 class ConceptIndex:
     by_term: dict[tuple[str, str], frozenset[str]]  # (family, indexed term) -> concepts
     terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # concept -> (family, terms)
+    families: tuple[str, ...]  # every analysis family the lexicon has terms in
+
+    def concepts_of(self, word: str) -> frozenset[str]:
+        """Concepts a query word names, in whichever lexicon language it is written."""
+        found: set[str] = set()
+        for family in self.families:
+            indexed = term(word, family)
+            if indexed:
+                found |= self.by_term.get((family, indexed), frozenset())
+        return frozenset(found)
 
     def concepts(self, family: str, indexed: str) -> frozenset[str]:
         return self.by_term.get((family, indexed), frozenset())
@@ -45,11 +57,12 @@ def _indexed(text: str, family: str) -> tuple[str, ...]:
 
 @cache
 def concept_index(path: Path = LEXICON) -> ConceptIndex:
+    """The lexicon, analysed with each language's pipeline (built once per process)."""
     by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
     terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
     if not path.is_file():
         log.warning("concept lexicon %s missing: no cross-language matching", path)
-        return ConceptIndex({}, {})
+        return ConceptIndex({}, {}, ())
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#") or (number == 1 and line.startswith("concept")):
             continue
@@ -70,4 +83,5 @@ def concept_index(path: Path = LEXICON) -> ConceptIndex:
     return ConceptIndex(
         {k: frozenset(v) for k, v in by_term.items()},
         {k: tuple(sorted(v)) for k, v in terms.items()},
+        tuple(sorted({family for family, _ in by_term})),
     )

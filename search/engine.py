@@ -28,10 +28,11 @@ from whoosh import query as wquery
 
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel as accel_mod
-from indexer.analysis import TOKEN_PATTERN, analysis_language, fold, term
+from indexer.analysis import SUPPORTED, TOKEN_PATTERN, analysis_language, fold, term
 from indexer.build import GROUPS
+from indexer.detect import LanguageDetector
 from indexer.generations import Generation
-from search.concepts import concept_index
+from search.concepts import ConceptIndex, concept_index
 from search.highlight import Marks
 from search.querylang import And, Match, Node, Not, Or, Phrase, Prefix, Word, Years
 
@@ -48,7 +49,7 @@ BOOST = {
     "body_f": 0.5,
     "place_f": 1.5,
 }
-CONCEPT_BOOST = 0.35
+CONCEPT_BOOST = 0.15
 FUZZY_BOOST = 0.6
 PREFIX_BOOST = 0.7
 PHRASE_BONUS = 1.5
@@ -113,6 +114,25 @@ class Snapshot:
         ids = self.data.values["id"]
         self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
         self.docnum = {entry_id: int(i) for i, entry_id in enumerate(self.ids) if self.alive[i]}
+
+    @cached_property
+    def lexicon(self) -> ConceptIndex:
+        return concept_index()
+
+    @cached_property
+    def detector(self) -> LanguageDetector:
+        """Query language detection among the languages this generation holds."""
+        held = set(self.data.values["language"]) - {"und"}
+        lemmatized = {lang for lang in held if SUPPORTED[analysis_language(lang)].lemmatizer}
+        return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized)
+
+    def warm_up(self) -> None:
+        """Load what the first query would otherwise wait for: lemmatizer dictionaries,
+        the concept lexicon, the typo vocabulary and the detector's dictionaries."""
+        for family in self.families:
+            term("warmup", family)
+        self.detector.detect_query("warm up")
+        _ = self.lexicon, self.folded_vocab
 
     def close(self) -> None:
         with self._whoosh_lock:
@@ -186,22 +206,22 @@ class Snapshot:
                 if self._add(scores, name, folded, BOOST[name] * boost):
                     found = True
                     marks.folded.add(folded)
-        if self._add_concepts(scores, seen, parts, marks, boost):
+        concepts = self.lexicon.concepts_of(word)
+        if concepts and self._add_concepts(scores, concepts, seen, parts, marks, boost):
             found = True
         return scores, found
 
     def _add_concepts(
         self,
         scores: np.ndarray,
+        concepts: frozenset[str],
         seen: set[tuple[str, str]],
         parts: tuple[str, ...],
         marks: Marks,
         boost: float,
     ) -> bool:
-        lexicon = concept_index()
-        concepts: set[str] = set()
-        for family, indexed in seen:
-            concepts |= lexicon.concepts(family, indexed)
+        """Add matches of the concepts' terms in the other languages the index holds."""
+        lexicon = self.lexicon
         found = False
         for concept in concepts:
             for family, indexed_terms in lexicon.expansions(concept):
@@ -371,7 +391,9 @@ class Snapshot:
         for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
             for part in ("title", "body"):
                 self._add(scores, f"{part}_{family}", t, BOOST[part])
-            self._add_concepts(scores, {(family, t)}, ("title", "body"), Marks(), 1.0)
+            concepts = self.lexicon.concepts(family, t)
+            if concepts:
+                self._add_concepts(scores, concepts, {(family, t)}, ("title", "body"), Marks(), 1.0)
         return scores
 
     def _years(self, node: Years) -> np.ndarray:

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,10 @@ import numpy as np
 
 from indexer import generations
 from indexer.analysis import analysis_language, fold
-from indexer.detect import LanguageDetector
 from search.engine import Evaluation, Snapshot
 from search.highlight import Marks, mark, snippet
 from search.models import FACETS, FacetValue, Hit, SearchRequest, SearchResponse
-from search.querylang import Word, parse
+from search.querylang import ParsedQuery, Word, parse
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ class Searcher:
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
-        self._detector = LanguageDetector()
         self.snapshot()  # fail now, with a clear message, if there is no usable index
 
     # --- generations ------------------------------------------------------------------
@@ -61,7 +60,9 @@ class Searcher:
             gen = generations.current(self.index_dir)
             if self._snapshot is None or gen.name != self._snapshot.gen.name:
                 log.info("opening index generation %s", gen.name)
-                self._snapshot = Snapshot(gen)
+                snap = Snapshot(gen)
+                snap.warm_up()
+                self._snapshot = snap
             self._stamp = stamp
             return self._snapshot
 
@@ -78,21 +79,35 @@ class Searcher:
         parsed = parse(request.query)
         ev = snap.evaluate(parsed.root)
         filters = dict(request.filters)
-        if parsed.languages:
-            filters["language"] = tuple(dict.fromkeys((*filters.get("language", ()),
-                                                       *parsed.languages)))
+        if parsed.languages:  # `:fr` is a language filter the user typed in the query
+            filters["language"] = tuple(
+                dict.fromkeys((*filters.get("language", ()), *parsed.languages))
+            )
         self._boost_query_language(snap, request.query, parsed.languages, ev)
+        response = self._respond(snap, request, parsed, ev, filters)
+        if filters and response.total < FALLBACK_BELOW and parsed.root is not None:
+            # As Wikipedia does: rather than an empty page, the same query without filters.
+            unfiltered = replace(request, page=1, per_page=min(request.per_page, 5), facets=False)
+            fallback = self._respond(snap, unfiltered, parsed, ev, {})
+            if fallback.total > response.total:
+                response.fallback = fallback
+        response.took_ms = (time.perf_counter() - started) * 1000
+        return response
+
+    def _respond(
+        self, snap: Snapshot, request: SearchRequest, parsed: ParsedQuery, ev: Evaluation,
+        filters: dict[str, tuple[str, ...]],
+    ) -> SearchResponse:
         masks = {name: self._filter_mask(snap, name, values) for name, values in filters.items()}
         selected = ev.mask.copy()
         for m in masks.values():
             selected &= m
         total = int(selected.sum())
-        sort = request.sort
         order = self._order(snap, selected, ev, request, browse=parsed.root is None)
         response = SearchResponse(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
-            sort=sort, filters=filters, relaxed=ev.relaxed, notices=list(parsed.notices),
-            generation=snap.gen.name,
+            sort=request.sort, filters=filters, relaxed=ev.relaxed,
+            notices=list(parsed.notices), generation=snap.gen.name,
         )  # fmt: skip
         response.results = [
             self._hit(snap, int(d), float(ev.scores[d]), ev.marks, request.highlight)
@@ -105,14 +120,6 @@ class Searcher:
                 "not found in any entry: " + ", ".join(dict.fromkeys(ev.unknown))
             )
         response.suggestion = self._suggestion(snap, request.query, parsed, ev, total)
-        if filters and total < FALLBACK_BELOW and parsed.root is not None:
-            unfiltered = int(ev.mask.sum())
-            if unfiltered > total:
-                response.fallback = self.search(
-                    SearchRequest(request.query, {}, 1, min(request.per_page, 5), sort,
-                                  request.highlight, facets=False)
-                )
-        response.took_ms = (time.perf_counter() - started) * 1000
         return response
 
     def _boost_query_language(
@@ -122,7 +129,7 @@ class Searcher:
         words = query.split()
         if languages or not words or len(words) > QUERY_LANGUAGE_MAX_WORDS:
             return
-        found = self._detector.detect_query(query)
+        found = snap.detector.detect_query(query)
         if found.language == "und" or found.confidence < QUERY_LANGUAGE_MIN_CONFIDENCE:
             return
         same = snap.column_mask("language", (found.language,))
@@ -219,7 +226,7 @@ class Searcher:
         out += [FacetValue(v, 0, True) for v in sorted(selected - shown)]
         return out
 
-    def _suggestion(self, snap: Snapshot, query: str, parsed: Any, ev: Evaluation,
+    def _suggestion(self, snap: Snapshot, query: str, parsed: ParsedQuery, ev: Evaluation,
                     total: int) -> str | None:
         """Did-you-mean: the query with misspelled words replaced, when it finds few."""
         if total >= FALLBACK_BELOW and not ev.corrections:
