@@ -61,9 +61,8 @@ def ui_multilingual_index(tmp_path_factory: pytest.TempPathFactory, shared_corpu
                  tmp_path_factory.mktemp("multilingual") / "index")
 
 
-@pytest.fixture(scope="session")
-def ui_xss_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("xss")
+def build_xss_index(root: Path) -> Path:
+    """The hostile entries plus the bundled corpus, indexed under `root`."""
     source = root / "hostile.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in XSS_RECORDS) + "\n", encoding="utf-8")
     entries = load_sources([source]).entries
@@ -73,6 +72,11 @@ def ui_xss_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for e in entries
     ]
     return build([*entries, *load_sources().entries], root / "index")
+
+
+@pytest.fixture(scope="session")
+def ui_xss_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_xss_index(tmp_path_factory.mktemp("xss"))
 
 
 def make_app(index_dir: Path, **config: Any) -> Flask:

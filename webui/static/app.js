@@ -13,11 +13,12 @@
     }
   });
 
-  // On narrow screens the filters start folded, so results come first.
+  // On narrow screens the filters start folded, so results come first (the chips above
+  // the results still show what is selected, and the summary says how many).
   document.addEventListener("DOMContentLoaded", function () {
     if (window.matchMedia("(max-width: 48em)").matches) {
       document.querySelectorAll("details.filters").forEach(function (details) {
-        if (!details.querySelector("input:checked")) { details.open = false; }
+        details.open = false;
       });
     }
   });
