@@ -7,6 +7,7 @@ country names from pycountry's translations through `corpus.gazetteer`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -74,10 +75,14 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
             continue
         with po_path.open("rb") as po:
             catalog = read_po(po)
+        # Written aside then renamed: gunicorn workers starting together never read half a file.
+        tmp_path = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
         try:
-            with mo_path.open("wb") as mo:
+            with tmp_path.open("wb") as mo:
                 write_mo(mo, catalog)
+            tmp_path.replace(mo_path)
         except OSError as exc:
+            tmp_path.unlink(missing_ok=True)
             log.warning("cannot compile %s: %s; the interface stays in English", po_path, exc)
             continue
         log.info("compiled %s", mo_path)

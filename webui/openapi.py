@@ -109,6 +109,10 @@ SCHEMAS: dict[str, Any] = {
                 "oneOf": [_ref("SearchResponse"), {"type": "null"}],
                 "description": "The query without filters, when the filters leave < 3 hits",
             },
+            "related": {
+                "type": "array", "items": _ref("Hit"),
+                "description": "Peers of the best results, offered when the page is short",
+            },
             "notices": {"type": "array", "items": _STR}, "generation": _STR,
             "took_ms": {"type": "number"},
         },

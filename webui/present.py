@@ -150,6 +150,7 @@ def search_page(state: SearchState, data: dict[str, Any], facet_values_shown: in
     return {
         **data,
         "results": [hit_view(h) for h in data["results"]],
+        "related": [hit_view(h) for h in data.get("related") or []],
         "fallback": fallback,
         "browse": not state.q,
         "facet_groups": facet_groups(state, data["facets"], facet_values_shown),

@@ -16,8 +16,8 @@ def test_search_returns_the_contract(client: FlaskClient) -> None:
     response = client.get("/api/search?q=integration")
     assert response.status_code == 200 and response.mimetype == "application/json"
     data = response.get_json()
-    assert set(data) == CONTRACT
-    assert data["results"] and set(data["results"][0]) == HIT
+    assert set(data) >= CONTRACT, "the documented contract (the library may add fields)"
+    assert data["results"] and set(data["results"][0]) >= HIT
     assert "<mark>" in data["results"][0]["snippet"]
     assert set(data["facets"]) == {"language", "locale", "country", "city", "year", "kind",
                                    "translated"}
@@ -44,7 +44,7 @@ def test_practice_api(client: FlaskClient) -> None:
     data = client.get(f"/api/practice/{entry_id}").get_json()
     assert set(data) == {"entry", "versions", "similar"}
     assert data["entry"]["id"] == entry_id and data["entry"]["body"] is not None
-    assert all(set(h) == HIT for h in data["similar"])
+    assert all(set(h) >= HIT for h in data["similar"])
 
 
 @pytest.mark.parametrize(("query", "param"), [

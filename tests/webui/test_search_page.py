@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
+from search import SearchResponse
 from tests.webui.html import parse
 
 
@@ -227,3 +228,19 @@ def test_year_range_filter_from_the_url(client: FlaskClient) -> None:
     data = client.get("/?year=2019..2022&format=json&per_page=50").get_json()
     assert data["total"] > 0
     assert all(2019 <= r["year_from"] <= 2022 for r in data["results"])
+
+
+def test_related_practices_are_shown_when_the_library_offers_them(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    to_dict = SearchResponse.to_dict
+
+    def with_related(self: SearchResponse) -> dict:
+        data = to_dict(self)
+        data["related"] = data["results"][:1]
+        return data
+
+    monkeypatch.setattr(SearchResponse, "to_dict", with_related)
+    section = parse(client.get("/?q=integration").data).find("section", "related")
+    assert section.find("h2").text == "Related practices"
+    assert section.find("a").attrs["href"].startswith("/practice/")
