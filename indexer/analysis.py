@@ -369,7 +369,9 @@ class SuffixRules:
         minimum = self.min_stem
         blocked = dict(self.keep_after)
         for ending in self.endings:
-            if word.endswith(ending) and len(word) - len(ending) >= minimum:
+            # A long ending is distinctive enough to leave a short stem (romëve -> rom).
+            least = min(minimum, 3) if len(ending) >= 3 else minimum
+            if word.endswith(ending) and len(word) - len(ending) >= least:
                 stem = word[: -len(ending)]
                 if not stem.endswith(blocked.get(ending, ())):
                     word = stem

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 LEXICON = Path(__file__).resolve().parents[1] / "indexer" / "data" / "concepts.tsv"
 _TOKEN = re.compile(TOKEN_PATTERN)
+MAX_PHRASE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,22 @@ class ConceptIndex:
     by_term: dict[tuple[str, str], frozenset[str]]  # (family, indexed term) -> concepts
     terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # concept -> (family, terms)
     families: tuple[str, ...]  # every analysis family the lexicon has terms in
+    by_phrase: dict[tuple[str, tuple[str, ...]], frozenset[str]]  # multi-word terms
+
+    def phrases_in(self, words: list[str]) -> list[tuple[frozenset[str], int, int]]:
+        """Multi-word lexicon terms among consecutive query words: (concepts, start, end)
+        with word indices, e.g. "égalité femmes hommes" -> gender equality, 0..3."""
+        found: dict[tuple[int, int], set[str]] = {}
+        for family in self.families:
+            tokens = [(i, t) for i, w in enumerate(words) if (t := term(w, family))]
+            for size in range(MAX_PHRASE, 1, -1):
+                for k in range(len(tokens) - size + 1):
+                    window = tokens[k : k + size]
+                    concepts = self.by_phrase.get((family, tuple(t for _, t in window)))
+                    if concepts:
+                        span = (window[0][0], window[-1][0] + 1)
+                        found.setdefault(span, set()).update(concepts)
+        return [(frozenset(c), a, b) for (a, b), c in sorted(found.items())]
 
     def concepts_of(self, word: str) -> frozenset[str]:
         """Concepts a query word names, in whichever lexicon language it is written."""
@@ -59,10 +76,11 @@ def _indexed(text: str, family: str) -> tuple[str, ...]:
 def concept_index(path: Path = LEXICON) -> ConceptIndex:
     """The lexicon, analysed with each language's pipeline (built once per process)."""
     by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
+    by_phrase: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
     terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
     if not path.is_file():
         log.warning("concept lexicon %s missing: no cross-language matching", path)
-        return ConceptIndex({}, {}, ())
+        return ConceptIndex({}, {}, (), {})
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#") or (number == 1 and line.startswith("concept")):
             continue
@@ -80,8 +98,11 @@ def concept_index(path: Path = LEXICON) -> ConceptIndex:
         terms[concept].add((family, indexed))
         if len(indexed) == 1:
             by_term[(family, indexed[0])].add(concept)
+        elif len(indexed) <= MAX_PHRASE:
+            by_phrase[(family, indexed)].add(concept)
     return ConceptIndex(
         {k: frozenset(v) for k, v in by_term.items()},
         {k: tuple(sorted(v)) for k, v in terms.items()},
         tuple(sorted({family for family, _ in by_term})),
+        {k: frozenset(v) for k, v in by_phrase.items()},
     )

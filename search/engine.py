@@ -49,7 +49,7 @@ BOOST = {
     "body_f": 0.5,
     "place_f": 1.5,
 }
-CONCEPT_BOOST = 0.15
+CONCEPT_BOOST = 0.3
 FUZZY_BOOST = 0.6
 PREFIX_BOOST = 0.7
 PHRASE_BONUS = 1.5
@@ -86,6 +86,8 @@ class Evaluation:
     unknown: list[str] = field(default_factory=list)  # words found nowhere
     relaxed: bool = False
     tiers: np.ndarray | None = None  # words matched per entry, ranked before the score
+    words: int = 0  # how many words the tiers count
+    loose_phrases: list[str] = field(default_factory=list)  # "phrases" matched as words
 
 
 class Snapshot:
@@ -207,8 +209,16 @@ class Snapshot:
                     found = True
                     marks.folded.add(folded)
         concepts = self.lexicon.concepts_of(word)
-        if concepts and self._add_concepts(scores, concepts, seen, parts, marks, boost):
+        translated = np.zeros(self.n, dtype=np.float32)
+        if concepts and self._add_concepts(translated, concepts, seen, parts, marks, boost):
             found = True
+            direct = scores > 0
+            if direct.any():
+                # The word as typed ranks above its translations and synonyms: an entry
+                # matched only through them stays below every direct match.
+                cap = float(scores[direct].min()) * 0.99
+                translated = np.where(direct, translated, np.minimum(translated, cap))
+            scores += translated
         return scores, found
 
     def _add_concepts(
@@ -275,16 +285,23 @@ class Snapshot:
             return self._years(node), np.zeros(self.n, dtype=np.float32)
         raise TypeError(node)
 
-    def _word(self, node: Word, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    def _word(
+        self, node: Word, ev: Evaluation, extra: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         tokens = _TOKEN.findall(node.text)
-        if len(tokens) > 1:  # "art-therapy", "l’immigration": all of its parts
-            return self._phrase(Phrase(tuple(tokens), node.field), ev, exact=False)
+        if len(tokens) > 1:  # "art-therapy", "anti-discrimination": all parts, else any
+            mask, scores = self._phrase(Phrase(tuple(tokens), node.field), ev, exact=False)
+            if mask.any():
+                return mask, scores
+            return scores > 0, scores
         if not tokens:
             return np.ones(self.n, dtype=bool), np.zeros(self.n, dtype=np.float32)
         scores, found = self._word_scores(tokens[0], node.field, ev.marks)
+        if extra is not None and extra.any():  # part of a multi-word concept that matched
+            scores += extra
+            found = True
         if not found:
-            fixes = self.corrections(tokens[0])
-            for fix in fixes:
+            for fix in self.corrections(tokens[0]):
                 more, hit = self._word_scores(fix, node.field, ev.marks, FUZZY_BOOST)
                 if hit:
                     scores += more
@@ -317,11 +334,14 @@ class Snapshot:
     ) -> tuple[np.ndarray, np.ndarray]:
         scores = np.zeros(self.n, dtype=np.float32)
         mask = np.ones(self.n, dtype=bool)
-        for word in node.words:
-            for token in _TOKEN.findall(word):
-                word_scores, _ = self._word_scores(token, node.field, ev.marks)
-                mask &= word_scores > 0
-                scores += word_scores
+        tokens = [t for word in node.words for t in _TOKEN.findall(word)]
+        extra = self._phrase_concepts(tuple(Word(t, node.field) for t in tokens), ev)
+        for i, token in enumerate(tokens):
+            word_scores, _ = self._word_scores(token, node.field, ev.marks)
+            if i in extra:
+                word_scores += extra[i]
+            mask &= word_scores > 0
+            scores += word_scores
         if not exact or not mask.any():
             return mask, scores
         folded = [fold(t) for w in node.words for t in _TOKEN.findall(w)]
@@ -329,6 +349,11 @@ class Snapshot:
         phrase = wquery.Or([wquery.Phrase(name, folded) for name in names])
         with self._whoosh_lock:
             docnums = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
+        if not len(docnums):
+            # No entry has the words in this order (in any language it is written in): the
+            # entries with all of them, translations included, are the next best thing.
+            ev.loose_phrases.append(" ".join(node.words))
+            return mask, scores
         exact_mask = np.zeros(self.n, dtype=bool)
         exact_mask[docnums] = True
         return exact_mask, np.where(exact_mask, scores * PHRASE_BONUS, 0)
@@ -432,13 +457,29 @@ class Snapshot:
         tokens = _TOKEN.findall(node.text)
         return len(tokens) == 1 and any(term(tokens[0], f) is None for f in self.families)
 
+    def _phrase_concepts(self, nodes: tuple[Node, ...], ev: Evaluation) -> dict[int, np.ndarray]:
+        """Scores from multi-word lexicon terms spanning consecutive query words, shared
+        out to the words they cover (child index -> scores)."""
+        words = [(i, n) for i, n in enumerate(nodes) if isinstance(n, Word) and n.field != "title"]
+        extra: dict[int, np.ndarray] = {}
+        for concepts, start, end in self.lexicon.phrases_in([n.text for _, n in words]):
+            scores = np.zeros(self.n, dtype=np.float32)
+            if self._add_concepts(scores, concepts, set(), ("title", "body"), ev.marks, 1.0):
+                for i, _ in words[start:end]:
+                    extra[i] = extra.get(i, 0) + scores / (end - start)
+        return extra
+
     def _and(self, node: And, ev: Evaluation, top: bool) -> tuple[np.ndarray, np.ndarray]:
         text: list[tuple[Node, np.ndarray, np.ndarray]] = []
         other: list[np.ndarray] = []
         scores = np.zeros(self.n, dtype=np.float32)
         unknown = 0
-        for child in node.nodes:
-            m, s = self._node(child, ev)
+        extra = self._phrase_concepts(node.nodes, ev)
+        for i, child in enumerate(node.nodes):
+            if i in extra and isinstance(child, Word):
+                m, s = self._word(child, ev, extra[i])
+            else:
+                m, s = self._node(child, ev)
             scores += s
             if isinstance(child, Word | Phrase | Prefix):
                 if isinstance(child, Word) and child.text in ev.unknown:
@@ -458,13 +499,9 @@ class Snapshot:
             for _, m, _ in text:
                 mask &= m
             return mask, scores
-        # As Elasticsearch's minimum_should_match "2<-1" and Meilisearch's "words" rule:
-        # entries with more of the words rank first; long queries may miss one word.
+        # Every entry with any of the words is a candidate; the searcher keeps those with
+        # the most words that fill the page (Meilisearch's "words" rule and strategy).
         matched = np.sum(counted, axis=0, dtype=np.int16)
-        need = 1 if len(counted) <= 2 else len(counted) - 1
-        mask = required & (matched >= need)
-        if not (mask & self.alive).any():
-            mask = required & (matched >= 1)
         ev.tiers = matched
-        ev.relaxed = not (required & self.alive & (matched == len(counted))).any()
-        return mask, scores
+        ev.words = len(counted)
+        return required & (matched >= 1), scores

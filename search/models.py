@@ -124,6 +124,7 @@ class SearchResponse:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     relaxed: bool = False  # no entry had every word: entries with most words are shown
     fallback: SearchResponse | None = None  # the query without filters, when these hide it
+    related: list[Hit] = field(default_factory=list)  # peers of the best results (short page)
     notices: list[str] = field(default_factory=list)
     generation: str = ""
     took_ms: float = 0.0
@@ -146,6 +147,7 @@ class SearchResponse:
             "filters": {k: list(v) for k, v in self.filters.items()},
             "relaxed": self.relaxed,
             "fallback": self.fallback.to_dict() if self.fallback else None,
+            "related": [h.to_dict() for h in self.related],
             "notices": self.notices,
             "generation": self.generation,
             "took_ms": round(self.took_ms, 2),

@@ -32,6 +32,8 @@ QUERY_LANGUAGE_BOOST = 1.15
 QUERY_LANGUAGE_MIN_CONFIDENCE = 0.9
 QUERY_LANGUAGE_MAX_WORDS = 4
 SAME_CITY_FACTOR = 0.35  # peers from other cities first
+RELATED_SEEDS = 3  # best results whose peers fill a short first page
+RELATED_MIN_SHARE = 0.1  # below this share of the best related score: not related
 
 
 class Searcher:
@@ -99,14 +101,16 @@ class Searcher:
         filters: dict[str, tuple[str, ...]],
     ) -> SearchResponse:
         masks = {name: self._filter_mask(snap, name, values) for name, values in filters.items()}
-        selected = ev.mask.copy()
+        filtered = np.ones(snap.n, dtype=bool)
         for m in masks.values():
-            selected &= m
+            filtered &= m
+        matching, relaxed = self._words_cut(ev, filtered, request.page * request.per_page)
+        selected = matching & filtered
         total = int(selected.sum())
         order = self._order(snap, selected, ev, request, browse=parsed.root is None)
         response = SearchResponse(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
-            sort=request.sort, filters=filters, relaxed=ev.relaxed,
+            sort=request.sort, filters=filters, relaxed=relaxed,
             notices=list(parsed.notices), generation=snap.gen.name,
         )  # fmt: skip
         response.results = [
@@ -114,13 +118,55 @@ class Searcher:
             for d in order
         ]
         if request.facets:
-            response.facets = self._facets(snap, ev.mask, masks, filters)
+            response.facets = self._facets(snap, matching, masks, filters)
+        if request.page == 1 and 0 < total < request.per_page and parsed.root is not None:
+            response.related = self._related(
+                snap, order[:RELATED_SEEDS], filtered & ~selected, request.per_page - total
+            )
+        for phrase in ev.loose_phrases:
+            response.notices.append(
+                f'no entry has the exact phrase "{phrase}": entries with all of its words'
+            )
         if ev.unknown:
             response.notices.append(
                 "not found in any entry: " + ", ".join(dict.fromkeys(ev.unknown))
             )
         response.suggestion = self._suggestion(snap, request.query, parsed, ev, total)
         return response
+
+    def _related(
+        self, snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int
+    ) -> list[Hit]:
+        """Entries like the best results (pseudo-relevance feedback), to fill a short page:
+        a city officer searching one practice also sees its peers."""
+        scores = np.zeros(snap.n, dtype=np.float32)
+        for rank, docnum in enumerate(seeds):
+            scores += snap.more_like(snap.stored(int(docnum))) / (rank + 1)
+        scores = np.where(allowed & snap.alive, scores, 0)
+        if not scores.any():
+            return []
+        floor = scores.max() * RELATED_MIN_SHARE
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [
+            self.hit_from_doc(snap.stored(int(d)), float(scores[d]), Marks())
+            for d in top
+            if scores[d] > floor
+        ]
+
+    @staticmethod
+    def _words_cut(ev: Evaluation, filtered: np.ndarray, fill: int) -> tuple[np.ndarray, bool]:
+        """Entries with all the words, or as many as it takes to fill the requested page.
+
+        As Meilisearch's matching strategy: when too few entries have every word, entries
+        missing one word join (ranked after them), and so on down to one word.
+        """
+        if ev.tiers is None:
+            return ev.mask, False
+        for need in range(ev.words, 0, -1):
+            cut = ev.mask & (ev.tiers >= need)
+            if need == 1 or int((cut & filtered).sum()) >= fill:
+                return cut, need < ev.words
+        raise AssertionError("unreachable")
 
     def _boost_query_language(
         self, snap: Snapshot, query: str, languages: tuple[str, ...], ev: Evaluation
