@@ -83,8 +83,12 @@ def make_app(index_dir: Path, **config: Any) -> Flask:
     return create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app(ui_index: Path) -> Iterator[Flask]:
+    """One app per session: requests never change it, and a warm Searcher keeps tests fast.
+
+    Tests that need other settings build their own with `make_app`.
+    """
     yield make_app(ui_index)
 
 
@@ -98,11 +102,21 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def ml_client(ui_multilingual_index: Path) -> FlaskClient:
-    return make_app(ui_multilingual_index).test_client()
+@pytest.fixture(scope="session")
+def ml_app(ui_multilingual_index: Path) -> Flask:
+    return make_app(ui_multilingual_index)
 
 
 @pytest.fixture
-def xss_client(ui_xss_index: Path) -> FlaskClient:
-    return make_app(ui_xss_index).test_client()
+def ml_client(ml_app: Flask) -> FlaskClient:
+    return ml_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def xss_app(ui_xss_index: Path) -> Flask:
+    return make_app(ui_xss_index)
+
+
+@pytest.fixture
+def xss_client(xss_app: Flask) -> FlaskClient:
+    return xss_app.test_client()
