@@ -244,3 +244,16 @@ def test_related_practices_are_shown_when_the_library_offers_them(
     section = parse(client.get("/?q=integration").data).find("section", "related")
     assert section.find("h2").text == "Related practices"
     assert section.find("a").attrs["href"].startswith("/practice/")
+
+
+def test_english_entry_under_sq_carries_the_untranslated_marker(xss_client: FlaskClient) -> None:
+    """Runs without the shared corpus: the hostile index has English entries under /sq/."""
+    page = parse(xss_client.get("/?locale=sq&language=en").data)
+    results = page.find_all("li", "result")
+    assert results
+    for result in results:
+        assert result.find("span", "badge-lang").text == "English"
+        assert "published under /sq/" in result.find("p", "result-meta").text
+        assert result.find("span", "badge-untranslated").text == "not in this locale's language"
+    french = parse(xss_client.get("/?locale=sq&language=en&lang=fr").data)
+    assert french.find("span", "badge-lang").text == "anglais"
