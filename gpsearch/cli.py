@@ -35,10 +35,11 @@ def user_errors() -> Iterator[None]:
     from corpus import CorpusError
     from indexer.generations import BuildLockedError, IndexNotFoundError
     from search import SearchError
+    from webui import ConfigError
 
     try:
         yield
-    except (CorpusError, IndexNotFoundError, BuildLockedError, SearchError) as exc:
+    except (CorpusError, IndexNotFoundError, BuildLockedError, SearchError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

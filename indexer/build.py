@@ -240,7 +240,7 @@ def build_index(
         new_manifest.update({a.entry.id: [a.content_hash, a.source_file] for a in analysed})
         with ix.reader() as reader:
             accel_stats = accel.build(reader, workdir)
-            groups = assign_groups(reader)
+            groups = assign_groups(fields["doc"] for fields in reader.all_stored_fields())
         (workdir / MANIFEST).write_text(
             json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
             encoding="utf-8",

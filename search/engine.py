@@ -30,9 +30,9 @@ from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel as accel_mod
 from indexer.analysis import SUPPORTED, TOKEN_PATTERN, analysis_language, fold, term
 from indexer.build import GROUPS
+from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
 from indexer.generations import Generation
-from search.concepts import ConceptIndex, concept_index
 from search.highlight import Marks
 from search.querylang import And, Match, Node, Not, Or, Phrase, Prefix, Word, Years
 

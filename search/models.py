@@ -89,6 +89,7 @@ class Hit:
     period: str = ""
     translated: str = ""
     language_confidence: float = 0.0
+    country_code: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +98,7 @@ class Hit:
             "country": self.country, "city": self.city, "year_from": self.year_from,
             "year_to": self.year_to, "score": round(self.score, 4), "snippet": self.snippet,
             "title_html": self.title_html, "period": self.period, "translated": self.translated,
-            "language_confidence": self.language_confidence,
+            "language_confidence": self.language_confidence, "country_code": self.country_code,
         }  # fmt: skip
 
 

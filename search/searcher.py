@@ -211,9 +211,13 @@ class Searcher:
             key = ev.scores[candidates].astype(np.float64)
             if ev.tiers is not None:  # more of the query's words first, then the score
                 key = key + ev.tiers[candidates].astype(np.float64) * 1e6
-        # Ties broken by docnum, so pages never overlap or skip entries.
+        # Ties are broken by docnum, so pages never overlap or skip entries: all entries
+        # better than the page's last key, then those equal to it in docnum order.
         if need < len(candidates):
-            part = np.argpartition(-key, need - 1)[:need]
+            last = np.partition(-key, need - 1)[need - 1]
+            better = np.flatnonzero(-key < last)
+            ties = np.flatnonzero(-key == last)
+            part = np.concatenate([better, ties[: need - len(better)]])
         else:
             part = np.arange(len(candidates))
         part = part[np.lexsort((candidates[part], -key[part]))]
@@ -235,6 +239,7 @@ class Searcher:
             snippet=snippet((doc["summary"], doc.get("body", "")), family, marks),
             title_html=mark(doc["title"], family, marks), period=doc["period"],
             translated=doc["translated"], language_confidence=doc["language_confidence"],
+            country_code=doc["country_code"],
         )  # fmt: skip
 
     def _facets(
@@ -298,6 +303,10 @@ class Searcher:
         snap = self.snapshot()
         docnum = snap.docnum.get(entry_id)
         return None if docnum is None else snap.stored(docnum)
+
+    def group_of(self, entry_id: str) -> str | None:
+        """The translation group of an entry, if it has other versions."""
+        return self.snapshot().groups.get(entry_id)
 
     def versions(self, entry_id: str) -> list[dict[str, Any]]:
         """Other language versions of an entry (its translation group)."""

@@ -43,3 +43,33 @@ def untranslated_rows(
         })  # fmt: skip
     rows.sort(key=lambda r: (r["locale"], r["language"], r["title"]))
     return rows
+
+
+def coverage(searcher: Any) -> dict[str, Any]:
+    """Practices x locales: for each practice (a translation group, or a lone entry), is it
+    published under each locale in that locale's language, published untranslated, or
+    missing?  With totals per locale."""
+    practices: dict[str, list[dict[str, Any]]] = {}
+    for doc in searcher.iter_documents():
+        key = searcher.group_of(doc["id"]) or doc["id"]
+        practices.setdefault(key, []).append(doc)
+    locales = sorted({d["locale"] for docs in practices.values() for d in docs})
+    totals = {loc: {"translated": 0, "untranslated": 0, "missing": 0} for loc in locales}
+    rows = []
+    for key, docs in practices.items():
+        entries: dict[str, list[dict[str, Any]]] = {}
+        for d in docs:
+            entries.setdefault(d["locale"], []).append(
+                {"id": d["id"], "language": d["language"], "translated": d["translated"]}
+            )
+        cells = {}
+        for loc in locales:
+            here = entries.get(loc, [])
+            state = ("translated" if any(e["translated"] == "yes" for e in here)
+                     else "untranslated" if here else "missing")  # fmt: skip
+            cells[loc] = state
+            totals[loc][state] += 1
+        title = min(docs, key=lambda d: (d["language"] != "en", d["id"]))["title"]
+        rows.append({"practice": key, "title": title, "entries": entries, "cells": cells})
+    rows.sort(key=lambda r: (-len(r["entries"]), r["title"].casefold()))
+    return {"locales": locales, "rows": rows, "totals": totals}

@@ -48,17 +48,16 @@ def build(entries: list[Entry], directory: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ui_index(bundled_index: Path) -> Path:
     """The bundled corpus (23 English-locale entries, 3 of them in Albanian)."""
-    return build(load_sources().entries, tmp_path_factory.mktemp("bundled") / "index")
+    return bundled_index
 
 
 @pytest.fixture(scope="session")
-def ui_multilingual_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
-    """The shared corpus's real pages (en, fr, sq, sr, es, el, tr locales) plus the bundled one."""
-    pages = load_sources([shared_corpus / "pages"], skip_invalid=True).entries
-    return build([*pages, *load_sources().entries],
-                 tmp_path_factory.mktemp("multilingual") / "index")
+def ui_multilingual_index(multilingual_index: Path) -> Path:
+    """The shared corpus's real pages (en, fr, sq, sr, es, el, tr locales), the bundled
+    corpus and the Cyrillic/Spanish test entries."""
+    return multilingual_index
 
 
 def build_xss_index(root: Path) -> Path:

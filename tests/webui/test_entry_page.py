@@ -66,15 +66,14 @@ def test_versions_section_renders_other_language_versions(
 
 
 def test_versions_of_a_practice_published_in_two_locales(ml_client: FlaskClient) -> None:
-    """The Bergen structural-racism study is listed in Albanian and in Serbian."""
-    rows = ml_client.get("/api/search?q=Bergen&per_page=20").get_json()["results"]
-    bergen = [r for r in rows if r["city"] == "Bergen"]
-    assert bergen, "the shared corpus lists the Bergen study"
-    data = ml_client.get(f"/api/practice/{bergen[0]['id']}").get_json()
-    if not data["versions"]:
-        pytest.xfail("library: Searcher.versions() is empty for every entry"
-                     " (indexer.translations.assign_groups returns {})")
-    assert {v["language"] for v in data["versions"]} - {bergen[0]["language"]}
+    """Art-therapy in Lutsk is listed under /en/ and /sq/: each page links the other."""
+    rows = ml_client.get("/api/search?q=Lutsk&per_page=20").get_json()["results"]
+    lutsk = {r["locale"]: r["id"] for r in rows if r["title"] == "Art-therapy in Lutsk"}
+    assert set(lutsk) == {"en", "sq"}
+    data = ml_client.get(f"/api/practice/{lutsk['sq']}").get_json()
+    assert [v["id"] for v in data["versions"]] == [lutsk["en"]]
+    section = parse(ml_client.get(f"/practice/{lutsk['en']}").data).find("section", "versions")
+    assert section.find("a", href=f"/practice/{lutsk['sq']}").text == "Art-therapy in Lutsk"
 
 
 @pytest.mark.parametrize("entry_id", [

@@ -1,4 +1,4 @@
-"""Cross-language concepts: a query word in one language reaches entries written in another.
+"""Cross-language concepts: words of one language reach entries written in another.
 
 The lexicon (indexer/data/concepts.tsv) lists terms of each concept in many languages.
 Each term is analysed with its own language's pipeline, so matching is on indexed terms:
@@ -19,7 +19,7 @@ from indexer.analysis import TOKEN_PATTERN, analysis_language, term
 
 log = logging.getLogger(__name__)
 
-LEXICON = Path(__file__).resolve().parents[1] / "indexer" / "data" / "concepts.tsv"
+LEXICON = Path(__file__).with_name("data") / "concepts.tsv"
 _TOKEN = re.compile(TOKEN_PATTERN)
 MAX_PHRASE = 4
 

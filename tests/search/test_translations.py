@@ -1,0 +1,81 @@
+"""Translators' reports: untranslated entries against the hand-checked languages; coverage."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus import derive_id
+from search import Searcher, SearchRequest
+from search.translations import UNTRANSLATED_COLUMNS, coverage, untranslated_rows, write_csv
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def searcher(multilingual_index: Path) -> Searcher:
+    return Searcher(multilingual_index)
+
+
+def test_untranslated_report_matches_the_gold_languages(
+    searcher: Searcher, gold_entries: list[dict[str, Any]]
+) -> None:
+    gold = {derive_id(g["locale"], g["url"], g["title"]): g for g in gold_entries}
+    flagged = {row["id"] for row in untranslated_rows(searcher)} & set(gold)
+    truth = {i for i, g in gold.items() if g["gold_language"] != g["locale"]}
+    precision = len(flagged & truth) / len(flagged)
+    recall = len(flagged & truth) / len(truth)
+    report = f"untranslated: precision {precision:.3f}, recall {recall:.3f} ({len(truth)} in gold)"
+    print(report)
+    assert precision >= 0.95 and recall >= 0.95, report
+
+
+def test_untranslated_filters_and_check_flag(searcher: Searcher) -> None:
+    rows = untranslated_rows(searcher, locale="sq")
+    assert rows and all(r["locale"] == "sq" and r["language"] != "sq" for r in rows)
+    assert any("Art-therapy" in r["title"] for r in rows)
+    assert all(r["check"] == (r["confidence"] < 0.8) for r in rows)
+    english = untranslated_rows(searcher, language="sq")
+    assert english and all(r["language"] == "sq" and r["locale"] != "sq" for r in english)
+
+
+def test_csv_has_the_columns_and_defuses_formulas() -> None:
+    out = io.StringIO()
+    rows = [{"id": "x", "title": "=cmd|' /C calc'!A0", "locale": "en", "language": "fr",
+             "confidence": 0.9, "check": False, "url": "@SUM(1)"}]  # fmt: skip
+    write_csv(out, rows, UNTRANSLATED_COLUMNS)
+    parsed = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(parsed[0]) == list(UNTRANSLATED_COLUMNS)
+    assert parsed[0]["title"].startswith("'=") and parsed[0]["url"] == "'@SUM(1)"
+
+
+def test_coverage_matrix(searcher: Searcher) -> None:
+    matrix = coverage(searcher)
+    assert {"en", "fr", "sq", "sr"} <= set(matrix["locales"])
+    lutsk = next(r for r in matrix["rows"] if r["title"] == "Art-therapy in Lutsk")
+    assert lutsk["cells"]["en"] == "translated" and lutsk["cells"]["sq"] == "untranslated"
+    assert lutsk["cells"]["fr"] == "missing"
+    for loc, counts in matrix["totals"].items():
+        assert sum(counts.values()) == len(matrix["rows"]), loc
+    listed = sum(len(es) for r in matrix["rows"] for es in r["entries"].values())
+    assert listed == searcher.search(SearchRequest("")).total
+
+
+def test_cli_untranslated_formats(multilingual_index: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "gpsearch.cli", "untranslated", "--index",
+            str(multilingual_index)]
+    table = subprocess.run([*base, "--locale", "sr"], env=env, capture_output=True, text=True,
+                           check=True).stdout
+    assert "Migrant stories" in table and "untranslated entr" in table
+    out = subprocess.run([*base, "--format", "csv"], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    header = next(csv.reader(io.StringIO(out)))
+    assert header == list(UNTRANSLATED_COLUMNS)
