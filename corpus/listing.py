@@ -22,6 +22,7 @@ from corpus.model import Entry, EntryError, LoadReport, locale_from_url, make_en
 log = logging.getLogger(__name__)
 
 SOURCE_RE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
+DEFAULT_LOCALE = "en"  # coe.int serves English where a page names no locale
 FILE_LOCALE_RE = re.compile(r"^([a-z]{2,3}(?:-[a-z0-9]{2,8})?)__", re.IGNORECASE)
 READ_MORE = {"read more", "lire la suite", "en savoir plus", "lexo më shumë", "pročitajte više",
              "leer más", "leer mas", "weiterlesen", "devamını oku", "περισσότερα"}
@@ -124,28 +125,31 @@ def _entries_in_chunk(chunk: list[_Line], where: str, report: LoadReport) -> lis
     return raws
 
 
-def _kind(url: str, meta: Meta | None) -> str:
+def page_kind(url: str, metas: list[Meta]) -> str:
+    """News or good practice: from the address, else from how the page prints its dates
+    (news meta lines start with a date), so an entry without a meta line follows its page."""
     path = urlsplit(url).path.lower() if url else ""
     if "newsroom" in path or "/news" in path:
         return "news"
     if "good-practice" in path:
         return "good-practice"
-    if meta is None or meta.form == "date":
-        return "news" if meta is not None else "good-practice"
-    return "good-practice"
+    dated = sum(1 for m in metas if m.form == "date")
+    return "news" if dated * 2 > len(metas) else "good-practice"
 
 
-def page_locale(path: Path, url: str, locale: str | None) -> str:
-    """Locale from the address path, else the --locale option, else an `xx__` file prefix."""
+def page_locale(path: Path, url: str, locale: str | None, report: LoadReport) -> str:
+    """Locale from the address path, else the --locale option, else an `xx__` file prefix,
+    else the site's default locale (English), with a warning."""
     found = locale_from_url(url) or locale
     if not found:
         prefix = FILE_LOCALE_RE.match(path.name)
         found = prefix.group(1) if prefix else None
     if not found:
-        raise CorpusError(
-            f"{path}:1: cannot tell the page's locale: start the file with 'Source: <address>',"
-            " pass --locale, or name it like 'en__page.txt'"
+        report.warnings.append(
+            f"{path}:1: no 'Source: <address>', --locale or 'xx__' file-name prefix:"
+            f" assuming the site's default locale '{DEFAULT_LOCALE}'"
         )
+        found = DEFAULT_LOCALE
     return found.lower()
 
 
@@ -154,13 +158,14 @@ def read_listing(
 ) -> Iterator[Entry]:
     """Entries of one listing page (text already decoded)."""
     url, lines = _page_lines(path, text)
-    page_loc = page_locale(path, url, locale)
+    page_loc = page_locale(path, url, locale, report)
     for line in lines:
         line.meta = parse_meta(line.text)
     body = _strip_chrome(lines)
     raws: list[tuple[_Raw, bool]] = []
     for chunk, closed in _chunks(body):
         raws.extend((raw, closed) for raw in _entries_in_chunk(chunk, str(path), report))
+    kind = page_kind(url, [raw.meta.meta for raw, _ in raws if raw.meta and raw.meta.meta])
     for n, (raw, closed) in enumerate(raws):
         summary = " ".join(line.text for line in raw.summary)
         last_open = n == len(raws) - 1 and not closed
@@ -172,7 +177,7 @@ def read_listing(
             continue
         meta = (raw.meta and raw.meta.meta) or Meta()
         record = {
-            "kind": _kind(url, raw.meta and raw.meta.meta),
+            "kind": kind,
             "title": raw.title.text,
             "summary": summary,
             "locale": page_loc,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from corpus import CorpusError, LoadReport, bundled_sources, load_sources
+from corpus import LoadReport, bundled_sources, load_sources
 from corpus.listing import read_listing
 from corpus.meta import parse_meta
 
@@ -157,8 +157,21 @@ def test_locale_from_source_address_then_option_then_file_prefix(tmp_path: Path)
     assert locale_of(_page(tmp_path, "a.txt", switch + PAGE_BODY)) == "fr"
     assert locale_of(_page(tmp_path, "sq__b.txt", PAGE_BODY), locale="es") == "es"
     assert locale_of(_page(tmp_path, "sq__c.txt", PAGE_BODY)) == "sq"
-    with pytest.raises(CorpusError, match=r"d\.txt:1: cannot tell the page's locale"):
-        locale_of(_page(tmp_path, "d.txt", PAGE_BODY))
+    # Nothing names the locale: the site's default, with a warning naming the file.
+    result = load_sources([_page(tmp_path, "d.txt", PAGE_BODY)])
+    assert result.entries[0].locale == "en"
+    assert any("d.txt:1: no 'Source: <address>'" in w for w in result.report.warnings)
+
+
+def test_seed_pages_as_found_import_like_the_checked_entries(shared_corpus: Path) -> None:
+    """The raw seeds have no Source line: English by default, kinds from their dates."""
+    from tests.conftest import read_jsonl
+
+    gold = read_jsonl(shared_corpus / "seed-entries.jsonl")
+    entries = load_sources([shared_corpus.parent / "seeds"]).entries
+    assert len(entries) == len(gold)
+    problems = [p for p in _compare(gold, entries) if " url:" not in p]
+    assert problems == []
 
 
 def test_page_without_read_more_lines_and_with_news_without_meta(tmp_path: Path) -> None:
