@@ -63,3 +63,12 @@ def multilingual_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: 
 
     sources = [shared_corpus / "pages", *bundled_sources(), EXTRA_ENTRIES]
     return build_test_index(sources, tmp_path_factory.mktemp("multilingual") / "index")
+
+
+@pytest.fixture(scope="session")
+def eval_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
+    """Exactly the 68 judged entries: the real pages and the seed pages."""
+    from corpus import bundled_sources
+
+    sources = [shared_corpus / "pages", *bundled_sources()]
+    return build_test_index(sources, tmp_path_factory.mktemp("eval") / "index")
