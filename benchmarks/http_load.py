@@ -13,6 +13,7 @@ import http.client
 import json
 import logging
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -113,6 +114,65 @@ class RssSampler(threading.Thread):
         self.join(timeout=5)
         self.peak = max(self.peak, tree_rss(self.pid))
         return self.peak
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _own_cpu_seconds() -> float:
+    """This process and its waited-for children (wrk, or the Python client's threads)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _machine_busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+class CpuShare:
+    """Who used the machine's cores during a load: server, load client, everyone else.
+
+    On a shared machine `other` is the noise indicator: CPU taken by processes that are
+    neither the server nor the client while the numbers were measured.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.started = time.perf_counter()
+        self.busy = _machine_busy_seconds()
+        self.server = _tree_cpu_seconds(server_pid)
+        self.client = _own_cpu_seconds()
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.started
+        capacity = wall * (os.cpu_count() or 1)
+        busy = _machine_busy_seconds() - self.busy
+        server = _tree_cpu_seconds(self.server_pid) - self.server
+        client = _own_cpu_seconds() - self.client
+        other = max(0.0, busy - server - client)
+        return {
+            "wall_s": wall,
+            "server_share": server / capacity if capacity else 0.0,
+            "client_share": client / capacity if capacity else 0.0,
+            "other_share": other / capacity if capacity else 0.0,
+        }
 
 
 class Server:
@@ -292,6 +352,7 @@ def measure_http(
             max_requests=len(paths),
         )  # fmt: skip
         sampler = RssSampler(server.process.pid)
+        cpu = CpuShare(server.process.pid)
         sampler.start()
         try:
             if wrk:
@@ -300,6 +361,7 @@ def measure_http(
                 load = run_python_load(port, paths, seconds, connections)
         finally:
             peak = sampler.stop()
+            load_cpu = cpu.stop()
         processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
     finally:
         server.stop()
@@ -309,6 +371,7 @@ def measure_http(
         load["note"] = f"no request completed within {seconds:.0f} s"
     return {
         **load,
+        "cpu": load_cpu,
         "ready_s": ready_s,
         "warmup_errors": warm["errors"],
         "server_rss_idle_bytes": rss_idle,

@@ -150,7 +150,20 @@ REASONS: dict[tuple[str, str], str] = {
     "to the OS file cache",
     ("fts5", "http"): "less CPU per request, so 2 sync workers drain 8 clients' queue faster",
     ("fts5", "http_rps"): "less CPU per request than the reference",
-    ("whoosh", "update"): "a one-document segment commit is cheap while no merge is triggered",
+    ("whoosh", "build"): "one analyser per field and no language detection; gpsearch also "
+    "detects each entry's language, fills per-language analysed fields and builds numpy "
+    "postings after the Whoosh commit",
+    ("whoosh", "size"): "one analysed copy of each text; gpsearch adds per-language fields "
+    "and numpy posting arrays beside its Whoosh segments",
+    ("whoosh", "update"): "a one-document segment commit is cheap while no merge is "
+    "triggered; gpsearch's incremental build re-hashes every entry and re-derives its numpy "
+    "postings for the whole index",
+    ("whoosh", "query"): "fewer stages per query (strict AND, no relaxed matching, "
+    "suggestion or unfiltered fallback search)",
+    ("whoosh", "query_p95"): "fewer stages per query (strict AND, no relaxed matching, "
+    "suggestion or unfiltered fallback search)",
+    ("whoosh", "http"): "less work per request than the reference",
+    ("whoosh", "http_rps"): "less work per request than the reference",
     ("whoosh", "rss"): "pure-Python objects only for what a query touches; no numpy arrays "
     "held in memory",
 }
@@ -402,11 +415,11 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
         for name in systems:
             query = _get(per_system.get(name), "query")
             if not query:
-                rows.append([size, name, *["–"] * 12])
+                rows.append([size, name, *["–"] * 13])
                 continue
             lat = query["latency_ms"]
             if not lat:
-                rows.append([size, name, "0 (budget)", *["–"] * 11])
+                rows.append([size, name, "0 (budget)", *["–"] * 12])
                 continue
             by_f = query["by_filters"]
             done, planned = query.get("completed"), query.get("planned")
@@ -419,6 +432,7 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
                 f"{query['zero_hit_share'] * 100:.0f}%", fmt_num(query["mean_total"]),
                 fmt_mb(query["peak_rss_bytes"]), fmt_mb(query["rss_open_bytes"]),
                 f"{query['open_seconds'] * 1000:.0f}",
+                "–" if query.get("cpu_per_wall") is None else f"{query['cpu_per_wall'] * 100:.0f}%",
             ])  # fmt: skip
     out = [
         "## Library query latency",
@@ -426,7 +440,9 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
         f"{results['config']['queries']} queries per system and size (fewer where a system ran "
         f"out of its {results['config'].get('query_budget_s', 0):.0f} s budget), in-process "
         f"library call (ms). Ratios are relative to {ref or '–'} (below 1 is faster). Peak RSS "
-        "is the query process's high-water mark (interpreter + index + queries).",
+        "is the query process's high-water mark (interpreter + index + queries). *CPU/wall* is "
+        "the CPU time the query process got per second of timing: well under 100% for a "
+        "single-threaded library means other processes took the core and the row is noisy.",
         "",
         table(
             [
@@ -444,6 +460,7 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
                 "peak RSS MB",
                 "RSS after open MB",
                 "open ms",
+                "CPU/wall",
             ],
             rows,
         ),
@@ -487,28 +504,40 @@ def _http_section(results: dict[str, Any], systems: Sequence[str], ref: str | No
             http = record.get("http")
             if not http:
                 errors = [e for e in record.get("errors", []) if e.startswith("http")]
-                rows.append([size, name, *["–"] * 10, (errors[0][:80] if errors else "not run")])
+                rows.append([size, name, *["–"] * 11, (errors[0][:80] if errors else "not run")])
                 continue
             lat = http["latency_ms"]
             if not http["requests"]:
-                rows.append([size, name, "0", *["–"] * 9, http.get("note", "")])
+                rows.append([size, name, "0", *["–"] * 10, http.get("note", "")])
                 continue
+            cpu = http.get("cpu") or {}
+            shares = (
+                " / ".join(
+                    f"{cpu[k] * 100:.0f}" for k in ("server_share", "client_share", "other_share")
+                )
+                if cpu
+                else "–"
+            )
             rows.append([
                 size, name, fmt_num(http["throughput_rps"]),
                 fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),
                 fmt_ms(lat.get("p50")), fmt_ms(lat.get("p95")), fmt_ms(lat.get("p99")),
                 fmt_ratio(lat.get("p95"), _get(ref_http, "latency_ms", "p95")),
                 str(http["errors"]), fmt_num(http["requests"]),
-                fmt_mb(http["server_peak_rss_bytes"]), str(http["server_processes"]),
-                http["served_by"],
+                fmt_mb(http["server_peak_rss_bytes"]), str(http["server_processes"]), shares,
+                "gpsearch serve" if name == PRIMARY else "http_app.py",
             ])  # fmt: skip
-    tool = results["config"]["http_tool"]
+    config = results["config"]
     return [
         "## HTTP: `GET /api/search` under gunicorn",
         "",
-        f"{results['config']['http_clients']} concurrent clients, "
-        f"{results['config']['http_seconds']:.0f} s per run, load from {tool} on the same 2 "
-        "cores as the server (the client's CPU is part of the picture).",
+        f"{config['http_clients']} concurrent clients, {config['http_seconds']:.0f} s per run, "
+        f"load from {config['http_tool']} on the same cores as the server. gpsearch runs "
+        f"`gpsearch serve --workers {config['http_workers']}`; the peers run "
+        f"`benchmarks/http_app.py` (Flask) under gunicorn with {config['http_workers']} sync "
+        "workers. *CPU %* is the share of the machine's cores used by the server, the load "
+        "client and everything else during the run: a high *other* share means a noisy "
+        "neighbour, so that row's numbers are pessimistic.",
         "",
         table(
             [
@@ -524,10 +553,11 @@ def _http_section(results: dict[str, Any], systems: Sequence[str], ref: str | No
                 "requests",
                 "server peak RSS MB",
                 "processes",
+                "CPU % server / client / other",
                 "served by",
             ],
             rows,
-            "llrrrrrrrrrrl",
+            "llrrrrrrrrrrrl",
         ),
         "",
     ]

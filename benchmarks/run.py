@@ -112,6 +112,8 @@ def _query_summary(raw: dict[str, Any], queries: Sequence[Any]) -> dict[str, Any
         "snippet_share": sum(o["snippets"] for o in outcomes)
         / max(1, sum(o["hits"] for o in outcomes)),
         "open_seconds": raw["open_seconds"],
+        "cpu_per_wall": raw.get("cpu_per_wall"),
+        "loadavg_1m": raw.get("loadavg_1m"),
         "rss_start_bytes": raw["rss_start_bytes"],
         "rss_open_bytes": raw["rss_open_bytes"],
         "peak_rss_bytes": raw["peak_rss_bytes"],

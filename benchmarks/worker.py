@@ -11,6 +11,7 @@ import argparse
 import gc
 import json
 import logging
+import os
 import resource
 import statistics
 import time
@@ -125,6 +126,9 @@ def run_query(
         system.query(q)
     gc.collect()
     deadline = time.perf_counter() + budget_s
+    # CPU this process got per wall second while timing: well below 1 on a single-threaded
+    # library means other processes took the core (a noisy measurement).
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
     # With repeat > 1 each query keeps its fastest time: less scheduler noise.
     best: list[float] = []
     outcomes: list[dict[str, Any]] = []
@@ -136,6 +140,8 @@ def run_query(
             best = [min(a, b) for a, b in zip(best, latencies, strict=False)] + best[
                 len(latencies) :
             ]
+    timed_wall = time.perf_counter() - wall_started
+    timed_cpu = time.process_time() - cpu_started
     run: dict[str, list[str]] = {}
     judged_done = True
     if judged_path is not None:
@@ -155,6 +161,8 @@ def run_query(
         "rss_open_bytes": rss_open,
         "peak_rss_bytes": _peak_rss_bytes(),
         "latencies_s": best,
+        "cpu_per_wall": timed_cpu / timed_wall if timed_wall > 0 else None,
+        "loadavg_1m": os.getloadavg()[0],
         "queries_planned": len(queries),
         "outcomes": outcomes,
         "judged_run": run,
