@@ -23,6 +23,7 @@ Whoosh's multiprocess writer pickles the schema.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import threading
@@ -610,6 +611,41 @@ def folded_analyzer() -> Analyzer:
     """Language-neutral analyser: tokenize, lowercase, cut elisions, accent-fold
     (Cyrillic kept); no stemming, no stopwords."""
     return _tokenizer() | FoldFilter()
+
+
+PAIR_SEPARATOR = " "
+
+
+class PairFilter(Filter):
+    """Consecutive folded words as one term ("community policing"): an index of word
+    pairs answers phrase queries from postings alone, without positions."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        previous = None
+        for t in tokens:
+            if previous is not None:
+                text = t.text
+                t.text = previous + PAIR_SEPARATOR + text
+                yield t
+                previous = text
+            else:
+                previous = t.text
+
+
+def pairs_analyzer() -> Analyzer:
+    """Pairs of consecutive folded words (stopwords kept, so "rights at local" pairs)."""
+    return _tokenizer() | FoldFilter() | PairFilter()
+
+
+def word_pairs(words: list[str]) -> list[str]:
+    """The pair terms a phrase of folded words needs, in order."""
+    return [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(words)]
 
 
 def terms(text: str, lang: str) -> list[str]:

@@ -209,7 +209,9 @@ def build_index(
             report.seconds = time.perf_counter() - started
             _summarise(report, previous)
             return report
+        phase = time.perf_counter()
         detections = detect_all(todo, procs=procs, progress=progress)
+        log.info("detected %d languages in %.1f s", len(todo), time.perf_counter() - phase)
         analysed = [
             Analysed(e, d.language, d.confidence, d.method, hashes[e.id], files[e.id])
             for e, d in zip(todo, detections, strict=True)
@@ -220,6 +222,7 @@ def build_index(
         else:
             _carry_over(previous.path, workdir)
             ix = windex.open_dir(str(workdir))
+        phase = time.perf_counter()
         parallel = procs > 1 and len(analysed) >= PARALLEL_THRESHOLD
         writer = (
             ix.writer(procs=procs, multisegment=True, limitmb=256)
@@ -238,9 +241,14 @@ def build_index(
             raise
         new_manifest = {k: v for k, v in old.items() if k not in set(removed)}
         new_manifest.update({a.entry.id: [a.content_hash, a.source_file] for a in analysed})
+        log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
         with ix.reader() as reader:
+            phase = time.perf_counter()
             accel_stats = accel.build(reader, workdir)
+            log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
+            phase = time.perf_counter()
             groups = assign_groups(fields["doc"] for fields in reader.all_stored_fields())
+            log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         (workdir / MANIFEST).write_text(
             json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
             encoding="utf-8",

@@ -3,6 +3,7 @@
 Text is indexed three ways so a user need not know an entry's language:
   title_<lang>, body_<lang>  the entry's own language pipeline (stopwords, stem/lemma, fold)
   title_f, body_f            language-neutral: lower-cased and accent-folded, no stemming
+  pairs_f                    consecutive folded word pairs, for phrase queries
   place_f                    country (as printed and in English) and city, folded
 Only the entry's own language fields are filled; the others stay empty and cost nothing.
 Originals are stored so snippets show the words as written.
@@ -13,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
-from indexer.analysis import SUPPORTED, analyzer, folded_analyzer
+from indexer.analysis import SUPPORTED, analyzer, folded_analyzer, pairs_analyzer
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 FACET_FIELDS = ("language", "locale", "country", "city", "kind", "translated", "year")
 UNDETERMINED = "und"
@@ -43,16 +44,17 @@ def build_schema() -> fields.Schema:
         language=fields.ID(stored=True, sortable=True),
         locale=fields.ID(stored=True, sortable=True),
         country=fields.ID(stored=True, sortable=True),
-        country_code=fields.ID(stored=True),
         city=fields.ID(stored=True, sortable=True),
         translated=fields.ID(stored=True, sortable=True),
-        source_file=fields.ID(stored=True),
-        year_from=fields.NUMERIC(int, bits=16, stored=True, signed=False, sortable=True),
-        year_to=fields.NUMERIC(int, bits=16, stored=True, signed=False, sortable=True),
+        # Years are filtered on the exported columns, never through Whoosh's numeric terms
+        # (four postings a value): a column is all they need.
+        year_from=fields.COLUMN(columns.NumericColumn("H", default=0)),
+        year_to=fields.COLUMN(columns.NumericColumn("H", default=0)),
         doc=fields.STORED,  # the entry as a dict, with detection results
-        title_f=fields.TEXT(analyzer=folded_analyzer(), phrase=True),
-        body_f=fields.TEXT(analyzer=folded_analyzer(), phrase=True),
+        title_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
+        body_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
         place_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
+        pairs_f=fields.TEXT(analyzer=pairs_analyzer(), phrase=False),
     )
     for family in families():
         title, body = language_fields(family)
@@ -103,10 +105,8 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
         "language": item.language,
         "locale": entry.locale,
         "country": country,
-        "country_code": entry.country_code,
         "city": entry.city,
         "translated": item.translated,
-        "source_file": item.source_file,
         "doc": {
             **entry.to_dict(),
             "country_en": country,
@@ -119,6 +119,7 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
         },
         "title_f": entry.title,
         "body_f": body_text,
+        "pairs_f": f"{entry.title}\n{body_text}",
         "place_f": " ".join(dict.fromkeys(p for p in (entry.country, country, entry.city) if p)),
         title_field: entry.title,
         body_field: body_text,

@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -31,7 +32,8 @@ COGNATE_PREFIX = 7  # folded words this long share a stem across the Latin-scrip
 MAX_ANCHOR_SHARE = 0.5  # anchors in more than half of a block say nothing
 LINK_SCORE = 0.5  # different practices of one city and year scored up to 0.36 in tests
 MIN_SHARED = 2
-MAX_COMPARED = 200  # entries of one place and year compared pairwise; beyond, titles only
+MAX_COMPARED = 5000  # entries of one place and year compared; beyond, titles only
+RARE_ANCHOR = 10  # anchors in at most this many entries of a block propose candidate pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +64,27 @@ def _names(text: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_concepts(word: str, family: str) -> frozenset[str]:
+    indexed = term(word, family)
+    return concept_index().concepts(family, indexed) if indexed else frozenset()
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 def signature(doc: Mapping[str, Any]) -> Signature:
     text = f"{doc['title']}. {doc['summary']}"
     family = doc["language"]
     words = _TOKEN.findall(text)
-    cognates = {"c:" + f[:COGNATE_PREFIX] for w in words if len(f := fold(w)) >= COGNATE_PREFIX}
-    lexicon = concept_index()
+    cognates = {
+        "c:" + f[:COGNATE_PREFIX] for w in words if len(f := _fold_word(w)) >= COGNATE_PREFIX
+    }
     concepts: set[str] = set()
     for word in words:
-        indexed = term(word, family)
-        if indexed:
-            concepts |= lexicon.concepts(family, indexed)
+        concepts |= _word_concepts(word, family)
     return Signature(
         id=doc["id"], locale=doc["locale"], language=doc["language"],
         title=" ".join(fold(w) for w in _TOKEN.findall(doc["title"])),
@@ -101,6 +113,23 @@ def _block(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
     if not place or not doc.get("year_from"):
         return None  # too little to tell practices apart: prefer missing a pair
     return place, fold(doc.get("city") or ""), int(doc["year_from"])
+
+
+def _candidates(sigs: list[Signature], counts: Mapping[str, int]) -> set[tuple[int, int]]:
+    """Pairs worth scoring: the same title, or a rare anchor (a name, a number) in common.
+    Versions of one practice share at least one; scoring every pair of a big block would
+    be quadratic."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, sig in enumerate(sigs):
+        postings["t:" + sig.title].append(i)
+        for anchor in sig.anchors:
+            if counts[anchor] <= RARE_ANCHOR:
+                postings[anchor].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in postings.values():
+        if len(members) > 1:
+            pairs.update(combinations(members, 2))
+    return pairs
 
 
 def _link_same_titles(block: list[Mapping[str, Any]], links: _Components) -> None:
@@ -162,10 +191,12 @@ def assign_groups(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         for sig in sigs:
             for anchor in sig.anchors:
                 counts[anchor] += 1
-        common = frozenset(a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE))
-        for a, b in combinations(sigs, 2):
-            if same_practice(a, b, common):
-                links.union(a.id, b.id)
+        common = frozenset(
+            a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE)
+        )
+        for i, j in _candidates(sigs, counts):
+            if same_practice(sigs[i], sigs[j], common):
+                links.union(sigs[i].id, sigs[j].id)
     members: dict[str, list[str]] = defaultdict(list)
     for entry_id in list(links.parent):
         members[links.find(entry_id)].append(entry_id)

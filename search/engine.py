@@ -24,11 +24,17 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import index as windex
-from whoosh import query as wquery
 
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel as accel_mod
-from indexer.analysis import SUPPORTED, TOKEN_PATTERN, analysis_language, fold, term
+from indexer.analysis import (
+    SUPPORTED,
+    TOKEN_PATTERN,
+    analysis_language,
+    fold,
+    term,
+    word_pairs,
+)
 from indexer.build import GROUPS
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -344,18 +350,20 @@ class Snapshot:
             scores += word_scores
         if not exact or not mask.any():
             return mask, scores
-        folded = [fold(t) for w in node.words for t in _TOKEN.findall(w)]
-        names = ("title_f",) if node.field == "title" else ("title_f", "body_f")
-        phrase = wquery.Or([wquery.Phrase(name, folded) for name in names])
-        with self._whoosh_lock:
-            docnums = np.fromiter(self.searcher.docs_for_query(phrase), dtype=np.int64)
-        if not len(docnums):
+        folded = [f for t in tokens if (f := term(t, "und"))]  # as the pairs were indexed
+        exact_mask = mask.copy()
+        pairs = self.data.fields["pairs_f"]
+        for pair in word_pairs(folded):
+            found = pairs.postings(pair)
+            hit = np.zeros(self.n, dtype=bool)
+            if found is not None:
+                hit[found[0]] = True
+            exact_mask &= hit
+        if not exact_mask.any():
             # No entry has the words in this order (in any language it is written in): the
             # entries with all of them, translations included, are the next best thing.
             ev.loose_phrases.append(" ".join(node.words))
             return mask, scores
-        exact_mask = np.zeros(self.n, dtype=bool)
-        exact_mask[docnums] = True
         return exact_mask, np.where(exact_mask, scores * PHRASE_BONUS, 0)
 
     def column_mask(self, name: str, values: tuple[str, ...]) -> np.ndarray:
