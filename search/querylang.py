@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 MAX_CLAUSES = 32
+MAX_DEPTH = 32  # nested groups; deeper nesting is ignored, so parsing never exhausts the stack
 MIN_PREFIX_CHARS = 3
 # field:value names; `lang` and `language` are the same.
 TEXT_FIELDS = {"title"}
@@ -117,14 +118,18 @@ def _clean(query: str, notices: list[str]) -> str:
     if query.count('"') % 2:
         query = query[::-1].replace('"', " ", 1)[::-1]
         notices.append("unbalanced quote ignored")
-    depth = 0
+    depth = deepest = 0
     balanced = True
     for ch in query:
         depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
         balanced = balanced and depth >= 0
     if depth or not balanced:
         query = query.replace("(", " ").replace(")", " ")
         notices.append("unbalanced parentheses ignored")
+    elif deepest > MAX_DEPTH:
+        query = query.replace("(", " ").replace(")", " ")
+        notices.append(f"parentheses nested deeper than {MAX_DEPTH} levels ignored")
     return query
 
 
@@ -236,9 +241,15 @@ class _Parser:
         if tok is None:
             return None
         if tok.kind == "op" and tok.value == "NOT":
-            self.i += 1
+            # A run of NOTs is read in a loop, not by recursion: NOT NOT x is x.
+            negations = 0
+            while (tok := self.peek()) is not None and tok.kind == "op" and tok.value == "NOT":
+                negations += 1
+                self.i += 1
             node = self.unary()
-            return Not(node) if node is not None else None
+            if node is None or negations % 2 == 0:
+                return node
+            return Not(node)
         if tok.kind == "op":
             self.i += 1  # AND/OR with nothing on its left
             return None
