@@ -36,8 +36,9 @@ def _build(
         unknown.update(k for k in record if k not in FIELD_NAMES and k not in KNOWN_EXTRA)
         if locale and not record.get("locale"):
             record = {**record, "locale": locale}
-        if record.get("country") and not record.get("country_code"):
-            record = {**record, "country_code": gazetteer().country_code(record["country"]) or ""}
+        country = record.get("country")
+        if country and isinstance(country, str) and not record.get("country_code"):
+            record = {**record, "country_code": gazetteer().country_code(country) or ""}
         return make_entry(record, source=where)
     except EntryError as exc:
         if not skip_invalid:
