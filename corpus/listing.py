@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from corpus.errors import CorpusError
 from corpus.meta import Meta, parse_meta
-from corpus.model import Entry, EntryError, LoadReport, locale_from_url, make_entry
+from corpus.model import (
+    Entry,
+    EntryError,
+    LoadReport,
+    is_http_url,
+    locale_from_url,
+    make_entry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +64,7 @@ def _page_lines(path: Path, text: str) -> tuple[str, list[_Line]]:
             source = SOURCE_RE.match(stripped)
             if source:
                 url = source.group(1)
-                if urlsplit(url).scheme not in ("http", "https"):
+                if not is_http_url(url):
                     raise CorpusError(f"{path}:{number}: Source is not an http(s) address: {url}")
                 continue
         lines.append(_Line(number, stripped))

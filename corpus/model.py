@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -65,6 +66,13 @@ _INT_FIELDS = ("year_from", "year_to")
 _REQUIRED = ("title", "locale")
 
 
+def is_http_url(url: str) -> bool:
+    try:
+        return urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # unparseable, e.g. an unclosed IPv6 bracket: http://[::1
+        return False
+
+
 def canonical_listing(url: str) -> str:
     """The listing a page address belongs to, without pagination, query or fragment.
 
@@ -80,7 +88,8 @@ def canonical_listing(url: str) -> str:
         for pair in parts.query.split("&"):
             key, _, value = pair.partition("=")
             if key == "redirect":
-                path = urlsplit(unquote(value)).path
+                with contextlib.suppress(ValueError):  # unparseable: keep the page's path
+                    path = urlsplit(unquote(value)).path
                 break
     return path.rstrip("/").lower()
 
@@ -165,7 +174,7 @@ def make_entry(record: dict[str, Any], *, source: str) -> Entry:
     values["kind"] = kind
     if values["year_from"] and values["year_to"] and values["year_from"] > values["year_to"]:
         raise EntryError(f"year_from {values['year_from']} is after year_to {values['year_to']}")
-    if values["url"] and urlsplit(values["url"]).scheme not in ("http", "https"):
+    if values["url"] and not is_http_url(values["url"]):
         raise EntryError(f"field 'url' must be an http(s) address, got {values['url']!r}")
     if values["id"]:
         if not ID_RE.match(values["id"]):
