@@ -94,8 +94,9 @@ def read_csv(
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            raise CorpusError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        except csv.Error as exc:  # DictReader's line_num still names the previous row
+            line = reader.reader.line_num
+            raise CorpusError(f"{path}:{line}: malformed CSV: {exc}") from None
         where = f"{path}:{reader.line_num}"
         if None in row:  # more cells than header columns
             message = f"{where}: row has more cells than the header has columns"
