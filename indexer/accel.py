@@ -3,8 +3,9 @@
 Whoosh stays the index of record; this is derived data that lets a query be a few vectorised
 adds, a top-k and a bincount instead of Whoosh's per-posting Python loop.  Segments never
 change once written, so each segment is exported once (`accel/seg-<id>/`) and carried into
-later generations by hard link; the generation's merged view (`accel/index/`) is rebuilt
-from those on every build, which costs seconds at 100k entries, not a re-read of Whoosh.
+later generations by hard link.  A query reads the segments' postings side by side; the
+generation itself only records its segments, deletions and merged metadata columns
+(`accel/index/`), so an update that adds one entry costs milliseconds, not a re-sort.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +75,14 @@ def export_segment(segreader: Any, out: Path) -> None:
                 docs.extend(ids)
                 tfs.extend(weights)
                 ptr.append(len(docs))
+        doc_array = np.asarray(docs, dtype=np.int32)
+        tf_array = np.minimum(np.asarray(tfs), 65535).astype(np.uint16)
+        lengths = np.bincount(doc_array, weights=tf_array, minlength=meta["doc_count_all"])
         (tmp / f"{name}.vocab").write_text("\n".join(terms), encoding="utf-8")
         np.save(tmp / f"{name}.ptr.npy", np.asarray(ptr, dtype=np.int64))
-        np.save(tmp / f"{name}.docs.npy", np.asarray(docs, dtype=np.int32))
-        np.save(tmp / f"{name}.tf.npy", np.minimum(np.asarray(tfs), 65535).astype(np.uint16))
+        np.save(tmp / f"{name}.docs.npy", doc_array)
+        np.save(tmp / f"{name}.tf.npy", tf_array)
+        np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
@@ -97,13 +103,8 @@ def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.asarray([lookup[v] for v in values], dtype=np.int32), uniques
 
 
-def _read_vocab(path: Path) -> np.ndarray:
-    text = path.read_text(encoding="utf-8")
-    return np.asarray(text.split("\n") if text else [], dtype=str)
-
-
 def build(reader: IndexReader, gen_dir: Path) -> dict[str, int]:
-    """Export segments missing from `gen_dir/accel` and write the merged generation view."""
+    """Export segments missing from `gen_dir/accel` and record the generation's layout."""
     accel = gen_dir / ACCEL
     accel.mkdir(exist_ok=True)
     leaves = list(reader.leaf_readers())
@@ -119,7 +120,7 @@ def build(reader: IndexReader, gen_dir: Path) -> dict[str, int]:
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
             _rmtree(stale)
-    _merge(reader, leaves, seg_dirs, accel / MERGED)
+    _write_layout(reader, leaves, seg_dirs, accel / MERGED)
     return {"segments": len(leaves), "exported": exported}
 
 
@@ -129,11 +130,11 @@ def _rmtree(path: Path) -> None:
     path.rmdir()
 
 
-def _merge(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -> None:
+def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -> None:
+    """Segments in docnum order, deletions, and metadata columns over the whole index."""
     if out.exists():
         _rmtree(out)
     out.mkdir()
-    offsets = [offset for _, offset in leaves]
     total = reader.doc_count_all()
     alive = np.ones(total, dtype=bool)
     for segreader, offset in leaves:
@@ -142,9 +143,14 @@ def _merge(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -
             alive[np.asarray(deleted, dtype=np.int64) + offset] = False
     np.save(out / "alive.npy", alive)
     metas = [json.loads((d / "meta.json").read_text(encoding="utf-8")) for d in seg_dirs]
-    for name in text_fields(reader.schema):
-        _merge_field(name, seg_dirs, offsets, total, out)
-    merged_meta: dict[str, Any] = {"doc_count_all": total, "columns": {}}
+    merged_meta: dict[str, Any] = {
+        "doc_count_all": total,
+        "segments": [
+            {"dir": d.name, "offset": offset, "doc_count_all": m["doc_count_all"]}
+            for d, (_, offset), m in zip(seg_dirs, leaves, metas, strict=True)
+        ],
+        "columns": {},
+    }
     for name in COLUMNS:
         uniques = sorted({v for m in metas for v in m["columns"][name]})
         lookup = {v: i for i, v in enumerate(uniques)}
@@ -164,62 +170,67 @@ def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-def _merge_field(
-    name: str, seg_dirs: list[Path], offsets: list[int], total: int, out: Path
-) -> None:
-    vocabs = [_read_vocab(d / f"{name}.vocab") for d in seg_dirs]
-    ptrs = [np.load(d / f"{name}.ptr.npy") for d in seg_dirs]
-    docs = [np.load(d / f"{name}.docs.npy") for d in seg_dirs]
-    tfs = [np.load(d / f"{name}.tf.npy") for d in seg_dirs]
-    if len(seg_dirs) == 1:
-        vocab, ptr, doc, tf = vocabs[0], ptrs[0], docs[0].astype(np.int32), tfs[0]
-    else:
-        vocab = np.unique(np.concatenate(vocabs)) if vocabs else np.zeros(0, dtype=str)
-        tids, all_docs = [], []
-        for v, p, d, offset in zip(vocabs, ptrs, docs, offsets, strict=True):
-            global_ids = np.searchsorted(vocab, v).astype(np.int32)
-            tids.append(np.repeat(global_ids, np.diff(p)))
-            all_docs.append(d.astype(np.int64) + offset)
-        tid = _concat(tids, np.int32)
-        order = np.argsort(tid, kind="stable")  # segments are in docnum order: stays sorted
-        doc = _concat(all_docs, np.int64)[order].astype(np.int32)
-        tf = _concat(tfs, np.uint16)[order]
-        ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(tid, minlength=len(vocab)), out=ptr[1:])
-    lengths = np.bincount(doc, weights=tf, minlength=total).astype(np.float32)
-    (out / f"{name}.vocab").write_text("\n".join(vocab.tolist()), encoding="utf-8")
-    np.save(out / f"{name}.ptr.npy", ptr)
-    np.save(out / f"{name}.docs.npy", doc)
-    np.save(out / f"{name}.tf.npy", tf)
-    np.save(out / f"{name}.len.npy", lengths)
-
-
 @dataclass(frozen=True, slots=True)
-class FieldPostings:
-    """One field's inverted index: term -> slice of (docs, tf)."""
+class SegmentPostings:
+    """One segment's inverted index for one field (local docnums)."""
 
     terms: dict[str, int]
-    vocab: np.ndarray  # sorted terms, for prefix and fuzzy lookups
     ptr: np.ndarray
     docs: np.ndarray
     tf: np.ndarray
-    lengths: np.ndarray
+    offset: int
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def slice(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         tid = self.terms.get(term)
         if tid is None:
             return None
         start, end = self.ptr[tid], self.ptr[tid + 1]
         return self.docs[start:end], self.tf[start:end]
 
+
+class FieldPostings:
+    """One field's postings over all segments: term -> (global docnums, tf)."""
+
+    def __init__(self, segments: list[SegmentPostings], lengths: np.ndarray) -> None:
+        self.segments = segments
+        self.lengths = lengths
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        found = [(seg, hit) for seg in self.segments if (hit := seg.slice(term)) is not None]
+        if not found:
+            return None
+        if len(found) == 1:
+            seg, (docs, tf) = found[0]
+            return (docs + seg.offset if seg.offset else docs), tf
+        docs = np.concatenate([d.astype(np.int64) + seg.offset for seg, (d, _) in found])
+        return docs, np.concatenate([tf for _, (_, tf) in found])
+
     def doc_frequency(self, term: str) -> int:
-        tid = self.terms.get(term)
-        return 0 if tid is None else int(self.ptr[tid + 1] - self.ptr[tid])
+        total = 0
+        for seg in self.segments:
+            tid = seg.terms.get(term)
+            if tid is not None:
+                total += int(seg.ptr[tid + 1] - seg.ptr[tid])
+        return total
+
+    @cached_property
+    def vocabulary(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term, sorted, with its document frequency (prefix and typo lookups)."""
+        counts: dict[str, int] = {}
+        for seg in self.segments:
+            df = np.diff(seg.ptr).tolist()
+            for t, tid in seg.terms.items():
+                counts[t] = counts.get(t, 0) + df[tid]
+        terms = sorted(counts)
+        return np.asarray(terms, dtype=str), np.asarray([counts[t] for t in terms], dtype=np.int64)
+
+    def __bool__(self) -> bool:
+        return any(seg.terms for seg in self.segments)
 
 
 @dataclass(frozen=True, slots=True)
 class Accel:
-    """A generation's merged arrays (memory-mapped: shared by workers through the page cache)."""
+    """A generation's arrays (memory-mapped: shared by workers through the page cache)."""
 
     doc_count_all: int
     alive: np.ndarray
@@ -229,21 +240,30 @@ class Accel:
     years: dict[str, np.ndarray]
 
 
-def load(gen_dir: Path) -> Accel:
+def load(gen_dir: Path, *, postings: bool = True) -> Accel:
+    """A generation's arrays; without `postings` only the metadata columns (cheap)."""
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    field_names = sorted(p.name[: -len(".vocab")] for p in base.glob("*.vocab"))
+    seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in meta["segments"]]
+    names = sorted({p.name[: -len(".vocab")] for d, _ in seg_dirs for p in d.glob("*.vocab")})
+    if not postings:
+        names = []
     fields_: dict[str, FieldPostings] = {}
-    for name in field_names:
-        vocab = _read_vocab(base / f"{name}.vocab")
-        fields_[name] = FieldPostings(
-            terms={t: i for i, t in enumerate(vocab.tolist())},
-            vocab=vocab,
-            ptr=np.load(base / f"{name}.ptr.npy", mmap_mode="r"),
-            docs=np.load(base / f"{name}.docs.npy", mmap_mode="r"),
-            tf=np.load(base / f"{name}.tf.npy", mmap_mode="r"),
-            lengths=np.load(base / f"{name}.len.npy"),
-        )
+    for name in names:
+        segments = []
+        lengths = []
+        for seg_dir, offset in seg_dirs:
+            vocab = (seg_dir / f"{name}.vocab").read_text(encoding="utf-8")
+            terms = vocab.split("\n") if vocab else []
+            segments.append(SegmentPostings(
+                terms={t: i for i, t in enumerate(terms)},
+                ptr=np.load(seg_dir / f"{name}.ptr.npy", mmap_mode="r"),
+                docs=np.load(seg_dir / f"{name}.docs.npy", mmap_mode="r"),
+                tf=np.load(seg_dir / f"{name}.tf.npy", mmap_mode="r"),
+                offset=offset,
+            ))  # fmt: skip
+            lengths.append(np.load(seg_dir / f"{name}.len.npy"))
+        fields_[name] = FieldPostings(segments, _concat(lengths, np.float32))
     return Accel(
         doc_count_all=meta["doc_count_all"],
         alive=np.load(base / "alive.npy"),

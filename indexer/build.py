@@ -273,7 +273,7 @@ def _summarise(report: BuildReport, gen: generations.Generation | None) -> None:
     """Per-language and per-locale counts of the live index, from its merged columns."""
     if gen is None:
         return
-    data = accel.load(gen.path)
+    data = accel.load(gen.path, postings=False)
     alive = data.alive
     for name, counter in (("language", report.languages), ("locale", report.locales)):
         codes = data.columns[name][alive]

@@ -117,7 +117,7 @@ class Snapshot:
         self.families = tuple(
             name[len("body_"):]
             for name, fp in self.data.fields.items()
-            if name.startswith("body_") and name not in FOLDED_FIELDS and fp.terms
+            if name.startswith("body_") and name not in FOLDED_FIELDS and fp
         )
         ids = self.data.values["id"]
         self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
@@ -157,9 +157,8 @@ class Snapshot:
         """Every folded term with its document frequency, for typo correction."""
         counts: dict[str, int] = {}
         for name in FOLDED_FIELDS:
-            fp = self.data.fields[name]
-            df = np.diff(fp.ptr)
-            for t, d in zip(fp.vocab.tolist(), df.tolist(), strict=True):
+            vocab, df = self.data.fields[name].vocabulary
+            for t, d in zip(vocab.tolist(), df.tolist(), strict=True):
                 counts[t] = max(counts.get(t, 0), d)
         terms = sorted(counts)
         return terms, np.asarray([counts[t] for t in terms])
@@ -322,11 +321,12 @@ class Snapshot:
         names = ("title_f",) if node.field == "title" else ("title_f", "body_f")
         for name in names:
             fp = self.data.fields[name]
-            lo = int(np.searchsorted(fp.vocab, folded, side="left"))
-            hi = int(np.searchsorted(fp.vocab, folded + "\U0010ffff", side="left"))
-            candidates = fp.vocab[lo:hi].tolist()
+            vocab, frequencies = fp.vocabulary
+            lo = int(np.searchsorted(vocab, folded, side="left"))
+            hi = int(np.searchsorted(vocab, folded + "\U0010ffff", side="left"))
+            candidates = vocab[lo:hi].tolist()
             if len(candidates) > MAX_PREFIX_EXPANSIONS:
-                df = np.diff(fp.ptr)[lo:hi]
+                df = frequencies[lo:hi]
                 keep = np.argsort(-df, kind="stable")[:MAX_PREFIX_EXPANSIONS]
                 candidates = [candidates[i] for i in sorted(keep)]
             for candidate in candidates:
