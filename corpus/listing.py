@@ -172,6 +172,12 @@ def read_listing(
     raws: list[tuple[_Raw, bool]] = []
     for chunk, closed in _chunks(body):
         raws.extend((raw, closed) for raw in _entries_in_chunk(chunk, str(path), report))
+    if not raws and not url:  # nothing page-like at all: the wrong file, not an empty page
+        raise CorpusError(
+            f"{path}:{lines[0].number if lines else 1}: no entries found: not a listing page"
+            " (expected a title, a meta line such as 'Spain Valladolid 2019', a summary and"
+            " 'Read More')"
+        )
     kind = page_kind(url, [raw.meta.meta for raw, _ in raws if raw.meta and raw.meta.meta])
     for n, (raw, closed) in enumerate(raws):
         summary = " ".join(line.text for line in raw.summary)
