@@ -24,10 +24,9 @@ from typing import Any
 from whoosh import index as windex
 
 from corpus.model import Entry
-from indexer import accel, generations
+from indexer import accel, generations, translations
 from indexer.detect import Detection, LanguageDetector
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.translations import assign_groups
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +198,7 @@ def build_index(
         files = {e.id: source_file(e) for e in entries}
         todo = [e for e in entries if old.get(e.id, [None])[0] != hashes[e.id]]
         given_files = set(files.values())
-        removed = [i for i, (_, f) in old.items() if f in given_files and i not in hashes]
+        removed = [i for i, (_, f, *_) in old.items() if f in given_files and i not in hashes]
         report.new = sum(1 for e in todo if e.id not in old)
         report.changed = len(todo) - report.new
         report.removed = len(removed)
@@ -239,15 +238,20 @@ def build_index(
         except BaseException:
             writer.cancel()
             raise
-        new_manifest = {k: v for k, v in old.items() if k not in set(removed)}
-        new_manifest.update({a.entry.id: [a.content_hash, a.source_file] for a in analysed})
+        gone = set(removed)
+        new_manifest = {k: v for k, v in old.items() if k not in gone}
+        new_manifest.update({
+            a.entry.id: [a.content_hash, a.source_file, *translations.block_and_flag(a.entry)]
+            for a in analysed
+        })  # fmt: skip
         log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
-        with ix.reader() as reader:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
             phase = time.perf_counter()
             accel_stats = accel.build(reader, workdir)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
             phase = time.perf_counter()
-            groups = assign_groups(fields["doc"] for fields in reader.all_stored_fields())
+            groups = _groups(searcher, None if report.rebuilt else previous, old, new_manifest)
             log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         (workdir / MANIFEST).write_text(
             json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
@@ -267,6 +271,29 @@ def build_index(
         generations.cleanup(index_dir)
         _summarise(report, published)
         return report
+
+
+def _groups(
+    searcher: Any,
+    previous: generations.Generation | None,
+    old: dict[str, list[Any]],
+    new: dict[str, list[Any]],
+) -> dict[str, str]:
+    """Translation groups of the new generation.  Groups never cross a place-and-year
+    block unless the source declares them, so an update recomputes only the blocks its
+    new, changed and removed entries belong to; the rest carry over."""
+    declared = any(v[3] for v in new.values()) or any(v[3] for v in old.values() if len(v) > 3)
+    if previous is None or declared or any(len(v) < 4 for v in old.values()):
+        return translations.assign_groups(f["doc"] for f in searcher.reader().all_stored_fields())
+    changed = {i for i in new.keys() | old.keys() if new.get(i, [None])[0] != old.get(i, [None])[0]}
+    touched = {v[2] for i in changed for v in (old.get(i), new.get(i)) if v and v[2]}
+    kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
+    groups = {i: g for i, g in kept.items() if i in new and new[i][2] not in touched}
+    if touched:
+        members = [i for i, v in new.items() if v[2] in touched]
+        docs = [searcher.document(id=i)["doc"] for i in members]
+        groups.update(translations.assign_groups(docs))
+    return groups
 
 
 def _summarise(report: BuildReport, gen: generations.Generation | None) -> None:

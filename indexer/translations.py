@@ -108,6 +108,14 @@ def same_practice(a: Signature, b: Signature, common: frozenset[str] = frozenset
     return shared >= MIN_SHARED and score >= LINK_SCORE
 
 
+def block_and_flag(entry: Any) -> tuple[str, int]:
+    """What a build remembers of an entry for regrouping: its block as a string ("" when
+    it has none) and whether it declares its group."""
+    key = _block(entry.to_dict())
+    declared = int(bool(entry.group or entry.translation_of))
+    return ("\x1f".join(map(str, key)) if key else ""), declared
+
+
 def _block(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
     place = doc.get("country_code") or fold(doc.get("country") or "")
     if not place or not doc.get("year_from"):

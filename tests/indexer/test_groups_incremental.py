@@ -1,0 +1,40 @@
+"""Translation groups stay right when an update touches only some place-and-year blocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus import Entry, bundled_sources, load_sources
+from indexer import generations
+from indexer.build import GROUPS, build_index
+from indexer.translations import assign_groups
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
+
+
+def _groups(index_dir: Path) -> dict[str, str]:
+    path = generations.current(index_dir).path / GROUPS
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_incremental_groups_equal_a_full_regrouping(tmp_path: Path, shared_corpus: Path) -> None:
+    pages = load_sources([shared_corpus / "pages", *bundled_sources()]).entries
+    translated = load_sources([TRANSLATIONS]).entries
+    build_index(pages, tmp_path)
+    lutsk = {e.id for e in pages if e.title == "Art-therapy in Lutsk"}
+    assert {_groups(tmp_path)[i] for i in lutsk} == {_groups(tmp_path)[next(iter(lutsk))]}
+    # Add the translations (new entries in existing blocks), then change and drop some.
+    build_index([*pages, *translated], tmp_path)
+    after_add = _groups(tmp_path)
+    changed = [Entry(**{**e.to_dict(), "summary": e.summary + " Updated."}) for e in translated]
+    report = build_index([*pages, *changed[1:]], tmp_path)
+    assert report.removed == 1 and report.changed == len(changed) - 1
+    incremental = _groups(tmp_path)
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(generations.current(tmp_path).path))
+    with ix.searcher() as searcher:
+        full = assign_groups(f["doc"] for f in searcher.reader().all_stored_fields())
+    assert incremental == full
+    assert len(after_add) > len(incremental) >= len(lutsk)
