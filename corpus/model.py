@@ -128,6 +128,12 @@ def _clean_text(value: Any, name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise EntryError(f"field {name!r} must be text, got {type(value).__name__}")
+    try:  # JSON's \ud800 escapes decode to lone surrogates, which no file or page can hold
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EntryError(
+            f"field {name!r} is not valid Unicode text: lone surrogate {value[exc.start]!r}"
+        ) from None
     # Control characters (other than newlines/tabs) never belong in published text.
     cleaned = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     return cleaned.strip()
