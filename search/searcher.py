@@ -62,8 +62,7 @@ class Searcher:
             gen = generations.current(self.index_dir)
             if self._snapshot is None or gen.name != self._snapshot.gen.name:
                 log.info("opening index generation %s", gen.name)
-                snap = Snapshot(gen)
-                snap.warm_up()
+                snap = _open(self.index_dir, gen)
                 self._snapshot = snap
             self._stamp = stamp
             return self._snapshot
@@ -348,6 +347,24 @@ class Searcher:
         for docnum in np.flatnonzero(snap.alive):
             yield snap.stored(int(docnum))
 
+
+
+def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
+    """A generation's snapshot; damaged files are IndexNotFoundError naming the directory.
+
+    Truncated or garbage Whoosh, numpy or JSON files raise whatever their reader raises
+    (EOFError, UnpicklingError, ValueError, OSError...): one clear error instead.
+    """
+    try:
+        snap = Snapshot(gen)
+        snap.warm_up()
+    except Exception as exc:
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise generations.IndexNotFoundError(
+            f"index at {index_dir} is corrupt: generation {gen.name} cannot be opened"
+            f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"
+        ) from exc
+    return snap
 
 
 def _df(snap: Snapshot, word: str) -> int:
