@@ -55,7 +55,7 @@ def current(index_dir: Path) -> Generation:
     """The live generation, or IndexNotFoundError with a clear message."""
     pointer = index_dir / POINTER
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = pointer.read_text(encoding="utf-8", errors="replace").strip()
     except FileNotFoundError:
         raise IndexNotFoundError(
             f"no index at {index_dir}: run `gpsearch index --index {index_dir}` first"
