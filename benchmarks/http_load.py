@@ -178,10 +178,13 @@ class CpuShare:
 class Server:
     """A server command started in its own session, so it can be stopped as a group."""
 
-    def __init__(self, command: Sequence[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, command: Sequence[str], env: dict[str, str], log_path: Path, cwd: Path
+    ) -> None:
         self.command = list(command)
         self.env = env
         self.log_path = log_path
+        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, port: int, probe_path: str) -> float:
@@ -194,7 +197,7 @@ class Server:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
-            cwd=BENCH_DIR.parent,
+            cwd=self.cwd,
             start_new_session=True,
         )
         log_file.close()
@@ -336,11 +339,12 @@ def measure_http(
     wrk: str | None,
     work: Path,
     label: str,
+    cwd: Path = BENCH_DIR.parent,
 ) -> dict[str, Any]:
     """Start the server, warm it up, load it for `seconds`, stop it; all numbers in one dict."""
     paths_file = work / f"{label}-paths.txt"
     paths_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
-    server = Server(command, env, work / f"{label}-server.log")
+    server = Server(command, env, work / f"{label}-server.log", cwd)
     try:
         ready_s = server.start(port, paths[0])
         assert server.process is not None

@@ -75,14 +75,47 @@ def size_label(count: int | None) -> str:
     return f"{count // 1000}k" if count % 1000 == 0 else str(count)
 
 
+# Where workers and servers import the project from: the working tree, or with --rev a
+# snapshot of one commit (so concurrent edits in the tree cannot change a run midway).
+SOURCE_ROOT = REPO_ROOT
+
+
+def source_env() -> dict[str, str]:
+    """Environment making subprocesses (and gunicorn's workers) import from SOURCE_ROOT."""
+    if SOURCE_ROOT == REPO_ROOT:
+        return {}
+    return {"PYTHONPATH": str(SOURCE_ROOT)}
+
+
+def export_snapshot(rev: str, work: Path) -> tuple[Path, str]:
+    """`git archive REV` unpacked under work/src-SHA: the tracked files of that commit."""
+    sha = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", f"{rev}^{{commit}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    target = work / f"src-{sha}"
+    if not target.exists():
+        partial = work / f"src-{sha}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        archive = subprocess.Popen(
+            ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", sha], stdout=subprocess.PIPE
+        )
+        subprocess.run(["tar", "-x", "-C", str(partial)], stdin=archive.stdout, check=True)
+        if archive.wait() != 0:
+            raise RuntimeError(f"git archive {sha} failed")
+        partial.rename(target)
+    return target, sha
+
+
 def _worker(args: Sequence[str], out: Path, log_path: Path, timeout: float) -> dict[str, Any]:
     """Run one phase in a fresh interpreter (own session, so a hang is killed with its children)."""
     command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", str(out)]
     out.unlink(missing_ok=True)
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=SOURCE_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True, env={**os.environ, **source_env()},
         )  # fmt: skip
         try:
             returncode = process.wait(timeout=timeout)
@@ -156,8 +189,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
+    global SOURCE_ROOT
+    sha = ""
     wrk = http_load.ensure_wrk(install=args.install_wrk) if args.http else None
     env = snapshot(wrk)
+    if args.rev:
+        SOURCE_ROOT, sha = export_snapshot(args.rev, work)
+        env["commit"] = f"{sha} (snapshot via --rev {args.rev})"
+        log.info("measuring the project at %s from %s", sha, SOURCE_ROOT)
 
     systems: dict[str, dict[str, Any]] = {}
     active: list[str] = []
@@ -169,6 +208,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "skipped": reason,
             "version": None if reason else system.version(),
         }
+        if args.rev and name == "gpsearch" and not reason:
+            systems[name]["version"] = f"gpsearch @ {sha} (--rev {args.rev})"
         if reason:
             log.warning("skipping %s: %s", name, reason)
         else:
@@ -249,9 +290,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 try:
                     record["http"] = http_load.measure_http(
-                        command, extra_env, port, http_paths,
+                        command, {**extra_env, **source_env()}, port, http_paths,
                         seconds=args.http_seconds, connections=args.http_clients, wrk=wrk,
-                        work=logs, label=f"{size.label}-{name}",
+                        work=logs, label=f"{size.label}-{name}", cwd=SOURCE_ROOT,
                     )  # fmt: skip
                     record["http"]["served_by"] = (
                         "gpsearch serve" if name == "gpsearch"
@@ -340,6 +381,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--no-install-wrk", dest="install_wrk", action="store_false")
     parser.add_argument("--keep-indexes", action="store_true")
+    parser.add_argument(
+        "--rev", help="measure this commit (git archive snapshot) instead of the working tree"
+    )
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR)
     parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
     parser.add_argument("--out-dir", type=Path, help="default benchmarks/ (quick: work/quick)")
