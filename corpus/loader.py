@@ -81,7 +81,10 @@ def _format(path: Path, lines: list[tuple[int, str]]) -> str:
     first = next((text.strip() for _, text in lines if text.strip()), "")
     if first.startswith("{"):
         return "jsonl"
-    columns = next(csv.reader([first]))
+    try:
+        columns = next(csv.reader([first]))
+    except csv.Error:  # e.g. a carriage return inside the line: not a CSV header
+        columns = []
     if not SOURCE_RE.match(first) and len(columns) > 1 and "title" in columns:
         return "csv"
     return "listing"
