@@ -33,13 +33,15 @@ index_option = click.option(
 def user_errors() -> Iterator[None]:
     """Turn the library's expected errors into a one-line message and exit code 1."""
     from corpus import CorpusError
+    from indexer.build import EmptyBuildError
     from indexer.generations import BuildLockedError, IndexNotFoundError
     from search import SearchError
     from webui import ConfigError
 
     try:
         yield
-    except (CorpusError, IndexNotFoundError, BuildLockedError, SearchError, ConfigError) as exc:
+    except (CorpusError, IndexNotFoundError, BuildLockedError, EmptyBuildError, SearchError,
+            ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

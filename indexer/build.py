@@ -43,6 +43,10 @@ def _no_progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
     return items
 
 
+class EmptyBuildError(ValueError):
+    """A build that would start from nothing and add nothing: no generation to publish."""
+
+
 @dataclass(slots=True)
 class BuildReport:
     total: int = 0
@@ -193,6 +197,8 @@ def build_index(
             previous = None
         manifest = None if rebuild else _read_manifest(previous)
         report.rebuilt = manifest is None
+        if report.rebuilt and not entries:
+            raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
         old = manifest or {}
         hashes = {e.id: content_hash(e) for e in entries}
         files = {e.id: source_file(e) for e in entries}
