@@ -214,7 +214,7 @@ def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     from search.translations import UNTRANSLATED_COLUMNS, untranslated_rows, write_csv
 
     with user_errors():
-        rows = untranslated_rows(Searcher(index_dir), locale=locale)
+        rows = untranslated_rows(Searcher(index_dir), {"locale": (locale,)} if locale else None)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -153,6 +153,13 @@ class Snapshot:
             return self.searcher.stored_fields(docnum)["doc"]
 
     @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each docnum's position in id order (reports list entries by id)."""
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[np.argsort(self.ids, kind="stable")] = np.arange(self.n)
+        return rank
+
+    @cached_property
     def folded_vocab(self) -> tuple[list[str], np.ndarray]:
         """Every folded term with its document frequency, for typo correction."""
         counts: dict[str, int] = {}

@@ -1,13 +1,24 @@
-"""Translators' reports: untranslated entries (language differs from the publishing locale)."""
+"""Translators' reports: untranslated entries and the practices x locales coverage matrix.
+
+Untranslated = the entry's (detected or declared) language is not its locale's.  Both
+reports count and order with the index's metadata columns and read stored entries only
+for the rows shown, so a page of the report costs the same at 100k entries as at 100.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
+
+import numpy as np
+
+from search.models import FacetValue
 
 CHECK_BELOW = 0.8  # detections less sure than this are flagged for a human to check
 UNTRANSLATED_COLUMNS = ("id", "title", "locale", "language", "confidence", "check", "url")
+REPORT_FILTERS = ("locale", "language")
+STATES = ("translated", "untranslated", "missing")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -17,7 +28,7 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write_csv(out: IO[str], rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> None:
+def write_csv(out: IO[str], rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> None:
     columns = list(columns)
     writer = csv.writer(out)
     writer.writerow(columns)
@@ -25,51 +36,131 @@ def write_csv(out: IO[str], rows: Iterable[dict[str, Any]], columns: Iterable[st
         writer.writerow([csv_cell(row.get(c)) for c in columns])
 
 
+def _row(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc["id"], "title": doc["title"], "locale": doc["locale"],
+        "language": doc["language"], "confidence": doc["language_confidence"],
+        "check": doc["translated"] == "unknown" or doc["language_confidence"] < CHECK_BELOW,
+        "url": doc["url"], "country": doc["country_en"], "city": doc["city"],
+    }  # fmt: skip
+
+
+def _untranslated(snap: Any) -> np.ndarray:
+    values = snap.data.values["translated"]
+    codes = [i for i, v in enumerate(values) if v != "yes"]
+    return np.isin(snap.data.columns["translated"], codes) & snap.alive
+
+
+def _ordered(snap: Any, mask: np.ndarray) -> np.ndarray:
+    """Docnums by locale, language, then id (ids start with the title's words)."""
+    docnums = np.flatnonzero(mask)
+    columns = snap.data.columns
+    keys = (snap.id_rank[docnums], columns["language"][docnums], columns["locale"][docnums])
+    return docnums[np.lexsort(keys)]
+
+
+def untranslated_report(
+    searcher: Any,
+    filters: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any]:
+    """One page of untranslated entries, filtered by locale and/or language, with counts
+    per value (a filter's own selection is left out of its counts, as search facets)."""
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    snap = searcher.snapshot()
+    base = _untranslated(snap)
+    masks = {name: snap.column_mask(name, values) for name, values in filters.items()}
+    selected = base.copy()
+    for m in masks.values():
+        selected &= m
+    facets: dict[str, list[FacetValue]] = {}
+    for name in REPORT_FILTERS:
+        mask = base.copy()
+        for other, m in masks.items():
+            if other != name:
+                mask &= m
+        values = snap.data.values[name]
+        counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
+        chosen = set(filters.get(name, ()))
+        facets[name] = sorted(
+            (FacetValue(v, int(c), v in chosen) for v, c in zip(values, counts.tolist(),
+                                                                  strict=True) if c or v in chosen),
+            key=lambda f: (-f.count, f.value),
+        )
+    order = _ordered(snap, selected)
+    shown = order[(page - 1) * per_page : page * per_page]
+    return {
+        "total": int(selected.sum()),
+        "untranslated_total": int(base.sum()),
+        "rows": [_row(snap.stored(int(d))) for d in shown],
+        "facets": facets,
+    }
+
+
 def untranslated_rows(
-    searcher: Any, *, locale: str | None = None, language: str | None = None
+    searcher: Any, filters: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[dict[str, Any]]:
-    """Entries whose (detected or declared) language is not their locale's, sorted."""
-    rows = []
-    for doc in searcher.iter_documents():
-        if doc["translated"] == "yes":
-            continue
-        if (locale and doc["locale"] != locale) or (language and doc["language"] != language):
-            continue
-        rows.append({
-            "id": doc["id"], "title": doc["title"], "locale": doc["locale"],
-            "language": doc["language"], "confidence": doc["language_confidence"],
-            "check": doc["translated"] == "unknown" or doc["language_confidence"] < CHECK_BELOW,
-            "url": doc["url"], "country": doc["country_en"], "city": doc["city"],
-        })  # fmt: skip
-    rows.sort(key=lambda r: (r["locale"], r["language"], r["title"]))
-    return rows
+    """Every untranslated entry (for exports), optionally of some locales and languages."""
+    snap = searcher.snapshot()
+    mask = _untranslated(snap)
+    for name, values in (filters or {}).items():
+        if values:
+            mask &= snap.column_mask(name, values)
+    return [_row(snap.stored(int(d))) for d in _ordered(snap, mask)]
 
 
-def coverage(searcher: Any) -> dict[str, Any]:
+def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> dict[str, Any]:
     """Practices x locales: for each practice (a translation group, or a lone entry), is it
     published under each locale in that locale's language, published untranslated, or
-    missing?  With totals per locale."""
-    practices: dict[str, list[dict[str, Any]]] = {}
-    for doc in searcher.iter_documents():
-        key = searcher.group_of(doc["id"]) or doc["id"]
-        practices.setdefault(key, []).append(doc)
-    locales = sorted({d["locale"] for docs in practices.values() for d in docs})
-    totals = {loc: {"translated": 0, "untranslated": 0, "missing": 0} for loc in locales}
+    missing?  Totals per locale; rows with the most versions first."""
+    snap = searcher.snapshot()
+    docnums = np.flatnonzero(snap.alive)
+    keys = [snap.groups.get(i, i) for i in snap.ids[docnums]]
+    index: dict[str, int] = {}
+    practice = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64,
+                           count=len(keys))  # fmt: skip
+    locale_codes = snap.data.columns["locale"][docnums]
+    locale_values = snap.data.values["locale"]
+    used = np.unique(locale_codes)
+    locales = [locale_values[c] for c in used]
+    column = np.searchsorted(used, locale_codes)
+    translated = snap.data.columns["translated"][docnums] == (
+        snap.data.values["translated"].index("yes") if "yes" in snap.data.values["translated"]
+        else -1
+    )  # fmt: skip
+    has = np.zeros((len(index), len(locales)), dtype=bool)
+    has[practice, column] = True
+    yes = np.zeros_like(has)
+    yes[practice[translated], column[translated]] = True
+    state = np.where(yes, 0, np.where(has, 1, 2))  # index into STATES
+    totals = {
+        loc: {name: int((state[:, j] == s).sum()) for s, name in enumerate(STATES)}
+        for j, loc in enumerate(locales)
+    }
+    sizes = np.bincount(practice, minlength=len(index))
+    first = np.full(len(index), snap.n, dtype=np.int64)
+    np.minimum.at(first, practice, snap.id_rank[docnums])
+    order = np.lexsort((first, -sizes))
+    if per_page is not None:
+        order = order[(page - 1) * per_page : page * per_page]
+    members: dict[int, list[int]] = {int(p): [] for p in order}
+    for d, p in zip(docnums.tolist(), practice.tolist(), strict=True):
+        if p in members:
+            members[p].append(d)
     rows = []
-    for key, docs in practices.items():
+    for p in order.tolist():
+        docs = [snap.stored(d) for d in members[p]]
         entries: dict[str, list[dict[str, Any]]] = {}
-        for d in docs:
-            entries.setdefault(d["locale"], []).append(
-                {"id": d["id"], "language": d["language"], "translated": d["translated"]}
+        for doc in docs:
+            entries.setdefault(doc["locale"], []).append(
+                {"id": doc["id"], "language": doc["language"], "translated": doc["translated"]}
             )
-        cells = {}
-        for loc in locales:
-            here = entries.get(loc, [])
-            state = ("translated" if any(e["translated"] == "yes" for e in here)
-                     else "untranslated" if here else "missing")  # fmt: skip
-            cells[loc] = state
-            totals[loc][state] += 1
         title = min(docs, key=lambda d: (d["language"] != "en", d["id"]))["title"]
-        rows.append({"practice": key, "title": title, "entries": entries, "cells": cells})
-    rows.sort(key=lambda r: (-len(r["entries"]), r["title"].casefold()))
-    return {"locales": locales, "rows": rows, "totals": totals}
+        key = snap.groups.get(docs[0]["id"], docs[0]["id"])
+        rows.append({
+            "practice": key, "title": title, "entries": entries,
+            "cells": {loc: STATES[state[p, j]] for j, loc in enumerate(locales)},
+        })  # fmt: skip
+    return {"locales": locales, "rows": rows, "totals": totals, "practices": len(index)}

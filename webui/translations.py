@@ -65,54 +65,33 @@ def _url(state: ReportState, **extra: Any) -> str:
     return url_for("translations.index", **state.params(), **extra)
 
 
-def _matches(row: Mapping[str, Any], filters: Mapping[str, tuple[str, ...]],
-             skip: str | None = None) -> bool:
-    return all(row[name] in values for name, values in filters.items() if name != skip)
-
-
-def _facets(rows: list[dict[str, Any]], state: ReportState) -> list[dict[str, Any]]:
-    """Counts per locale and language; a facet's own selection is left out (disjunctive)."""
+def _facets(report: Mapping[str, Any], state: ReportState) -> list[dict[str, Any]]:
+    """Counts per locale and language, with ready toggle links (selected values first)."""
     groups = []
     for name in FILTERS:
-        counts: dict[str, int] = {}
-        for row in rows:
-            if _matches(row, state.filters, skip=name):
-                counts[row[name]] = counts.get(row[name], 0) + 1
         selected = state.filters.get(name, ())
-        for value in selected:
-            counts.setdefault(value, 0)
         values = [
-            {"value": v, "count": c, "selected": v in selected, "label": facet_label(name, v),
-             "toggle_url": _url(state.toggled(name, v))}
-            for v, c in sorted(counts.items(), key=lambda p: (p[0] not in selected, -p[1], p[0]))
+            {"value": f.value, "count": f.count, "selected": f.selected,
+             "label": facet_label(name, f.value), "toggle_url": _url(state.toggled(name, f.value))}
+            for f in sorted(report["facets"][name], key=lambda f: not f.selected)
         ]  # fmt: skip
         groups.append({"name": name, "title": facet_title(name), "values": values, "more": [],
                        "selected": len(selected)})
     return groups
 
 
-def filtered_rows(searcher: Searcher, state: ReportState) -> tuple[list[dict], list[dict]]:
-    """(every untranslated row, the rows the filters keep)."""
-    rows = reports.untranslated_rows(searcher)
-    return rows, [r for r in rows if _matches(r, state.filters)]
-
-
-def coverage_data(searcher: Searcher) -> dict[str, Any] | None:
-    """The practices x locales matrix, when the search library provides it."""
-    coverage = getattr(reports, "coverage", None)
-    if coverage is None:
-        return None
-    data = coverage(searcher)
-    rows = data.get("rows", [])
-    return {**data, "rows": rows[:MAX_COVERAGE_ROWS], "rows_total": len(rows)}
+def coverage_data(searcher: Searcher) -> dict[str, Any]:
+    """The practices x locales matrix (its first rows; totals cover every practice)."""
+    data = reports.coverage(searcher, page=1, per_page=MAX_COVERAGE_ROWS)
+    return {**data, "rows_total": data["practices"]}
 
 
 def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[str, Any]:
-    every, rows = filtered_rows(searcher, state)
-    pages = max(1, -(-len(rows) // per_page))
-    page_rows = rows[(state.page - 1) * per_page : state.page * per_page]
+    report = reports.untranslated_report(searcher, state.filters, page=state.page,
+                                         per_page=per_page)  # fmt: skip
+    pages = max(1, -(-report["total"] // per_page))
     shown = []
-    for row in page_rows:
+    for row in report["rows"]:
         versions = [
             {"id": v["id"], "language": v["language"], "locale": v["locale"],
              "title": v["title"], "translated": v["translated"]}
@@ -120,14 +99,14 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
         ]  # fmt: skip
         shown.append({**row, "versions": versions})
     return {
-        "total": len(rows),
-        "untranslated_total": len(every),
+        "total": report["total"],
+        "untranslated_total": report["untranslated_total"],
         "page": state.page,
         "pages": pages,
         "per_page": per_page,
         "filters": {k: list(v) for k, v in state.filters.items()},
         "rows": shown,
-        "facet_groups": _facets(every, state),
+        "facet_groups": _facets(report, state),
         "coverage": coverage_data(searcher),
         "csv_url": url_for("translations.csv", **{k: list(v) for k, v in state.filters.items()}),
         "json_url": _url(state, format="json"),
@@ -179,7 +158,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/translations.csv")
 def csv() -> ResponseReturnValue:
     state = ReportState.from_args(request.args)
-    _, rows = filtered_rows(get_searcher(), state)
+    rows = reports.untranslated_rows(get_searcher(), state.filters)
     out = io.StringIO()
     reports.write_csv(out, rows, reports.UNTRANSLATED_COLUMNS)
     response = Response(out.getvalue(), mimetype="text/csv")

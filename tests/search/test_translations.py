@@ -14,7 +14,13 @@ import pytest
 
 from corpus import derive_id
 from search import Searcher, SearchRequest
-from search.translations import UNTRANSLATED_COLUMNS, coverage, untranslated_rows, write_csv
+from search.translations import (
+    UNTRANSLATED_COLUMNS,
+    coverage,
+    untranslated_report,
+    untranslated_rows,
+    write_csv,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,11 +44,11 @@ def test_untranslated_report_matches_the_gold_languages(
 
 
 def test_untranslated_filters_and_check_flag(searcher: Searcher) -> None:
-    rows = untranslated_rows(searcher, locale="sq")
+    rows = untranslated_rows(searcher, {"locale": ("sq",)})
     assert rows and all(r["locale"] == "sq" and r["language"] != "sq" for r in rows)
     assert any("Art-therapy" in r["title"] for r in rows)
     assert all(r["check"] == (r["confidence"] < 0.8) for r in rows)
-    english = untranslated_rows(searcher, language="sq")
+    english = untranslated_rows(searcher, {"language": ("sq",)})
     assert english and all(r["language"] == "sq" and r["locale"] != "sq" for r in english)
 
 
@@ -56,6 +62,17 @@ def test_csv_has_the_columns_and_defuses_formulas() -> None:
     assert parsed[0]["title"].startswith("'=") and parsed[0]["url"] == "'@SUM(1)"
 
 
+def test_report_pages_and_counts(searcher: Searcher) -> None:
+    every = untranslated_rows(searcher)
+    report = untranslated_report(searcher, {"locale": ("sr", "sq")}, page=2, per_page=3)
+    chosen = [r for r in every if r["locale"] in ("sr", "sq")]
+    assert report["untranslated_total"] == len(every)
+    assert report["total"] == len(chosen)
+    assert [r["id"] for r in report["rows"]] == [r["id"] for r in chosen[3:6]]
+    locales = {f.value: (f.count, f.selected) for f in report["facets"]["locale"]}
+    assert locales["sr"][1] and locales["en"] == (sum(r["locale"] == "en" for r in every), False)
+
+
 def test_coverage_matrix(searcher: Searcher) -> None:
     matrix = coverage(searcher)
     assert {"en", "fr", "sq", "sr"} <= set(matrix["locales"])
@@ -66,6 +83,9 @@ def test_coverage_matrix(searcher: Searcher) -> None:
         assert sum(counts.values()) == len(matrix["rows"]), loc
     listed = sum(len(es) for r in matrix["rows"] for es in r["entries"].values())
     assert listed == searcher.search(SearchRequest("")).total
+    assert matrix["practices"] == len(matrix["rows"])
+    page = coverage(searcher, page=2, per_page=5)
+    assert page["rows"] == matrix["rows"][5:10] and page["totals"] == matrix["totals"]
 
 
 def test_cli_untranslated_formats(multilingual_index: Path) -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
-import search.translations as reports
 from search.translations import UNTRANSLATED_COLUMNS
 from tests.webui.html import parse
 from tests.webui.test_search_page import query_of
@@ -80,53 +77,24 @@ def test_unknown_translation_filter_is_400(client: FlaskClient) -> None:
     assert client.get("/translations?page=x").status_code == 400
 
 
-def fake_coverage(searcher: Any) -> dict[str, Any]:
-    """The shape `search.translations.coverage` will have."""
-    ids = [row["id"] for row in reports.untranslated_rows(searcher)][:2]
-    return {
-        "locales": ["en", "sq"],
-        "rows": [
-            {"title": "Data strategy", "entries": {
-                "en": [{"id": ids[0], "language": "sq", "translated": "no"}],
-                "sq": [{"id": ids[1], "language": "sq", "translated": "yes"}]},
-             "cells": {"en": "untranslated", "sq": "translated"}},
-            {"title": "Only in English", "entries": {"en": []},
-             "cells": {"en": "translated", "sq": "missing"}},
-        ],
-        "totals": {"en": {"translated": 1, "untranslated": 1, "missing": 0},
-                   "sq": {"translated": 1, "untranslated": 0, "missing": 1}},
-    }  # fmt: skip
-
-
-def test_coverage_matrix_renders_when_the_library_provides_it(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(reports, "coverage", fake_coverage, raising=False)
-    page = parse(client.get("/translations").data)
-    matrix = page.find("table", "coverage-matrix")
+def test_coverage_matrix_links_each_version(ml_client: FlaskClient) -> None:
+    data = ml_client.get("/api/translations").get_json()["coverage"]
+    lutsk = next(r for r in data["rows"] if r["title"] == "Art-therapy in Lutsk")
+    assert (lutsk["cells"]["en"], lutsk["cells"]["sq"], lutsk["cells"]["fr"]) == (
+        "translated", "untranslated", "missing")
+    matrix = parse(ml_client.get("/translations").data).find("table", "coverage-matrix")
     headers = [th.text for th in matrix.find("thead").find_all("th")]
-    assert headers == ["Practice", "/en/", "/sq/"]
-    first = matrix.find("tbody").find_all("tr")[0]
-    assert first.find("td", "cell-untranslated").find("a").attrs["href"].startswith("/practice/")
-    assert "translated" in first.find("td", "cell-translated").text
-    assert "missing" in matrix.find("td", "cell-missing").text
-    assert "1 translated, 1 untranslated, 0 missing" in matrix.find("tfoot").text
-    data = client.get("/api/translations").get_json()
-    assert data["coverage"]["locales"] == ["en", "sq"]
-
-
-def test_coverage_note_until_the_library_has_it(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(reports, "coverage", raising=False)
-    page = parse(client.get("/translations").data)
-    assert "not available yet" in page.find("section", "coverage").text
-    assert client.get("/api/translations").get_json()["coverage"] is None
+    assert headers[0] == "Practice" and {"/en/", "/sq/", "/fr/"} <= set(headers)
+    row = next(tr for tr in matrix.find("tbody").find_all("tr")
+               if tr.find("th").text == "Art-therapy in Lutsk")
+    links = {a.attrs["href"] for a in row.find_all("a")}
+    assert {f"/practice/{e['id']}" for es in lutsk["entries"].values() for e in es} == links
+    totals = data["totals"]["en"]
+    assert f"{totals['translated']} translated, {totals['untranslated']} untranslated" in (
+        matrix.find("tfoot").text)
 
 
 def test_real_coverage_matrix(client: FlaskClient) -> None:
-    if not hasattr(reports, "coverage"):
-        pytest.skip("search.translations.coverage has not landed yet")
     data = client.get("/api/translations").get_json()["coverage"]
     assert set(data) >= {"locales", "rows", "totals"}
     page = parse(client.get("/translations").data)
