@@ -1,0 +1,313 @@
+"""Reliability fixtures: a warm app over the bundled index, and real `gpsearch serve` processes.
+
+Served tests run the command line exactly as an operator does (`gpsearch serve`, gunicorn,
+2 workers) on a free port.  Server output goes to a file, not a pipe: thousands of access-log
+lines would fill a pipe and stall gunicorn.  Servers run in their own process group and are
+always stopped in `finally` (SIGTERM, then SIGKILL of that group after a bound).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from corpus import Entry, load_sources
+from indexer import generations
+from indexer.build import build_index
+from search import Searcher
+from tests.webui.conftest import make_app
+
+REPO = Path(__file__).resolve().parents[2]
+GPSEARCH = [sys.executable, "-m", "gpsearch.cli"]
+START_TIMEOUT = 30.0  # gunicorn boots in ~3 s here; generous for a loaded CI machine
+STOP_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 15.0
+PICKUP_SECONDS = 15.0  # a new generation is served within this (workers look every second)
+NOBODY = 65534
+
+# An entry with a word no other entry has, added (generation B) then changed (generation C).
+UNIQUE_B = "zeppelinquux"
+UNIQUE_C = "blimpquark"
+EXTRA_ID = "reliability-extra"
+
+
+def extra_record(word: str) -> dict[str, Any]:
+    return {
+        "id": EXTRA_ID, "kind": "good-practice", "locale": "en", "language": "en",
+        "title": f"The {word} neighbourhood festival",
+        "summary": f"Residents of every origin run the {word} festival together each summer.",
+        "country": "Norway", "city": "Bergen", "period": "2021", "year_from": 2021,
+        "url": "https://www.coe.int/en/web/interculturalcities/good-practice",
+    }  # fmt: skip
+
+
+def write_extra(path: Path, word: str) -> Path:
+    path.write_text(json.dumps(extra_record(word)) + "\n", encoding="utf-8")
+    return path
+
+
+def bundled_plus(extra: Path | None) -> list[Entry]:
+    """The bundled corpus, plus the entries of `extra` (one JSONL file) when given."""
+    entries = load_sources().entries
+    return [*entries, *load_sources([extra]).entries] if extra else entries
+
+
+def publish(entries: Sequence[Entry], index_dir: Path) -> str:
+    """Build `entries` into `index_dir` (as `gpsearch index` does) and name the generation."""
+    report = build_index(entries, index_dir, procs=1)
+    assert report.generation is not None
+    return report.generation
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """A private copy of a session index, for tests that rebuild or damage it."""
+    shutil.copytree(source, target)
+    return target
+
+
+def live_generation(index_dir: Path) -> str:
+    return generations.current(index_dir).name
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Every path under `root` with its size, mtime and mode: equal states mean no writes."""
+    state = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        state[str(path.relative_to(root))] = (st.st_size, st.st_mtime_ns, st.st_mode)
+    return state
+
+
+_PORTS_GIVEN: set[int] = set()
+
+
+def free_port() -> int:
+    """A port nothing listens on, never the same twice (servers bind it a moment later)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    error: str = ""  # a transport failure (refused, reset, timeout): never expected
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http_get(url: str, timeout: float = REQUEST_TIMEOUT) -> Reply:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return Reply(response.status, response.read())
+    except urllib.error.HTTPError as exc:
+        return Reply(exc.code, exc.read())
+    except (OSError, ValueError) as exc:
+        return Reply(0, b"", f"{type(exc).__name__}: {exc}")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str) -> Reply:
+        return http_get(self.url + path)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def can_drop_privileges() -> bool:
+    """Root with setpriv: servers can run as `nobody`, to whom the index is read-only."""
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=STOP_TIMEOUT)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the server's group: workers outliving the master
+    if proc.poll() is None:
+        proc.wait(timeout=STOP_TIMEOUT)
+
+
+def launch(index_dir: Path, log_dir: Path, *, workers: int = 2,
+           as_nobody: bool = False) -> Server:
+    """Start `gpsearch serve --index DIR` on a free port (see `wait_up`)."""
+    port = free_port()
+    command = [*GPSEARCH, "serve", "--index", str(index_dir), "--port", str(port),
+               "--workers", str(workers)]
+    if as_nobody:
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                   "--", *command]
+    log = log_dir / f"server-{port}.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    return Server(proc, port, log)
+
+
+def wait_up(server: Server) -> None:
+    """Until the server's /healthz answers 200; fails with its log if it exits or hangs."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while server.get("/healthz").status != 200:
+        if server.proc.poll() is not None:
+            raise AssertionError(f"server exited with {server.proc.returncode}:\n"
+                                 f"{server.output()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"server not up after {START_TIMEOUT} s:\n{server.output()}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving_many(count: int, index_dir: Path, log_dir: Path, **options: Any
+                 ) -> Iterator[list[Server]]:
+    """`count` servers on one index directory, started together, up until the block ends."""
+    servers: list[Server] = []
+    try:
+        for _ in range(count):
+            servers.append(launch(index_dir, log_dir, **options))
+        for server in servers:
+            wait_up(server)
+        yield servers
+    finally:
+        for server in servers:
+            _stop(server.proc)
+
+
+@contextmanager
+def serving(index_dir: Path, log_dir: Path, **options: Any) -> Iterator[Server]:
+    with serving_many(1, index_dir, log_dir, **options) as (server,):
+        yield server
+
+
+def process_uid(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for process {pid}")
+
+
+@pytest.fixture(scope="session")
+def rel_app(bundled_index: Path) -> Flask:
+    """One warm app over the bundled index: requests never change it."""
+    return make_app(bundled_index)
+
+
+@pytest.fixture(scope="session")
+def searcher(bundled_index: Path) -> Searcher:
+    return Searcher(bundled_index)
+
+
+@dataclass
+class Sample:
+    path: str
+    status: int
+    data: Any  # the parsed JSON body, None when it was not JSON
+    error: str
+    ended: float  # time.monotonic() when the answer was complete
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.data is not None and not self.error
+
+
+class Load:
+    """`clients` threads sending `paths` in turn to a server until stopped; every answer kept.
+
+    Bounded: each request has a timeout, and `stop()` joins the threads with a timeout.
+    """
+
+    def __init__(self, server: Server, paths: Sequence[str], clients: int = 8) -> None:
+        self.server = server
+        self.paths = list(paths)
+        self.samples: list[Sample] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, args=(i,), name=f"load-{i}", daemon=True)
+            for i in range(clients)
+        ]
+
+    def _run(self, offset: int) -> None:
+        n = offset
+        while not self._stop.is_set():
+            path = self.paths[n % len(self.paths)]
+            n += 1
+            reply = self.server.get(path)
+            try:
+                data = json.loads(reply.body) if reply.body else None
+            except ValueError:
+                data = None
+            with self._lock:
+                self.samples.append(Sample(path, reply.status, data, reply.error,
+                                           time.monotonic()))
+
+    def __enter__(self) -> Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 5)
+        assert not any(t.is_alive() for t in self._threads), "a client thread is stuck"
+
+    def since(self, moment: float) -> list[Sample]:
+        with self._lock:
+            return [s for s in self.samples if s.ended >= moment]
+
+    def failures(self) -> list[Sample]:
+        with self._lock:
+            return [s for s in self.samples if not s.ok]
+
+    def wait_until(self, predicate: Any, timeout: float, what: str) -> None:
+        """Until `predicate(samples)` holds for the samples completed so far."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                samples = list(self.samples)
+            if predicate(samples):
+                return
+            if time.monotonic() > deadline:
+                failed = [s for s in samples if not s.ok]
+                raise AssertionError(f"not within {timeout} s: {what} ({len(samples)} answers,"
+                                     f" {len(failed)} failed: {failed[:3]})")
+            time.sleep(0.1)

@@ -1,0 +1,184 @@
+"""A served index under load while it is rebuilt, and while a build is killed half way.
+
+The server is the real thing (`gpsearch serve`, gunicorn, 2 sync workers); 8 client threads
+send searches the whole time.  Generation A is the bundled corpus, B adds an entry with a
+word no other entry has (UNIQUE_B), C changes that entry to another unique word (UNIQUE_C).
+Every answer must be a 200 with JSON from one complete generation: its `generation` is one
+that was published, and its total for each unique word is that generation's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+
+from corpus import load_sources
+from tests.reliability.conftest import (
+    GPSEARCH,
+    PICKUP_SECONDS,
+    REPO,
+    UNIQUE_B,
+    UNIQUE_C,
+    Load,
+    Sample,
+    Server,
+    bundled_plus,
+    copy_index,
+    live_generation,
+    publish,
+    serving,
+    write_extra,
+)
+
+CLIENTS = 8
+SETTLE = 2.5  # seconds of load on each generation before the next build
+
+PATHS = [
+    f"/api/search?q={UNIQUE_B}", f"/api/search?q={UNIQUE_C}", f"/api/facets?q={UNIQUE_B}",
+    f"/?q={UNIQUE_C}&format=json", f"/api/search?q={UNIQUE_B}+OR+{UNIQUE_C}&language=en",
+    "/healthz", "/api/search?q=integration&page=2&per_page=5", "/api/facets",
+]  # fmt: skip
+
+
+def check_consistent(samples: list[Sample], expected: dict[str, dict[str, int]],
+                     documents: dict[str, int]) -> None:
+    """Each answer comes from one complete, published generation: `expected` gives each
+    generation's total for each unique word, `documents` its size."""
+    for sample in samples:
+        generation = sample.data["generation"]
+        assert generation in expected, (sample.path, generation, "never published")
+        query = sample.data.get("query")
+        if query in expected[generation]:
+            assert sample.data["total"] == expected[generation][query], (sample.path, generation)
+        elif query == f"{UNIQUE_B} OR {UNIQUE_C}":
+            assert sample.data["total"] == sum(expected[generation].values()), sample.path
+        if sample.path == "/healthz":
+            assert sample.data["documents"] == documents[generation], sample.data
+
+
+def last_all(samples: list[Sample], generation: str, count: int = 40) -> bool:
+    recent = samples[-count:]
+    return len(recent) == count and all(s.ok and s.data["generation"] == generation
+                                        for s in recent)
+
+
+def assert_healthy_log(output: str) -> None:
+    assert output.count("Booting worker") == 2, "a worker died and was replaced"
+    for bad in ("Traceback", "WORKER TIMEOUT", "[ERROR]", '" 500 '):
+        assert bad not in output, bad
+
+
+def assert_refuses_oversized_requests(server: Server) -> None:
+    """What the test client cannot show: gunicorn's own limits answer before the app."""
+    too_long = server.get("/api/search?q=" + "a" * 600)
+    assert too_long.status == 400
+    assert too_long.json() == {"error": "query is longer than 500 characters", "param": "q"}
+    huge_url = server.get("/api/search?q=" + "a" * 10_000)
+    assert huge_url.status == 414 and b"Traceback" not in huge_url.body
+    assert server.get("/healthz").status == 200
+
+
+@pytest.mark.slow
+def test_searches_during_two_rebuilds_come_from_complete_generations(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    index_dir = copy_index(bundled_index, tmp_path / "index")
+    gen_a = live_generation(index_dir)
+    extra = tmp_path / "extra.jsonl"
+    started = time.monotonic()
+    with serving(index_dir, tmp_path) as server:
+        documents_a = server.get("/healthz").json()["documents"]
+        assert_refuses_oversized_requests(server)
+        with Load(server, PATHS, CLIENTS) as load:
+            time.sleep(SETTLE)
+            gen_b = publish(bundled_plus(write_extra(extra, UNIQUE_B)), index_dir)
+            load.wait_until(lambda s: last_all(s, gen_b), PICKUP_SECONDS, f"serving {gen_b}")
+            time.sleep(SETTLE)
+            gen_c = publish(bundled_plus(write_extra(extra, UNIQUE_C)), index_dir)
+            load.wait_until(lambda s: last_all(s, gen_c), PICKUP_SECONDS, f"serving {gen_c}")
+            time.sleep(1.0)
+        samples = load.samples
+        output = server.output()
+    elapsed = time.monotonic() - started
+    print(f"\n{len(samples)} requests from {CLIENTS} clients in {elapsed:.1f} s"
+          f" over 3 generations; {len(load.failures())} failed")
+    assert load.failures() == [], load.failures()[:5]
+    expected = {
+        gen_a: {UNIQUE_B: 0, UNIQUE_C: 0},
+        gen_b: {UNIQUE_B: 1, UNIQUE_C: 0},
+        gen_c: {UNIQUE_B: 0, UNIQUE_C: 1},
+    }
+    check_consistent(samples, expected,
+                     {gen_a: documents_a, gen_b: documents_a + 1, gen_c: documents_a + 1})
+    served = {s.data["generation"] for s in samples}
+    assert served == {gen_a, gen_b, gen_c}, "every generation was served in turn"
+    assert_healthy_log(output)
+
+
+def synthetic_jsonl(path: Path, count: int) -> Path:
+    """Distinct entries recombined from the bundled ones, so a build takes a few seconds."""
+    base = load_sources().entries
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            src = base[i % len(base)]
+            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
+                      "source": ""}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    index_dir = copy_index(bundled_index, tmp_path / "index")
+    gen_a = live_generation(index_dir)
+    big = synthetic_jsonl(tmp_path / "big.jsonl", 2500)  # parallel detection: forked workers
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with serving(index_dir, tmp_path) as server, Load(server, PATHS, CLIENTS) as load:
+        documents_a = server.get("/healthz").json()["documents"]
+        build = subprocess.Popen([*GPSEARCH, "index", str(big), "--index", str(index_dir)],
+                                 cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not list(index_dir.glob("gen-*.tmp")):
+                assert build.poll() is None, build.communicate()[1]
+                assert time.monotonic() < deadline, "the build never started writing"
+                time.sleep(0.02)
+            time.sleep(0.3)  # well into writing the new generation
+            assert build.poll() is None, "the build finished before it could be killed"
+            build.send_signal(signal.SIGKILL)
+            build.wait(timeout=10)
+        finally:
+            if build.poll() is None:
+                build.kill()
+                build.wait()
+            with suppress(ProcessLookupError):  # its detection workers, should any remain
+                os.killpg(build.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        assert list(index_dir.glob("gen-*.tmp")), "half a generation is left on disk"
+        assert live_generation(index_dir) == gen_a
+        time.sleep(SETTLE)  # the server keeps answering from A after the kill
+        after_kill = load.since(killed_at)
+        assert after_kill and all(s.ok and s.data["generation"] == gen_a for s in after_kill)
+        gen_b = publish(bundled_plus(write_extra(tmp_path / "extra.jsonl", UNIQUE_B)),
+                        index_dir)
+        load.wait_until(lambda s: last_all(s, gen_b), PICKUP_SECONDS, f"serving {gen_b}")
+        load.stop()
+        assert server.proc.poll() is None, "the same server, never restarted"
+        output = server.output()
+    print(f"\n{len(load.samples)} requests around a killed build; {len(load.failures())} failed")
+    assert load.failures() == [], load.failures()[:5]
+    check_consistent(load.samples, {gen_a: {UNIQUE_B: 0, UNIQUE_C: 0},
+                                    gen_b: {UNIQUE_B: 1, UNIQUE_C: 0}},
+                     {gen_a: documents_a, gen_b: documents_a + 1})
+    assert not list(index_dir.glob("gen-*.tmp")), "the next build cleared the killed one"
+    assert_healthy_log(output)
