@@ -183,6 +183,7 @@ def _base_code(lang: str | None) -> str:
     return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0] or "und"
 
 
+@functools.lru_cache(maxsize=1024)
 def analysis_language(lang: str | None) -> str:
     """The pipeline a detected or declared language is indexed with ("und" if none)."""
     code = _base_code(lang)

@@ -15,7 +15,7 @@ import logging
 import math
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -62,6 +62,8 @@ PHRASE_BONUS = 1.5
 MAX_PREFIX_EXPANSIONS = 50  # as Elasticsearch's max_expansions
 MAX_CORRECTIONS = 3
 SIMILAR_TERMS = 25
+MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
+MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -104,6 +106,8 @@ class Snapshot:
         self.ix = windex.open_dir(str(gen.path), readonly=True)
         self.searcher = self.ix.searcher()
         self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
+        self._more_like: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._more_like_lock = threading.Lock()
         self.data = accel_mod.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
@@ -415,26 +419,44 @@ class Snapshot:
             mask &= start <= high
         return mask
 
-    def more_like(self, doc: dict[str, Any]) -> np.ndarray:
-        """Scores of entries sharing an entry's most distinctive terms, in any language."""
+    def more_like(self, docnum: int) -> tuple[np.ndarray, np.ndarray]:
+        """The entries sharing most of an entry's distinctive terms, in any language:
+        (docnums, scores), best first, at most MORE_LIKE_KEPT, the entry itself included.
+        Cached per entry: related and similar practices ask for the same entries often."""
+        with self._more_like_lock:
+            hit = self._more_like.get(docnum)
+            if hit is not None:
+                self._more_like.move_to_end(docnum)
+                return hit
+        doc = self.stored(docnum)
         family = analysis_language(doc["language"])
         text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
         counts = Counter(t for token in _TOKEN.findall(text) if (t := term(token, family)))
         scores = np.zeros(self.n, dtype=np.float32)
         body = self.data.fields.get(f"body_{family}")
-        if body is None or not counts:
-            return scores
+        if body is not None and counts:
 
-        def weight(t: str) -> float:
-            return counts[t] * math.log(1 + self.n / (1 + body.doc_frequency(t)))
+            def weight(t: str) -> float:
+                return counts[t] * math.log(1 + self.n / (1 + body.doc_frequency(t)))
 
-        for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
-            for part in ("title", "body"):
-                self._add(scores, f"{part}_{family}", t, BOOST[part])
-            concepts = self.lexicon.concepts(family, t)
-            if concepts:
-                self._add_concepts(scores, concepts, {(family, t)}, ("title", "body"), Marks(), 1.0)
-        return scores
+            for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
+                for part in ("title", "body"):
+                    self._add(scores, f"{part}_{family}", t, BOOST[part])
+                concepts = self.lexicon.concepts(family, t)
+                if concepts:
+                    self._add_concepts(
+                        scores, concepts, {(family, t)}, ("title", "body"), Marks(), 1.0
+                    )
+        scores = np.where(self.alive, scores, 0)
+        keep = min(MORE_LIKE_KEPT, int(np.count_nonzero(scores)))
+        top = np.argpartition(-scores, keep - 1)[:keep] if keep else np.zeros(0, np.int64)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        result = (top, scores[top])
+        with self._more_like_lock:
+            self._more_like[docnum] = result
+            if len(self._more_like) > MORE_LIKE_CACHE:
+                self._more_like.popitem(last=False)
+        return result
 
     def _years(self, node: Years) -> np.ndarray:
         return self.year_mask(node.low, node.high)

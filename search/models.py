@@ -42,7 +42,8 @@ class SearchRequest:
             raise SearchError("q", f"query is longer than {MAX_QUERY_CHARS} characters")
         if not isinstance(self.page, int) or isinstance(self.page, bool) or self.page < 1:
             raise SearchError("page", "must be a whole number from 1")
-        if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:
+        if (not isinstance(self.per_page, int) or isinstance(self.per_page, bool)
+                or not 1 <= self.per_page <= MAX_PER_PAGE):
             raise SearchError("per_page", f"must be a whole number from 1 to {MAX_PER_PAGE}")
         if self.page * self.per_page > MAX_RESULT_WINDOW:
             raise SearchError(
@@ -57,6 +58,10 @@ class SearchRequest:
                 raise SearchError(name, f"unknown filter; filters are {', '.join(FACETS)}")
             if isinstance(values, str):
                 values = (values,)
+            if not isinstance(values, list | tuple | set | frozenset) or not all(
+                isinstance(v, str) for v in values
+            ):
+                raise SearchError(name, "values must be text")
             cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
             if len(cleaned) > MAX_FILTER_VALUES:
                 raise SearchError(name, f"at most {MAX_FILTER_VALUES} values")

@@ -140,7 +140,8 @@ class Searcher:
         a city officer searching one practice also sees its peers."""
         scores = np.zeros(snap.n, dtype=np.float32)
         for rank, docnum in enumerate(seeds):
-            scores += snap.more_like(snap.stored(int(docnum))) / (rank + 1)
+            near, weights = snap.more_like(int(docnum))
+            scores[near] += weights / (rank + 1)
         scores = np.where(allowed & snap.alive, scores, 0)
         if not scores.any():
             return []
@@ -326,7 +327,9 @@ class Searcher:
         if docnum is None:
             return []
         doc = snap.stored(docnum)
-        scores = snap.more_like(doc)
+        near, weights = snap.more_like(docnum)
+        scores = np.zeros(snap.n, dtype=np.float32)
+        scores[near] = weights
         for other in {entry_id} | {v["id"] for v in self.versions(entry_id)}:
             if other in snap.docnum:
                 scores[snap.docnum[other]] = 0
