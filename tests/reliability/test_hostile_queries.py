@@ -238,12 +238,22 @@ def assert_clear_answer(response: Any, allowed: set[int]) -> None:
         assert param in sent, (param, sent, body[:300])
 
 
+accept_languages = st.one_of(
+    st.none(),
+    st.sampled_from(["fr", "fr-CH;q=0.9, en;q=0.8", "*;q=1e9999", "fr;q=abc", "sq;q=nan",
+                     "zz-ZZ", ";;;,,,", "i-klingon", "x" * 5000]),
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40),
+)
+
+
 @fuzz(250)
-@given(path=st.sampled_from(SEARCH_PATHS), query_string=query_strings)
+@given(path=st.sampled_from(SEARCH_PATHS), query_string=query_strings,
+       accept_language=accept_languages)
 def test_http_answers_200_or_400_naming_the_parameter(
-    rel_app: Flask, path: str, query_string: str
+    rel_app: Flask, path: str, query_string: str, accept_language: str | None
 ) -> None:
-    response = rel_app.test_client().get(path, query_string=query_string)
+    headers = {"Accept-Language": accept_language} if accept_language is not None else {}
+    response = rel_app.test_client().get(path, query_string=query_string, headers=headers)
     assert_clear_answer(response, {200, 400})
 
 
