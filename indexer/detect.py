@@ -25,12 +25,14 @@ Priors and rules on top of the model:
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -71,29 +73,41 @@ class Detection:
 
 
 class _Model:
-    """langdetect's profiles as a log-probability matrix: one row per n-gram."""
+    """langdetect's profiles as a log-probability matrix: one row per n-gram, the n-grams
+    in a sorted array.  Profiles are read one at a time (langdetect's own loader keeps a
+    Python float per n-gram and language, ~100 MB that a process never gives back)."""
 
     def __init__(self) -> None:
-        from langdetect import DetectorFactory
         from langdetect.detector_factory import PROFILES_DIRECTORY
         from langdetect.utils.ngram import NGram
 
-        # Nothing here samples, but keep langdetect itself deterministic for any caller.
-        DetectorFactory.seed = 0
-        factory = DetectorFactory()
-        factory.load_profile(PROFILES_DIRECTORY)
-        langs = [code.split("-")[0] for code in factory.get_lang_list()]  # zh-cn -> zh
-        grams = list(factory.word_lang_prob_map)
-        probs = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
+        directory = Path(PROFILES_DIRECTORY)
+        files = sorted(p for p in directory.iterdir() if p.is_file() and p.name[0] != ".")
+        vocabulary: set[str] = set()
+        for path in files:
+            profile = json.loads(path.read_text(encoding="utf-8"))
+            vocabulary.update(g for g in profile["freq"] if 1 <= len(g) <= 3)
+        self.grams = np.asarray(sorted(vocabulary), dtype="<U3")
+        probs = np.zeros((len(self.grams), len(files)), dtype=np.float32)
+        langs: list[str] = []
+        for column, path in enumerate(files):
+            profile = json.loads(path.read_text(encoding="utf-8"))
+            langs.append(profile["name"].split("-")[0])  # zh-cn -> zh
+            freq = {g: c for g, c in profile["freq"].items() if 1 <= len(g) <= 3}
+            rows = np.searchsorted(self.grams, np.asarray(list(freq), dtype="<U3"))
+            n_words = np.asarray(profile["n_words"], dtype=np.float64)
+            lengths = np.fromiter((len(g) for g in freq), dtype=np.int64, count=len(freq))
+            counts = np.fromiter(freq.values(), dtype=np.float64, count=len(freq))
+            probs[rows, column] = counts / n_words[lengths - 1]
         self.langs: list[str] = langs
         self.lang_index: dict[str, int] = {}
         for i, code in enumerate(langs):
             self.lang_index.setdefault(code, i)
-        self.gram_index: dict[str, int] = {g: i for i, g in enumerate(grams)}
-        self.matrix = np.log(probs + SMOOTHING).astype(np.float32)
+        probs += SMOOTHING
+        self.matrix = np.log(probs, out=probs)
         self._normalize = NGram.normalize
         self._norm_cache: dict[str, str] = {}
-        log.debug("loaded %d n-grams for %d languages", len(grams), len(langs))
+        log.debug("loaded %d n-grams for %d languages", len(self.grams), len(langs))
 
     def _norm(self, ch: str) -> str:
         out = self._norm_cache.get(ch)
@@ -101,11 +115,10 @@ class _Model:
             out = self._norm_cache[ch] = self._normalize(ch)
         return out
 
-    def gram_rows(self, text: str) -> list[int]:
+    def gram_rows(self, text: str) -> np.ndarray:
         """Rows of the n-grams of a text, extracted like langdetect's NGram (words of
         capitals only are skipped: acronyms say nothing of the language)."""
-        rows: list[int] = []
-        index = self.gram_index
+        found: list[str] = []
         norm = self._norm
         grams = " "
         capital = False
@@ -132,16 +145,19 @@ class _Model:
                     break
                 gram = grams[-n:]
                 if gram != " ":
-                    row = index.get(gram)
-                    if row is not None:
-                        rows.append(row)
-        return rows
+                    found.append(gram)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        wanted = np.asarray(found, dtype="<U3")
+        rows = np.searchsorted(self.grams, wanted)
+        rows[rows == len(self.grams)] = 0
+        return rows[self.grams[rows] == wanted]
 
     def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
         rows = self.gram_rows(text)
         if len(rows) < 6:  # all capitals or nearly: read it in lowercase
             rows = self.gram_rows(text.lower())
-        if not rows:
+        if not len(rows):
             return np.zeros(len(self.langs)), 0
         return self.matrix[rows].sum(axis=0, dtype=np.float64), len(rows)
 
