@@ -28,6 +28,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,43 @@ def _base_code(lang: str | None) -> str:
     if not lang:
         return "und"
     return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0] or "und"
+
+
+def families_for(word: str, families: Iterable[str]) -> tuple[str, ...]:
+    """The families whose script a word is written in: a Latin word is never analysed as
+    Ukrainian (which would load a 55 MB dictionary for nothing), nor a Cyrillic word as
+    French.  Serbian takes both scripts; words with no letters go everywhere."""
+    script = _word_script(word)
+    if script is None:
+        return tuple(families)
+    return tuple(f for f in families if script in FAMILY_SCRIPTS.get(f, ("latin",)))
+
+
+FAMILY_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "uk": ("cyrillic",), "bg": ("cyrillic",), "mk": ("cyrillic",), "ru": ("cyrillic",),
+    "sr": ("latin", "cyrillic"), "el": ("greek",), "hy": ("armenian",), "ar": ("arabic",),
+    "fa": ("arabic",), "hi": ("devanagari",), "und": ("latin", "cyrillic", "greek", "other"),
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _word_script(word: str) -> str | None:
+    for ch in word:
+        if ch.isalpha():
+            if ch.isascii() or "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
+                return "latin"
+            if "\u0400" <= ch <= "\u052f":
+                return "cyrillic"
+            if "\u0370" <= ch <= "\u03ff" or "\u1f00" <= ch <= "\u1fff":
+                return "greek"
+            if "\u0530" <= ch <= "\u058f":
+                return "armenian"
+            if "\u0600" <= ch <= "\u06ff":
+                return "arabic"
+            if "\u0900" <= ch <= "\u097f":
+                return "devanagari"
+            return "other"
+    return None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -25,6 +25,7 @@ from whoosh import index as windex
 
 from corpus.model import Entry
 from indexer import accel, generations, translations
+from indexer.concepts import concept_index
 from indexer.detect import Detection, LanguageDetector
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 
@@ -32,9 +33,10 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 GROUPS = "groups.json"
+CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 # Below this many documents a single-process writer is faster than forking workers.
 PARALLEL_THRESHOLD = 2000
-_NOT_CARRIED = {MANIFEST, GROUPS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
 
 Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
 
@@ -264,6 +266,7 @@ def build_index(
             encoding="utf-8",
         )
         (workdir / GROUPS).write_text(json.dumps(groups, ensure_ascii=False), encoding="utf-8")
+        (workdir / CONCEPTS).write_text(concept_index().to_json(), encoding="utf-8")
         report.seconds = time.perf_counter() - started
         meta = {
             "schema_version": SCHEMA_VERSION,

@@ -8,6 +8,7 @@ Concepts whose id starts with `_` are generic (city, project) and are not expand
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import defaultdict
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import TOKEN_PATTERN, analysis_language, term
+from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, term
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,10 @@ class ConceptIndex:
         with word indices, e.g. "égalité femmes hommes" -> gender equality, 0..3."""
         found: dict[tuple[int, int], set[str]] = {}
         for family in self.families:
-            tokens = [(i, t) for i, w in enumerate(words) if (t := term(w, family))]
+            tokens = [
+                (i, t) for i, w in enumerate(words)
+                if family in families_for(w, (family,)) and (t := term(w, family))
+            ]  # fmt: skip
             for size in range(MAX_PHRASE, 1, -1):
                 for k in range(len(tokens) - size + 1):
                     window = tokens[k : k + size]
@@ -49,7 +53,7 @@ class ConceptIndex:
     def concepts_of(self, word: str) -> frozenset[str]:
         """Concepts a query word names, in whichever lexicon language it is written."""
         found: set[str] = set()
-        for family in self.families:
+        for family in families_for(word, self.families):
             indexed = term(word, family)
             if indexed:
                 found |= self.by_term.get((family, indexed), frozenset())
@@ -62,21 +66,27 @@ class ConceptIndex:
         """(family, indexed terms) for every language of a concept; several terms are an AND."""
         return self.terms.get(concept, ())
 
+    def to_json(self) -> str:
+        """The analysed lexicon, so a server need not load every lemmatizer to rebuild it."""
+        return json.dumps({
+            "terms": {c: [[f, list(ts)] for f, ts in v] for c, v in self.terms.items()},
+            "families": list(self.families),
+        }, ensure_ascii=False)  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str) -> ConceptIndex:
+        data = json.loads(text)
+        terms = {c: tuple((f, tuple(ts)) for f, ts in v) for c, v in data["terms"].items()}
+        return _index(terms, tuple(data["families"]))
+
 
 def _indexed(text: str, family: str) -> tuple[str, ...]:
-    import re
-
-    from indexer.analysis import TOKEN_PATTERN  # the analysers' own tokenization
-
-    words = re.findall(TOKEN_PATTERN, text)
-    return tuple(t for w in words if (t := term(w, family)))
+    return tuple(t for w in _TOKEN.findall(text) if (t := term(w, family)))
 
 
 @cache
 def concept_index(path: Path = LEXICON) -> ConceptIndex:
     """The lexicon, analysed with each language's pipeline (built once per process)."""
-    by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
-    by_phrase: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
     terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
     if not path.is_file():
         log.warning("concept lexicon %s missing: no cross-language matching", path)
@@ -93,16 +103,26 @@ def concept_index(path: Path = LEXICON) -> ConceptIndex:
             continue
         family = analysis_language(lang)
         indexed = _indexed(text, family)
-        if not indexed:
-            continue
-        terms[concept].add((family, indexed))
-        if len(indexed) == 1:
-            by_term[(family, indexed[0])].add(concept)
-        elif len(indexed) <= MAX_PHRASE:
-            by_phrase[(family, indexed)].add(concept)
+        if indexed:
+            terms[concept].add((family, indexed))
+    families = tuple(sorted({f for pairs in terms.values() for f, _ in pairs}))
+    return _index({k: tuple(sorted(v)) for k, v in terms.items()}, families)
+
+
+def _index(
+    terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]], families: tuple[str, ...]
+) -> ConceptIndex:
+    by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
+    by_phrase: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
+    for concept, pairs in terms.items():
+        for family, indexed in pairs:
+            if len(indexed) == 1:
+                by_term[(family, indexed[0])].add(concept)
+            elif len(indexed) <= MAX_PHRASE:
+                by_phrase[(family, indexed)].add(concept)
     return ConceptIndex(
         {k: frozenset(v) for k, v in by_term.items()},
-        {k: tuple(sorted(v)) for k, v in terms.items()},
-        tuple(sorted({family for family, _ in by_term})),
+        terms,
+        families,
         {k: frozenset(v) for k, v in by_phrase.items()},
     )

@@ -31,11 +31,12 @@ from indexer.analysis import (
     SUPPORTED,
     TOKEN_PATTERN,
     analysis_language,
+    families_for,
     fold,
     term,
     word_pairs,
 )
-from indexer.build import GROUPS
+from indexer.build import CONCEPTS, GROUPS
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
 from indexer.generations import Generation
@@ -129,6 +130,10 @@ class Snapshot:
 
     @cached_property
     def lexicon(self) -> ConceptIndex:
+        """The concept lexicon as analysed when this generation was built."""
+        path = self.gen.path / CONCEPTS
+        if path.is_file():
+            return ConceptIndex.from_json(path.read_text(encoding="utf-8"))
         return concept_index()
 
     @cached_property
@@ -206,7 +211,7 @@ class Snapshot:
         found = False
         seen: set[tuple[str, str]] = set()
         parts = ("title",) if scope == "title" else ("title", "body")
-        for family in self.families:
+        for family in families_for(word, self.families):
             indexed = term(word, family)
             if not indexed:
                 continue

@@ -67,6 +67,14 @@ class Searcher:
             self._stamp = stamp
             return self._snapshot
 
+    def close(self) -> None:
+        """Release the open generation's files (module-level language caches stay)."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
+                self._stamp = None
+
     @property
     def generation(self) -> str:
         return self.snapshot().gen.name
