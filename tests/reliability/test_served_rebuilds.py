@@ -153,7 +153,7 @@ def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
                 assert build.poll() is None, build.communicate()[1]
                 assert time.monotonic() < deadline, "the build never started writing"
                 time.sleep(0.02)
-            time.sleep(0.3)  # well into writing the new generation
+            time.sleep(0.15)  # into writing the new generation (which takes seconds)
             assert build.poll() is None, "the build finished before it could be killed"
             build.send_signal(signal.SIGKILL)
             build.wait(timeout=10)
