@@ -323,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "env": env,
         "config": {
             "mode": "quick" if args.quick else "full",
+            "command": " ".join(["python -m benchmarks.run", *args.argv]),
             "sizes": [{"label": s.label, "entries": s.entries} for s in sizes],
             "systems": args.systems,
             "queries": len(queries),
@@ -388,6 +389,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
     parser.add_argument("--out-dir", type=Path, help="default benchmarks/ (quick: work/quick)")
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     args.sizes = (args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)).split(",")
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = [s for s in args.systems if s not in REGISTRY]

@@ -53,7 +53,9 @@ def _facet_counts(facets: Any) -> dict[str, dict[str, int]]:
 class GpsearchSystem:
     name = "gpsearch"
     notes: ClassVar[dict[str, str]] = {
-        "match": "search.Searcher.search(SearchRequest(query, filters, page=1, per_page=10))",
+        "match": "search.Searcher.search(SearchRequest(query, filters, page=1, per_page=10)); "
+        "ranks entries with more of the words first instead of requiring all (more hits than "
+        "the AND peers), per-language analysers, cross-language concepts",
         "filters": "SearchRequest.filters = {field: (values,)}",
         "facets": "SearchResponse.facets (numpy masks over the matched set), 7 facets incl. "
         "`translated`; also suggestion + unfiltered fallback when filters hide results",
