@@ -21,6 +21,8 @@ import numpy as np
 from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
+from indexer.analysis import folded_words, pair_keys
+
 log = logging.getLogger(__name__)
 
 ACCEL = "accel"
@@ -83,6 +85,7 @@ def export_segment(segreader: Any, out: Path) -> None:
         np.save(tmp / f"{name}.docs.npy", doc_array)
         np.save(tmp / f"{name}.tf.npy", tf_array)
         np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
+    _export_pairs(segreader, tmp)
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
@@ -95,6 +98,32 @@ def export_segment(segreader: Any, out: Path) -> None:
         np.save(tmp / f"{name}.npy", np.asarray(years, dtype=np.int16))
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     tmp.rename(out)
+
+
+def _export_pairs(segreader: Any, out: Path) -> None:
+    """Pairs of consecutive folded words of each entry's stored text, as sorted 64-bit
+    keys -> docnums.  Whoosh could index them as terms, but at ~50 terms an entry that
+    cost a third of the build; here it is one pass over the stored text."""
+    keys: list[np.ndarray] = []
+    docs: list[np.ndarray] = []
+    for docnum in range(segreader.doc_count_all()):
+        doc = segreader.stored_fields(docnum)["doc"]
+        for text in (doc["title"], doc["summary"], doc.get("body", "")):
+            found = pair_keys(folded_words(text)) if text else None
+            if found is not None and len(found):
+                keys.append(found)
+                docs.append(np.full(len(found), docnum, dtype=np.int32))
+    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+    all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+    order = np.lexsort((all_docs, all_keys))
+    all_keys, all_docs = all_keys[order], all_docs[order]
+    fresh = np.ones(len(all_keys), dtype=bool)
+    fresh[1:] = (all_keys[1:] != all_keys[:-1]) | (all_docs[1:] != all_docs[:-1])
+    all_keys, all_docs = all_keys[fresh], all_docs[fresh]
+    unique, starts = np.unique(all_keys, return_index=True)
+    np.save(out / "pairs.keys.npy", unique)
+    np.save(out / "pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
+    np.save(out / "pairs.docs.npy", all_docs)
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -229,12 +258,28 @@ class FieldPostings:
 
 
 @dataclass(frozen=True, slots=True)
+class PairIndex:
+    """Consecutive word pairs -> entries, over all segments (see `_export_pairs`)."""
+
+    segments: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]  # keys, ptr, docs, offset
+
+    def docs(self, key: np.uint64) -> np.ndarray:
+        found = []
+        for keys, ptr, docs, offset in self.segments:
+            i = int(np.searchsorted(keys, key))
+            if i < len(keys) and keys[i] == key:
+                found.append(docs[ptr[i] : ptr[i + 1]].astype(np.int64) + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
 class Accel:
     """A generation's arrays (memory-mapped: shared by workers through the page cache)."""
 
     doc_count_all: int
     alive: np.ndarray
     fields: dict[str, FieldPostings]
+    pairs: PairIndex
     columns: dict[str, np.ndarray]
     values: dict[str, list[str]]
     years: dict[str, np.ndarray]
@@ -264,10 +309,16 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
             ))  # fmt: skip
             lengths.append(np.load(seg_dir / f"{name}.len.npy"))
         fields_[name] = FieldPostings(segments, _concat(lengths, np.float32))
+    pairs = PairIndex([
+        (np.load(d / "pairs.keys.npy", mmap_mode="r"), np.load(d / "pairs.ptr.npy", mmap_mode="r"),
+         np.load(d / "pairs.docs.npy", mmap_mode="r"), offset)
+        for d, offset in seg_dirs
+    ] if postings else [])  # fmt: skip
     return Accel(
         doc_count_all=meta["doc_count_all"],
         alive=np.load(base / "alive.npy"),
         fields=fields_,
+        pairs=pairs,
         columns={n: np.load(base / f"col.{n}.npy") for n in COLUMNS},
         values=meta["columns"],
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},

@@ -23,15 +23,16 @@ Whoosh's multiprocess writer pickles the schema.
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import simplemma
 import Stemmer
 import stopwordsiso
@@ -51,6 +52,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # apostrophes allowed between letters so elisions and possessives stay one token.
 _WORD = r"[\w\u0300-\u036f\u0483-\u0489]"
 TOKEN_PATTERN = rf"{_WORD}+(?:['’ʼ]{_WORD}+)*"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 MIN_TERM_LENGTH = 2
 MAX_TERM_LENGTH = 64
@@ -652,39 +654,26 @@ def folded_analyzer() -> Analyzer:
     return _tokenizer() | FoldFilter()
 
 
-PAIR_SEPARATOR = " "
+def word_ids(words: Iterable[str]) -> np.ndarray:
+    """Stable 32-bit ids of folded words (CRC-32: the same in every process and build)."""
+    return np.fromiter((_word_id(w) for w in words), dtype=np.uint64)
 
 
-class PairFilter(Filter):
-    """Consecutive folded words as one term ("community policing"): an index of word
-    pairs answers phrase queries from postings alone, without positions."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
-        previous = None
-        for t in tokens:
-            if previous is not None:
-                text = t.text
-                t.text = previous + PAIR_SEPARATOR + text
-                yield t
-                previous = text
-            else:
-                previous = t.text
+@functools.lru_cache(maxsize=1 << 16)
+def _word_id(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
 
 
-def pairs_analyzer() -> Analyzer:
-    """Pairs of consecutive folded words (stopwords kept, so "rights at local" pairs)."""
-    return _tokenizer() | FoldFilter() | PairFilter()
+def pair_keys(words: Sequence[str]) -> np.ndarray:
+    """One 64-bit key per pair of consecutive folded words ("community policing"): an
+    index of pairs answers phrase queries without positions."""
+    ids = word_ids(words)
+    return (ids[:-1] << np.uint64(32)) | ids[1:] if len(ids) > 1 else ids[:0]
 
 
-def word_pairs(words: list[str]) -> list[str]:
-    """The pair terms a phrase of folded words needs, in order."""
-    return [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(words)]
+def folded_words(text: str) -> list[str]:
+    """The folded analyser's words of a text, in order, stopwords kept."""
+    return [t for w in _TOKEN_RE.findall(text) if (t := _analyse(w, "und")[0])]
 
 
 def terms(text: str, lang: str) -> list[str]:

@@ -3,7 +3,6 @@
 Text is indexed three ways so a user need not know an entry's language:
   title_<lang>, body_<lang>  the entry's own language pipeline (stopwords, stem/lemma, fold)
   title_f, body_f            language-neutral: lower-cased and accent-folded, no stemming
-  pairs_f                    consecutive folded word pairs, for phrase queries
   place_f                    country (as printed and in English) and city, folded
 Only the entry's own language fields are filled; the others stay empty and cost nothing.
 Originals are stored so snippets show the words as written.
@@ -18,10 +17,10 @@ from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
-from indexer.analysis import SUPPORTED, analyzer, folded_analyzer, pairs_analyzer
+from indexer.analysis import SUPPORTED, analyzer, folded_analyzer
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 FACET_FIELDS = ("language", "locale", "country", "city", "kind", "translated", "year")
 UNDETERMINED = "und"
@@ -54,7 +53,6 @@ def build_schema() -> fields.Schema:
         title_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
         body_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
         place_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
-        pairs_f=fields.TEXT(analyzer=pairs_analyzer(), phrase=False),
     )
     for family in families():
         title, body = language_fields(family)
@@ -119,7 +117,6 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
         },
         "title_f": entry.title,
         "body_f": body_text,
-        "pairs_f": f"{entry.title}\n{body_text}",
         "place_f": " ".join(dict.fromkeys(p for p in (entry.country, country, entry.city) if p)),
         title_field: entry.title,
         body_field: body_text,

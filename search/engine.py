@@ -33,8 +33,9 @@ from indexer.analysis import (
     analysis_language,
     families_for,
     fold,
+    folded_words,
+    pair_keys,
     term,
-    word_pairs,
 )
 from indexer.build import CONCEPTS, GROUPS
 from indexer.concepts import ConceptIndex, concept_index
@@ -366,14 +367,10 @@ class Snapshot:
             scores += word_scores
         if not exact or not mask.any():
             return mask, scores
-        folded = [f for t in tokens if (f := term(t, "und"))]  # as the pairs were indexed
         exact_mask = mask.copy()
-        pairs = self.data.fields["pairs_f"]
-        for pair in word_pairs(folded):
-            found = pairs.postings(pair)
+        for key in pair_keys(folded_words(" ".join(tokens))):  # as the pairs were indexed
             hit = np.zeros(self.n, dtype=bool)
-            if found is not None:
-                hit[found[0]] = True
+            hit[self.data.pairs.docs(key)] = True
             exact_mask &= hit
         if not exact_mask.any():
             # No entry has the words in this order (in any language it is written in): the
