@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +24,7 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
 from indexer.analysis import folded_words, pair_keys
+from indexer.translations import Signature, signature
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ MERGED = "index"
 COLUMNS = ("id", "language", "locale", "country", "city", "kind", "translated")
 YEAR_COLUMNS = ("year_from", "year_to")
 NO_YEAR = 0
+SIGNATURES = "signatures.json"
 
 
 def text_fields(schema: wfields.Schema) -> list[str]:
@@ -85,7 +89,7 @@ def export_segment(segreader: Any, out: Path) -> None:
         np.save(tmp / f"{name}.docs.npy", doc_array)
         np.save(tmp / f"{name}.tf.npy", tf_array)
         np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
-    _export_pairs(segreader, tmp)
+    _export_stored(segreader, tmp)
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
@@ -100,14 +104,21 @@ def export_segment(segreader: Any, out: Path) -> None:
     tmp.rename(out)
 
 
-def _export_pairs(segreader: Any, out: Path) -> None:
-    """Pairs of consecutive folded words of each entry's stored text, as sorted 64-bit
-    keys -> docnums.  Whoosh could index them as terms, but at ~50 terms an entry that
-    cost a third of the build; here it is one pass over the stored text."""
+def _export_stored(segreader: Any, out: Path) -> None:
+    """One pass over the segment's stored entries for what the postings lack:
+
+    - pairs of consecutive folded words as sorted 64-bit keys -> docnums (the phrase
+      index: Whoosh could index pairs as terms, but at ~50 an entry that cost a third of
+      the build; here it is a tenth of that);
+    - each entry's translation-grouping signature, so a later build regroups from these
+      instead of re-reading and re-analysing every stored entry.
+    """
     keys: list[np.ndarray] = []
     docs: list[np.ndarray] = []
+    signatures = []
     for docnum in range(segreader.doc_count_all()):
         doc = segreader.stored_fields(docnum)["doc"]
+        signatures.append(signature(doc).to_list())
         for text in (doc["title"], doc["summary"], doc.get("body", "")):
             found = pair_keys(folded_words(text)) if text else None
             if found is not None and len(found):
@@ -124,6 +135,7 @@ def _export_pairs(segreader: Any, out: Path) -> None:
     np.save(out / "pairs.keys.npy", unique)
     np.save(out / "pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
     np.save(out / "pairs.docs.npy", all_docs)
+    (out / SIGNATURES).write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8")
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -132,25 +144,54 @@ def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.asarray([lookup[v] for v in values], dtype=np.int32), uniques
 
 
-def build(reader: IndexReader, gen_dir: Path) -> dict[str, int]:
-    """Export segments missing from `gen_dir/accel` and record the generation's layout."""
+def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
+    """Export segments missing from `gen_dir/accel` (in parallel when there are several,
+    as after a multiprocess build) and record the generation's layout."""
     accel = gen_dir / ACCEL
     accel.mkdir(exist_ok=True)
     leaves = list(reader.leaf_readers())
-    seg_dirs = []
-    exported = 0
-    for segreader, _offset in leaves:
-        seg_dir = accel / f"seg-{segreader.segment().segment_id()}"
-        if not seg_dir.is_dir():
+    seg_dirs = [accel / f"seg-{sr.segment().segment_id()}" for sr, _ in leaves]
+    missing = [(sr, d) for (sr, _), d in zip(leaves, seg_dirs, strict=True) if not d.is_dir()]
+    if procs > 1 and len(missing) > 1:
+        context = multiprocessing.get_context("fork")  # children inherit loaded analysers
+        with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:
+            jobs = [pool.submit(_export_in_child, str(gen_dir), sr.segment().segment_id(), d)
+                    for sr, d in missing]  # fmt: skip
+            for job in jobs:
+                job.result()
+    else:
+        for segreader, seg_dir in missing:
             export_segment(segreader, seg_dir)
-            exported += 1
-        seg_dirs.append(seg_dir)
     keep = {d.name for d in seg_dirs} | {MERGED}
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
             _rmtree(stale)
     _write_layout(reader, leaves, seg_dirs, accel / MERGED)
-    return {"segments": len(leaves), "exported": exported}
+    return {"segments": len(leaves), "exported": len(missing)}
+
+
+def _export_in_child(gen_dir: str, segment_id: str, out: Path) -> None:
+    from whoosh import index as windex
+
+    with windex.open_dir(gen_dir).reader() as reader:
+        for segreader, _ in reader.leaf_readers():
+            if segreader.segment().segment_id() == segment_id:
+                export_segment(segreader, out)
+                return
+    raise LookupError(f"segment {segment_id} not in {gen_dir}")
+
+
+def load_signatures(gen_dir: Path) -> list[Signature]:
+    """The grouping signatures of the generation's live entries."""
+    base = gen_dir / ACCEL / MERGED
+    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
+    alive = np.load(base / "alive.npy")
+    found = []
+    for seg in meta["segments"]:
+        rows = json.loads((gen_dir / ACCEL / seg["dir"] / SIGNATURES).read_text(encoding="utf-8"))
+        offset = seg["offset"]
+        found += [Signature.from_list(row) for i, row in enumerate(rows) if alive[offset + i]]
+    return found
 
 
 def _rmtree(path: Path) -> None:

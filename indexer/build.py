@@ -253,20 +253,20 @@ def build_index(
             for a in analysed
         })  # fmt: skip
         log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
-        with ix.searcher() as searcher:
-            reader = searcher.reader()
+        lexicon = concept_index()  # loaded before the export workers fork, which use it
+        with ix.reader() as reader:
             phase = time.perf_counter()
-            accel_stats = accel.build(reader, workdir)
+            accel_stats = accel.build(reader, workdir, procs)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
             phase = time.perf_counter()
-            groups = _groups(searcher, None if report.rebuilt else previous, old, new_manifest)
+            groups = _groups(workdir, None if report.rebuilt else previous, old, new_manifest)
             log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         (workdir / MANIFEST).write_text(
             json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
             encoding="utf-8",
         )
         (workdir / GROUPS).write_text(json.dumps(groups, ensure_ascii=False), encoding="utf-8")
-        (workdir / CONCEPTS).write_text(concept_index().to_json(), encoding="utf-8")
+        (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
         report.seconds = time.perf_counter() - started
         meta = {
             "schema_version": SCHEMA_VERSION,
@@ -283,25 +283,23 @@ def build_index(
 
 
 def _groups(
-    searcher: Any,
+    gen_dir: Path,
     previous: generations.Generation | None,
     old: dict[str, list[Any]],
     new: dict[str, list[Any]],
 ) -> dict[str, str]:
-    """Translation groups of the new generation.  Groups never cross a place-and-year
-    block unless the source declares them, so an update recomputes only the blocks its
-    new, changed and removed entries belong to; the rest carry over."""
+    """Translation groups of the new generation, from the entries' signatures.  Groups
+    never cross a place-and-year block unless the source declares them, so an update
+    regroups only the blocks its new, changed and removed entries belong to."""
+    signatures = accel.load_signatures(gen_dir)
     declared = any(v[3] for v in new.values()) or any(v[3] for v in old.values() if len(v) > 3)
     if previous is None or declared or any(len(v) < 4 for v in old.values()):
-        return translations.assign_groups(f["doc"] for f in searcher.reader().all_stored_fields())
+        return translations.group_signatures(signatures)
     changed = {i for i in new.keys() | old.keys() if new.get(i, [None])[0] != old.get(i, [None])[0]}
     touched = {v[2] for i in changed for v in (old.get(i), new.get(i)) if v and v[2]}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
     groups = {i: g for i, g in kept.items() if i in new and new[i][2] not in touched}
-    if touched:
-        members = [i for i, v in new.items() if v[2] in touched]
-        docs = [searcher.document(id=i)["doc"] for i in members]
-        groups.update(translations.assign_groups(docs))
+    groups.update(translations.group_signatures(s for s in signatures if s.block in touched))
     return groups
 
 

@@ -38,12 +38,27 @@ RARE_ANCHOR = 10  # anchors in at most this many entries of a block propose cand
 
 @dataclass(frozen=True, slots=True)
 class Signature:
+    """What grouping needs of an entry (computed once per Whoosh segment, see accel)."""
+
     id: str
     locale: str
     language: str
     title: str  # folded
     anchors: frozenset[str]  # numbers, names, acronyms, cognate stems
     concepts: frozenset[str]
+    block: str = ""  # place and first year; "" when the entry lacks them
+    group: str = ""  # declared by the source
+    translation_of: str = ""
+
+    def to_list(self) -> list[Any]:
+        return [self.id, self.locale, self.language, self.title, sorted(self.anchors),
+                sorted(self.concepts), self.block, self.group, self.translation_of]  # fmt: skip
+
+    @classmethod
+    def from_list(cls, row: list[Any]) -> Signature:
+        sid, locale, language, title, anchors, concepts, block, group, of = row
+        return cls(sid, locale, language, title, frozenset(anchors), frozenset(concepts),
+                   block, group, of)  # fmt: skip
 
 
 def _names(text: str) -> set[str]:
@@ -76,19 +91,24 @@ def _fold_word(word: str) -> str:
 
 
 def signature(doc: Mapping[str, Any]) -> Signature:
-    text = f"{doc['title']}. {doc['summary']}"
-    family = doc["language"]
-    words = _TOKEN.findall(text)
-    cognates = {
-        "c:" + f[:COGNATE_PREFIX] for w in words if len(f := _fold_word(w)) >= COGNATE_PREFIX
-    }
+    key = _block(doc)
+    block = "\x1f".join(map(str, key)) if key else ""
+    title = " ".join(_fold_word(w) for w in _TOKEN.findall(doc["title"]))
+    anchors: set[str] = set()
     concepts: set[str] = set()
-    for word in words:
-        concepts |= _word_concepts(word, family)
+    if block:  # entries without a place and year are never compared
+        text = f"{doc['title']}. {doc['summary']}"
+        family = doc["language"]
+        words = _TOKEN.findall(text)
+        anchors = _names(text) | {
+            "c:" + f[:COGNATE_PREFIX] for w in words if len(f := _fold_word(w)) >= COGNATE_PREFIX
+        }
+        for word in words:
+            concepts |= _word_concepts(word, family)
     return Signature(
-        id=doc["id"], locale=doc["locale"], language=doc["language"],
-        title=" ".join(fold(w) for w in _TOKEN.findall(doc["title"])),
-        anchors=frozenset(_names(text) | cognates), concepts=frozenset(concepts),
+        id=doc["id"], locale=doc["locale"], language=doc["language"], title=title,
+        anchors=frozenset(anchors), concepts=frozenset(concepts), block=block,
+        group=doc.get("group") or "", translation_of=doc.get("translation_of") or "",
     )  # fmt: skip
 
 
@@ -123,13 +143,17 @@ def _block(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
     return place, fold(doc.get("city") or ""), int(doc["year_from"])
 
 
-def _candidates(sigs: list[Signature], counts: Mapping[str, int]) -> set[tuple[int, int]]:
+def _candidates(
+    sigs: list[Signature], counts: Mapping[str, int], *, titles_only: bool = False
+) -> set[tuple[int, int]]:
     """Pairs worth scoring: the same title, or a rare anchor (a name, a number) in common.
     Versions of one practice share at least one; scoring every pair of a big block would
-    be quadratic."""
+    be quadratic (blocks beyond MAX_COMPARED entries pair by title only)."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, sig in enumerate(sigs):
         postings["t:" + sig.title].append(i)
+        if titles_only:
+            continue
         for anchor in sig.anchors:
             if counts[anchor] <= RARE_ANCHOR:
                 postings[anchor].append(i)
@@ -138,17 +162,6 @@ def _candidates(sigs: list[Signature], counts: Mapping[str, int]) -> set[tuple[i
         if len(members) > 1:
             pairs.update(combinations(members, 2))
     return pairs
-
-
-def _link_same_titles(block: list[Mapping[str, Any]], links: _Components) -> None:
-    """Large blocks (synthetic or aggregated data) are linked by identical titles only."""
-    by_title: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for doc in block:
-        by_title[" ".join(fold(w) for w in _TOKEN.findall(doc["title"]))].append(doc)
-    for same in by_title.values():
-        for a, b in combinations(same, 2):
-            if a["locale"] != b["locale"]:
-                links.union(a["id"], b["id"])
 
 
 class _Components:
@@ -170,31 +183,31 @@ class _Components:
 
 def assign_groups(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Map entry id -> group id, for entries that have at least one other version."""
+    return group_signatures(signature(doc) for doc in docs)
+
+
+def group_signatures(signatures: Iterable[Signature]) -> dict[str, str]:
+    """Map entry id -> group id from the entries' signatures."""
     links = _Components()
-    blocks: dict[tuple[str, str, int], list[Mapping[str, Any]]] = defaultdict(list)
+    blocks: dict[str, list[Signature]] = defaultdict(list)
     explicit: dict[str, list[str]] = defaultdict(list)
     ids = set()
-    for doc in docs:
-        ids.add(doc["id"])
-        if doc.get("group"):
-            explicit[f"group:{doc['group']}"].append(doc["id"])
-        if doc.get("translation_of"):
-            explicit[f"id:{doc['translation_of']}"].append(doc["id"])
-        key = _block(doc)
-        if key is not None:
-            blocks[key].append(doc)
+    for sig in signatures:
+        ids.add(sig.id)
+        if sig.group:
+            explicit[f"group:{sig.group}"].append(sig.id)
+        if sig.translation_of:
+            explicit[f"id:{sig.translation_of}"].append(sig.id)
+        if sig.block:
+            blocks[sig.block].append(sig)
     for key, members in explicit.items():
         if key.startswith("id:") and key[3:] in ids:
             members = [*members, key[3:]]
         for other in members[1:]:
             links.union(members[0], other)
-    for block in blocks.values():
-        if len(block) < 2 or len({d["locale"] for d in block}) < 2:
+    for sigs in blocks.values():
+        if len(sigs) < 2 or len({s.locale for s in sigs}) < 2:
             continue
-        if len(block) > MAX_COMPARED:
-            _link_same_titles(block, links)
-            continue
-        sigs = [signature(d) for d in block]
         counts: dict[str, int] = defaultdict(int)
         for sig in sigs:
             for anchor in sig.anchors:
@@ -202,7 +215,7 @@ def assign_groups(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         common = frozenset(
             a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE)
         )
-        for i, j in _candidates(sigs, counts):
+        for i, j in _candidates(sigs, counts, titles_only=len(sigs) > MAX_COMPARED):
             if same_practice(sigs[i], sigs[j], common):
                 links.union(sigs[i].id, sigs[j].id)
     members: dict[str, list[str]] = defaultdict(list)
