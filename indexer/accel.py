@@ -24,7 +24,7 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
 from indexer.analysis import folded_words, pair_keys
-from indexer.translations import Signature, signature
+from indexer.translations import SIGNATURE_BLOCK, Signature, signature
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ MERGED = "index"
 COLUMNS = ("id", "language", "locale", "country", "city", "kind", "translated")
 YEAR_COLUMNS = ("year_from", "year_to")
 NO_YEAR = 0
-SIGNATURES = "signatures.json"
+SIGNATURES = "signatures.jsonl"
 
 
 def text_fields(schema: wfields.Schema) -> list[str]:
@@ -135,7 +135,9 @@ def _export_stored(segreader: Any, out: Path) -> None:
     np.save(out / "pairs.keys.npy", unique)
     np.save(out / "pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
     np.save(out / "pairs.docs.npy", all_docs)
-    (out / SIGNATURES).write_text(json.dumps(signatures, ensure_ascii=False), encoding="utf-8")
+    (out / SIGNATURES).write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in signatures), encoding="utf-8"
+    )
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -181,16 +183,23 @@ def _export_in_child(gen_dir: str, segment_id: str, out: Path) -> None:
     raise LookupError(f"segment {segment_id} not in {gen_dir}")
 
 
-def load_signatures(gen_dir: Path) -> list[Signature]:
-    """The grouping signatures of the generation's live entries."""
+def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signature]:
+    """The grouping signatures of the generation's live entries (of some blocks only)."""
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
     alive = np.load(base / "alive.npy")
+    # A block's text appears verbatim in its rows: skip parsing rows of other blocks.
+    needles = None if blocks is None else [json.dumps(b, ensure_ascii=False) for b in blocks]
     found = []
     for seg in meta["segments"]:
-        rows = json.loads((gen_dir / ACCEL / seg["dir"] / SIGNATURES).read_text(encoding="utf-8"))
+        lines = (gen_dir / ACCEL / seg["dir"] / SIGNATURES).read_text(encoding="utf-8")
         offset = seg["offset"]
-        found += [Signature.from_list(row) for i, row in enumerate(rows) if alive[offset + i]]
+        for i, line in enumerate(lines.splitlines()):
+            if not alive[offset + i] or (needles and not any(n in line for n in needles)):
+                continue
+            row = json.loads(line)
+            if blocks is None or row[SIGNATURE_BLOCK] in blocks:
+                found.append(Signature.from_list(row))
     return found
 
 

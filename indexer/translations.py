@@ -33,6 +33,7 @@ MAX_ANCHOR_SHARE = 0.5  # anchors in more than half of a block say nothing
 LINK_SCORE = 0.5  # different practices of one city and year scored up to 0.36 in tests
 MIN_SHARED = 2
 MAX_COMPARED = 5000  # entries of one place and year compared; beyond, titles only
+SIGNATURE_BLOCK = 6  # index of the block in Signature.to_list()
 RARE_ANCHOR = 10  # anchors in at most this many entries of a block propose candidate pairs
 
 
@@ -50,7 +51,7 @@ class Signature:
     group: str = ""  # declared by the source
     translation_of: str = ""
 
-    def to_list(self) -> list[Any]:
+    def to_list(self) -> list[Any]:  # the block is at SIGNATURE_BLOCK
         return [self.id, self.locale, self.language, self.title, sorted(self.anchors),
                 sorted(self.concepts), self.block, self.group, self.translation_of]  # fmt: skip
 
