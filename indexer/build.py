@@ -41,7 +41,8 @@ PARALLEL_THRESHOLD = 2000
 # at 256 MB a 100k build spilled and took 56 s to write, at 1 GB 36 s.
 WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
-# segment's stored-field column into an in-memory copy (68 MB per server worker at 100k)._NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+# segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
+_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
 
 Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
 
