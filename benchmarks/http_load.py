@@ -78,8 +78,10 @@ def _get(port: int, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int,
         connection.close()
 
 
-def tree_rss(pid: int) -> int:
-    """RSS of a process and all its descendants (gunicorn master + workers)."""
+def tree_memory(pid: int, *, proportional: bool = False) -> int:
+    """Memory of a process and all its descendants (gunicorn master + workers): the sum of
+    RSS, or with `proportional` of PSS, which counts a page shared by n processes 1/n in
+    each (gpsearch's workers share the language resources the master loaded)."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
@@ -88,31 +90,41 @@ def tree_rss(pid: int) -> int:
     total = 0
     for process in processes:
         try:
-            total += process.memory_info().rss
-        except psutil.NoSuchProcess:
+            total += (process.memory_full_info().pss if proportional
+                      else process.memory_info().rss)  # fmt: skip
+        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
             continue
     return total
 
 
-class RssSampler(threading.Thread):
-    """Peak tree RSS of a server while a load runs (sampled every `interval` s)."""
+def tree_rss(pid: int) -> int:
+    return tree_memory(pid)
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+
+class RssSampler(threading.Thread):
+    """Peak tree RSS and PSS of a server while a load runs (sampled every `interval` s)."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.peak_pss = 0
         self._stop_event = threading.Event()
+
+    def _sample(self) -> None:
+        self.peak = max(self.peak, tree_memory(self.pid))
+        self.peak_pss = max(self.peak_pss, tree_memory(self.pid, proportional=True))
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self._sample()
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:
         self._stop_event.set()
         self.join(timeout=5)
-        self.peak = max(self.peak, tree_rss(self.pid))
+        self._sample()
         return self.peak
 
 
@@ -380,6 +392,7 @@ def measure_http(
         "warmup_errors": warm["errors"],
         "server_rss_idle_bytes": rss_idle,
         "server_peak_rss_bytes": peak,
+        "server_peak_pss_bytes": sampler.peak_pss,
         "server_processes": processes,
         "urls": len(paths),
     }
