@@ -3,9 +3,8 @@
 A query word becomes *channels*: (field, indexed term, boost) in every language family
 the index holds, the language-neutral folded fields, the place field, cross-language
 concept expansions, and typo corrections.  A channel's BM25 weights are added into a
-score vector; words combine by AND/OR/NOT over boolean masks.  Facets are bincounts of
-metadata columns over the matching mask.  Whoosh itself answers phrase queries (it has
-the positions) and serves stored documents.
+score vector; words combine by AND/OR/NOT over boolean masks.  Phrases are checked in the
+index of consecutive word pairs; Whoosh serves the stored entries.
 """
 
 from __future__ import annotations
@@ -94,7 +93,6 @@ class Evaluation:
     marks: Marks = field(default_factory=Marks)
     corrections: dict[str, str] = field(default_factory=dict)  # misspelled word -> used
     unknown: list[str] = field(default_factory=list)  # words found nowhere
-    relaxed: bool = False
     tiers: np.ndarray | None = None  # words matched per entry, ranked before the score
     words: int = 0  # how many words the tiers count
     loose_phrases: list[str] = field(default_factory=list)  # "phrases" matched as words
@@ -151,6 +149,12 @@ class Snapshot:
             term("warmup", family)
         self.detector.detect_query("warm up")
         _ = self.lexicon, self.folded_vocab
+        # Whoosh reads stored entries lazily: read one per segment now, so damaged files
+        # stop a server at start-up rather than failing its first requests.
+        with self._whoosh_lock:
+            for segreader, _offset in self.searcher.reader().leaf_readers():
+                if segreader.doc_count_all():
+                    segreader.stored_fields(0)
 
     def close(self) -> None:
         with self._whoosh_lock:

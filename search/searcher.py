@@ -21,8 +21,9 @@ import numpy as np
 from indexer import generations
 from indexer.analysis import analysis_language, fold
 from search.engine import Evaluation, Snapshot
+from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
-from search.models import FACETS, FacetValue, Hit, SearchRequest, SearchResponse
+from search.models import FACETS, Hit, SearchRequest, SearchResponse
 from search.querylang import ParsedQuery, Word, parse
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class Searcher:
         self, snap: Snapshot, request: SearchRequest, parsed: ParsedQuery, ev: Evaluation,
         filters: dict[str, tuple[str, ...]],
     ) -> SearchResponse:
-        masks = {name: self._filter_mask(snap, name, values) for name, values in filters.items()}
+        masks = {name: filter_mask(snap, name, values) for name, values in filters.items()}
         filtered = np.ones(snap.n, dtype=bool)
         for m in masks.values():
             filtered &= m
@@ -125,7 +126,7 @@ class Searcher:
             for d in order
         ]
         if request.facets:
-            response.facets = self._facets(snap, matching, masks, filters)
+            response.facets = facet_counts(snap, matching, masks, FACETS, filters)
         if request.page == 1 and 0 < total < request.per_page and parsed.root is not None:
             response.related = self._related(
                 snap, order[:RELATED_SEEDS], filtered & ~selected, request.per_page - total
@@ -190,17 +191,6 @@ class Searcher:
         ev.scores = np.where(same, ev.scores * QUERY_LANGUAGE_BOOST, ev.scores)
 
     @staticmethod
-    def _filter_mask(snap: Snapshot, name: str, values: tuple[str, ...]) -> np.ndarray:
-        if name != "year":
-            return snap.column_mask(name, values)
-        mask = np.zeros(snap.n, dtype=bool)
-        for value in values:
-            bounds = _year_range(value)
-            if bounds is not None:  # anything else matches nothing, as unknown values do
-                mask |= snap.start_year_mask(*bounds)
-        return mask
-
-    @staticmethod
     def _order(
         snap: Snapshot, mask: np.ndarray, ev: Evaluation, request: SearchRequest, browse: bool
     ) -> np.ndarray:
@@ -249,41 +239,6 @@ class Searcher:
             translated=doc["translated"], language_confidence=doc["language_confidence"],
             country_code=doc["country_code"],
         )  # fmt: skip
-
-    def _facets(
-        self, snap: Snapshot, query_mask: np.ndarray, masks: dict[str, np.ndarray],
-        filters: dict[str, tuple[str, ...]],
-    ) -> dict[str, list[FacetValue]]:
-        """Counts per value; a facet's own selection is left out of its counts (disjunctive)."""
-        facets: dict[str, list[FacetValue]] = {}
-        for name in FACETS:
-            mask = query_mask.copy()
-            for other, m in masks.items():
-                if other != name:
-                    mask &= m
-            selected = set(filters.get(name, ()))
-            facets[name] = self._facet_values(snap, name, mask, selected)
-        return facets
-
-    @staticmethod
-    def _facet_values(
-        snap: Snapshot, name: str, mask: np.ndarray, selected: set[str]
-    ) -> list[FacetValue]:
-        if name == "year":
-            years = snap.data.years["year_from"][mask].astype(np.int64)
-            years = years[years > 0]
-            counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
-            pairs = [(str(y), int(c)) for y, c in enumerate(counts.tolist()) if c]
-            pairs.sort(key=lambda p: p[0], reverse=True)
-        else:
-            values = snap.data.values[name]
-            counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
-            pairs = [(v, int(c)) for v, c in zip(values, counts.tolist(), strict=True) if v]
-            pairs.sort(key=lambda p: (-p[1], p[0]))
-        out = [FacetValue(v, c, v in selected) for v, c in pairs if c or v in selected]
-        shown = {v.value for v in out}
-        out += [FacetValue(v, 0, True) for v in sorted(selected - shown)]
-        return out
 
     def _suggestion(self, snap: Snapshot, query: str, parsed: ParsedQuery, ev: Evaluation,
                     total: int) -> str | None:
@@ -383,14 +338,3 @@ def _df(snap: Snapshot, word: str) -> int:
     folded = fold(word)
     i = bisect.bisect_left(terms, folded)
     return int(df[i]) if i < len(terms) and terms[i] == folded else 0
-
-
-def _year_range(value: str) -> tuple[int | None, int | None] | None:
-    """`2019` -> (2019, 2019); `2010..2019`, `..2015`, `2019..` -> open or closed ranges."""
-    low, sep, high = value.partition("..")
-    try:
-        start = int(low) if low else None
-        end = int(high) if high else None
-    except ValueError:
-        return None
-    return (start, start) if not sep else (start, end)

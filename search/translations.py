@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from search.models import FacetValue
+from search.facets import facet_counts
 
 CHECK_BELOW = 0.8  # detections less sure than this are flagged for a human to check
 UNTRANSLATED_COLUMNS = ("id", "title", "locale", "language", "confidence", "check", "url")
@@ -75,20 +75,7 @@ def untranslated_report(
     selected = base.copy()
     for m in masks.values():
         selected &= m
-    facets: dict[str, list[FacetValue]] = {}
-    for name in REPORT_FILTERS:
-        mask = base.copy()
-        for other, m in masks.items():
-            if other != name:
-                mask &= m
-        values = snap.data.values[name]
-        counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
-        chosen = set(filters.get(name, ()))
-        facets[name] = sorted(
-            (FacetValue(v, int(c), v in chosen) for v, c in zip(values, counts.tolist(),
-                                                                  strict=True) if c or v in chosen),
-            key=lambda f: (-f.count, f.value),
-        )
+    facets = facet_counts(snap, base, masks, REPORT_FILTERS, filters)
     order = _ordered(snap, selected)
     shown = order[(page - 1) * per_page : page * per_page]
     return {

@@ -97,12 +97,7 @@ class SearchState:
         return params
 
     def toggled(self, name: str, value: str) -> SearchState:
-        values = self.filters.get(name, ())
-        new = tuple(v for v in values if v != value) if value in values else (*values, value)
-        filters = {k: v for k, v in self.filters.items() if k != name}
-        if new:
-            filters[name] = new
-        return replace(self, filters=filters, page=1)
+        return replace(self, filters=toggle(self.filters, name, value), page=1)
 
     def without_filters(self) -> SearchState:
         return replace(self, filters={}, page=1)
@@ -115,3 +110,15 @@ class SearchState:
 
     def selected(self) -> list[tuple[str, str]]:
         return [(name, v) for name in FACETS for v in self.filters.get(name, ())]
+
+
+def toggle(
+    filters: Mapping[str, tuple[str, ...]], name: str, value: str
+) -> dict[str, tuple[str, ...]]:
+    """The filters with one value of a facet added, or removed when it was selected."""
+    values = filters.get(name, ())
+    new = tuple(v for v in values if v != value) if value in values else (*values, value)
+    toggled = {k: v for k, v in filters.items() if k != name}
+    if new:
+        toggled[name] = new
+    return toggled

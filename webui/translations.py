@@ -17,7 +17,7 @@ from search.models import MAX_FILTER_VALUES, MAX_VALUE_CHARS, SearchError
 from webui.i18n import facet_label, facet_title, language_name
 from webui.index import get_searcher
 from webui.present import entry_view, lang_attr, safe_url
-from webui.state import check_params, parse_int
+from webui.state import check_params, parse_int, toggle
 
 bp = Blueprint("translations", __name__)
 
@@ -53,12 +53,7 @@ class ReportState:
         return params
 
     def toggled(self, name: str, value: str) -> ReportState:
-        values = self.filters.get(name, ())
-        new = tuple(v for v in values if v != value) if value in values else (*values, value)
-        filters = {k: v for k, v in self.filters.items() if k != name}
-        if new:
-            filters[name] = new
-        return replace(self, filters=filters, page=1)
+        return replace(self, filters=toggle(self.filters, name, value), page=1)
 
 
 def _url(state: ReportState, **extra: Any) -> str:

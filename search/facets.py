@@ -1,0 +1,76 @@
+"""Facets: filter masks and disjunctive counts over the index's metadata columns.
+
+Counts are disjunctive within a facet and conjunctive across facets (as Solr's tag/ex
+or Meilisearch): a facet's own selection is left out of its counts, so selecting French
+still shows how many Albanian entries there are, while the other facets' selections
+narrow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from search.models import FacetValue
+
+
+def year_range(value: str) -> tuple[int | None, int | None] | None:
+    """`2019` -> (2019, 2019); `2010..2019`, `..2015`, `2019..` -> open or closed ranges."""
+    low, sep, high = value.partition("..")
+    try:
+        start = int(low) if low else None
+        end = int(high) if high else None
+    except ValueError:
+        return None
+    return (start, start) if not sep else (start, end)
+
+
+def filter_mask(snap: Any, name: str, values: Iterable[str]) -> np.ndarray:
+    """Entries with one of the values of a facet (years: the start year, or a range)."""
+    values = tuple(values)
+    if name != "year":
+        return snap.column_mask(name, values)
+    mask = np.zeros(snap.n, dtype=bool)
+    for value in values:
+        bounds = year_range(value)
+        if bounds is not None:  # anything else matches nothing, as unknown values do
+            mask |= snap.start_year_mask(*bounds)
+    return mask
+
+
+def facet_counts(
+    snap: Any,
+    base: np.ndarray,
+    masks: Mapping[str, np.ndarray],
+    names: Iterable[str],
+    selected: Mapping[str, tuple[str, ...]],
+) -> dict[str, list[FacetValue]]:
+    """Counts per value of each facet over `base`, narrowed by every other facet's mask."""
+    facets: dict[str, list[FacetValue]] = {}
+    for name in names:
+        mask = base.copy()
+        for other, m in masks.items():
+            if other != name:
+                mask &= m
+        facets[name] = _values(snap, name, mask, set(selected.get(name, ())))
+    return facets
+
+
+def _values(snap: Any, name: str, mask: np.ndarray, selected: set[str]) -> list[FacetValue]:
+    if name == "year":
+        years = snap.data.years["year_from"][mask].astype(np.int64)
+        years = years[years > 0]
+        counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
+        pairs = [(str(y), int(c)) for y, c in enumerate(counts.tolist()) if c]
+        pairs.sort(key=lambda p: p[0], reverse=True)
+    else:
+        values = snap.data.values[name]
+        counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
+        pairs = [(v, int(c)) for v, c in zip(values, counts.tolist(), strict=True) if v]
+        pairs.sort(key=lambda p: (-p[1], p[0]))
+    out = [FacetValue(v, c, v in selected) for v, c in pairs if c or v in selected]
+    shown = {v.value for v in out}
+    out += [FacetValue(v, 0, True) for v in sorted(selected - shown)]
+    return out
