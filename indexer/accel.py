@@ -345,10 +345,12 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         names = []
     fields_: dict[str, FieldPostings] = {}
     for name in names:
+        vocabularies = [(d / f"{name}.vocab").read_text(encoding="utf-8") for d, _ in seg_dirs]
+        if not any(vocabularies) and not name.endswith("_f"):
+            continue  # a language no entry is written in: no arrays to hold
         segments = []
         lengths = []
-        for seg_dir, offset in seg_dirs:
-            vocab = (seg_dir / f"{name}.vocab").read_text(encoding="utf-8")
+        for (seg_dir, offset), vocab in zip(seg_dirs, vocabularies, strict=True):
             terms = vocab.split("\n") if vocab else []
             segments.append(SegmentPostings(
                 terms={t: i for i, t in enumerate(terms)},

@@ -10,6 +10,8 @@ app, opens the index itself and follows rebuilds on its own.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 from pathlib import Path
@@ -24,6 +26,12 @@ from webui.config import load_config
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 2
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class GunicornApp(BaseApplication):  # type: ignore[misc]
@@ -72,5 +80,6 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
              index_dir, searcher.generation, host, port, workers)
     searcher.close()  # each worker opens the index itself; the warmed caches stay
     gc.collect()
+    _release_free_memory()  # the closed index's memory, which no worker will use
     gc.freeze()  # a collection in a worker would otherwise touch (and copy) every page
     GunicornApp(config, gunicorn_options(host, port, workers)).run()
