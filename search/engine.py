@@ -65,6 +65,7 @@ MAX_CORRECTIONS = 3
 SIMILAR_TERMS = 25
 MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
 MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
+STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -108,6 +109,7 @@ class Snapshot:
         self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
         self._more_like: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._more_like_lock = threading.Lock()
+        self._stored: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self.data = accel_mod.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
@@ -163,8 +165,16 @@ class Snapshot:
     # --- stored documents -------------------------------------------------------------
 
     def stored(self, docnum: int) -> dict[str, Any]:
+        """An entry as stored (decoded once, then kept while it is asked for often)."""
         with self._whoosh_lock:
-            return self.searcher.stored_fields(docnum)["doc"]
+            doc = self._stored.get(docnum)
+            if doc is None:
+                doc = self._stored[docnum] = self.searcher.stored_fields(docnum)["doc"]
+                if len(self._stored) > STORED_CACHE:
+                    self._stored.popitem(last=False)
+            else:
+                self._stored.move_to_end(docnum)
+            return doc
 
     @cached_property
     def id_rank(self) -> np.ndarray:
@@ -233,7 +243,7 @@ class Snapshot:
             for name in folded_fields:
                 if self._add(scores, name, folded, BOOST[name] * boost):
                     found = True
-                    marks.folded.add(folded)
+                    marks.add_folded(folded)
         concepts = self.lexicon.concepts_of(word)
         translated = np.zeros(self.n, dtype=np.float32)
         if concepts and self._add_concepts(translated, concepts, seen, parts, marks, boost):
@@ -353,7 +363,7 @@ class Snapshot:
             for candidate in candidates:
                 self._add(scores, name, candidate, BOOST[name] * PREFIX_BOOST)
         if scores.any():
-            ev.marks.prefixes.add(folded)
+            ev.marks.add_prefix(folded)
         return scores > 0, scores
 
     def _phrase(

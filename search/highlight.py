@@ -27,21 +27,35 @@ class Marks:
     terms: dict[str, set[str]] = field(default_factory=dict)
     folded: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    _seen: dict[tuple[str, str], bool] = field(default_factory=dict)  # answers so far
 
     def add_term(self, family: str, indexed: str) -> None:
         self.terms.setdefault(family, set()).add(indexed)
+        self._seen.clear()
+
+    def add_folded(self, folded: str) -> None:
+        self.folded.add(folded)
+        self._seen.clear()
+
+    def add_prefix(self, folded: str) -> None:
+        self.prefixes.add(folded)
+        self._seen.clear()
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.folded or self.prefixes)
 
     def matches(self, word: str, family: str) -> bool:
-        folded = _fold_word(word)
-        if folded in self.folded:
-            return True
-        if any(folded.startswith(p) for p in self.prefixes):
-            return True
-        wanted = self.terms.get(family)
-        return bool(wanted) and term(word, family) in wanted
+        key = (word, family)
+        found = self._seen.get(key)
+        if found is None:
+            folded = _fold_word(word)
+            wanted = self.terms.get(family)
+            found = self._seen[key] = (
+                folded in self.folded
+                or any(folded.startswith(p) for p in self.prefixes)
+                or (bool(wanted) and term(word, family) in wanted)
+            )
+        return found
 
 
 @cache
@@ -73,34 +87,39 @@ def _render(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def snippet(texts: Iterable[str], family: str, marks: Marks, words: int = SNIPPET_WORDS) -> str:
     """The best window of about `words` words from the texts (most marks, earliest)."""
-    best: tuple[int, int, str, list[tuple[int, int]], list[re.Match[str]]] | None = None
+    best: tuple[tuple[int, int], str, list[re.Match[str]], list[tuple[int, int]], int] | None = None
     for order, text in enumerate(t for t in texts if t):
         tokens = list(_TOKEN.finditer(text))
+        if not tokens:
+            continue
         spans = _spans(text, family, marks)
-        marked = {s for s, _ in spans}
-        flags = [1 if tok.start() in marked else 0 for tok in tokens]
-        if len(tokens) <= words:
-            start_tok, count = 0, sum(flags)
-        else:
-            window = sum(flags[:words])
-            start_tok, count = 0, window
-            for i in range(1, len(tokens) - words + 1):
-                window += flags[i + words - 1] - flags[i - 1]
-                if window > count:
-                    start_tok, count = i, window
-            # Open the window a little before the first match, for context.
-            start_tok = max(0, start_tok - 3) if count else 0
-        key = (count, -order)
-        if best is None or key > (best[0], best[1]):
-            best = (count, -order, text, spans, tokens[start_tok : start_tok + words])
+        start, count = _best_window(tokens, {s for s, _ in spans}, words)
+        if best is None or (count, -order) > best[0]:
+            best = ((count, -order), text, tokens, spans, start)
+        if not marks:
+            break  # nothing to look for: the first text opens the snippet
     if best is None:
         return ""
-    _, _, text, spans, window = best
-    if not window:
-        return escape(text)
-    begin = 0 if window[0].start() == _TOKEN.search(text).start() else window[0].start()  # type: ignore[union-attr]
-    last_token_end = list(_TOKEN.finditer(text))[-1].end()
-    end = len(text) if window[-1].end() == last_token_end else window[-1].end()
-    inside = [(s, e) for s, e in spans if s >= begin and e <= end]
-    html = _render(text[begin:end], [(s - begin, e - begin) for s, e in inside])
+    _, text, tokens, spans, start = best
+    window = tokens[start : start + words]
+    begin = 0 if start == 0 else window[0].start()
+    end = len(text) if start + words >= len(tokens) else window[-1].end()
+    inside = [(s - begin, e - begin) for s, e in spans if s >= begin and e <= end]
+    html = _render(text[begin:end], inside)
     return ("… " if begin else "") + html + (" …" if end < len(text) else "")
+
+
+def _best_window(tokens: list[re.Match[str]], marked: set[int], words: int) -> tuple[int, int]:
+    """(first token, marks) of the window of `words` tokens with the most marked ones."""
+    if not marked:
+        return 0, 0
+    flags = [1 if tok.start() in marked else 0 for tok in tokens]
+    if len(tokens) <= words:
+        return 0, sum(flags)
+    window = best = sum(flags[:words])
+    start = 0
+    for i in range(1, len(tokens) - words + 1):
+        window += flags[i + words - 1] - flags[i - 1]
+        if window > best:
+            start, best = i, window
+    return max(0, start - 3), best  # open a little before the first match, for context
