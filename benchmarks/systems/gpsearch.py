@@ -61,7 +61,9 @@ class GpsearchSystem:
         "`translated`; also suggestion + unfiltered fallback when filters hide results",
         "highlights": "SearchResponse.results[i].snippet (`<mark>`)",
         "update": "build_index(all entries, one changed): new generation, unchanged segments "
-        "hard-linked, then the open Searcher loads it",
+        "hard-linked, then the open Searcher loads it. The build detects every entry's "
+        "language (the synthetic records' declared languages are dropped, as listing pages "
+        "declare none)",
     }
 
     def __init__(self) -> None:
@@ -100,16 +102,20 @@ class GpsearchSystem:
             shutil.rmtree(workdir)
         started = time.perf_counter()
         loaded = load_sources([entries_jsonl])
-        report = build_index(loaded.entries, workdir, rebuild=True)
+        # The synthetic records declare their language; listing pages never do, so gpsearch
+        # is not told: it detects every entry's language, as it would for real pages.
+        entries = [dataclasses.replace(e, language=None) for e in loaded.entries]
+        report = build_index(entries, workdir, rebuild=True)
         seconds = time.perf_counter() - started
         # Kept for update_one: an incremental build is given the whole file again.
-        self._entries = list(loaded.entries)
+        self._entries = entries
         self._positions = {e.id: i for i, e in enumerate(self._entries)}
         self._workdir = workdir
         return BuildStats(
             seconds,
             len(loaded.entries),
-            {"via": "corpus.load_sources + indexer.build.build_index(rebuild=True)",
+            {"via": "corpus.load_sources + indexer.build.build_index(rebuild=True),"
+                    " languages detected (the declared ones dropped)",
              "generation": report.generation},
         )  # fmt: skip
 
