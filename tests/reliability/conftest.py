@@ -8,6 +8,7 @@ always stopped in `finally` (SIGTERM, then SIGKILL of that group after a bound).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -146,9 +147,19 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+@functools.cache
 def can_drop_privileges() -> bool:
-    """Root with setpriv: servers can run as `nobody`, to whom the index is read-only."""
-    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+    """Root with setpriv, and `nobody` can read the checkout and its interpreter (a clone in
+    a private temporary directory is not readable): servers can then run as `nobody`, to
+    whom the index is read-only.  Otherwise the tests check for writes by mtimes alone."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return False
+    probe = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
+         sys.executable, "-c", "import gpsearch.cli"],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, check=False,
+    )  # fmt: skip
+    return probe.returncode == 0
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
