@@ -169,16 +169,18 @@ REASONS: dict[tuple[str, str], str] = {
     ("whoosh", "size"): "one analysed copy of each text; gpsearch adds per-language fields "
     "and numpy posting arrays beside its Whoosh segments",
     ("whoosh", "update"): "a one-document segment commit is cheap while no merge is "
-    "triggered; gpsearch's incremental build re-hashes every entry and re-derives its numpy "
-    "postings for the whole index",
+    "triggered; gpsearch's update is given the whole source again: it hashes every entry to "
+    "find the changed one, then writes a small new generation (the rest hard-linked), "
+    "exports the new segment's arrays and regroups the touched place-and-year block",
     ("whoosh", "query"): "fewer stages per query (strict AND, no relaxed matching, "
     "suggestion or unfiltered fallback search)",
     ("whoosh", "query_p95"): "fewer stages per query (strict AND, no relaxed matching, "
     "suggestion or unfiltered fallback search)",
     ("whoosh", "http"): "less work per request than the reference",
     ("whoosh", "http_rps"): "less work per request than the reference",
-    ("whoosh", "rss"): "pure-Python objects only for what a query touches; no numpy arrays "
-    "held in memory",
+    ("whoosh", "rss"): "pure-Python objects only for what a query touches; gpsearch holds "
+    "its language resources (langdetect profiles, Albanian and Serbian lemmatizer "
+    "dictionaries, the analysed concept lexicon: ~150 MB, shared by a server's workers)",
 }
 RELEVANCE_REASONS = {
     "tantivy": "default tokenizer without stemming: exact forms rank well on short queries",
