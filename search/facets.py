@@ -68,7 +68,8 @@ def _values(snap: Any, name: str, mask: np.ndarray, selected: set[str]) -> list[
     else:
         values = snap.data.values[name]
         counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
-        pairs = [(v, int(c)) for v, c in zip(values, counts.tolist(), strict=True) if v]
+        present = np.flatnonzero(counts)  # most cities are absent from most results
+        pairs = [(values[i], int(counts[i])) for i in present.tolist() if values[i]]
         pairs.sort(key=lambda p: (-p[1], p[0]))
     out = [FacetValue(v, c, v in selected) for v, c in pairs if c or v in selected]
     shown = {v.value for v in out}

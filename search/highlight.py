@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 
 from indexer.analysis import TOKEN_PATTERN, fold, term
@@ -63,10 +63,17 @@ def _fold_word(word: str) -> str:
     return fold(word)
 
 
+@lru_cache(maxsize=2048)
+def _words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, word) of each word of a text; the texts of popular entries come back
+    request after request."""
+    return tuple((m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text))
+
+
 def _spans(text: str, family: str, marks: Marks) -> list[tuple[int, int]]:
     if not marks:
         return []
-    return [m.span() for m in _TOKEN.finditer(text) if marks.matches(m.group(), family)]
+    return [(start, end) for start, end, word in _words(text) if marks.matches(word, family)]
 
 
 def mark(text: str, family: str, marks: Marks) -> str:
@@ -87,9 +94,10 @@ def _render(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def snippet(texts: Iterable[str], family: str, marks: Marks, words: int = SNIPPET_WORDS) -> str:
     """The best window of about `words` words from the texts (most marks, earliest)."""
-    best: tuple[tuple[int, int], str, list[re.Match[str]], list[tuple[int, int]], int] | None = None
+    best: tuple[tuple[int, int], str, tuple[tuple[int, int, str], ...], list[tuple[int, int]],
+                int] | None = None  # fmt: skip
     for order, text in enumerate(t for t in texts if t):
-        tokens = list(_TOKEN.finditer(text))
+        tokens = _words(text)
         if not tokens:
             continue
         spans = _spans(text, family, marks)
@@ -102,18 +110,20 @@ def snippet(texts: Iterable[str], family: str, marks: Marks, words: int = SNIPPE
         return ""
     _, text, tokens, spans, start = best
     window = tokens[start : start + words]
-    begin = 0 if start == 0 else window[0].start()
-    end = len(text) if start + words >= len(tokens) else window[-1].end()
+    begin = 0 if start == 0 else window[0][0]
+    end = len(text) if start + words >= len(tokens) else window[-1][1]
     inside = [(s - begin, e - begin) for s, e in spans if s >= begin and e <= end]
     html = _render(text[begin:end], inside)
     return ("… " if begin else "") + html + (" …" if end < len(text) else "")
 
 
-def _best_window(tokens: list[re.Match[str]], marked: set[int], words: int) -> tuple[int, int]:
+def _best_window(
+    tokens: tuple[tuple[int, int, str], ...], marked: set[int], words: int
+) -> tuple[int, int]:
     """(first token, marks) of the window of `words` tokens with the most marked ones."""
     if not marked:
         return 0, 0
-    flags = [1 if tok.start() in marked else 0 for tok in tokens]
+    flags = [1 if tok[0] in marked else 0 for tok in tokens]
     if len(tokens) <= words:
         return 0, sum(flags)
     window = best = sum(flags[:words])
