@@ -98,7 +98,7 @@ class Searcher:
         if filters and response.total < FALLBACK_BELOW and parsed.root is not None:
             # As Wikipedia does: rather than an empty page, the same query without filters.
             unfiltered = replace(request, page=1, per_page=min(request.per_page, 5), facets=False)
-            fallback = self._respond(snap, unfiltered, parsed, ev, {})
+            fallback = self._respond(snap, unfiltered, parsed, ev, {}, main=False)
             if fallback.total > response.total:
                 response.fallback = fallback
         response.took_ms = (time.perf_counter() - started) * 1000
@@ -106,8 +106,10 @@ class Searcher:
 
     def _respond(
         self, snap: Snapshot, request: SearchRequest, parsed: ParsedQuery, ev: Evaluation,
-        filters: dict[str, tuple[str, ...]],
+        filters: dict[str, tuple[str, ...]], *, main: bool = True,
     ) -> SearchResponse:
+        """One page of answers; the fallback (`main` False) needs no related entries,
+        notices or suggestion: the main response has them."""
         masks = {name: filter_mask(snap, name, values) for name, values in filters.items()}
         filtered = np.ones(snap.n, dtype=bool)
         for m in masks.values():
@@ -127,6 +129,8 @@ class Searcher:
         ]
         if request.facets:
             response.facets = facet_counts(snap, matching, masks, FACETS, filters)
+        if not main:
+            return response
         if request.page == 1 and 0 < total < request.per_page and parsed.root is not None:
             response.related = self._related(
                 snap, order[:RELATED_SEEDS], filtered & ~selected, request.per_page - total
