@@ -78,17 +78,21 @@ def _get(port: int, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int,
         connection.close()
 
 
+def _process_tree(pid: int) -> list[psutil.Process]:
+    """A process and all its descendants (gunicorn master + workers); [] once it is gone."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
 def tree_memory(pid: int, *, proportional: bool = False) -> int:
     """Memory of a process and all its descendants (gunicorn master + workers): the sum of
     RSS, or with `proportional` of PSS, which counts a page shared by n processes 1/n in
     each (gpsearch's workers share the language resources the master loaded)."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
     total = 0
-    for process in processes:
+    for process in _process_tree(pid):
         try:
             total += (process.memory_full_info().pss if proportional
                       else process.memory_info().rss)  # fmt: skip
@@ -137,13 +141,8 @@ class RssSampler(threading.Thread):
 
 
 def _tree_cpu_seconds(pid: int) -> float:
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
     total = 0.0
-    for process in processes:
+    for process in _process_tree(pid):
         try:
             times = process.cpu_times()
             total += times.user + times.system
