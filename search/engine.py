@@ -503,6 +503,21 @@ class Snapshot:
             return self._and(node, ev, top)
         return self._leaf(node, ev)
 
+    def _balanced(self, scores: np.ndarray) -> np.ndarray:
+        """One word's share of a multi-word query's score.
+
+        Raw BM25 sums over channels let a frequent word matched in many titles outweigh
+        a rare word matched in a summary ("migrant entrepreneurship": every migrant
+        story above the one entrepreneurship programme).  Each word's scores are damped
+        by the square root of its best match and weighted by its rarity, so a rare word
+        counts more and a word's strong matches still rank above its weak ones.
+        """
+        best = float(scores.max())
+        if best <= 0:
+            return scores
+        df = int(np.count_nonzero(scores))
+        return scores * (math.log(1.0 + self.n / df) / math.sqrt(best))
+
     def _is_stop(self, node: Node) -> bool:
         """A word some indexed language drops as a stopword ("de", "të", "the")."""
         if not isinstance(node, Word):
@@ -526,6 +541,7 @@ class Snapshot:
         text: list[tuple[Node, np.ndarray, np.ndarray]] = []
         other: list[np.ndarray] = []
         scores = np.zeros(self.n, dtype=np.float32)
+        parts: list[np.ndarray] = []
         unknown = 0
         extra = self._phrase_concepts(node.nodes, ev)
         for i, child in enumerate(node.nodes):
@@ -534,6 +550,7 @@ class Snapshot:
             else:
                 m, s = self._node(child, ev)
             scores += s
+            parts.append(s)
             if isinstance(child, Word | Phrase | Prefix):
                 if isinstance(child, Word) and child.text in ev.unknown:
                     unknown += 1  # found nowhere: reported, and must not empty the result
@@ -555,6 +572,9 @@ class Snapshot:
         # Every entry with any of the words is a candidate; the searcher keeps those with
         # the most words that fill the page (Meilisearch's "words" rule and strategy).
         matched = np.sum(counted, axis=0, dtype=np.int16)
+        scores = np.zeros(self.n, dtype=np.float32)
+        for s in parts:
+            scores += self._balanced(s)
         ev.tiers = matched
         ev.words = len(counted)
         return required & (matched >= 1), scores
