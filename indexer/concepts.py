@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, term
+from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, folded_words, term
 
 log = logging.getLogger(__name__)
 
 LEXICON = Path(__file__).with_name("data") / "concepts.tsv"
 _TOKEN = re.compile(TOKEN_PATTERN)
 MAX_PHRASE = 4
+FORMAT = 2  # of the analysed lexicon saved with an index (2: written forms of phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class ConceptIndex:
     terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]  # concept -> (family, terms)
     families: tuple[str, ...]  # every analysis family the lexicon has terms in
     by_phrase: dict[tuple[str, tuple[str, ...]], frozenset[str]]  # multi-word terms
+    # multi-word terms as written (folded words): "first nations" is one name, and its
+    # stems "first" + "nation" must not pass for it in "First National Policy Lab"
+    surfaces: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], ...]]
 
     def phrases_in(self, words: list[str]) -> list[tuple[frozenset[str], int, int]]:
         """Multi-word lexicon terms among consecutive query words: (concepts, start, end)
@@ -67,19 +71,28 @@ class ConceptIndex:
         """(family, indexed terms) for every language of a concept; several terms are an AND."""
         return self.terms.get(concept, ())
 
+    def written(self, family: str, indexed: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        """The folded words of a multi-word term as the lexicon writes it (all its forms)."""
+        return self.surfaces.get((family, indexed), ())
+
     def to_json(self) -> str:
         """The analysed lexicon, so a server need not load every lemmatizer to rebuild it."""
         return json.dumps({
             "lexicon": lexicon_version(),
             "terms": {c: [[f, list(ts)] for f, ts in v] for c, v in self.terms.items()},
             "families": list(self.families),
+            "surfaces": [[f, list(ts), [list(w) for w in ws]]
+                         for (f, ts), ws in self.surfaces.items()],
         }, ensure_ascii=False)  # fmt: skip
 
     @classmethod
     def from_json(cls, text: str) -> ConceptIndex:
         data = json.loads(text)
         terms = {c: tuple((f, tuple(ts)) for f, ts in v) for c, v in data["terms"].items()}
-        return _index(terms, tuple(data["families"]))
+        surfaces = {  # absent in lexicons saved before format 2
+            (f, tuple(ts)): tuple(tuple(w) for w in ws) for f, ts, ws in data.get("surfaces", ())
+        }
+        return _index(terms, tuple(data["families"]), surfaces)
 
 
 def _indexed(text: str, family: str) -> tuple[str, ...]:
@@ -92,7 +105,7 @@ def lexicon_version(path: Path = LEXICON) -> str:
     from indexer.schema import SCHEMA_VERSION
 
     data = path.read_bytes() if path.is_file() else b""
-    return f"{SCHEMA_VERSION}-{hashlib.sha1(data).hexdigest()[:16]}"
+    return f"{SCHEMA_VERSION}.{FORMAT}-{hashlib.sha1(data).hexdigest()[:16]}"
 
 
 def reuse_analysed(saved: Path) -> bool:
@@ -120,9 +133,10 @@ def concept_index(path: Path = LEXICON) -> ConceptIndex:
     if path in _analysed:
         return _analysed.pop(path)
     terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
+    surfaces: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = defaultdict(set)
     if not path.is_file():
         log.warning("concept lexicon %s missing: no cross-language matching", path)
-        return ConceptIndex({}, {}, (), {})
+        return ConceptIndex({}, {}, (), {}, {})
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#") or (number == 1 and line.startswith("concept")):
             continue
@@ -137,12 +151,20 @@ def concept_index(path: Path = LEXICON) -> ConceptIndex:
         indexed = _indexed(text, family)
         if indexed:
             terms[concept].add((family, indexed))
+            if len(indexed) > 1:
+                surfaces[(family, indexed)].add(tuple(folded_words(text)))
     families = tuple(sorted({f for pairs in terms.values() for f, _ in pairs}))
-    return _index({k: tuple(sorted(v)) for k, v in terms.items()}, families)
+    return _index(
+        {k: tuple(sorted(v)) for k, v in terms.items()},
+        families,
+        {k: tuple(sorted(v)) for k, v in surfaces.items()},
+    )
 
 
 def _index(
-    terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]], families: tuple[str, ...]
+    terms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]],
+    families: tuple[str, ...],
+    surfaces: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], ...]],
 ) -> ConceptIndex:
     by_term: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_phrase: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
@@ -157,4 +179,5 @@ def _index(
         terms,
         families,
         {k: frozenset(v) for k, v in by_phrase.items()},
+        surfaces,
     )

@@ -57,6 +57,7 @@ BOOST = {
     "place_f": 1.5,
 }
 CONCEPT_BOOST = 0.3
+LOOSE_CONCEPT = 0.3  # a multi-word concept term whose words are not consecutive
 FUZZY_BOOST = 0.6
 PREFIX_BOOST = 0.7
 PHRASE_BONUS = 1.5
@@ -284,6 +285,10 @@ class Snapshot:
                     phrase_mask &= one > 0
                     phrase_scores += one
                 if phrase_mask.any():
+                    if len(indexed_terms) > 1:
+                        phrase_scores = self._as_written(
+                            lexicon.written(family, indexed_terms), phrase_mask, phrase_scores
+                        )
                     scores += np.where(phrase_mask, phrase_scores, 0) * (
                         CONCEPT_BOOST * boost / len(indexed_terms)
                     )
@@ -291,6 +296,28 @@ class Snapshot:
                     for indexed in indexed_terms:
                         marks.add_term(family, indexed)
         return found
+
+    def _as_written(
+        self, forms: tuple[tuple[str, ...], ...], candidates: np.ndarray, scores: np.ndarray
+    ) -> np.ndarray:
+        """Scores of a multi-word term: where its words stand as written (consecutive, in
+        the pair index) in full; where its stems only co-occur, damped and below every
+        written match.  "First Nations" is not "first ... national", though an inflected
+        "peuple autochtone" still counts for "peuples autochtones"."""
+        if not forms:
+            return scores  # an index from before written forms were kept
+        written = np.zeros(self.n, dtype=bool)
+        for words in forms:
+            here = candidates.copy()
+            for key in pair_keys(list(words)):
+                hit = np.zeros(self.n, dtype=bool)
+                hit[self.data.pairs.docs(key)] = True
+                here &= hit
+            written |= here
+        loose = scores * LOOSE_CONCEPT
+        if written.any():
+            loose = np.minimum(loose, float(scores[written].min()) * 0.99)
+        return np.where(written, scores, loose)
 
     def corrections(self, word: str, limit: int = MAX_CORRECTIONS) -> list[str]:
         """Close indexed words (optimal string alignment distance 1, 2 for long words)."""

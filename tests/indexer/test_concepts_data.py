@@ -256,3 +256,19 @@ def test_readme_documents_the_format() -> None:
     text = README.read_text(encoding="utf-8")
     for needle in ("concept", "lang", "term", "_", "NFC"):
         assert needle in text
+
+
+def test_analysed_lexicon_round_trips_and_reads_older_saves() -> None:
+    """Each generation keeps the lexicon as analysed; a server reads it back, also from an
+    index saved before written forms of multi-word terms were kept."""
+    import json
+
+    from indexer.concepts import ConceptIndex, concept_index
+
+    index = concept_index()
+    again = ConceptIndex.from_json(index.to_json())
+    assert again.terms == index.terms and again.surfaces == index.surfaces
+    assert ("first", "nations") in index.written("en", ("first", "nation"))
+    older = json.loads(index.to_json())
+    del older["surfaces"]
+    assert ConceptIndex.from_json(json.dumps(older)).written("en", ("first", "nation")) == ()

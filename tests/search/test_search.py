@@ -226,3 +226,25 @@ def test_bad_requests_name_the_parameter(
 
 def test_unknown_facet_value_is_an_empty_result(searcher: Searcher) -> None:
     assert searcher.search(SearchRequest("", filters={"country": ("Atlantis",)})).total == 0
+
+
+def test_multi_word_concept_term_matches_as_written_not_by_stems(tmp_path: Path) -> None:
+    """French "autochtones" reaches English "First Nations" (concept `indigenous`), but the
+    stems first + nation of "First national forum ... national plan" are not that name."""
+    rows = [
+        {"title": "First national forum on housing: first steps of the national plan",
+         "summary": "The first national forum met to discuss the first national housing plan."},
+        {"title": "Family support centre",
+         "summary": "The city opens a support centre for First Nations families and elders."},
+        {"title": "Street festival", "summary": "Music and food in the old town square."},
+    ]  # fmt: skip
+    source = tmp_path / "entries.jsonl"
+    source.write_text("".join(
+        json.dumps({**row, "kind": "good-practice", "locale": "en", "country": "Canada",
+                    "city": "Montreal", "language": "en"}) + "\n"
+        for row in rows
+    ), encoding="utf-8")  # fmt: skip
+    from tests.conftest import build_test_index
+
+    titles = _search(Searcher(build_test_index([source], tmp_path / "index")), "autochtones")
+    assert titles[0] == "Family support centre", titles
