@@ -15,6 +15,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -297,6 +298,15 @@ class Snapshot:
                         marks.add_term(family, indexed)
         return found
 
+    def _consecutive(self, words: Sequence[str], candidates: np.ndarray) -> np.ndarray:
+        """The candidates holding the folded words one after the other (the pair index)."""
+        found = candidates.copy()
+        for key in pair_keys(list(words)):
+            hit = np.zeros(self.n, dtype=bool)
+            hit[self.data.pairs.docs(key)] = True
+            found &= hit
+        return found
+
     def _as_written(
         self, forms: tuple[tuple[str, ...], ...], candidates: np.ndarray, scores: np.ndarray
     ) -> np.ndarray:
@@ -308,12 +318,7 @@ class Snapshot:
             return scores  # an index from before written forms were kept
         written = np.zeros(self.n, dtype=bool)
         for words in forms:
-            here = candidates.copy()
-            for key in pair_keys(list(words)):
-                hit = np.zeros(self.n, dtype=bool)
-                hit[self.data.pairs.docs(key)] = True
-                here &= hit
-            written |= here
+            written |= self._consecutive(words, candidates)
         loose = scores * LOOSE_CONCEPT
         if written.any():
             loose = np.minimum(loose, float(scores[written].min()) * 0.99)
@@ -408,11 +413,7 @@ class Snapshot:
             scores += word_scores
         if not exact or not mask.any():
             return mask, scores
-        exact_mask = mask.copy()
-        for key in pair_keys(folded_words(" ".join(tokens))):  # as the pairs were indexed
-            hit = np.zeros(self.n, dtype=bool)
-            hit[self.data.pairs.docs(key)] = True
-            exact_mask &= hit
+        exact_mask = self._consecutive(folded_words(" ".join(tokens)), mask)
         if not exact_mask.any():
             # No entry has the words in this order (in any language it is written in): the
             # entries with all of them, translations included, are the next best thing.
@@ -530,6 +531,12 @@ class Snapshot:
             return self._and(node, ev, top)
         return self._leaf(node, ev)
 
+    def _total(self, parts: Iterable[np.ndarray]) -> np.ndarray:
+        total = np.zeros(self.n, dtype=np.float32)
+        for scores in parts:
+            total += scores
+        return total
+
     def _balanced(self, scores: np.ndarray) -> np.ndarray:
         """One word's share of a multi-word query's score.
 
@@ -565,10 +572,9 @@ class Snapshot:
         return extra
 
     def _and(self, node: And, ev: Evaluation, top: bool) -> tuple[np.ndarray, np.ndarray]:
-        text: list[tuple[Node, np.ndarray, np.ndarray]] = []
+        text: list[tuple[Node, np.ndarray]] = []
         other: list[np.ndarray] = []
-        scores = np.zeros(self.n, dtype=np.float32)
-        parts: list[np.ndarray] = []
+        parts: list[np.ndarray] = []  # each child's scores
         unknown = 0
         extra = self._phrase_concepts(node.nodes, ev)
         for i, child in enumerate(node.nodes):
@@ -576,13 +582,12 @@ class Snapshot:
                 m, s = self._word(child, ev, extra[i])
             else:
                 m, s = self._node(child, ev)
-            scores += s
             parts.append(s)
             if isinstance(child, Word | Phrase | Prefix):
                 if isinstance(child, Word) and child.text in ev.unknown:
                     unknown += 1  # found nowhere: reported, and must not empty the result
                     continue
-                text.append((child, m, s))
+                text.append((child, m))
             else:
                 other.append(m)
         required = np.ones(self.n, dtype=bool)
@@ -590,18 +595,14 @@ class Snapshot:
             required &= m
         if unknown and not text:
             required[:] = False
-        counted = [m for child, m, _ in text if not self._is_stop(child)]
+        counted = [m for child, m in text if not self._is_stop(child)]
         if not top or len(counted) < 2:
             mask = required.copy()
-            for _, m, _ in text:
+            for _, m in text:
                 mask &= m
-            return mask, scores
+            return mask, self._total(parts)
         # Every entry with any of the words is a candidate; the searcher keeps those with
         # the most words that fill the page (Meilisearch's "words" rule and strategy).
-        matched = np.sum(counted, axis=0, dtype=np.int16)
-        scores = np.zeros(self.n, dtype=np.float32)
-        for s in parts:
-            scores += self._balanced(s)
-        ev.tiers = matched
+        ev.tiers = np.sum(counted, axis=0, dtype=np.int16)
         ev.words = len(counted)
-        return required & (matched >= 1), scores
+        return required & (ev.tiers >= 1), self._total(self._balanced(s) for s in parts)
