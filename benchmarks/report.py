@@ -180,7 +180,7 @@ REASONS: dict[tuple[str, str], str] = {
     ("whoosh", "http_rps"): "less work per request than the reference",
     ("whoosh", "rss"): "pure-Python objects only for what a query touches; gpsearch holds "
     "its language resources (langdetect profiles, Albanian and Serbian lemmatizer "
-    "dictionaries, the analysed concept lexicon: ~150 MB, shared by a server's workers)",
+    "dictionaries, the analysed concept lexicon: ~110 MB, shared by a server's workers)",
 }
 RELEVANCE_REASONS = {
     "tantivy": "default tokenizer without stemming: exact forms rank well on short queries",

@@ -3,7 +3,7 @@
 `serve()` opens the index once before starting, so a missing index fails at once with the
 library's message (the CLI prints it and exits 1).  That first open also loads the
 language resources every worker needs (detector profiles, lemmatizer dictionaries, the
-concept lexicon: ~150 MB); they are frozen out of the garbage collector's reach before
+concept lexicon: ~110 MB); they are frozen out of the garbage collector's reach before
 gunicorn forks, so workers share them copy-on-write.  Each worker still builds its own
 app, opens the index itself and follows rebuilds on its own.
 """
