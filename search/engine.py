@@ -440,13 +440,17 @@ class Snapshot:
             return self.column_mask("kind", (value,))
         return self.column_mask(node.field, (node.value,))
 
-    def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
-        """Entries whose period overlaps [low, high]; an ongoing entry runs to today."""
+    @cached_property
+    def year_span(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end) year of every entry, 0 where unknown; an ongoing entry ends in 9999."""
         start = self.data.years["year_from"].astype(np.int32)
         end = self.data.years["year_to"].astype(np.int32)
-        has = start > 0
-        end = np.where(end > 0, end, np.where(has, 9999, 0))
-        mask = has.copy()
+        return start, np.where(end > 0, end, np.where(start > 0, 9999, 0)).astype(np.int32)
+
+    def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Entries whose period overlaps [low, high]; an ongoing entry runs to today."""
+        start, end = self.year_span
+        mask = start > 0
         if low is not None:
             mask &= end >= low
         if high is not None:
@@ -455,7 +459,7 @@ class Snapshot:
 
     def start_year_mask(self, low: int | None, high: int | None) -> np.ndarray:
         """Entries that started within [low, high] (the year facet counts start years)."""
-        start = self.data.years["year_from"].astype(np.int32)
+        start = self.year_span[0]
         mask = start > 0
         if low is not None:
             mask &= start >= low

@@ -14,17 +14,7 @@ from typing import Any
 import numpy as np
 
 from search.models import FacetValue
-
-
-def year_range(value: str) -> tuple[int | None, int | None] | None:
-    """`2019` -> (2019, 2019); `2010..2019`, `..2015`, `2019..` -> open or closed ranges."""
-    low, sep, high = value.partition("..")
-    try:
-        start = int(low) if low else None
-        end = int(high) if high else None
-    except ValueError:
-        return None
-    return (start, start) if not sep else (start, end)
+from search.querylang import year_range
 
 
 def filter_mask(snap: Any, name: str, values: Iterable[str]) -> np.ndarray:

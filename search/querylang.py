@@ -104,8 +104,22 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_YEAR_RANGE = re.compile(r"^(?P<low>\d{4})?(?:\.\.|-)?(?P<high>\d{4})?$")
+_YEAR_RANGE = re.compile(r"^(?P<low>\d{4})?(?P<sep>\.\.|-)?(?P<high>\d{4})?$")
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||", "!"}
+
+
+def year_range(value: str) -> tuple[int | None, int | None] | None:
+    """`2019` -> (2019, 2019); `2019..2022` or `2019-2022`, `..2015`, `2019..` -> closed or
+    open ranges; anything else -> None.  One grammar for `year:` in a query and the year
+    filter of a request."""
+    match = _YEAR_RANGE.match(value.strip())
+    if not match or not (match["low"] or match["high"]):
+        return None
+    low = int(match["low"]) if match["low"] else None
+    high = int(match["high"]) if match["high"] else None
+    if not match["sep"]:
+        return None if low is None or high is not None else (low, low)
+    return low, high
 
 
 @dataclass(slots=True)
@@ -142,12 +156,9 @@ def _clause(field_name: str | None, phrase: str | None, word: str | None,
         parts.append(_text_clause(None, phrase, word))
         return _join(And, [p for p in parts if p is not None])
     if name in YEAR_FIELDS:
-        match = _YEAR_RANGE.match((phrase if phrase is not None else word or "").strip())
-        if match and (match.group("low") or match.group("high")):
-            low, high = match.group("low"), match.group("high")
-            single = low and not high and ".." not in (word or "") and "-" not in (word or "")
-            return Years(int(low) if low else None, int(low) if single else
-                         (int(high) if high else None))
+        bounds = year_range(phrase if phrase is not None else word or "")
+        if bounds is not None:
+            return Years(*bounds)
         notices.append(f"year needs a form like 2019 or 2019..2022, got {word or phrase!r}")
         return None
     if name in META_FIELDS:

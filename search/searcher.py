@@ -204,9 +204,7 @@ class Searcher:
         if not len(candidates) or need - request.per_page >= len(candidates):
             return np.zeros(0, dtype=np.int64)
         if request.sort == "newest" or browse:
-            end = snap.data.years["year_to"][candidates].astype(np.float64)
-            start = snap.data.years["year_from"][candidates].astype(np.float64)
-            end = np.where(end > 0, end, np.where(start > 0, 9999, 0))
+            start, end = (years[candidates].astype(np.float64) for years in snap.year_span)
             top = ev.scores[candidates].astype(np.float64)
             key = end * 1e8 + start * 1e3 + top / (top.max() + 1.0) * 999
         else:

@@ -119,6 +119,19 @@ def test_field_and_year_syntax(searcher: Searcher) -> None:
     assert titles and all("budget" in h.title.lower() for h in titles)
 
 
+def test_year_ranges_read_the_same_in_a_query_and_in_a_filter(searcher: Searcher) -> None:
+    """`2016-2017` and `2016..2017` are one range, whether typed in the query or sent as the
+    year filter (which counts start years)."""
+    def ids(query: str, **filters: tuple[str, ...]) -> list[str]:
+        request = SearchRequest(query, filters=filters, per_page=100)
+        return [h.id for h in searcher.search(request).results]
+
+    assert ids("year:2016..2017") and ids("year:2016-2017") == ids("year:2016..2017")
+    dotted = ids("", year=("2016..2017",))
+    assert dotted and ids("", year=("2016-2017",)) == dotted
+    assert ids("", year=("2016",)) and set(ids("", year=("2016",))) < set(dotted)
+
+
 def test_prefix_is_capped_and_short_prefix_refused(searcher: Searcher) -> None:
     hits = searcher.search(SearchRequest("integ*")).results
     assert hits and all(re.search(r"\binteg", fold(h.title + " " + h.summary)) for h in hits)
