@@ -9,6 +9,7 @@ index of consecutive word pairs; Whoosh serves the stored entries.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -41,6 +42,7 @@ from indexer.build import CONCEPTS, GROUPS
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
 from indexer.generations import Generation
+from indexer.schema import FOLDED_FIELDS
 from search.highlight import Marks
 from search.querylang import And, Match, Node, Not, Or, Phrase, Prefix, Word, Years
 
@@ -68,7 +70,6 @@ SIMILAR_TERMS = 25
 MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
 MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
 STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
-FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
@@ -195,6 +196,22 @@ class Snapshot:
                 counts[t] = max(counts.get(t, 0), d)
         terms = sorted(counts)
         return terms, np.asarray([counts[t] for t in terms])
+
+    def folded_df(self, word: str) -> int:
+        """Entries holding a word in a folded field (its highest count over the fields)."""
+        terms, df = self.folded_vocab
+        folded = fold(word)
+        i = bisect.bisect_left(terms, folded)
+        return int(df[i]) if i < len(terms) and terms[i] == folded else 0
+
+    @cached_property
+    def group_members(self) -> dict[str, tuple[str, ...]]:
+        """Translation group -> ids of its live entries."""
+        members: dict[str, list[str]] = {}
+        for entry_id, group in self.groups.items():
+            if entry_id in self.docnum:
+                members.setdefault(group, []).append(entry_id)
+        return {group: tuple(ids) for group, ids in members.items()}
 
     # --- scoring ------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ requests already running finish on the old one.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from indexer import generations
-from indexer.analysis import analysis_language, fold
+from indexer.analysis import analysis_language
 from search.engine import Evaluation, Snapshot
 from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
@@ -251,9 +250,7 @@ class Searcher:
         for leaf in parsed.positive_leaves():
             if isinstance(leaf, Word) and leaf.text not in fixes:
                 options = snap.corrections(leaf.text, limit=1)
-                if options and snap.folded_vocab[1][
-                    snap.folded_vocab[0].index(options[0])
-                ] > 2 * max(1, _df(snap, leaf.text)):
+                if options and snap.folded_df(options[0]) > 2 * max(1, snap.folded_df(leaf.text)):
                     fixes[leaf.text] = options[0]
         if not fixes:
             return None
@@ -269,21 +266,10 @@ class Searcher:
         docnum = snap.docnum.get(entry_id)
         return None if docnum is None else snap.stored(docnum)
 
-    def group_of(self, entry_id: str) -> str | None:
-        """The translation group of an entry, if it has other versions."""
-        return self.snapshot().groups.get(entry_id)
-
     def versions(self, entry_id: str) -> list[dict[str, Any]]:
         """Other language versions of an entry (its translation group)."""
         snap = self.snapshot()
-        group = snap.groups.get(entry_id)
-        if not group:
-            return []
-        return [
-            snap.stored(snap.docnum[other])
-            for other, g in snap.groups.items()
-            if g == group and other != entry_id and other in snap.docnum
-        ]
+        return [snap.stored(snap.docnum[other]) for other in _other_versions(snap, entry_id)]
 
     def similar(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Peer examples: entries sharing the most distinctive words, other cities first."""
@@ -295,9 +281,8 @@ class Searcher:
         near, weights = snap.more_like(docnum)
         scores = np.zeros(snap.n, dtype=np.float32)
         scores[near] = weights
-        for other in {entry_id} | {v["id"] for v in self.versions(entry_id)}:
-            if other in snap.docnum:
-                scores[snap.docnum[other]] = 0
+        for other in (entry_id, *_other_versions(snap, entry_id)):
+            scores[snap.docnum[other]] = 0
         if doc["city"]:
             same_city = snap.column_mask("city", (doc["city"],))
             scores = np.where(same_city, scores * SAME_CITY_FACTOR, scores)
@@ -335,8 +320,8 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
     return snap
 
 
-def _df(snap: Snapshot, word: str) -> int:
-    terms, df = snap.folded_vocab
-    folded = fold(word)
-    i = bisect.bisect_left(terms, folded)
-    return int(df[i]) if i < len(terms) and terms[i] == folded else 0
+def _other_versions(snap: Snapshot, entry_id: str) -> list[str]:
+    """Live ids in the entry's translation group, the entry itself left out."""
+    group = snap.groups.get(entry_id)
+    members = snap.group_members.get(group, ()) if group else ()
+    return [other for other in members if other != entry_id]

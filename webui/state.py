@@ -7,7 +7,7 @@ did-you-mean) is built here, in Python, never in a template.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,9 +19,6 @@ from search.models import FACETS, SearchError, SearchRequest
 COMMON_PARAMS = ("lang", "format")
 SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACETS)
 FORMATS = ("html", "json")
-
-UrlBuilder = Callable[..., str]
-
 
 def parse_int(args: Mapping[str, str], name: str, default: int) -> int:
     """A whole-number parameter; empty means the default, anything else non-numeric is a 400."""
