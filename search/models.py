@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
@@ -97,14 +97,7 @@ class Hit:
     country_code: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "title": self.title, "summary": self.summary, "url": self.url,
-            "kind": self.kind, "language": self.language, "locale": self.locale,
-            "country": self.country, "city": self.city, "year_from": self.year_from,
-            "year_to": self.year_to, "score": round(self.score, 4), "snippet": self.snippet,
-            "title_html": self.title_html, "period": self.period, "translated": self.translated,
-            "language_confidence": self.language_confidence, "country_code": self.country_code,
-        }  # fmt: skip
+        return {**asdict(self), "score": round(self.score, 4)}
 
 
 @dataclass(frozen=True, slots=True)

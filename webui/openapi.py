@@ -59,7 +59,7 @@ _HIT_FIELDS = {
     "snippet": {"type": "string", "description": "HTML: escaped text, matches in <mark>"},
     "title_html": {"type": "string", "description": "HTML: escaped title, matches in <mark>"},
     "period": _STR, "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-    "language_confidence": {"type": "number"},
+    "language_confidence": {"type": "number"}, "country_code": _STR,
 }  # fmt: skip
 
 _ENTRY_FIELDS = {

@@ -161,3 +161,10 @@ def test_practice_and_error_responses_match(client: FlaskClient, spec: Schema) -
 def test_fallback_is_documented_and_present(client: FlaskClient) -> None:
     data = client.get("/api/search?q=intercultural&language=sq&kind=news").get_json()
     assert data["total"] == 0 and data["fallback"]["total"] > 0
+
+
+def test_every_hit_field_the_api_returns_is_documented(client: FlaskClient, spec: Schema) -> None:
+    """The schema lists each hit's fields by hand: a field added to search.Hit must be
+    documented too (the schema check alone lets extra fields through)."""
+    hit = client.get("/api/search?q=integration").get_json()["results"][0]
+    assert set(hit) == set(spec["components"]["schemas"]["Hit"]["properties"])
