@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,10 +53,10 @@ class _Line:
     meta: Meta | None = None
 
 
-def _page_lines(path: Path, text: str) -> tuple[str, list[_Line]]:
+def _page_lines(path: Path, numbered: Iterable[tuple[int, str]]) -> tuple[str, list[_Line]]:
     url = ""
     lines: list[_Line] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in numbered:
         stripped = raw.strip()
         if not stripped:
             continue
@@ -161,10 +161,16 @@ def page_locale(path: Path, url: str, locale: str | None, report: LoadReport) ->
 
 
 def read_listing(
-    path: Path, text: str, *, locale: str | None, report: LoadReport, skip_invalid: bool
+    path: Path,
+    numbered: Iterable[tuple[int, str]],
+    *,
+    locale: str | None,
+    report: LoadReport,
+    skip_invalid: bool,
 ) -> Iterator[Entry]:
-    """Entries of one listing page (text already decoded)."""
-    url, lines = _page_lines(path, text)
+    """Entries of one listing page, from its decoded (line number, text) pairs: numbered
+    once by the loader, so errors name the line a text editor shows."""
+    url, lines = _page_lines(path, numbered)
     page_loc = page_locale(path, url, locale, report)
     for line in lines:
         line.meta = parse_meta(line.text)

@@ -105,10 +105,9 @@ def load_file(
     options = {"locale": locale, "report": report, "skip_invalid": skip_invalid}
     if kind == "jsonl":
         return read_jsonl(path, lines, **options)
-    text = "\n".join(text for _, text in lines)
     if kind == "csv":
-        return read_csv(path, text, **options)
-    return read_listing(path, text, **options)
+        return read_csv(path, "\n".join(text for _, text in lines), **options)
+    return read_listing(path, lines, **options)
 
 
 def load_sources(

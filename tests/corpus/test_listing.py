@@ -148,7 +148,8 @@ def test_locale_from_source_address_then_option_then_file_prefix(tmp_path: Path)
     def locale_of(path: Path, locale: str | None = None) -> str:
         report = LoadReport()
         entries = list(
-            read_listing(path, path.read_text(), locale=locale, report=report, skip_invalid=False)
+            read_listing(path, enumerate(path.read_text().split("\n"), start=1),
+                         locale=locale, report=report, skip_invalid=False)
         )
         return entries[0].locale
 
@@ -203,3 +204,13 @@ def test_ids_are_stable_across_pages_of_one_listing(shared_corpus: Path) -> None
     assert all(first[t] == second[t] for t in shared)
     again = {e.title: e.id for e in load_sources([pages / "sr_a.txt"]).entries}
     assert again == first
+
+
+def test_source_line_counts_newlines_only(tmp_path: Path) -> None:
+    """A form feed or line separator inside a line is not a line break for editors and
+    `grep -n`: the entry's source must still name the line its title is on."""
+    body = "Intro\x0cstill the intro line\u2028and more\n\n" + PAGE_BODY
+    path = _page(tmp_path, "en__odd.txt", body)
+    (entry,) = load_sources([path]).entries
+    title_line = path.read_text(encoding="utf-8").split("\n").index("Migrant stories") + 1
+    assert entry.source.endswith(f"en__odd.txt:{title_line}"), entry.source
