@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.analysis import TOKEN_PATTERN
+
 MAX_CLAUSES = 32
 MAX_DEPTH = 32  # nested groups; deeper nesting is ignored, so parsing never exhausts the stack
 MIN_PREFIX_CHARS = 3
@@ -106,6 +108,7 @@ _TOKEN = re.compile(
 )
 _YEAR_RANGE = re.compile(r"^(?P<low>\d{4})?(?P<sep>\.\.|-)?(?P<high>\d{4})?$")
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||", "!"}
+_SEARCHABLE = re.compile(TOKEN_PATTERN)  # punctuation alone ("-", "!!!") searches nothing
 
 
 def year_range(value: str) -> tuple[int | None, int | None] | None:
@@ -170,7 +173,7 @@ def _clause(field_name: str | None, phrase: str | None, word: str | None,
 def _text_clause(name: str | None, phrase: str | None, word: str | None,
                  notices: list[str] | None = None) -> Node | None:
     if phrase is not None:
-        words = tuple(phrase.split())
+        words = tuple(w for w in phrase.split() if _SEARCHABLE.search(w))
         if len(words) > 1:
             return Phrase(words, name)
         return Word(words[0], name) if words else None
@@ -183,7 +186,7 @@ def _text_clause(name: str | None, phrase: str | None, word: str | None,
             notices.append(f"prefix '{word}' is too short (at least {MIN_PREFIX_CHARS} letters)")
         word = stem.replace("*", "")
     word = word.strip("*?")
-    return Word(word, name) if word else None
+    return Word(word, name) if _SEARCHABLE.search(word) else None
 
 
 def _tokens(query: str, notices: list[str]) -> tuple[list[_Tok], list[str]]:
