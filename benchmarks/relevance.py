@@ -76,7 +76,9 @@ def evaluate(judged: JudgedSet, run: Mapping[str, Sequence[str]]) -> dict[str, A
     """Per-query scores and means per split (dev/test/all) and per category.
 
     Queries without any relevant document in the qrels are left out (as trec_eval
-    does); judged queries a system returned nothing for score 0.
+    does); judged queries a system returned nothing for score 0.  Judged queries missing
+    from `run` (the system's judged run hit its time budget before them) are left out
+    too and counted in `not_run`: a query never asked is not a miss.
     """
     import ir_measures
     from ir_measures import RR, nDCG
@@ -89,8 +91,9 @@ def evaluate(judged: JudgedSet, run: Mapping[str, Sequence[str]]) -> dict[str, A
         for rank, doc_id in enumerate(ids)
     ]
     measures = {"nDCG@10": nDCG @ 10, "MRR@10": RR @ 10}
+    judged_ids = [q.qid for q in judged.queries if q.qid in relevant]
     per_query: dict[str, dict[str, float]] = {
-        q.qid: dict.fromkeys(MEASURE_NAMES, 0.0) for q in judged.queries if q.qid in relevant
+        qid: dict.fromkeys(MEASURE_NAMES, 0.0) for qid in judged_ids if qid in run
     }
     by_measure = {m: n for n, m in measures.items()}
     for metric in ir_measures.iter_calc(list(measures.values()), qrels, scored):
@@ -112,5 +115,6 @@ def evaluate(judged: JudgedSet, run: Mapping[str, Sequence[str]]) -> dict[str, A
     return {
         "per_query": per_query,
         "groups": summary,
-        "unjudged": len(judged.queries) - len(per_query),
+        "unjudged": len(judged.queries) - len(judged_ids),
+        "not_run": len(judged_ids) - len(per_query),
     }

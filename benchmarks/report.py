@@ -616,11 +616,13 @@ def _relevance_section(results: dict[str, Any], systems: Sequence[str]) -> list[
         return " / ".join(fmt_num(values[m], 3) for m in MEASURE_NAMES)
 
     def count(group: str) -> str:
+        # A system whose judged run was cut short scored fewer queries: show the full count.
         return str(
-            next(
-                (rel[n]["groups"][group]["queries"] for n in names if group in rel[n]["groups"]), 0
-            )
-        )
+            max((rel[n]["groups"][group]["queries"] for n in names if group in rel[n]["groups"]),
+                default=0)
+        )  # fmt: skip
+
+    partial = [n for n in names if _relevance_partial(rel[n])]
 
     out = [
         "## Relevance",
@@ -633,9 +635,24 @@ def _relevance_section(results: dict[str, Any], systems: Sequence[str]) -> list[
     if judged.get("placeholder"):
         out += ["> **Placeholder**: `tests/eval/queries.tsv` / `qrels.txt` were not there yet; "
                 "these numbers only show the pipeline works.", ""]  # fmt: skip
+    if partial:
+        budget = results["config"].get("query_budget_s", 0)
+        out += [
+            "> **Incomplete judged run**: "
+            + "; ".join(
+                f"{n} ran out of its {budget:.0f} s budget with {rel[n].get('not_run', '?')} "
+                "judged queries not asked"
+                for n in partial
+            )
+            + ". Those queries are left out of its means (not scored as misses), so its "
+            "columns (marked *partial*) cover fewer queries than the others and are not "
+            "compared with them below.",
+            "",
+        ]
+    headers = [f"{n} (partial)" if n in partial else n for n in names]
     out += [
         table(
-            ["split", "queries", *names],
+            ["split", "queries", *headers],
             [[g.removeprefix("split:"), count(g), *[cell(n, g) for n in names]] for g in splits],
         ),
         "",
@@ -645,8 +662,13 @@ def _relevance_section(results: dict[str, Any], systems: Sequence[str]) -> list[
             [g.removeprefix("category:"), count(g), *[cell(n, g) for n in names]]
             for g in categories
         ]
-        out += [table(["category", "queries", *names], category_rows), ""]
+        out += [table(["category", "queries", *headers], category_rows), ""]
     return out
+
+
+def _relevance_partial(scores: dict[str, Any]) -> bool:
+    """The system's judged run stopped at its time budget before every query was asked."""
+    return not scores.get("complete", True) or bool(scores.get("not_run"))
 
 
 def faster_findings(results: dict[str, Any], systems: Sequence[str], ref: str | None) -> list[str]:
@@ -675,6 +697,8 @@ def faster_findings(results: dict[str, Any], systems: Sequence[str], ref: str | 
                     f"- **{name}**, {metric.label}: " + "; ".join(wins) + f". Why: {reason}."
                 )
         rel = results.get("relevance") or {}
+        if any(_relevance_partial(rel.get(n) or {}) for n in (name, ref)):
+            continue  # means over different query subsets: no comparison
         mine_ndcg = _get(rel, name, "groups", "all", "nDCG@10")
         ref_ndcg = _get(rel, ref, "groups", "all", "nDCG@10")
         if mine_ndcg is not None and ref_ndcg is not None and mine_ndcg - ref_ndcg >= BETTER_NDCG:

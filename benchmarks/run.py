@@ -314,9 +314,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     rel: dict[str, Any] = {}
     for name in active:
-        run_ids = runs.get("real", {}).get(name, {}).get("judged_run")
+        record = runs.get("real", {}).get(name, {})
+        run_ids = record.get("judged_run")
         if run_ids is not None:
-            rel[name] = relevance.evaluate(judged, run_ids)
+            rel[name] = {
+                **relevance.evaluate(judged, run_ids),
+                "complete": record["query"]["judged_complete"],
+            }
 
     env["machine"]["loadavg_end"] = list(os.getloadavg())
     return {

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from benchmarks.data import ENTRY_FIELDS
-from benchmarks.queries import FILTER_COUNTS, KINDS, generate_queries, parse_clauses
+from benchmarks.queries import FILTER_COUNTS, KINDS, Query, generate_queries, parse_clauses
+from benchmarks.relevance import JudgedSet, evaluate
 from benchmarks.synth import build_model, generate, write_corpus
 
 SOURCES = [
@@ -104,3 +105,21 @@ def test_clauses_quote_phrases_and_drop_syntax() -> None:
         (("x",), False),
         (("y",), False),
     ]
+
+
+def test_relevance_scores_only_the_judged_queries_that_ran(tmp_path: Path) -> None:
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("a 0 d1 2\nb 0 d2 2\nc 0 d3 0\n", encoding="utf-8")
+    judged = JudgedSet(
+        [Query("a", "x", "en", split="dev"), Query("b", "y", "en", split="dev"),
+         Query("c", "z", "en", split="dev")],
+        qrels, placeholder=False, source="test",
+    )  # fmt: skip
+    # `b` ran and found nothing: a miss.  `c` has no relevant document: left out.
+    full = evaluate(judged, {"a": ["d1"], "b": [], "c": ["d3"]})
+    assert full["groups"]["all"] == {"queries": 2, "nDCG@10": 0.5, "MRR@10": 0.5}
+    assert (full["unjudged"], full["not_run"]) == (1, 0)
+    # The run stopped at its budget before `b`: not asked, so not scored as a miss.
+    partial = evaluate(judged, {"a": ["d1"]})
+    assert partial["groups"]["all"] == {"queries": 1, "nDCG@10": 1.0, "MRR@10": 1.0}
+    assert (partial["unjudged"], partial["not_run"]) == (1, 1)
