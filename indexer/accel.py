@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -167,7 +168,7 @@ def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
     keep = {d.name for d in seg_dirs} | {MERGED}
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
-            _rmtree(stale)
+            shutil.rmtree(stale)
     _write_layout(reader, leaves, seg_dirs, accel / MERGED)
     return {"segments": len(leaves), "exported": len(missing)}
 
@@ -203,16 +204,10 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
     return found
 
 
-def _rmtree(path: Path) -> None:
-    for child in path.iterdir():
-        child.unlink()
-    path.rmdir()
-
-
 def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -> None:
     """Segments in docnum order, deletions, and metadata columns over the whole index."""
     if out.exists():
-        _rmtree(out)
+        shutil.rmtree(out)
     out.mkdir()
     total = reader.doc_count_all()
     alive = np.ones(total, dtype=bool)

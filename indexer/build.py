@@ -28,13 +28,11 @@ from corpus.model import FIELD_NAMES, Entry
 from indexer import accel, generations, translations
 from indexer.concepts import concept_index, reuse_analysed
 from indexer.detect import Detection, LanguageDetector
+from indexer.generations import CONCEPTS, GROUPS, MANIFEST
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-GROUPS = "groups.json"
-CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 # Below this many documents a single-process writer is faster than forking workers.
 PARALLEL_THRESHOLD = 2000
 # Postings a Whoosh writer process holds before spilling runs to disk and merging them:

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 GENERATION_META = "generation.json"
+# Written into each generation by the build, read by servers:
+MANIFEST = "manifest.json"  # entry id -> content hash, source file, block, declared language
+GROUPS = "groups.json"  # entry id -> translation group
+CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 
 
@@ -46,9 +50,6 @@ class BuildLockedError(Exception):
 class Generation:
     name: str
     path: Path
-
-    def meta(self) -> dict[str, Any]:
-        return json.loads((self.path / GENERATION_META).read_text(encoding="utf-8"))
 
 
 def current(index_dir: Path) -> Generation:

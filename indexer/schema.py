@@ -22,7 +22,6 @@ from indexer.analysis import SUPPORTED, analyzer, folded_analyzer
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
 SCHEMA_VERSION = 5
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
-FACET_FIELDS = ("language", "locale", "country", "city", "kind", "translated", "year")
 UNDETERMINED = "und"
 
 

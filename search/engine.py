@@ -38,10 +38,9 @@ from indexer.analysis import (
     pair_keys,
     term,
 )
-from indexer.build import CONCEPTS, GROUPS
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import Generation
+from indexer.generations import CONCEPTS, GROUPS, Generation
 from indexer.schema import FOLDED_FIELDS
 from search.highlight import Marks
 from search.querylang import And, Match, Node, Not, Or, Phrase, Prefix, Word, Years
