@@ -20,7 +20,7 @@ import csv
 import json
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,10 +162,21 @@ def _text(rng: random.Random, kind: str, entry: dict[str, Any], stop: set[str]) 
     raise ValueError(f"unknown query kind {kind!r}")
 
 
+def _key(text: str, filters: dict[str, list[str]]) -> tuple[str, str]:
+    return text, json.dumps(filters, sort_keys=True)
+
+
 def generate_queries(
-    entries: Sequence[dict[str, Any]], count: int = 240, *, seed: int = 7
+    entries: Sequence[dict[str, Any]],
+    count: int = 240,
+    *,
+    seed: int = 7,
+    exclude: Iterable[Query] = (),
 ) -> list[Query]:
-    """`count` queries, rotating through every (kind, filter count) cell in turn."""
+    """`count` queries, rotating through every (kind, filter count) cell in turn.
+
+    None repeats another, nor any query of `exclude` (same text and filters).
+    """
     rng = random.Random(seed)
     by_language: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
@@ -174,7 +185,7 @@ def generate_queries(
     non_english = [lang for lang in NON_ENGLISH if lang in by_language]
     cells = [(kind, n) for kind in KINDS for n in FILTER_COUNTS]
     queries: list[Query] = []
-    seen: set[tuple[str, str]] = set()
+    seen = {_key(q.text, q.filters) for q in exclude}
     attempts = 0
     while len(queries) < count:
         attempts += 1
@@ -187,7 +198,7 @@ def generate_queries(
         if not text:
             continue
         filters = _filters(rng, entry, n_filters)
-        key = (text, json.dumps(filters, sort_keys=True))
+        key = _key(text, filters)
         if key in seen:
             continue
         seen.add(key)

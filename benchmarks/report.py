@@ -310,7 +310,8 @@ def _header(results: dict[str, Any]) -> list[str]:
         f"(seed {config['query_seed']}), the same list for every system and size: "
         + ", ".join(f"{k}" for k in KINDS)
         + f", each with 0, 1 and 3 facet filters in equal shares. {config['warmup']} untimed "
-        f"warm-up queries first; {config['repeat']} timed pass(es). A timed call returns the "
+        f"warm-up queries first (seed {config['query_seed'] + 1}, none of the timed ones); "
+        f"{config['repeat']} timed pass(es). A timed call returns the "
         "top 10 ids, total, counts for 6 facets (language, locale, country, city, year, kind) and "
         "a highlighted summary snippet for each of the 10 hits.",
         f"- **HTTP**: each system's `GET /api/search` under gunicorn on 127.0.0.1, "

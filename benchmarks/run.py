@@ -219,6 +219,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     queries = generate_queries(real, args.queries, seed=args.query_seed)
     queries_path = work / "queries.json"
     save_queries(queries_path, queries)
+    # Warm-up draws its own queries (another seed, none of the timed ones), so that no
+    # timed query has already been run once.
+    warmup_path = work / "warmup.json"
+    save_queries(
+        warmup_path,
+        generate_queries(real, args.warmup, seed=args.query_seed + 1, exclude=queries)
+        if args.warmup > 0
+        else [],
+    )
     queries = load_queries(queries_path)
     judged = relevance.load_judged(work / "eval", real)
     http_paths = [api_search_path(q) for q in queries]
@@ -253,7 +262,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 continue
             query_args = [
                 "query", "--system", name, "--index", str(index), "--queries", str(queries_path),
-                "--warmup", str(args.warmup), "--repeat", str(args.repeat),
+                "--warmup-queries", str(warmup_path), "--repeat", str(args.repeat),
                 "--budget", str(args.query_budget),
             ]  # fmt: skip
             if size.label == "real":
@@ -369,7 +378,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, help="generated queries (default 240; quick 60)")
     parser.add_argument("--seed", type=int, default=1, help="synthetic corpus seed")
     parser.add_argument("--query-seed", type=int, default=7)
-    parser.add_argument("--warmup", type=int, default=20, help="untimed queries first")
+    parser.add_argument(
+        "--warmup", type=int, default=20,
+        help="untimed queries first (generated with --query-seed + 1, none of the timed ones)",
+    )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1, help="passes; each query keeps its best")
     parser.add_argument("--updates", type=int, default=5, help="single-entry re-index rounds")
     parser.add_argument(

@@ -104,12 +104,14 @@ def run_query(
     system_name: str,
     index: Path,
     queries_path: Path,
+    warmup_path: Path | None,
     judged_path: Path | None,
-    warmup: int,
     repeat: int,
     budget_s: float,
 ) -> dict[str, Any]:
     """Open, warm up, time every query (best of `repeat`), then run the judged set.
+
+    The warm-up queries are a set of their own, so no timed query runs warm.
 
     `budget_s` bounds the timed passes and, separately, the judged run; a system that
     runs out reports how many queries it finished instead of holding up the benchmark.
@@ -122,7 +124,7 @@ def run_query(
     open_seconds = time.perf_counter() - started
     rss_open = _rss_bytes()
     warm_deadline = time.perf_counter() + budget_s / 4
-    for q in queries[:warmup]:
+    for q in load_queries(warmup_path) if warmup_path is not None else []:
         if time.perf_counter() > warm_deadline:
             break
         system.query(q)
@@ -194,8 +196,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     query.add_argument("--system", required=True)
     query.add_argument("--index", type=Path, required=True)
     query.add_argument("--queries", type=Path, required=True)
+    query.add_argument("--warmup-queries", type=Path, help="untimed queries run first")
     query.add_argument("--judged", type=Path)
-    query.add_argument("--warmup", type=int, default=20)
     query.add_argument("--repeat", type=int, default=1)
     query.add_argument("--budget", type=float, default=300.0, help="seconds for timed queries")
     query.add_argument("--out", type=Path, required=True)
@@ -208,8 +210,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.system,
             args.index,
             args.queries,
+            args.warmup_queries,
             args.judged,
-            args.warmup,
             args.repeat,
             args.budget,
         )

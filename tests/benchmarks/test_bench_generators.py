@@ -93,6 +93,11 @@ def test_query_mix_is_seeded_and_covers_every_cell() -> None:
         if q.category == "non_english":
             assert q.language == "fr"
     assert all(len(q.filters) == q.n_filters for q in queries)
+    # The warm-up set (another seed) shares no query with the timed one.
+    warmup = generate_queries(entries, 10, seed=6, exclude=queries)
+    assert len(warmup) == 10
+    timed = {(q.text, str(q.filters)) for q in queries}
+    assert not timed & {(q.text, str(q.filters)) for q in warmup}
 
 
 def test_clauses_quote_phrases_and_drop_syntax() -> None:
