@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode
 
-from benchmarks.queries import Query
+from benchmarks.queries import Clause, Query
 
 TOP_K = 10
+# What the peers index as text and highlight (the summary, cut to the fallback length
+# when the highlighter marks nothing in it).
+TEXT_FIELDS = ("title", "summary", "body")
+SNIPPET_FIELD = "summary"
+SNIPPET_FALLBACK_CHARS = 160
 
 
 @dataclass(slots=True)
@@ -107,19 +112,51 @@ def api_search_path(q: Query, per_page: int = TOP_K) -> str:
     return "/api/search?" + urlencode(params)
 
 
-def demo_serve_command(
-    system: str, workdir: Path, host: str, port: int, workers: int
-) -> tuple[list[str], dict[str, str]]:
-    """gunicorn serving benchmarks.http_app (a small Flask app) around a peer's index."""
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--bind", f"{host}:{port}",
-        "--log-level", "warning",
-        "--backlog", "512",
-        "benchmarks.http_app:create_app()",
-    ]  # fmt: skip
-    return command, {"BENCH_SYSTEM": system, "BENCH_INDEX": str(workdir)}
+def quoted_clauses(clauses: Sequence[Clause]) -> str:
+    """Every word and phrase as a quoted string, so no character is read as syntax.
+
+    FTS5 and tantivy AND adjacent strings and read a multi-word one as a phrase.  The
+    words of `parse_clauses` are letters and digits only: none holds a quote to escape.
+    """
+    return " ".join('"' + " ".join(c.words) + '"' for c in clauses)
+
+
+class Peer:
+    """What the peers share: a library import check, the size of the index directory
+    and HTTP through the demo Flask app (benchmarks.http_app) under gunicorn."""
+
+    name: str
+    # The module that must import for the peer to run, and how to install it.
+    library = ""
+    install_hint = ""
+
+    def __init__(self) -> None:
+        self._workdir: Path | None = None
+
+    def unavailable(self) -> str | None:
+        try:
+            importlib.import_module(self.library)
+        except ImportError as exc:
+            hint = f" ({self.install_hint})" if self.install_hint else ""
+            return f"{self.library} not importable{hint}: {exc}"
+        return None
+
+    def size_bytes(self) -> int:
+        assert self._workdir is not None
+        return dir_size(self._workdir)
+
+    def serve_command(
+        self, workdir: Path, host: str, port: int, workers: int = 2
+    ) -> tuple[list[str], dict[str, str]]:
+        command = [
+            sys.executable, "-m", "gunicorn",
+            "--workers", str(workers),
+            "--bind", f"{host}:{port}",
+            "--log-level", "warning",
+            "--backlog", "512",
+            "benchmarks.http_app:create_app()",
+        ]  # fmt: skip
+        return command, {"BENCH_SYSTEM": self.name, "BENCH_INDEX": str(workdir)}
 
 
 def drop_empty(counts: Mapping[Any, int]) -> dict[str, int]:

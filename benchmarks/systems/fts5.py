@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.data import FACET_FIELDS, facet_value, read_jsonl
-from benchmarks.queries import Clause, Query, parse_clauses
-from benchmarks.systems import TOP_K, BuildStats, QueryResult, demo_serve_command, drop_empty
+from benchmarks.data import FACET_FIELDS, FILTER_FIELDS, facet_value, read_jsonl
+from benchmarks.queries import Query, parse_clauses
+from benchmarks.systems import TOP_K, BuildStats, Peer, QueryResult, drop_empty, quoted_clauses
 
 DB_NAME = "fts5.sqlite"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -25,16 +25,9 @@ CREATE TABLE meta (
     language TEXT, locale TEXT, country TEXT, country_code TEXT, city TEXT, year TEXT, kind TEXT
 );
 """
-_META_COLUMNS = ("language", "locale", "country", "country_code", "city", "year", "kind")
 
 
-def _match_expression(clauses: list[Clause]) -> str:
-    # Every word and phrase as an FTS5 string: no character can be read as syntax.
-    # Adjacent strings are ANDed, a multi-word string is a phrase.
-    return " ".join('"' + " ".join(c.words).replace('"', '""') + '"' for c in clauses)
-
-
-class Fts5System:
+class Fts5System(Peer):
     name = "fts5"
     notes: ClassVar[dict[str, str]] = {
         "match": f'FTS5 MATCH over title/summary/body (implicit AND, "phrases"), bm25(), '
@@ -47,8 +40,8 @@ class Fts5System:
     }
 
     def __init__(self) -> None:
+        super().__init__()
         self._db: sqlite3.Connection | None = None
-        self._path: Path | None = None
 
     def unavailable(self) -> str | None:
         try:
@@ -65,7 +58,7 @@ class Fts5System:
     @staticmethod
     def _rows(entry: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         doc = (entry["id"], entry["title"], entry["summary"], entry.get("body") or "")
-        meta = (entry["id"], *(facet_value(entry, c) for c in _META_COLUMNS))
+        meta = (entry["id"], *(facet_value(entry, c) for c in FILTER_FIELDS))
         return doc, meta
 
     def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats:
@@ -88,8 +81,8 @@ class Fts5System:
                 [(base + i, *d) for i, d in enumerate(docs)],
             )
             db.executemany(
-                f"INSERT INTO meta(rowid, id, {', '.join(_META_COLUMNS)}) "
-                f"VALUES (?, ?, {', '.join('?' for _ in _META_COLUMNS)})",
+                f"INSERT INTO meta(rowid, id, {', '.join(FILTER_FIELDS)}) "
+                f"VALUES (?, ?, {', '.join('?' for _ in FILTER_FIELDS)})",
                 [(base + i, *m) for i, m in enumerate(metas)],
             )
             docs.clear()
@@ -107,12 +100,12 @@ class Fts5System:
         # Merge the FTS b-trees into one, as a deployment would after a bulk load.
         db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
         db.close()
-        self._path = path
+        self._workdir = workdir
         return BuildStats(time.perf_counter() - started, count, {"optimize": True})
 
     def open(self, workdir: Path) -> None:
-        self._path = workdir / DB_NAME
-        self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._workdir = workdir
+        self._db = sqlite3.connect(workdir / DB_NAME, isolation_level=None, check_same_thread=False)
 
     def update_one(self, entry: dict[str, Any]) -> float:
         assert self._db is not None
@@ -126,7 +119,7 @@ class Fts5System:
             (*doc, rowid),
         )
         db.execute(
-            f"UPDATE meta SET {', '.join(f'{c} = ?' for c in _META_COLUMNS)} WHERE rowid = ?",
+            f"UPDATE meta SET {', '.join(f'{c} = ?' for c in FILTER_FIELDS)} WHERE rowid = ?",
             (*meta[1:], rowid),
         )
         db.execute("COMMIT")
@@ -138,9 +131,9 @@ class Fts5System:
         if not clauses:
             return QueryResult(0, [], [], {})
         where = ["docs MATCH ?"]
-        params: list[Any] = [_match_expression(clauses)]
+        params: list[Any] = [quoted_clauses(clauses)]
         for name, values in q.filters.items():
-            if name not in _META_COLUMNS:
+            if name not in FILTER_FIELDS:
                 raise ValueError(f"fts5 cannot filter on {name!r}")
             where.append(f"m.{name} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
@@ -175,21 +168,10 @@ class Fts5System:
             facets={f: drop_empty(c) for f, c in facets.items()},
         )
 
-    def size_bytes(self) -> int:
-        assert self._path is not None
-        return sum(
-            p.stat().st_size for p in self._path.parent.glob(self._path.name + "*") if p.is_file()
-        )
-
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
         self._db = None
-
-    def serve_command(
-        self, workdir: Path, host: str, port: int, workers: int = 2
-    ) -> tuple[list[str], dict[str, str]]:
-        return demo_serve_command(self.name, workdir, host, port, workers)
 
 
 SYSTEM = Fts5System()

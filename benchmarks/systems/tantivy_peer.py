@@ -6,21 +6,20 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.data import FACET_FIELDS, facet_value, read_jsonl
+from benchmarks.data import FACET_FIELDS, FILTER_FIELDS, facet_value, read_jsonl
 from benchmarks.queries import Clause, Query, parse_clauses
 from benchmarks.systems import (
+    SNIPPET_FALLBACK_CHARS,
+    SNIPPET_FIELD,
+    TEXT_FIELDS,
     TOP_K,
     BuildStats,
+    Peer,
     QueryResult,
-    demo_serve_command,
-    dir_size,
     drop_empty,
+    quoted_clauses,
 )
 
-TEXT_FIELDS = ("title", "summary", "body")
-FILTER_FIELDS = (*FACET_FIELDS, "country_code")
-SNIPPET_FIELD = "summary"
-SNIPPET_FALLBACK_CHARS = 160
 # Enough buckets for every value of every facet (the real corpus has ~35 cities).
 FACET_BUCKETS = 1000
 # tantivy's default writer arena; an update needs far less (the minimum is 15 MB a thread).
@@ -28,13 +27,10 @@ BUILD_HEAP = 128_000_000
 UPDATE_HEAP = 50_000_000
 
 
-def _render(clauses: list[Clause]) -> str:
-    # Quoted, every word and phrase is a literal to the query parser (no `AND`, `-`, `:`).
-    return " ".join('"' + " ".join(c.words) + '"' for c in clauses)
-
-
-class TantivySystem:
+class TantivySystem(Peer):
     name = "tantivy"
+    library = "tantivy"
+    install_hint = "make setup-bench"
     notes: ClassVar[dict[str, str]] = {
         "match": "parse_query over title/summary/body with conjunction_by_default=True "
         "(AND of terms, quoted phrases), BM25, default tokenizer (no stemming)",
@@ -47,16 +43,9 @@ class TantivySystem:
     }
 
     def __init__(self) -> None:
+        super().__init__()
         self._index: Any = None
         self._searcher: Any = None
-        self._workdir: Path | None = None
-
-    def unavailable(self) -> str | None:
-        try:
-            import tantivy  # noqa: F401
-        except ImportError as exc:
-            return f"tantivy not importable (make setup-bench): {exc}"
-        return None
 
     def version(self) -> str:
         from importlib.metadata import version
@@ -134,7 +123,9 @@ class TantivySystem:
         import tantivy
 
         text_query = self._index.parse_query(
-            _render(clauses), default_field_names=list(TEXT_FIELDS), conjunction_by_default=True
+            quoted_clauses(clauses),
+            default_field_names=list(TEXT_FIELDS),
+            conjunction_by_default=True,
         )
         if not q.filters:
             return text_query
@@ -175,18 +166,9 @@ class TantivySystem:
                 snippets.append(html or doc[SNIPPET_FIELD][0][:SNIPPET_FALLBACK_CHARS])
         return QueryResult(total=found.count, ids=ids, snippets=snippets, facets=facets)
 
-    def size_bytes(self) -> int:
-        assert self._workdir is not None
-        return dir_size(self._workdir)
-
     def close(self) -> None:
         self._searcher = None
         self._index = None
-
-    def serve_command(
-        self, workdir: Path, host: str, port: int, workers: int = 2
-    ) -> tuple[list[str], dict[str, str]]:
-        return demo_serve_command(self.name, workdir, host, port, workers)
 
 
 SYSTEM = TantivySystem()

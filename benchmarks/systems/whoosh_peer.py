@@ -9,17 +9,15 @@ from typing import Any, ClassVar
 from benchmarks.data import FACET_FIELDS, facet_value, read_jsonl
 from benchmarks.queries import Clause, Query, parse_clauses
 from benchmarks.systems import (
+    SNIPPET_FALLBACK_CHARS,
+    SNIPPET_FIELD,
+    TEXT_FIELDS,
     TOP_K,
     BuildStats,
+    Peer,
     QueryResult,
-    demo_serve_command,
-    dir_size,
     drop_empty,
 )
-
-TEXT_FIELDS = ("title", "summary", "body")
-SNIPPET_FIELD = "summary"
-SNIPPET_FALLBACK_CHARS = 160
 
 
 def _render(clauses: list[Clause]) -> str:
@@ -27,8 +25,9 @@ def _render(clauses: list[Clause]) -> str:
     return " ".join('"' + " ".join(c.words) + '"' if c.phrase else c.words[0] for c in clauses)
 
 
-class WhooshSystem:
+class WhooshSystem(Peer):
     name = "whoosh"
+    library = "whoosh"
     notes: ClassVar[dict[str, str]] = {
         "match": "MultifieldParser over title/summary/body (AND of terms, quoted phrases), "
         "BM25F, StemmingAnalyzer (English stemmer for every language)",
@@ -39,16 +38,10 @@ class WhooshSystem:
     }
 
     def __init__(self) -> None:
+        super().__init__()
         self._ix: Any = None
         self._searcher: Any = None
         self._parser: Any = None
-
-    def unavailable(self) -> str | None:
-        try:
-            import whoosh  # noqa: F401
-        except ImportError as exc:
-            return f"whoosh not importable: {exc}"
-        return None
 
     def version(self) -> str:
         import whoosh
@@ -99,12 +92,14 @@ class WhooshSystem:
             writer.add_document(**self._document(entry))
             count += 1
         writer.commit()
+        self._workdir = workdir
         return BuildStats(time.perf_counter() - started, count, {"procs": 1, "limitmb": 256})
 
     def open(self, workdir: Path) -> None:
         from whoosh import index
         from whoosh.qparser import MultifieldParser
 
+        self._workdir = workdir
         self._ix = index.open_dir(str(workdir))
         self._searcher = self._ix.searcher()
         self._parser = MultifieldParser(list(TEXT_FIELDS), self._ix.schema)
@@ -148,18 +143,10 @@ class WhooshSystem:
             facets={f: drop_empty(results.groups(f)) for f in FACET_FIELDS},
         )
 
-    def size_bytes(self) -> int:
-        return dir_size(Path(self._ix.storage.folder))
-
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
         self._searcher = None
-
-    def serve_command(
-        self, workdir: Path, host: str, port: int, workers: int = 2
-    ) -> tuple[list[str], dict[str, str]]:
-        return demo_serve_command(self.name, workdir, host, port, workers)
 
 
 SYSTEM = WhooshSystem()
