@@ -25,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import psutil
 
 from benchmarks.data import BENCH_DIR
+from benchmarks.stats import summarize_ms
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ HOST = "127.0.0.1"
 WRK_SCRIPT = BENCH_DIR / "wrk_paths.lua"
 READY_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 30.0
+WRK_PERCENTILES = (50, 90, 95, 99)
 
 
 def ensure_wrk(install: bool) -> str | None:
@@ -253,20 +254,6 @@ class Server:
             pass
 
 
-def _latency_summary(latencies_s: Sequence[float]) -> dict[str, float]:
-    if not latencies_s:
-        return {}
-    values = np.asarray(latencies_s) * 1000
-    return {
-        "p50": float(np.percentile(values, 50)),
-        "p90": float(np.percentile(values, 90)),
-        "p95": float(np.percentile(values, 95)),
-        "p99": float(np.percentile(values, 99)),
-        "max": float(values.max()),
-        "mean": float(values.mean()),
-    }
-
-
 def run_python_load(
     port: int, paths: Sequence[str], seconds: float, connections: int, *, max_requests: int = 0
 ) -> dict[str, Any]:
@@ -314,7 +301,8 @@ def run_python_load(
         "requests": len(latencies),
         "duration_s": duration,
         "throughput_rps": len(latencies) / duration if duration else 0.0,
-        "latency_ms": _latency_summary(latencies),
+        # The percentiles wrk_paths.lua reports, so both load tools give the same keys.
+        "latency_ms": summarize_ms(latencies, WRK_PERCENTILES),
         "errors": sum(errors.values()),
         "error_detail": errors,
     }

@@ -8,15 +8,17 @@ from typing import Any
 import numpy as np
 
 
-def summarize_ms(latencies_s: Sequence[float]) -> dict[str, float]:
+def summarize_ms(
+    latencies_s: Sequence[float], percentiles: Sequence[int] = (95, 99)
+) -> dict[str, float]:
+    """n, median, `p<q>` for each of `percentiles`, mean and max, in milliseconds."""
     if not latencies_s:
         return {}
     values = np.asarray(latencies_s, dtype=float) * 1000
     return {
         "n": int(values.size),
         "median": float(np.median(values)),
-        "p95": float(np.percentile(values, 95)),
-        "p99": float(np.percentile(values, 99)),
+        **{f"p{q}": float(np.percentile(values, q)) for q in percentiles},
         "mean": float(values.mean()),
         "max": float(values.max()),
     }
