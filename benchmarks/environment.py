@@ -33,7 +33,7 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _git(*args: str) -> str:
+def git(*args: str) -> str:
     done = subprocess.run(
         ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=False
     )
@@ -75,11 +75,10 @@ def machine() -> dict[str, Any]:
 
 
 def snapshot(wrk: str | None) -> dict[str, Any]:
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": (_git("rev-parse", "--short", "HEAD") or "?")
-        + (" (dirty tree)" if dirty else ""),
+        "commit": (git("rev-parse", "--short", "HEAD") or "?") + (" (dirty tree)" if dirty else ""),
         "machine": machine(),
         "versions": versions(wrk),
     }

@@ -1,4 +1,4 @@
-"""gpsearch itself, through its public entry points (skipped while `search.Searcher` is missing).
+"""gpsearch itself, through its public entry points.
 
 Kept thin on purpose: the harness measures the calls the CLI and the web app make
 (`load_sources` + `build_index`, `Searcher.search`, `gpsearch serve`), nothing internal.
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.data import FACET_FIELDS, REPO_ROOT
+from benchmarks.data import FACET_FIELDS
+from benchmarks.environment import git
 from benchmarks.queries import Query
 from benchmarks.systems import TOP_K, BuildStats, QueryResult, dir_size, drop_empty
 
@@ -28,25 +28,9 @@ def _cli() -> list[str]:
     return [found] if found else [sys.executable, "-m", "gpsearch.cli"]
 
 
-def _facet_counts(facets: Any) -> dict[str, dict[str, int]]:
-    """Facet counts as {field: {value: count}} from whatever shape `.facets` has.
-
-    Accepted: {field: {value: count}}, {field: [(value, count), ...]} and
-    {field: [obj with .value and .count]} (Datasette-style facet objects).
-    """
-    out: dict[str, dict[str, int]] = {}
-    items = facets.items() if isinstance(facets, dict) else []
-    for name, values in items:
-        counts: dict[str, int] = {}
-        if isinstance(values, dict):
-            counts = dict(values)
-        else:
-            for item in values or []:
-                if isinstance(item, tuple | list):
-                    counts[str(item[0])] = int(item[1])
-                else:
-                    counts[str(item.value)] = int(item.count)
-        out[str(name)] = drop_empty(counts)
+def _facet_counts(facets: dict[str, list[Any]]) -> dict[str, dict[str, int]]:
+    """`SearchResponse.facets` ({field: [FacetValue]}) as {field: {value: count}}."""
+    out = {name: drop_empty({v.value: v.count for v in values}) for name, values in facets.items()}
     return {f: out.get(f, {}) for f in FACET_FIELDS} | out
 
 
@@ -74,23 +58,15 @@ class GpsearchSystem:
 
     def unavailable(self) -> str | None:
         try:
-            import search
-
-            search.Searcher  # noqa: B018
-            search.SearchRequest  # noqa: B018
-        except (ImportError, AttributeError) as exc:
+            from search import Searcher, SearchRequest  # noqa: F401
+        except ImportError as exc:
             return f"gpsearch not ready: search.Searcher/SearchRequest not importable ({exc})"
         return None
 
     def version(self) -> str:
         from importlib.metadata import version
 
-        commit = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
         return f"gpsearch {version('gpsearch')} ({commit or 'no git'})"
 
     def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats:
@@ -157,11 +133,10 @@ class GpsearchSystem:
         filters = {name: tuple(values) for name, values in q.filters.items()}
         request = search.SearchRequest(query=q.text, filters=filters, page=1, per_page=TOP_K)
         response = self._searcher.search(request)
-        results = list(response.results)[:TOP_K]
         return QueryResult(
-            total=int(response.total),
-            ids=[str(r.id) for r in results],
-            snippets=[str(getattr(r, "snippet", "") or "") for r in results],
+            total=response.total,
+            ids=[r.id for r in response.results],
+            snippets=[r.snippet for r in response.results],
             facets=_facet_counts(response.facets),
         )
 
@@ -170,9 +145,8 @@ class GpsearchSystem:
         return dir_size(self._workdir)
 
     def close(self) -> None:
-        close = getattr(self._searcher, "close", None)
-        if callable(close):
-            close()
+        if self._searcher is not None:
+            self._searcher.close()
         self._searcher = None
 
     def serve_command(
