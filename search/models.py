@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
@@ -33,6 +33,7 @@ class SearchRequest:
     sort: str = "relevance"
     highlight: bool = True
     facets: bool = True
+    hits: bool = True  # False: counts only (no results, related, suggestion, fallback)
 
     def validated(self) -> SearchRequest:
         """The same request, normalised; raises SearchError on values the user must fix."""
@@ -70,9 +71,7 @@ class SearchRequest:
             if cleaned:
                 filters[name] = cleaned
         query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
-        return SearchRequest(
-            query, filters, self.page, self.per_page, self.sort, self.highlight, self.facets
-        )
+        return replace(self, query=query, filters=filters)
 
 
 @dataclass(slots=True)

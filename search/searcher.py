@@ -93,8 +93,8 @@ class Searcher:
                 dict.fromkeys((*filters.get("language", ()), *parsed.languages))
             )
         self._boost_query_language(snap, request.query, parsed.languages, ev)
-        response = self._respond(snap, request, parsed, ev, filters)
-        if filters and response.total < FALLBACK_BELOW and parsed.root is not None:
+        response = self._respond(snap, request, parsed, ev, filters, main=request.hits)
+        if request.hits and filters and response.total < FALLBACK_BELOW and parsed.root is not None:
             # As Wikipedia does: rather than an empty page, the same query without filters.
             unfiltered = replace(request, page=1, per_page=min(request.per_page, 5), facets=False)
             fallback = self._respond(snap, unfiltered, parsed, ev, {}, main=False)
@@ -116,7 +116,8 @@ class Searcher:
         matching, relaxed = self._words_cut(ev, filtered, request.page * request.per_page)
         selected = matching & filtered
         total = int(selected.sum())
-        order = self._order(snap, selected, ev, request, browse=parsed.root is None)
+        order = (self._order(snap, selected, ev, request, browse=parsed.root is None)
+                 if request.hits else np.zeros(0, dtype=np.int64))
         response = SearchResponse(
             query=request.query, total=total, page=request.page, per_page=request.per_page,
             sort=request.sort, filters=filters, relaxed=relaxed,

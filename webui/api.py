@@ -32,7 +32,7 @@ def practice(entry_id: str) -> ResponseReturnValue:
 def facets() -> ResponseReturnValue:
     """Facet counts for the whole index (no `q`) or for a query and filters."""
     state = SearchState.from_args(request.args, current_app.config["PER_PAGE"])
-    response = get_searcher().search(state.request(highlight=False))
+    response = get_searcher().search(state.request(highlight=False, hits=False))
     data = response.to_dict()
     return jsonify({key: data[key] for key in ("query", "total", "filters", "facets",
                                                "generation")})

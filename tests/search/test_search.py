@@ -273,3 +273,16 @@ def test_multi_word_concept_term_matches_as_written_not_by_stems(tmp_path: Path)
 
     titles = _search(Searcher(build_test_index([source], tmp_path / "index")), "autochtones")
     assert titles[0] == "Family support centre", titles
+
+
+def test_counts_only_request_matches_the_full_search(searcher: Searcher) -> None:
+    """`hits=False` (the facets API, the health check) answers the same total and counts
+    without building a page of results, related entries or a fallback."""
+    left_out = []
+    for filters in ({}, {"language": ("sq",)}):
+        full = searcher.search(SearchRequest("mediation", filters=filters))
+        counts = searcher.search(SearchRequest("mediation", filters=filters, hits=False))
+        assert counts.total == full.total and counts.facets == full.facets
+        assert not counts.results and not counts.related and counts.fallback is None
+        left_out += [bool(full.results), full.fallback is not None]
+    assert left_out == [True, False, False, True]  # both kinds of answer were left out
