@@ -129,16 +129,17 @@ METRICS = (
            lambda r: _get(r, "query", "latency_ms", "p95"), lambda v: f"{fmt_ms(v)} ms"),
     Metric("rss", "query process peak RSS", False, lambda r: _get(r, "query", "peak_rss_bytes"),
            lambda v: f"{fmt_mb(v)} MB"),
-    Metric("http", "HTTP p95 (8 clients)", False,
+    Metric("http", "HTTP p95 ({clients} clients)", False,
            lambda r: _get(r, "http", "latency_ms", "p95"), lambda v: f"{fmt_ms(v)} ms"),
     Metric("http_rps", "HTTP throughput", True,
            lambda r: _get(r, "http", "throughput_rps"), lambda v: f"{fmt_num(v)} req/s"),
 )  # fmt: skip
 
 # Why a peer wins where it wins: filled into the report only when the numbers show it.
+# {clients}, {workers} and {index_threads} come from the run (see _reason_context).
 REASONS: dict[tuple[str, str], str] = {
-    ("tantivy", "build"): "Rust indexer, one indexing thread per core (2 here) with a 128 MB "
-    "arena; no per-token Python work",
+    ("tantivy", "build"): "Rust indexer, one indexing thread per core ({index_threads} here) "
+    "with a 128 MB arena; no per-token Python work",
     ("tantivy", "size"): "bit-packed, block-compressed postings and a compressed doc store; "
     "no stemming, so no extra stemmed variants",
     ("tantivy", "update"): "delete-by-term + add in a tiny in-memory segment; the commit writes "
@@ -149,8 +150,6 @@ REASONS: dict[tuple[str, str], str] = {
     "counting) is in Rust; Python only touches the 10 hits",
     ("tantivy", "rss"): "the index is memory-mapped: only touched pages count, and the OS can "
     "drop them",
-    ("tantivy", "http"): "less CPU per request, so 2 sync workers drain 8 clients' queue faster",
-    ("tantivy", "http_rps"): "less CPU per request than the reference",
     ("fts5", "build"): "tokenizing and b-tree inserts run in C inside one transaction",
     ("fts5", "size"): "varint-coded doclists in b-tree pages after 'optimize'; facet "
     "columns stored once in a plain table",
@@ -161,8 +160,6 @@ REASONS: dict[tuple[str, str], str] = {
     "materialized CTE), so frequent words cost little extra",
     ("fts5", "rss"): "SQLite keeps a small page cache (2 MB by default) and leaves the rest "
     "to the OS file cache",
-    ("fts5", "http"): "less CPU per request, so 2 sync workers drain 8 clients' queue faster",
-    ("fts5", "http_rps"): "less CPU per request than the reference",
     ("whoosh", "build"): "one analyser per field and no language detection; gpsearch also "
     "detects each entry's language, fills per-language analysed fields and builds numpy "
     "postings after the Whoosh commit",
@@ -182,6 +179,13 @@ REASONS: dict[tuple[str, str], str] = {
     "its language resources (langdetect profiles, Albanian and Serbian lemmatizer "
     "dictionaries, the analysed concept lexicon: ~110 MB, shared by a server's workers)",
 }
+# The reason for a peer without its own entry for that metric.
+METRIC_REASONS = {
+    "http": "less CPU per request, so {workers} sync workers drain {clients} clients' queue faster",
+    "http_rps": "less CPU per request than the reference",
+}
+# tantivy's writer starts one indexing thread per core, at most 8.
+TANTIVY_MAX_INDEX_THREADS = 8
 RELEVANCE_REASONS = {
     "tantivy": "default tokenizer without stemming: exact forms rank well on short queries",
     "fts5": "porter stemming + diacritics folding (unicode61 remove_diacritics 2)",
@@ -676,6 +680,7 @@ def faster_findings(results: dict[str, Any], systems: Sequence[str], ref: str | 
     """One line per (peer, metric) where the peer beats the reference by BETTER_RATIO."""
     if not ref:
         return []
+    context = _reason_context(results)
     lines: list[str] = []
     for name in systems:
         if name == ref:
@@ -693,9 +698,13 @@ def faster_findings(results: dict[str, Any], systems: Sequence[str], ref: str | 
                         f"{size}: {metric.fmt(mine)} vs {metric.fmt(theirs)} ({ratio:.1f}×)"
                     )
             if wins:
-                reason = REASONS.get((name, metric.key), "no explanation recorded yet")
+                reason = REASONS.get((name, metric.key)) or METRIC_REASONS.get(
+                    metric.key, "no explanation recorded yet"
+                )
                 lines.append(
-                    f"- **{name}**, {metric.label}: " + "; ".join(wins) + f". Why: {reason}."
+                    f"- **{name}**, {metric.label.format_map(context)}: "
+                    + "; ".join(wins)
+                    + f". Why: {reason.format_map(context)}."
                 )
         rel = results.get("relevance") or {}
         if any(_relevance_partial(rel.get(n) or {}) for n in (name, ref)):
@@ -708,6 +717,17 @@ def faster_findings(results: dict[str, Any], systems: Sequence[str], ref: str | 
                 f"Why: {RELEVANCE_REASONS.get(name, 'analysis differences')}."
             )
     return lines
+
+
+def _reason_context(results: dict[str, Any]) -> dict[str, Any]:
+    """The run's numbers that the labels and reasons name: clients, workers, threads."""
+    config, machine = results["config"], results["env"]["machine"]
+    cores = machine.get("cores_usable") or machine.get("cores") or 1
+    return {
+        "clients": config["http_clients"],
+        "workers": config["http_workers"],
+        "index_threads": min(cores, TANTIVY_MAX_INDEX_THREADS),
+    }
 
 
 def _faster_section(results: dict[str, Any], systems: Sequence[str], ref: str | None) -> list[str]:
