@@ -204,6 +204,17 @@ class Snapshot:
         return int(df[i]) if i < len(terms) and terms[i] == folded else 0
 
     @cached_property
+    def practices(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Live docnums, the practice of each (its translation group, or the entry alone)
+        as a number, and the practices' keys by number."""
+        docnums = np.flatnonzero(self.alive)
+        keys = [self.groups.get(i, i) for i in self.ids[docnums]]
+        number: dict[str, int] = {}
+        practice = np.fromiter((number.setdefault(k, len(number)) for k in keys),
+                               dtype=np.int64, count=len(keys))  # fmt: skip
+        return docnums, practice, list(number)
+
+    @cached_property
     def group_members(self) -> dict[str, tuple[str, ...]]:
         """Translation group -> ids of its live entries."""
         members: dict[str, list[str]] = {}

@@ -1,8 +1,8 @@
 """Translators' reports: untranslated entries and the practices x locales coverage matrix.
 
 Untranslated = the entry's (detected or declared) language is not its locale's.  Both
-reports count and order with the index's metadata columns and read stored entries only
-for the rows shown, so a page of the report costs the same at 100k entries as at 100.
+reports count and order with the index's metadata columns (and the practices worked out
+once per index generation) and read stored entries only for the rows shown.
 """
 
 from __future__ import annotations
@@ -103,11 +103,7 @@ def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> di
     published under each locale in that locale's language, published untranslated, or
     missing?  Totals per locale; rows with the most versions first."""
     snap = searcher.snapshot()
-    docnums = np.flatnonzero(snap.alive)
-    keys = [snap.groups.get(i, i) for i in snap.ids[docnums]]
-    index: dict[str, int] = {}
-    practice = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64,
-                           count=len(keys))  # fmt: skip
+    docnums, practice, keys = snap.practices
     locale_codes = snap.data.columns["locale"][docnums]
     locale_values = snap.data.values["locale"]
     used = np.unique(locale_codes)
@@ -117,7 +113,7 @@ def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> di
         snap.data.values["translated"].index("yes") if "yes" in snap.data.values["translated"]
         else -1
     )  # fmt: skip
-    has = np.zeros((len(index), len(locales)), dtype=bool)
+    has = np.zeros((len(keys), len(locales)), dtype=bool)
     has[practice, column] = True
     yes = np.zeros_like(has)
     yes[practice[translated], column[translated]] = True
@@ -126,28 +122,26 @@ def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> di
         loc: {name: int((state[:, j] == s).sum()) for s, name in enumerate(STATES)}
         for j, loc in enumerate(locales)
     }
-    sizes = np.bincount(practice, minlength=len(index))
-    first = np.full(len(index), snap.n, dtype=np.int64)
+    sizes = np.bincount(practice, minlength=len(keys))
+    first = np.full(len(keys), snap.n, dtype=np.int64)
     np.minimum.at(first, practice, snap.id_rank[docnums])
     order = np.lexsort((first, -sizes))
     if per_page is not None:
         order = order[(page - 1) * per_page : page * per_page]
-    members: dict[int, list[int]] = {int(p): [] for p in order}
-    for d, p in zip(docnums.tolist(), practice.tolist(), strict=True):
-        if p in members:
-            members[p].append(d)
+    by_practice = np.argsort(practice, kind="stable")
+    starts = np.searchsorted(practice[by_practice], order, side="left")
     rows = []
-    for p in order.tolist():
-        docs = [snap.stored(d) for d in members[p]]
+    for p, start in zip(order.tolist(), starts.tolist(), strict=True):
+        members = docnums[by_practice[start : start + int(sizes[p])]]
+        docs = [snap.stored(int(d)) for d in members]
         entries: dict[str, list[dict[str, Any]]] = {}
         for doc in docs:
             entries.setdefault(doc["locale"], []).append(
                 {"id": doc["id"], "language": doc["language"], "translated": doc["translated"]}
             )
         title = min(docs, key=lambda d: (d["language"] != "en", d["id"]))["title"]
-        key = snap.groups.get(docs[0]["id"], docs[0]["id"])
         rows.append({
-            "practice": key, "title": title, "entries": entries,
+            "practice": keys[p], "title": title, "entries": entries,
             "cells": {loc: STATES[state[p, j]] for j, loc in enumerate(locales)},
         })  # fmt: skip
-    return {"locales": locales, "rows": rows, "totals": totals, "practices": len(index)}
+    return {"locales": locales, "rows": rows, "totals": totals, "practices": len(keys)}
