@@ -102,10 +102,6 @@ def tree_memory(pid: int, *, proportional: bool = False) -> int:
     return total
 
 
-def tree_rss(pid: int) -> int:
-    return tree_memory(pid)
-
-
 PSS_EVERY = 8  # samples: PSS every 2 s, RSS every 0.25 s
 
 
@@ -355,7 +351,7 @@ def measure_http(
     try:
         ready_s = server.start(port, paths[0])
         assert server.process is not None
-        rss_idle = tree_rss(server.process.pid)
+        rss_idle = tree_memory(server.process.pid)
         # One pass over every URL at full concurrency: each worker loads its index and
         # caches before the clock starts, and a broken URL shows up here.
         warm = run_python_load(
@@ -373,7 +369,7 @@ def measure_http(
         finally:
             peak = sampler.stop()
             load_cpu = cpu.stop()
-        processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
+        processes = len(_process_tree(server.process.pid))
     finally:
         server.stop()
     if not load["requests"]:

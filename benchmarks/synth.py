@@ -160,7 +160,7 @@ def _body(rng: random.Random, pool: LanguagePool, sentences: int) -> str:
 
 
 def generate(
-    model: Model, count: int, *, seed: int = 1, body_sentences: int = 0, prefix: str = "syn"
+    model: Model, count: int, *, seed: int = 1, body_sentences: int = 0
 ) -> Iterator[dict[str, Any]]:
     """`count` synthetic entries, streamed; ids are `syn-000001`, ...
 
@@ -174,7 +174,7 @@ def generate(
         pool = model.pools[template.language]
         country, country_code, city = rng.choice(model.places)
         period, year_from, year_to = rng.choice(model.periods[template.kind])
-        entry_id = f"{prefix}-{number:0{width}d}"
+        entry_id = f"syn-{number:0{width}d}"
         section = "newsroom" if template.kind == "news" else "good-practice"
         yield {
             "id": entry_id,

@@ -94,7 +94,6 @@ def _run_queries(
                 "total": result.total,
                 "hits": len(result.ids),
                 "snippets": sum(1 for s in result.snippets if s),
-                "facet_values": sum(len(v) for v in result.facets.values()),
             }
         )
     return latencies, outcomes

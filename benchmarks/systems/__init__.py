@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from benchmarks.queries import Clause, Query
@@ -50,7 +50,6 @@ class QueryResult:
     facets: dict[str, dict[str, int]]
 
 
-@runtime_checkable
 class System(Protocol):
     name: str
     # What the peer does for matching, facets and highlights: one line each.
