@@ -53,25 +53,34 @@ class SearchRequest:
             )
         if self.sort not in SORTS:
             raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
-        filters: dict[str, tuple[str, ...]] = {}
-        for name, values in self.filters.items():
-            if name not in FACETS:
-                raise SearchError(name, f"unknown filter; filters are {', '.join(FACETS)}")
-            if isinstance(values, str):
-                values = (values,)
-            if not isinstance(values, list | tuple | set | frozenset) or not all(
-                isinstance(v, str) for v in values
-            ):
-                raise SearchError(name, "values must be text")
-            cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
-            if len(cleaned) > MAX_FILTER_VALUES:
-                raise SearchError(name, f"at most {MAX_FILTER_VALUES} values")
-            if any(len(v) > MAX_VALUE_CHARS for v in cleaned):
-                raise SearchError(name, f"values are at most {MAX_VALUE_CHARS} characters")
-            if cleaned:
-                filters[name] = cleaned
+        filters = clean_filters(self.filters, FACETS)
         query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
         return replace(self, query=query, filters=filters)
+
+
+def clean_filters(
+    filters: Mapping[str, Any], allowed: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    """Filter values stripped, deduplicated and capped; empty filters dropped.  Raises
+    SearchError naming the filter for an unknown name or values that are not short text."""
+    cleaned_filters: dict[str, tuple[str, ...]] = {}
+    for name, values in filters.items():
+        if name not in allowed:
+            raise SearchError(name, f"unknown filter; filters are {', '.join(allowed)}")
+        if isinstance(values, str):
+            values = (values,)
+        if not isinstance(values, list | tuple | set | frozenset) or not all(
+            isinstance(v, str) for v in values
+        ):
+            raise SearchError(name, "values must be text")
+        cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+        if len(cleaned) > MAX_FILTER_VALUES:
+            raise SearchError(name, f"at most {MAX_FILTER_VALUES} values")
+        if any(len(v) > MAX_VALUE_CHARS for v in cleaned):
+            raise SearchError(name, f"values are at most {MAX_VALUE_CHARS} characters")
+        if cleaned:
+            cleaned_filters[name] = cleaned
+    return cleaned_filters
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ library's `snippet` and `title_html`, already escaped with `<mark>`, are rendere
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -26,7 +26,16 @@ from webui.i18n import (
 from webui.state import SearchState
 
 PAGE_WINDOW = 2  # page links shown either side of the current page
-UrlFor = Callable[[SearchState], str]
+UrlFor = Callable[[Any], str]
+
+
+class Filtered(Protocol):
+    """A page state with facet filters (the search page's, the translators' report's)."""
+
+    @property
+    def filters(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    def toggled(self, name: str, value: str) -> Any: ...
 
 
 def safe_url(url: str | None) -> str | None:
@@ -79,12 +88,13 @@ def search_url(state: SearchState) -> str:
 
 
 def facet_groups(
-    state: SearchState, facets: Mapping[str, Iterable[Mapping[str, Any]]], shown: int,
-    url: UrlFor = search_url,
+    state: Filtered, facets: Mapping[str, Iterable[Mapping[str, Any]]], shown: int | None,
+    url: UrlFor = search_url, names: Iterable[str] = FACETS,
 ) -> list[dict[str, Any]]:
-    """Facet values with labels and ready toggle URLs, selected values first."""
+    """Facet values with labels and ready toggle URLs, selected values first; the first
+    `shown` values of each facet (all when None), the rest under `more`."""
     groups = []
-    for name in FACETS:
+    for name in names:
         if name not in facets:
             continue
         in_url = set(state.filters.get(name, ()))
@@ -101,7 +111,7 @@ def facet_groups(
         values.sort(key=lambda v: not v["selected"])  # stable: counts order otherwise
         if not values:
             continue
-        limit = max(shown, sum(1 for v in values if v["selected"]))
+        limit = len(values) if shown is None else max(shown, sum(v["selected"] for v in values))
         groups.append({
             "name": name, "title": facet_title(name), "values": values[:limit],
             "more": values[limit:], "selected": sum(1 for v in values if v["selected"]),

@@ -13,15 +13,15 @@ from werkzeug.datastructures import MultiDict
 
 import search.translations as reports
 from search import Searcher
-from search.models import MAX_FILTER_VALUES, MAX_VALUE_CHARS, SearchError
-from webui.i18n import facet_label, facet_title, language_name
+from search.models import SearchError, clean_filters
+from webui.i18n import language_name
 from webui.index import get_searcher
-from webui.present import entry_view, lang_attr, safe_url
+from webui.present import entry_view, facet_groups
 from webui.state import check_params, parse_int, toggle
 
 bp = Blueprint("translations", __name__)
 
-FILTERS = ("locale", "language")
+FILTERS = reports.REPORT_FILTERS
 MAX_COVERAGE_ROWS = 500
 
 
@@ -33,14 +33,7 @@ class ReportState:
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> ReportState:
         check_params(args, (*FILTERS, "page"), filters=FILTERS)
-        filters = {}
-        for name in FILTERS:
-            values = tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
-            if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_VALUE_CHARS for v in values):
-                raise SearchError(name, f"at most {MAX_FILTER_VALUES} values of"
-                                        f" {MAX_VALUE_CHARS} characters")
-            if values:
-                filters[name] = values
+        filters = clean_filters({name: args.getlist(name) for name in FILTERS}, FILTERS)
         page = parse_int(args, "page", 1)
         if page < 1:
             raise SearchError("page", "must be a whole number from 1")
@@ -58,21 +51,6 @@ class ReportState:
 
 def _url(state: ReportState, **extra: Any) -> str:
     return url_for("translations.index", **state.params(), **extra)
-
-
-def _facets(report: Mapping[str, Any], state: ReportState) -> list[dict[str, Any]]:
-    """Counts per locale and language, with ready toggle links (selected values first)."""
-    groups = []
-    for name in FILTERS:
-        selected = state.filters.get(name, ())
-        values = [
-            {"value": f.value, "count": f.count, "selected": f.selected,
-             "label": facet_label(name, f.value), "toggle_url": _url(state.toggled(name, f.value))}
-            for f in sorted(report["facets"][name], key=lambda f: not f.selected)
-        ]  # fmt: skip
-        groups.append({"name": name, "title": facet_title(name), "values": values, "more": [],
-                       "selected": len(selected)})
-    return groups
 
 
 def coverage_data(searcher: Searcher) -> dict[str, Any]:
@@ -101,7 +79,10 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
         "per_page": per_page,
         "filters": {k: list(v) for k, v in state.filters.items()},
         "rows": shown,
-        "facet_groups": _facets(report, state),
+        "facet_groups": facet_groups(
+            state, {name: [f.to_dict() for f in report["facets"][name]] for name in FILTERS},
+            shown=None, url=_url, names=FILTERS,
+        ),
         "coverage": coverage_data(searcher),
         "csv_url": url_for("translations.csv", **{k: list(v) for k, v in state.filters.items()}),
         "json_url": _url(state, format="json"),
@@ -112,21 +93,11 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
 
 def _decorate(data: dict[str, Any]) -> dict[str, Any]:
     """Names and links for the HTML page (kept out of the JSON)."""
-    rows = []
-    for row in data["rows"]:
-        rows.append({
-            **row,
-            "page_url": url_for("entry.practice", entry_id=row["id"]),
-            "lang_attr": lang_attr(row["language"]),
-            "language_name": language_name(row["language"]),
-            "locale_name": language_name(row["locale"]),
-            "original_url": safe_url(row["url"]),
-            "place": entry_view({"id": row["id"], "city": row["city"],
-                                 "country_en": row["country"]})["place"],
-            "versions": [{**v, "page_url": url_for("entry.practice", entry_id=v["id"]),
-                          "language_name": language_name(v["language"]),
-                          "lang_attr": lang_attr(v["language"])} for v in row["versions"]],
-        })  # fmt: skip
+    rows = [
+        {**row, "view": entry_view(row),
+         "versions": [{**v, "view": entry_view(v)} for v in row["versions"]]}
+        for row in data["rows"]
+    ]  # fmt: skip
     coverage = data["coverage"]
     if coverage:
         coverage = {
