@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from tests.conftest import REPO
 from tests.webui.html import parse
 from webui import i18n
 
@@ -107,17 +111,36 @@ def test_missing_mo_is_compiled_at_startup(tmp_path: Path) -> None:
     assert i18n.compile_catalogs(tmp_path) == [], "an up-to-date .mo is left alone"
 
 
-def test_committed_mo_matches_the_po(tmp_path: Path) -> None:
-    from babel.support import Translations
+FRENCH_CATALOG = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
 
-    committed = Translations.load(str(i18n.TRANSLATIONS_DIR), ["fr"])
+
+def committed(path: Path) -> bytes:
+    """The file as the last commit holds it: what a clean clone gets.
+
+    Not the working tree's copy: creating an app (any earlier test) recompiles a .mo older
+    than its .po in place, which would hide a stale committed .mo.
+    """
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: no committed files to compare")
+    name = path.resolve().relative_to(REPO).as_posix()
+    shown = subprocess.run(["git", "-C", str(REPO), "show", f"HEAD:{name}"],
+                           capture_output=True, check=False)
+    assert shown.returncode == 0, shown.stderr.decode(errors="replace")
+    return shown.stdout
+
+
+def test_committed_mo_matches_the_po(tmp_path: Path) -> None:
+    committed_mo = committed(FRENCH_CATALOG.with_suffix(".mo"))
     target = tmp_path / "fr" / "LC_MESSAGES"
     target.mkdir(parents=True)
-    source = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
-    (target / "messages.po").write_bytes(source.read_bytes())
-    i18n.compile_catalogs(tmp_path)
+    (target / "messages.po").write_bytes(committed(FRENCH_CATALOG))
+    assert i18n.compile_catalogs(tmp_path) == [target / "messages.mo"]
     fresh = Translations.load(str(tmp_path), ["fr"])
-    assert committed._catalog == fresh._catalog, "run `flask --app webui compile-messages`"
+    assert fresh.gettext("Skip to content") != "Skip to content", "a French catalog compiled"
+    stored = Translations(io.BytesIO(committed_mo))
+    assert stored._catalog == fresh._catalog, (
+        "the committed messages.mo is stale: run `flask --app webui compile-messages` and"
+        " commit it with the .po")
 
 
 @pytest.mark.parametrize(("code", "ui", "name"), [
@@ -128,6 +151,19 @@ def test_language_name(code: str, ui: str, name: str) -> None:
     assert i18n.language_name(code, ui) == name
 
 
-def test_compile_messages_command(runner: FlaskCliRunner) -> None:
+def test_compile_messages_command(runner: FlaskCliRunner, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command compiles a .po without a .mo (into a copy: the real catalogs stay put),
+    then leaves the up-to-date .mo alone."""
+    target = tmp_path / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "messages.po").write_bytes(FRENCH_CATALOG.read_bytes())
+    monkeypatch.setattr(i18n.compile_catalogs, "__defaults__", (tmp_path,))
     result = runner.invoke(args=["compile-messages"])
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
+    assert result.output == f"compiled {target / 'messages.mo'}\n"
+    with FRENCH_CATALOG.open("rb") as handle:
+        french = read_po(handle)["Skip to content"].string
+    assert french and Translations.load(str(tmp_path), ["fr"]).gettext("Skip to content") == french
+    again = runner.invoke(args=["compile-messages"])
+    assert (again.exit_code, again.output) == (0, ""), "an up-to-date .mo is left alone"
