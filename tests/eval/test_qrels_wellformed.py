@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 from corpus.model import derive_id
 
 EVAL_DIR = Path(__file__).resolve().parent
-CORPUS_DIR = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-CORPUS_FILES = ("entries.jsonl", "seed-entries.jsonl")
 SPLITS = ("dev", "test")
 CATEGORIES = (
     "keyword",
@@ -56,17 +52,6 @@ def load_qrels() -> list[tuple[str, str, int]]:
         assert grade.isdigit(), f"qrels.txt:{number}: grade {grade!r} is not an integer"
         qrels.append((qid, docid, int(grade)))
     return qrels
-
-
-def corpus_ids() -> set[str]:
-    ids: set[str] = set()
-    for name in CORPUS_FILES:
-        path = CORPUS_DIR / name
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                ids.add(derive_id(entry["locale"], entry["url"], entry["title"]))
-    return ids
 
 
 def test_queries_are_well_formed() -> None:
@@ -115,9 +100,7 @@ def test_every_query_has_a_highly_relevant_document() -> None:
     assert weak == [], f"queries without a grade>=2 document: {weak}"
 
 
-def test_every_judged_document_is_in_the_corpus() -> None:
-    if not all((CORPUS_DIR / name).is_file() for name in CORPUS_FILES):
-        pytest.skip(f"corpus not available at {CORPUS_DIR}")
-    known = corpus_ids()
+def test_every_judged_document_is_in_the_corpus(gold_entries: list[dict[str, Any]]) -> None:
+    known = {derive_id(e["locale"], e["url"], e["title"]) for e in gold_entries}
     unknown = sorted({docid for _, docid, _ in load_qrels()} - known)
     assert unknown == [], f"docids that are not corpus entries: {unknown}"

@@ -10,33 +10,36 @@ an index build), and entries/s for language detection on the shared corpus.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from typing import Any
 
 from indexer import analysis
 from indexer.detect import LanguageDetector
+from tests.conftest import read_jsonl, shared_corpus_dir
 
 from .test_analysis import SAMPLES
-from .test_detect import PARAGRAPHS, shared_corpus
+from .test_detect import PARAGRAPHS
 
 log = logging.getLogger("measure_speed")
 
 TARGET_WORDS = 200_000
 
 
+def gold_entries() -> list[dict[str, Any]]:
+    """The shared corpus's hand-checked entries (none when it is absent: a quick run)."""
+    corpus = shared_corpus_dir()
+    return [e for name in ("entries.jsonl", "seed-entries.jsonl")
+            if (corpus / name).exists() for e in read_jsonl(corpus / name)]
+
+
 def sample_texts() -> dict[str, str]:
     texts = {lang: text for lang, text in SAMPLES.items() if lang != "und"}
     for gold, paragraph in PARAGRAPHS.values():
         texts[gold] = texts.get(gold, "") + " " + paragraph
-    corpus = shared_corpus()
-    for name in ("entries.jsonl", "seed-entries.jsonl"):
-        path = corpus / name
-        if path.exists():
-            for line in path.read_text("utf-8").splitlines():
-                e = json.loads(line)
-                lang = e["gold_language"]
-                texts[lang] = texts.get(lang, "") + f" {e['title']} {e['summary']}"
+    for e in gold_entries():
+        lang = e["gold_language"]
+        texts[lang] = texts.get(lang, "") + f" {e['title']} {e['summary']}"
     texts["und"] = texts["en"]
     return texts
 
@@ -64,12 +67,7 @@ def words_per_second(lang: str, text: str, *, cold: bool) -> float:
 
 
 def detection_speed() -> tuple[float, float]:
-    entries = []
-    corpus = shared_corpus()
-    for name in ("entries.jsonl", "seed-entries.jsonl"):
-        path = corpus / name
-        if path.exists():
-            entries += [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    entries = gold_entries()
     detector = LanguageDetector()
     detector.detect("warm up the model", "and its caches")
     for e in entries:  # dictionaries for short text load once per process

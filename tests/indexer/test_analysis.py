@@ -56,13 +56,10 @@ def test_albanian_stopwords_are_function_words() -> None:
     assert terms("të dhënat e barazisë", "sq") == [term("dhënat", "sq"), term("barazi", "sq")]
 
 
-def test_albanian_stopword_file_is_what_the_script_makes() -> None:
+def test_albanian_stopword_file_is_what_the_script_makes(shared_corpus: Path) -> None:
     script = REPO / "indexer" / "data" / "make_sq_stopwords.py"
-    corpus = REPO.parent / "shared" / "corpus"
-    if not (corpus / "entries.jsonl").exists():
-        pytest.skip(f"shared corpus not found at {corpus}")
     done = subprocess.run(
-        [sys.executable, str(script), "--check", "--corpus", str(corpus)],
+        [sys.executable, str(script), "--check", "--corpus", str(shared_corpus)],
         capture_output=True,
         text=True,
         check=False,

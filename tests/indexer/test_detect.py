@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from indexer.detect import METHODS, UNDETERMINED, Detection, LanguageDetector
-
-
-def shared_corpus() -> Path:
-    env = os.environ.get("GPSEARCH_SHARED_CORPUS")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "corpus"
-
-
-def corpus_entries() -> list[dict[str, Any]]:
-    corpus = shared_corpus()
-    files = [corpus / "entries.jsonl", corpus / "seed-entries.jsonl"]
-    if not all(f.exists() for f in files):
-        pytest.skip(f"shared corpus not found at {corpus} (set GPSEARCH_SHARED_CORPUS)")
-    return [json.loads(line) for f in files for line in f.read_text("utf-8").splitlines() if line]
 
 
 @pytest.fixture(scope="module")
@@ -48,24 +32,26 @@ def accuracy_report(detector: LanguageDetector, entries: list[dict[str, Any]]) -
     return accuracy, report
 
 
-def test_accuracy_on_the_shared_corpus(detector: LanguageDetector) -> None:
-    entries = corpus_entries()
-    assert len(entries) == 68
-    accuracy, report = accuracy_report(detector, entries)
+def test_accuracy_on_the_shared_corpus(
+    detector: LanguageDetector, gold_entries: list[dict[str, Any]]
+) -> None:
+    assert len(gold_entries) == 68
+    accuracy, report = accuracy_report(detector, gold_entries)
     print(report)
     assert accuracy >= 0.95, report
 
 
-def test_accuracy_with_the_corpus_languages_as_prior() -> None:
-    entries = corpus_entries()
-    languages = {e["gold_language"] for e in entries}
-    accuracy, report = accuracy_report(LanguageDetector(corpus_languages=languages), entries)
+def test_accuracy_with_the_corpus_languages_as_prior(gold_entries: list[dict[str, Any]]) -> None:
+    languages = {e["gold_language"] for e in gold_entries}
+    accuracy, report = accuracy_report(LanguageDetector(corpus_languages=languages), gold_entries)
     print("with corpus languages:", report)
     assert accuracy >= 0.95, report
 
 
-def test_serbian_entries_are_sr_whatever_the_locale(detector: LanguageDetector) -> None:
-    serbian = [e for e in corpus_entries() if e["gold_language"] == "sr"]
+def test_serbian_entries_are_sr_whatever_the_locale(
+    detector: LanguageDetector, gold_entries: list[dict[str, Any]]
+) -> None:
+    serbian = [e for e in gold_entries if e["gold_language"] == "sr"]
     assert serbian
     for e in serbian:
         for locale in (None, "en", "hr"):
@@ -188,8 +174,8 @@ def test_serbian_latin_without_markers_follows_the_locale(detector: LanguageDete
     assert detector.detect(text, locale="hr").language in ("hr", "sr")
 
 
-def test_deterministic_and_thread_safe() -> None:
-    entries = [(e["title"], e["summary"], e["locale"]) for e in corpus_entries()]
+def test_deterministic_and_thread_safe(gold_entries: list[dict[str, Any]]) -> None:
+    entries = [(e["title"], e["summary"], e["locale"]) for e in gold_entries]
     entries += [(t.partition(". ")[0], t.partition(". ")[2], None) for _, t in PARAGRAPHS.values()]
 
     def run(item: tuple[str, str, str | None]) -> Detection:
@@ -267,8 +253,10 @@ def test_detect_query_never_raises(detector: LanguageDetector, query: str) -> No
     assert 0 <= found.confidence <= 1 and found.method in METHODS
 
 
-def test_results_are_well_formed(detector: LanguageDetector) -> None:
-    for e in corpus_entries()[:20]:
+def test_results_are_well_formed(
+    detector: LanguageDetector, gold_entries: list[dict[str, Any]]
+) -> None:
+    for e in gold_entries[:20]:
         found = detector.detect(e["title"], e["summary"], locale=e["locale"])
         assert found.method in METHODS
         assert 0 <= found.confidence <= 1
