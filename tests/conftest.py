@@ -1,15 +1,48 @@
-"""Shared fixtures: where the real shared corpus lives (skip when it is not beside the repo)."""
+"""Shared fixtures: where the real shared corpus lives (skip when it is not beside the repo).
+
+With $GPSEARCH_REQUIRE_FULL_SUITE set (CI sets it), what would skip a test for a missing
+prerequisite fails it instead: the shared corpus, and chromium for the browser tests.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+REQUIRE_FULL_SUITE = "GPSEARCH_REQUIRE_FULL_SUITE"
+
+
+def full_suite_required() -> bool:
+    return os.environ.get(REQUIRE_FULL_SUITE, "") not in ("", "0")
+
+
+def missing_prerequisite(reason: str) -> NoReturn:
+    """Skip the test, or fail it when the whole suite must run."""
+    if full_suite_required():
+        pytest.fail(f"{reason}; ${REQUIRE_FULL_SUITE} is set, so this fails instead of"
+                    " skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A browser test skipped (no chromium) is a failure when the whole suite must run."""
+    report = yield
+    if (report.skipped and full_suite_required() and item.get_closest_marker("browser")
+            and not hasattr(report, "wasxfail")):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (f"{reason}\n${REQUIRE_FULL_SUITE} is set, so a browser test"
+                           " that would skip fails instead")
+    return report
 
 
 def shared_corpus_dir() -> Path:
@@ -26,7 +59,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def shared_corpus() -> Path:
     path = shared_corpus_dir()
     if not (path / "entries.jsonl").is_file():
-        pytest.skip(f"shared corpus not found at {path} (set GPSEARCH_SHARED_CORPUS)")
+        missing_prerequisite(f"shared corpus not found at {path} (set GPSEARCH_SHARED_CORPUS)")
     return path
 
 
