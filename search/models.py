@@ -15,6 +15,34 @@ MAX_FILTER_VALUES = 50
 MAX_VALUE_CHARS = 200
 
 
+# What a notice says in English (the API, the CLI); the web UI translates by code.
+NOTICE_TEXTS = {
+    "unbalanced_quote": "unbalanced quote ignored",
+    "unbalanced_parentheses": "unbalanced parentheses ignored",
+    "deep_parentheses": "parentheses nested deeper than {levels} levels ignored",
+    "unknown_field": "unknown field '{field}:' searched as text",
+    "bad_year": "year needs a form like 2019 or 2019..2022, got {value!r}",
+    "short_prefix": "prefix '{prefix}' is too short (at least {letters} letters)",
+    "too_many_terms": "only the first {terms} terms of the query are used",
+    "not_found": "not found in any entry: {words}",
+    "loose_phrase": 'no entry has the exact phrase "{phrase}": entries with all of its words',
+}
+
+
+class Notice(str):
+    """Something the search changed or could not do: its English text (it is a str, as
+    the API returns it), plus a code and parameters for interfaces that translate it."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, **params: Any) -> Notice:
+        notice = super().__new__(cls, NOTICE_TEXTS[code].format(**params))
+        notice.code = code
+        notice.params = params
+        return notice
+
+
 class SearchError(ValueError):
     """A request the user must change; names the parameter at fault."""
 
@@ -132,7 +160,7 @@ class SearchResponse:
     relaxed: bool = False  # no entry had every word: entries with most words are shown
     fallback: SearchResponse | None = None  # the query without filters, when these hide it
     related: list[Hit] = field(default_factory=list)  # peers of the best results (short page)
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     generation: str = ""
     took_ms: float = 0.0
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.analysis import TOKEN_PATTERN
+from search.models import Notice
 
 MAX_CLAUSES = 32
 MAX_DEPTH = 32  # nested groups; deeper nesting is ignored, so parsing never exhausts the stack
@@ -76,7 +77,7 @@ Node = Word | Phrase | Prefix | Match | Years | Not | And | Or
 class ParsedQuery:
     root: Node | None
     languages: tuple[str, ...] = ()  # `:fr` restrictions
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     def positive_leaves(self) -> list[Word | Phrase | Prefix]:
         """Text clauses not under a NOT: what highlights and suggestions work from."""
@@ -131,10 +132,10 @@ class _Tok:
     value: object
 
 
-def _clean(query: str, notices: list[str]) -> str:
+def _clean(query: str, notices: list[Notice]) -> str:
     if query.count('"') % 2:
         query = query[::-1].replace('"', " ", 1)[::-1]
-        notices.append("unbalanced quote ignored")
+        notices.append(Notice("unbalanced_quote"))
     depth = deepest = 0
     balanced = True
     for ch in query:
@@ -143,18 +144,18 @@ def _clean(query: str, notices: list[str]) -> str:
         balanced = balanced and depth >= 0
     if depth or not balanced:
         query = query.replace("(", " ").replace(")", " ")
-        notices.append("unbalanced parentheses ignored")
+        notices.append(Notice("unbalanced_parentheses"))
     elif deepest > MAX_DEPTH:
         query = query.replace("(", " ").replace(")", " ")
-        notices.append(f"parentheses nested deeper than {MAX_DEPTH} levels ignored")
+        notices.append(Notice("deep_parentheses", levels=MAX_DEPTH))
     return query
 
 
 def _clause(field_name: str | None, phrase: str | None, word: str | None,
-            notices: list[str]) -> Node | None:
+            notices: list[Notice]) -> Node | None:
     name = FIELD_ALIASES.get(field_name.lower(), field_name.lower()) if field_name else None
     if name and name not in TEXT_FIELDS | META_FIELDS | YEAR_FIELDS:
-        notices.append(f"unknown field '{field_name}:' searched as text")
+        notices.append(Notice("unknown_field", field=field_name))
         parts = [_text_clause(None, None, field_name)]
         parts.append(_text_clause(None, phrase, word))
         return _join(And, [p for p in parts if p is not None])
@@ -162,7 +163,7 @@ def _clause(field_name: str | None, phrase: str | None, word: str | None,
         bounds = year_range(phrase if phrase is not None else word or "")
         if bounds is not None:
             return Years(*bounds)
-        notices.append(f"year needs a form like 2019 or 2019..2022, got {word or phrase!r}")
+        notices.append(Notice("bad_year", value=word or phrase))
         return None
     if name in META_FIELDS:
         value = (phrase if phrase is not None else word or "").strip()
@@ -171,7 +172,7 @@ def _clause(field_name: str | None, phrase: str | None, word: str | None,
 
 
 def _text_clause(name: str | None, phrase: str | None, word: str | None,
-                 notices: list[str] | None = None) -> Node | None:
+                 notices: list[Notice] | None = None) -> Node | None:
     if phrase is not None:
         words = tuple(w for w in phrase.split() if _SEARCHABLE.search(w))
         if len(words) > 1:
@@ -183,13 +184,13 @@ def _text_clause(name: str | None, phrase: str | None, word: str | None,
         if len(stem) >= MIN_PREFIX_CHARS and "*" not in stem:
             return Prefix(stem, name)
         if notices is not None:
-            notices.append(f"prefix '{word}' is too short (at least {MIN_PREFIX_CHARS} letters)")
+            notices.append(Notice("short_prefix", prefix=word, letters=MIN_PREFIX_CHARS))
         word = stem.replace("*", "")
     word = word.strip("*?")
     return Word(word, name) if _SEARCHABLE.search(word) else None
 
 
-def _tokens(query: str, notices: list[str]) -> tuple[list[_Tok], list[str]]:
+def _tokens(query: str, notices: list[Notice]) -> tuple[list[_Tok], list[str]]:
     tokens: list[_Tok] = []
     languages: list[str] = []
     for m in _TOKEN.finditer(query):
@@ -312,10 +313,10 @@ def _truncate(node: Node | None, budget: list[int]) -> Node | None:
 
 
 def parse(query: str) -> ParsedQuery:
-    notices: list[str] = []
+    notices: list[Notice] = []
     tokens, languages = _tokens(_clean(query, notices), notices)
     root = _Parser(tokens).parse()
     if _count(root) > MAX_CLAUSES:
-        notices.append(f"only the first {MAX_CLAUSES} terms of the query are used")
+        notices.append(Notice("too_many_terms", terms=MAX_CLAUSES))
         root = _truncate(root, [MAX_CLAUSES])
     return ParsedQuery(root, tuple(dict.fromkeys(languages)), notices)

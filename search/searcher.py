@@ -22,7 +22,7 @@ from indexer.analysis import analysis_language
 from search.engine import Evaluation, Snapshot
 from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
-from search.models import FACETS, Hit, SearchRequest, SearchResponse
+from search.models import FACETS, Hit, Notice, SearchRequest, SearchResponse
 from search.querylang import ParsedQuery, Word, parse
 
 log = logging.getLogger(__name__)
@@ -136,13 +136,9 @@ class Searcher:
                 snap, order[:RELATED_SEEDS], filtered & ~selected, request.per_page - total
             )
         for phrase in ev.loose_phrases:
-            response.notices.append(
-                f'no entry has the exact phrase "{phrase}": entries with all of its words'
-            )
+            response.notices.append(Notice("loose_phrase", phrase=phrase))
         if ev.unknown:
-            response.notices.append(
-                "not found in any entry: " + ", ".join(dict.fromkeys(ev.unknown))
-            )
+            response.notices.append(Notice("not_found", words=", ".join(dict.fromkeys(ev.unknown))))
         response.suggestion = self._suggestion(snap, request.query, parsed, ev, total)
         return response
 

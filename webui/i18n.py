@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from corpus.gazetteer import gazetteer, localized_country_name
+from search.models import Notice
 from webui.config import UI_LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -172,32 +173,27 @@ def facet_label(name: str, value: str) -> str:
     return value
 
 
-# The search library's notices are English; these patterns carry them into the interface.
-_NOTICES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^unbalanced quote ignored$"), "unbalanced quote"),
-    (re.compile(r"^unbalanced parentheses ignored$"), "unbalanced parentheses"),
-    (re.compile(r"^unknown field '(?P<x>.*)' searched as text$"), "unknown field"),
-    (re.compile(r"^not found in any entry: (?P<x>.*)$"), "not found"),
-    (re.compile(r"^prefix '(?P<x>.*)' is too short.*$"), "short prefix"),
-    (re.compile(r"^only the first (?P<x>\d+) terms of the query are used$"), "too many terms"),
-    (re.compile(r"^year needs a form like .*, got (?P<x>.*)$"), "bad year"),
-]
-
-
 def notice_text(notice: str) -> str:
-    for pattern, key in _NOTICES:
-        m = pattern.match(notice)
-        if not m:
-            continue
-        x = m.groupdict().get("x", "")
-        return {
-            "unbalanced quote": _("An unmatched quote was ignored."),
-            "unbalanced parentheses": _("Unmatched parentheses were ignored."),
-            "unknown field": _("Unknown field %(field)s searched as text.", field=x),
-            "not found": _("Not found in any practice: %(words)s", words=x),
-            "short prefix": _("The prefix %(prefix)s is too short (3 letters at least).",
-                              prefix=x),
-            "too many terms": _("Only the first %(n)s terms of the query are used.", n=x),
-            "bad year": _("A year looks like 2019 or 2019..2022, not %(value)s.", value=x),
-        }[key]
-    return notice
+    """A search notice in the interface language (by its code; plain text stays as is)."""
+    if not isinstance(notice, Notice):
+        return notice
+    p = notice.params
+    texts: dict[str, Callable[[], str]] = {
+        "unbalanced_quote": lambda: _("An unmatched quote was ignored."),
+        "unbalanced_parentheses": lambda: _("Unmatched parentheses were ignored."),
+        "deep_parentheses": lambda: _(
+            "Parentheses nested deeper than %(levels)s levels were ignored.", levels=p["levels"]),
+        "unknown_field": lambda: _("Unknown field %(field)s searched as text.",
+                                   field=f"{p['field']}:"),
+        "bad_year": lambda: _("A year looks like 2019 or 2019..2022, not %(value)s.",
+                              value=repr(p["value"])),
+        "short_prefix": lambda: _("The prefix %(prefix)s is too short (3 letters at least).",
+                                  prefix=p["prefix"]),
+        "too_many_terms": lambda: _("Only the first %(n)s terms of the query are used.",
+                                    n=p["terms"]),
+        "not_found": lambda: _("Not found in any practice: %(words)s", words=p["words"]),
+        "loose_phrase": lambda: _(
+            "No practice has the exact phrase “%(phrase)s”: these have all of its words.",
+            phrase=p["phrase"]),
+    }  # fmt: skip
+    return texts[notice.code]() if notice.code in texts else str(notice)
