@@ -66,6 +66,7 @@ PHRASE_BONUS = 1.5
 MAX_PREFIX_EXPANSIONS = 50  # as Elasticsearch's max_expansions
 MAX_CORRECTIONS = 3
 SIMILAR_TERMS = 25
+KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
 MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
 MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
 STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
@@ -112,6 +113,7 @@ class Snapshot:
         self._more_like: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._more_like_lock = threading.Lock()
         self._stored: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
         self.data = accel_mod.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
@@ -456,15 +458,23 @@ class Snapshot:
                 code = gazetteer().country_code(v)
                 if code:
                     wanted.add(normalize_name(gazetteer().english_name(code)))
-        codes = [i for i, v in enumerate(self.data.values[name]) if normalize_name(v) in wanted]
-        return np.isin(self.data.columns[name], codes)
+        index = self._value_codes(name)
+        return np.isin(self.data.columns[name], [c for w in wanted for c in index.get(w, ())])
+
+    def _value_codes(self, name: str) -> dict[str, list[int]]:
+        """A column's normalised values (and the kind aliases) -> their codes; built once."""
+        index = self._value_index.get(name)
+        if index is None:
+            index = {}
+            for code, value in enumerate(self.data.values[name]):
+                index.setdefault(normalize_name(value), []).append(code)
+            if name == "kind":
+                for alias, kind in KIND_ALIASES.items():
+                    index[normalize_name(alias)] = index.get(normalize_name(kind), [])
+            self._value_index[name] = index
+        return index
 
     def _match(self, node: Match) -> np.ndarray:
-        if node.field == "kind":
-            value = {"practice": "good-practice", "good practice": "good-practice"}.get(
-                node.value.lower(), node.value
-            )
-            return self.column_mask("kind", (value,))
         return self.column_mask(node.field, (node.value,))
 
     @cached_property

@@ -286,3 +286,12 @@ def test_counts_only_request_matches_the_full_search(searcher: Searcher) -> None
         assert not counts.results and not counts.related and counts.fallback is None
         left_out += [bool(full.results), full.fallback is not None]
     assert left_out == [True, False, False, True]  # both kinds of answer were left out
+
+
+def test_kind_aliases_work_in_filters_as_in_queries(searcher: Searcher) -> None:
+    def total(query: str, **filters: tuple[str, ...]) -> int:
+        return searcher.search(SearchRequest(query, filters=filters)).total
+
+    practices = total("", kind=("good-practice",))
+    assert 0 < practices < total("")
+    assert total("", kind=("practice",)) == total("kind:practice") == practices
