@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +18,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_FULL_SUITE = "GPSEARCH_REQUIRE_FULL_SUITE"
+GPSEARCH = [sys.executable, "-m", "gpsearch.cli"]
+CLI_TIMEOUT = 120.0  # seconds; the slowest command here (an index build) takes a few
 
 
 def full_suite_required() -> bool:
@@ -43,6 +47,23 @@ def pytest_runtest_makereport(
         report.longrepr = (f"{reason}\n${REQUIRE_FULL_SUITE} is set, so a browser test"
                            " that would skip fails instead")
     return report
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a `gpsearch` process: this checkout's packages come first."""
+    return {**os.environ, "PYTHONPATH": str(REPO), **extra}
+
+
+def run_cli(*args: str, check: bool = False,
+            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run `gpsearch ARGS` in a new interpreter as an operator does; output captured."""
+    return subprocess.run([*GPSEARCH, *args], cwd=REPO, env=cli_env(), capture_output=True,
+                          text=True, check=check, timeout=timeout)
+
+
+def start_cli(*args: str, **options: Any) -> subprocess.Popen[Any]:
+    """Start `gpsearch ARGS` like `run_cli`, without waiting; `options` go to Popen."""
+    return subprocess.Popen([*GPSEARCH, *args], **{"cwd": REPO, "env": cli_env(), **options})
 
 
 def shared_corpus_dir() -> Path:

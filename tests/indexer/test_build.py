@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,9 +15,7 @@ from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index
 from search import Searcher, SearchRequest
-
-REPO = Path(__file__).resolve().parents[2]
-GPSEARCH = [sys.executable, "-m", "gpsearch.cli"]
+from tests.conftest import GPSEARCH, REPO, cli_env, run_cli
 
 
 def _entries() -> list[Entry]:
@@ -121,9 +118,8 @@ def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path) -> None:
     build_index(_entries(), index_dir)
     before = generations.current(index_dir).name
     big = _synthetic_jsonl(tmp_path / "big.jsonl", 6000)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [*GPSEARCH, "index", str(big), "--index", str(index_dir)], env=env, cwd=tmp_path,
+        [*GPSEARCH, "index", str(big), "--index", str(index_dir)], env=cli_env(), cwd=tmp_path,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -144,9 +140,8 @@ def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path) -> None:
 
 
 def test_cli_reports_zero_changed_on_an_unchanged_run(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [*GPSEARCH, "index", "--index", str(tmp_path / "ix")]
-    first = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    args = ["index", "--index", str(tmp_path / "ix")]
+    first = run_cli(*args, check=True)
     assert "23 new" in first.stdout and "languages: en 20, sq 3" in first.stdout
-    second = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    second = run_cli(*args, check=True)
     assert "0 changed" in second.stdout

@@ -33,10 +33,9 @@ from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index
 from search import Searcher
+from tests.conftest import GPSEARCH, REPO, cli_env
 from tests.webui.conftest import make_app
 
-REPO = Path(__file__).resolve().parents[2]
-GPSEARCH = [sys.executable, "-m", "gpsearch.cli"]
 START_TIMEOUT = 30.0  # gunicorn boots in ~3 s here; generous for a loaded CI machine
 STOP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = 15.0
@@ -157,7 +156,7 @@ def can_drop_privileges() -> bool:
     probe = subprocess.run(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
          sys.executable, "-c", "import gpsearch.cli"],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, check=False,
+        cwd=REPO, env=cli_env(), capture_output=True, check=False,
     )  # fmt: skip
     return probe.returncode == 0
 
@@ -183,8 +182,7 @@ def launch(index_dir: Path, log_dir: Path, *, workers: int = 2,
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                    "--", *command]
     log = log_dir / f"server-{port}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = cli_env(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,8 @@ from corpus.model import FIELD_NAMES, ID_RE
 from gpsearch.cli import main as cli
 from indexer.build import content_hash
 from search import Searcher, SearchRequest
-from tests.reliability.conftest import (
-    GPSEARCH,
-    REPO,
-    copy_index,
-    live_generation,
-    tree_state,
-)
+from tests.conftest import run_cli
+from tests.reliability.conftest import copy_index, live_generation, tree_state
 
 SCALE = int(os.environ.get("GPSEARCH_FUZZ_SCALE", "1"))
 GOOD = {"title": "Welcome desk for newcomers", "summary": "A desk in the town hall.",
@@ -192,9 +186,7 @@ def test_real_process_prints_one_line_and_no_traceback(live_index: Path, tmp_pat
     path = tmp_path / filename
     path.write_bytes(content)
     generation = live_generation(live_index)
-    proc = subprocess.run([*GPSEARCH, "index", str(path), "--index", str(live_index)], cwd=REPO,
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = run_cli("index", str(path), "--index", str(live_index), timeout=60)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert_clear(proc.stderr.strip().removeprefix("Error: "), path, expected)

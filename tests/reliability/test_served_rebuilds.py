@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from corpus import load_sources
+from tests.conftest import start_cli
 from tests.reliability.conftest import (
-    GPSEARCH,
     PICKUP_SECONDS,
-    REPO,
     UNIQUE_B,
     UNIQUE_C,
     Load,
@@ -141,12 +140,11 @@ def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
     index_dir = copy_index(bundled_index, tmp_path / "index")
     gen_a = live_generation(index_dir)
     big = synthetic_jsonl(tmp_path / "big.jsonl", 2500)  # parallel detection: forked workers
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     with serving(index_dir, tmp_path) as server, Load(server, PATHS, CLIENTS) as load:
         documents_a = server.get("/healthz").json()["documents"]
-        build = subprocess.Popen([*GPSEARCH, "index", str(big), "--index", str(index_dir)],
-                                 cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, start_new_session=True)
+        build = start_cli("index", str(big), "--index", str(index_dir),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          start_new_session=True)
         try:
             deadline = time.monotonic() + 60
             while not list(index_dir.glob("gen-*.tmp")):

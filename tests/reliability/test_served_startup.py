@@ -6,7 +6,6 @@ never started), one line on stderr naming the index directory, no traceback.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -16,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from indexer import generations
-from tests.reliability.conftest import GPSEARCH, REPO, copy_index, free_port
+from tests.conftest import start_cli
+from tests.reliability.conftest import copy_index, free_port
 
 START_UP_LIMIT = 15.0  # seconds; these exit in about one on an idle machine
 
@@ -68,13 +68,11 @@ def test_serve_refuses_a_missing_or_damaged_index_at_start_up(
         index_dir = copy_index(bundled_index, tmp_path / f"damaged-{n}")
         damage(index_dir)
         cases[name] = index_dir
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     running: dict[str, tuple[subprocess.Popen[str], float]] = {}
     try:  # all at once: each is a fresh interpreter, most of a second of imports
         for name, index_dir in cases.items():
-            command = [*GPSEARCH, "serve", "--index", str(index_dir), "--port", str(free_port())]
-            proc = subprocess.Popen(command, cwd=REPO, env=env, text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = start_cli("serve", "--index", str(index_dir), "--port", str(free_port()),
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             running[name] = (proc, time.monotonic())
         for name, (proc, started) in running.items():
             out, err = proc.communicate(timeout=START_UP_LIMIT * 2)

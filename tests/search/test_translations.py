@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +18,7 @@ from search.translations import (
     untranslated_rows,
     write_csv,
 )
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +85,9 @@ def test_coverage_matrix(searcher: Searcher) -> None:
 
 
 def test_cli_untranslated_formats(multilingual_index: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    base = [sys.executable, "-m", "gpsearch.cli", "untranslated", "--index",
-            str(multilingual_index)]
-    table = subprocess.run([*base, "--locale", "sr"], env=env, capture_output=True, text=True,
-                           check=True).stdout
+    base = ["untranslated", "--index", str(multilingual_index)]
+    table = run_cli(*base, "--locale", "sr", check=True).stdout
     assert "Migrant stories" in table and "untranslated entr" in table
-    out = subprocess.run([*base, "--format", "csv"], env=env, capture_output=True, text=True,
-                         check=True).stdout
+    out = run_cli(*base, "--format", "csv", check=True).stdout
     header = next(csv.reader(io.StringIO(out)))
     assert header == list(UNTRANSLATED_COLUMNS)
