@@ -265,12 +265,25 @@ class Searcher:
 
     def versions(self, entry_id: str) -> list[dict[str, Any]]:
         """Other language versions of an entry (its translation group)."""
-        snap = self.snapshot()
-        return [snap.stored(snap.docnum[other]) for other in _other_versions(snap, entry_id)]
+        return _versions(self.snapshot(), entry_id)
 
     def similar(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Peer examples: entries sharing the most distinctive words, other cities first."""
+        return self._similar(self.snapshot(), entry_id, limit)
+
+    def practice(
+        self, entry_id: str, similar_limit: int = 5
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[Hit]] | None:
+        """An entry, its other language versions and its similar practices, all from one
+        index generation (a rebuild in between never mixes two); None for an unknown id."""
         snap = self.snapshot()
+        docnum = snap.docnum.get(entry_id)
+        if docnum is None:
+            return None
+        return (snap.stored(docnum), _versions(snap, entry_id),
+                self._similar(snap, entry_id, similar_limit))  # fmt: skip
+
+    def _similar(self, snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
         docnum = snap.docnum.get(entry_id)
         if docnum is None:
             return []
@@ -315,6 +328,10 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
             f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"
         ) from exc
     return snap
+
+
+def _versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
+    return [snap.stored(snap.docnum[other]) for other in _other_versions(snap, entry_id)]
 
 
 def _other_versions(snap: Snapshot, entry_id: str) -> list[str]:

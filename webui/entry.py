@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from corpus.model import ID_RE
 from search import Searcher
 from webui.errors import PracticeNotFound
 from webui.index import get_searcher
@@ -31,15 +30,14 @@ def public_document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def practice_data(searcher: Searcher, entry_id: str, similar_limit: int) -> dict[str, Any]:
     """Entry, versions and similar practices (the API's `/api/practice/<id>`)."""
-    if not ID_RE.match(entry_id):
+    found = searcher.practice(entry_id, similar_limit)  # any odd id is just not found
+    if found is None:
         raise PracticeNotFound(entry_id)
-    doc = searcher.get(entry_id)
-    if doc is None:
-        raise PracticeNotFound(entry_id)
+    doc, versions, similar = found
     return {
         "entry": public_document(doc),
-        "versions": [public_document(v) for v in searcher.versions(entry_id)],
-        "similar": [h.to_dict() for h in searcher.similar(entry_id, similar_limit)],
+        "versions": [public_document(v) for v in versions],
+        "similar": [h.to_dict() for h in similar],
     }
 
 

@@ -8,7 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, NotFound
 
-from indexer.generations import IndexNotFoundError
+from search import IndexNotFoundError
 from search.models import SearchError
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ import logging
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from indexer.generations import IndexNotFoundError
-from search import SearchRequest
+from search import IndexNotFoundError, SearchRequest
 from webui.index import get_searcher
 
 log = logging.getLogger(__name__)
