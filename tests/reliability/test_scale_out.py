@@ -17,20 +17,18 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.conftest import (
-    NOBODY,
     PICKUP_SECONDS,
     UNIQUE_B,
-    Server,
     bundled_plus,
     can_drop_privileges,
     copy_index,
     live_generation,
     process_uid,
     publish,
-    serving_many,
     tree_state,
     write_extra,
 )
+from tests.servers import NOBODY, Server, serving_many
 
 IN_A_ROW = 20  # answers in a row from the new generation: every worker has switched
 

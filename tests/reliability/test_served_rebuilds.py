@@ -27,14 +27,13 @@ from tests.reliability.conftest import (
     UNIQUE_C,
     Load,
     Sample,
-    Server,
     bundled_plus,
     copy_index,
     live_generation,
     publish,
-    serving,
     write_extra,
 )
+from tests.servers import Server, serving
 
 CLIENTS = 8
 SETTLE = 2.5  # seconds of load on each generation before the next build

@@ -16,7 +16,8 @@ import pytest
 
 from indexer import generations
 from tests.conftest import start_cli
-from tests.reliability.conftest import copy_index, free_port
+from tests.reliability.conftest import copy_index
+from tests.servers import free_port
 
 START_UP_LIMIT = 15.0  # seconds; these exit in about one on an idle machine
 

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -20,10 +12,9 @@ from flask.testing import FlaskClient
 
 from gpsearch.cli import main as cli
 from indexer.generations import IndexNotFoundError
+from tests.servers import serving
 from webui import ConfigError, create_app, server
 from webui.config import load_config
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_settings_come_from_gpsearch_environment_variables(tmp_path: Path) -> None:
@@ -117,37 +108,12 @@ def test_serve_configures_gunicorn_sync_workers_without_preload(
     assert server.gunicorn_options("::1", 80, 2)["bind"] == "[::1]:80"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 15.0) -> bytes:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def test_gpsearch_serve_runs_gunicorn(ui_index: Path) -> None:
-    port = free_port()
-    command = [sys.executable, "-m", "gpsearch.cli", "serve", "--index", str(ui_index),
-               "--port", str(port), "--workers", "2"]
-    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        health = json.loads(wait_for(f"http://127.0.0.1:{port}/healthz"))
-        assert health["documents"] == 23
-        page = wait_for(f"http://127.0.0.1:{port}/?q=integration").decode()
-        assert "<mark>" in page
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        output = proc.communicate(timeout=20)[0].decode()
-    assert "Booting worker" in output and output.count("Booting worker") == 2
+def test_gpsearch_serve_runs_gunicorn(ui_index: Path, tmp_path: Path) -> None:
+    with serving(ui_index, tmp_path, workers=2) as running:
+        health = running.get("/healthz")
+        assert health.status == 200 and health.json()["documents"] == 23
+        page = running.get("/?q=integration")
+        assert page.status == 200 and "<mark>" in page.body.decode()
+    output = running.output()
+    assert output.count("Booting worker") == 2
     assert '"GET /healthz HTTP/1.1" 200' in output, "access log on stdout"
