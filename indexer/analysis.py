@@ -199,28 +199,56 @@ def families_for(word: str, families: Iterable[str]) -> tuple[str, ...]:
 FAMILY_SCRIPTS: dict[str, tuple[str, ...]] = {
     "uk": ("cyrillic",), "bg": ("cyrillic",), "mk": ("cyrillic",), "ru": ("cyrillic",),
     "sr": ("latin", "cyrillic"), "el": ("greek",), "hy": ("armenian",), "ar": ("arabic",),
-    "fa": ("arabic",), "hi": ("devanagari",), "und": ("latin", "cyrillic", "greek", "other"),
+    "fa": ("arabic",), "hi": ("devanagari",),
+    # scripts no family of its own analyses: the language-neutral pipeline takes them
+    "und": ("latin", "cyrillic", "greek", "hebrew", "georgian", "thai", "hangul", "kana",
+            "han", "other"),
 }  # fmt: skip
+
+
+_SCRIPT_RANGES = (
+    ("latin", "\u0041", "\u024f"),
+    ("latin", "\u1e00", "\u1eff"),
+    ("greek", "\u0370", "\u03ff"),
+    ("greek", "\u1f00", "\u1fff"),
+    ("cyrillic", "\u0400", "\u052f"),
+    ("armenian", "\u0530", "\u058f"),
+    ("hebrew", "\u0590", "\u05ff"),
+    ("arabic", "\u0600", "\u06ff"),
+    ("arabic", "\u0750", "\u077f"),
+    ("devanagari", "\u0900", "\u097f"),
+    ("thai", "\u0e00", "\u0e7f"),
+    ("georgian", "\u10a0", "\u10ff"),
+    ("hangul", "\u1100", "\u11ff"),
+    ("kana", "\u3040", "\u30ff"),
+    ("han", "\u4e00", "\u9fff"),
+    ("hangul", "\uac00", "\ud7af"),
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def script_of(ch: str) -> str | None:
+    """The script of a letter (\"latin\", \"cyrillic\", ...; \"other\"), None for a non-letter."""
+    if not ch.isalpha():
+        return None
+    for name, low, high in _SCRIPT_RANGES:
+        if low <= ch <= high:
+            return name
+    return "other"
+
+
+
+CYRILLIC_RE = re.compile("[\u0400-\u052f]")  # the Cyrillic and Cyrillic Supplement blocks
+
+
+def is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u052f"
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _word_script(word: str) -> str | None:
-    for ch in word:
-        if ch.isalpha():
-            if ch.isascii() or "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
-                return "latin"
-            if "\u0400" <= ch <= "\u052f":
-                return "cyrillic"
-            if "\u0370" <= ch <= "\u03ff" or "\u1f00" <= ch <= "\u1fff":
-                return "greek"
-            if "\u0530" <= ch <= "\u058f":
-                return "armenian"
-            if "\u0600" <= ch <= "\u06ff":
-                return "arabic"
-            if "\u0900" <= ch <= "\u097f":
-                return "devanagari"
-            return "other"
-    return None
+    """The script of a word's first letter."""
+    return next((script_of(ch) for ch in word if ch.isalpha()), None)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -254,16 +282,12 @@ _FOLD_SPECIAL = {
 }
 
 
-def _is_cyrillic(ch: str) -> bool:
-    return "\u0400" <= ch <= "\u052f"
-
-
 @functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     special = _FOLD_SPECIAL.get(ch)
     if special is not None:
         return special
-    if ch.isascii() or _is_cyrillic(ch):
+    if ch.isascii() or is_cyrillic(ch):
         # Cyrillic letters with marks (й, ё, ї, ў) are letters of their own.
         return ch
     category = unicodedata.category(ch)

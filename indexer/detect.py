@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analysis import serbian_to_latin
+from indexer.analysis import is_cyrillic, script_of, serbian_to_latin
 
 log = logging.getLogger(__name__)
 
@@ -187,40 +187,10 @@ _SCRIPT_LANGUAGE = {
     "hangul": "ko",
     "kana": "ja",
 }
-_SCRIPT_RANGES = (
-    ("latin", "\u0041", "\u024f"),
-    ("latin", "\u1e00", "\u1eff"),
-    ("greek", "\u0370", "\u03ff"),
-    ("greek", "\u1f00", "\u1fff"),
-    ("cyrillic", "\u0400", "\u052f"),
-    ("armenian", "\u0530", "\u058f"),
-    ("hebrew", "\u0590", "\u05ff"),
-    ("arabic", "\u0600", "\u06ff"),
-    ("arabic", "\u0750", "\u077f"),
-    ("devanagari", "\u0900", "\u097f"),
-    ("thai", "\u0e00", "\u0e7f"),
-    ("georgian", "\u10a0", "\u10ff"),
-    ("hangul", "\u1100", "\u11ff"),
-    ("kana", "\u3040", "\u30ff"),
-    ("han", "\u4e00", "\u9fff"),
-    ("hangul", "\uac00", "\ud7af"),
-)
-
-
-@functools.lru_cache(maxsize=8192)
-def _script(ch: str) -> str | None:
-    if not ch.isalpha():
-        return None
-    for name, low, high in _SCRIPT_RANGES:
-        if low <= ch <= high:
-            return name
-    return "other"
-
-
 def _script_counts(text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for ch in text:
-        script = _script(ch)
+        script = script_of(ch)
         if script is not None:
             counts[script] = counts.get(script, 0) + 1
     return counts
@@ -343,7 +313,7 @@ def _cyrillic_serbian(
     None when it has letters those alphabets lack (Russian, Bulgarian, Ukrainian ...)."""
     letters = set(text)
     not_sr = sum(1 for ch in text if ch in _NOT_SR_LETTERS)
-    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    cyrillic = sum(1 for ch in text if is_cyrillic(ch))
     if not_sr > cyrillic // 100:  # a stray letter is let pass only in a long text
         return None
     has_sr, has_mk = bool(letters & _SR_LETTERS), bool(letters & _MK_LETTERS)
@@ -452,7 +422,7 @@ class LanguageDetector:
                 return Detection(lang, round(clarity * length_factor * share, 3), "rules")
         if script != "latin" and share > 0.5:
             # as langdetect does: Latin words in a non-Latin text are names and acronyms
-            text = "".join(ch for ch in text if _script(ch) != "latin")
+            text = "".join(ch for ch in text if script_of(ch) != "latin")
 
         model = self._model
         loglik, n_grams = model.log_likelihood(text)

@@ -29,6 +29,7 @@ from whoosh import index as windex
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel as accel_mod
 from indexer.analysis import (
+    CYRILLIC_RE,
     SUPPORTED,
     TOKEN_PATTERN,
     analysis_language,
@@ -71,7 +72,6 @@ MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and simila
 MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
 STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
 _TOKEN = re.compile(TOKEN_PATTERN)
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
 # Ukrainian romanisation, close to what the site prints: Луцьк -> lutsk, Вінниця -> vinnytsia).
 _CYR_LAT = str.maketrans({
@@ -267,7 +267,7 @@ class Snapshot:
                     marks.add_term(family, indexed)
             seen.add((family, indexed))
         folded_words = {fold(word)}
-        if _CYRILLIC.search(word):
+        if CYRILLIC_RE.search(word):
             folded_words.add(transliterate(word))
         folded_fields = ("title_f",) if scope == "title" else FOLDED_FIELDS
         for folded in folded_words:
@@ -356,7 +356,7 @@ class Snapshot:
     def corrections(self, word: str, limit: int = MAX_CORRECTIONS) -> list[str]:
         """Close indexed words (optimal string alignment distance 1, 2 for long words)."""
         folded = fold(word)
-        if len(folded) < 4 or (_CYRILLIC.search(folded) and len(folded) < 5):
+        if len(folded) < 4 or (CYRILLIC_RE.search(folded) and len(folded) < 5):
             return []
         max_dist = 1 if len(folded) < 8 else 2
         terms, df = self.folded_vocab
