@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Generator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -64,6 +67,43 @@ def run_cli(*args: str, check: bool = False,
 def start_cli(*args: str, **options: Any) -> subprocess.Popen[Any]:
     """Start `gpsearch ARGS` like `run_cli`, without waiting; `options` go to Popen."""
     return subprocess.Popen([*GPSEARCH, *args], **{"cwd": REPO, "env": cli_env(), **options})
+
+
+def synthetic_jsonl(path: Path, count: int) -> Path:
+    """`count` distinct entries recombined from the bundled ones, so a build takes seconds
+    (from 2000 entries the build also forks worker processes)."""
+    from corpus import load_sources
+
+    base = load_sources().entries
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            src = base[i % len(base)]
+            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
+                      "source": ""}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def kill_build_while_writing(source: Path, index_dir: Path, *, into: float = 0.15,
+                             timeout: float = 60.0) -> None:
+    """Run `gpsearch index SOURCE --index INDEX_DIR` and SIGKILL it `into` seconds after
+    it starts writing a new generation (gen-*.tmp), with the workers it forked: the whole
+    process group, so none lingers.  Fails if it never started or finished first."""
+    build = start_cli("index", str(source), "--index", str(index_dir),
+                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while not list(index_dir.glob("gen-*.tmp")):
+            assert build.poll() is None, build.communicate()[1].decode(errors="replace")
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.02)
+        time.sleep(into)
+        assert build.poll() is None, "the build finished before it could be killed"
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)
+        build.wait(timeout=10)
+    assert list(index_dir.glob("gen-*.tmp")), "half a generation is left on disk"
 
 
 def shared_corpus_dir() -> Path:

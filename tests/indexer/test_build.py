@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index
 from search import Searcher, SearchRequest
-from tests.conftest import GPSEARCH, REPO, cli_env, run_cli
+from tests.conftest import REPO, kill_build_while_writing, run_cli, synthetic_jsonl
 
 
 def _entries() -> list[Entry]:
@@ -100,36 +97,13 @@ def test_one_build_at_a_time(tmp_path: Path) -> None:
     assert build_index(_entries(), tmp_path).new == 23  # released when its holder died
 
 
-def _synthetic_jsonl(path: Path, count: int) -> Path:
-    """Many distinct entries recombined from the bundled ones, so a build takes a while."""
-    base = _entries()
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(count):
-            src = base[i % len(base)]
-            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
-                      "source": "", "language": src.language}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
-
-
 @pytest.mark.slow
 def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build_index(_entries(), index_dir)
     before = generations.current(index_dir).name
-    big = _synthetic_jsonl(tmp_path / "big.jsonl", 6000)
-    proc = subprocess.Popen(
-        [*GPSEARCH, "index", str(big), "--index", str(index_dir)], env=cli_env(), cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not list(index_dir.glob("gen-*.tmp")) and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        time.sleep(0.05)
-    time.sleep(0.5)  # well into writing the new generation
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert list(index_dir.glob("gen-*.tmp")), "the build was killed before it started writing"
+    big = synthetic_jsonl(tmp_path / "big.jsonl", 6000)
+    kill_build_while_writing(big, index_dir, into=0.5)  # well into writing the generation
     assert generations.current(index_dir).name == before
     assert "Art-therapy in Lutsk" in _titles(index_dir, "art therapy Lutsk")
     # The next build succeeds, clears the half-written directory and serves everything.

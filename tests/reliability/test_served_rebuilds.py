@@ -9,18 +9,12 @@ that was published, and its total for each unique word is that generation's.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 import time
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
-from corpus import load_sources
-from tests.conftest import start_cli
+from tests.conftest import kill_build_while_writing, synthetic_jsonl
 from tests.reliability.conftest import (
     PICKUP_SECONDS,
     UNIQUE_B,
@@ -120,18 +114,6 @@ def test_searches_during_two_rebuilds_come_from_complete_generations(
     assert_healthy_log(output)
 
 
-def synthetic_jsonl(path: Path, count: int) -> Path:
-    """Distinct entries recombined from the bundled ones, so a build takes a few seconds."""
-    base = load_sources().entries
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(count):
-            src = base[i % len(base)]
-            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
-                      "source": ""}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
-
-
 @pytest.mark.slow
 def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
     bundled_index: Path, tmp_path: Path
@@ -141,27 +123,8 @@ def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
     big = synthetic_jsonl(tmp_path / "big.jsonl", 2500)  # parallel detection: forked workers
     with serving(index_dir, tmp_path) as server, Load(server, PATHS, CLIENTS) as load:
         documents_a = server.get("/healthz").json()["documents"]
-        build = start_cli("index", str(big), "--index", str(index_dir),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          start_new_session=True)
-        try:
-            deadline = time.monotonic() + 60
-            while not list(index_dir.glob("gen-*.tmp")):
-                assert build.poll() is None, build.communicate()[1]
-                assert time.monotonic() < deadline, "the build never started writing"
-                time.sleep(0.02)
-            time.sleep(0.15)  # into writing the new generation (which takes seconds)
-            assert build.poll() is None, "the build finished before it could be killed"
-            build.send_signal(signal.SIGKILL)
-            build.wait(timeout=10)
-        finally:
-            if build.poll() is None:
-                build.kill()
-                build.wait()
-            with suppress(ProcessLookupError):  # its detection workers, should any remain
-                os.killpg(build.pid, signal.SIGKILL)
+        kill_build_while_writing(big, index_dir)
         killed_at = time.monotonic()
-        assert list(index_dir.glob("gen-*.tmp")), "half a generation is left on disk"
         assert live_generation(index_dir) == gen_a
         time.sleep(SETTLE)  # the server keeps answering from A after the kill
         after_kill = load.since(killed_at)
