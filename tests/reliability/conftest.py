@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, settings
 
 from corpus import Entry, load_sources
 from indexer import generations
@@ -31,11 +32,18 @@ from tests.servers import NOBODY, REQUEST_TIMEOUT, Server
 from tests.webui.conftest import make_app
 
 PICKUP_SECONDS = 15.0  # a new generation is served within this (workers look every second)
+SCALE = int(os.environ.get("GPSEARCH_FUZZ_SCALE", "1"))  # 20: a long exploratory run
 
 # An entry with a word no other entry has, added (generation B) then changed (generation C).
 UNIQUE_B = "zeppelinquux"
 UNIQUE_C = "blimpquark"
 EXTRA_ID = "reliability-extra"
+
+
+def fuzz(examples: int) -> settings:
+    """Hypothesis settings for `examples` examples, times $GPSEARCH_FUZZ_SCALE."""
+    return settings(max_examples=examples * SCALE, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def extra_record(word: str) -> dict[str, Any]:

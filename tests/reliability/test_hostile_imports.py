@@ -10,14 +10,13 @@ serving the same generation, byte for byte.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus import CorpusError, Entry, load_sources
@@ -26,9 +25,8 @@ from gpsearch.cli import main as cli
 from indexer.build import content_hash
 from search import Searcher, SearchRequest
 from tests.conftest import run_cli
-from tests.reliability.conftest import copy_index, live_generation, tree_state
+from tests.reliability.conftest import copy_index, fuzz, live_generation, tree_state
 
-SCALE = int(os.environ.get("GPSEARCH_FUZZ_SCALE", "1"))
 GOOD = {"title": "Welcome desk for newcomers", "summary": "A desk in the town hall.",
         "locale": "en", "country": "Norway", "city": "Oslo", "year_from": 2020}
 GOOD_LINE = json.dumps(GOOD).encode() + b"\n"
@@ -194,11 +192,6 @@ def test_real_process_prints_one_line_and_no_traceback(live_index: Path, tmp_pat
 
 
 # --- property-based: whatever the bytes, an import gives entries or a CorpusError ---------
-
-def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples * SCALE, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
 
 def check_import(path: Path) -> list[Entry]:
     """Entries (every one valid) or a CorpusError `path:line: problem` on one line."""

@@ -12,28 +12,20 @@ HTTP gives 200 or 400 with a message naming the parameter, never a 500 or a trac
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
 
 from search import FACETS, Searcher, SearchError, SearchRequest
 from search.models import MAX_QUERY_CHARS, MAX_RESULT_WINDOW
 from search.querylang import MAX_CLAUSES, And, Not, Or, Phrase, Prefix, Word, Years, parse
-
-SCALE = int(os.environ.get("GPSEARCH_FUZZ_SCALE", "1"))
-
-
-def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples * SCALE, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
+from tests.reliability.conftest import fuzz
 
 # --- strategies ---------------------------------------------------------------------------
 
