@@ -307,6 +307,12 @@ def fold(text: str) -> str:
     return "".join(map(_fold_char, text))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def fold_word(word: str) -> str:
+    """`fold` of one word, cached: words repeat across entries and snippets."""
+    return fold(word)
+
+
 # --- Serbian transliteration -------------------------------------------------------
 
 _SR_CYR_TO_LAT = str.maketrans(

@@ -17,7 +17,7 @@ from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
-from indexer.analysis import SUPPORTED, analyzer, folded_analyzer
+from indexer.analysis import SUPPORTED, analysis_language, analyzer, folded_analyzer
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
 SCHEMA_VERSION = 5
@@ -73,8 +73,6 @@ class Analysed:
 
     @property
     def family(self) -> str:
-        from indexer.analysis import analysis_language
-
         return analysis_language(self.language)
 
     @property

@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from indexer.analysis import TOKEN_PATTERN, fold, term
+from indexer.analysis import TOKEN_PATTERN, fold, fold_word, term
 from indexer.concepts import concept_index
 
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -86,15 +86,10 @@ def _word_concepts(word: str, family: str) -> frozenset[str]:
     return concept_index().concepts(family, indexed) if indexed else frozenset()
 
 
-@lru_cache(maxsize=1 << 16)
-def _fold_word(word: str) -> str:
-    return fold(word)
-
-
 def signature(doc: Mapping[str, Any]) -> Signature:
     key = _block(doc)
     block = "\x1f".join(map(str, key)) if key else ""
-    title = " ".join(_fold_word(w) for w in _TOKEN.findall(doc["title"]))
+    title = " ".join(fold_word(w) for w in _TOKEN.findall(doc["title"]))
     anchors: set[str] = set()
     concepts: set[str] = set()
     if block:  # entries without a place and year are never compared
@@ -102,7 +97,7 @@ def signature(doc: Mapping[str, Any]) -> Signature:
         family = doc["language"]
         words = _TOKEN.findall(text)
         anchors = _names(text) | {
-            "c:" + f[:COGNATE_PREFIX] for w in words if len(f := _fold_word(w)) >= COGNATE_PREFIX
+            "c:" + f[:COGNATE_PREFIX] for w in words if len(f := fold_word(w)) >= COGNATE_PREFIX
         }
         for word in words:
             concepts |= _word_concepts(word, family)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from html import escape
 
-from indexer.analysis import TOKEN_PATTERN, fold, term
+from indexer.analysis import TOKEN_PATTERN, fold_word, term
 
 SNIPPET_WORDS = 40
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -48,7 +48,7 @@ class Marks:
         key = (word, family)
         found = self._seen.get(key)
         if found is None:
-            folded = _fold_word(word)
+            folded = fold_word(word)
             wanted = self.terms.get(family)
             found = self._seen[key] = (
                 folded in self.folded
@@ -56,11 +56,6 @@ class Marks:
                 or (bool(wanted) and term(word, family) in wanted)
             )
         return found
-
-
-@cache
-def _fold_word(word: str) -> str:
-    return fold(word)
 
 
 @lru_cache(maxsize=2048)
