@@ -7,8 +7,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from corpus import derive_id
 from search import Searcher, SearchRequest
 from search.translations import (
@@ -19,11 +17,6 @@ from search.translations import (
     write_csv,
 )
 from tests.conftest import run_cli
-
-
-@pytest.fixture(scope="module")
-def searcher(multilingual_index: Path) -> Searcher:
-    return Searcher(multilingual_index)
 
 
 def test_untranslated_report_matches_the_gold_languages(
