@@ -15,9 +15,12 @@ import time
 from collections.abc import Generator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_FULL_SUITE = "GPSEARCH_REQUIRE_FULL_SUITE"
@@ -166,3 +169,19 @@ def eval_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) ->
 
     sources = [shared_corpus / "pages", *bundled_sources()]
     return build_test_index(sources, tmp_path_factory.mktemp("eval") / "index")
+
+
+def make_app(index_dir: Path, **config: Any) -> Flask:
+    from webui import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
+
+
+@pytest.fixture(scope="session")
+def app(bundled_index: Path) -> Flask:
+    """One app over the bundled index for the whole session (web UI and reliability tests):
+    requests never change it, and a warm Searcher keeps tests fast.
+
+    Tests that need other settings build their own with `make_app`.
+    """
+    return make_app(bundled_index)

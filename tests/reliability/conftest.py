@@ -1,4 +1,4 @@
-"""Reliability fixtures: a warm app over the bundled index, builds, and load on real servers.
+"""Reliability fixtures: a searcher over the bundled index, builds, and load on real servers.
 
 Served tests run `gpsearch serve` through tests/servers.py (a free port, output to a file,
 always stopped) and send it load from client threads (`Load`).
@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from hypothesis import HealthCheck, settings
 
 from corpus import Entry, load_sources
@@ -29,7 +28,6 @@ from indexer.build import build_index
 from search import Searcher
 from tests.conftest import REPO, cli_env
 from tests.servers import NOBODY, REQUEST_TIMEOUT, Server
-from tests.webui.conftest import make_app
 
 PICKUP_SECONDS = 15.0  # a new generation is served within this (workers look every second)
 SCALE = int(os.environ.get("GPSEARCH_FUZZ_SCALE", "1"))  # 20: a long exploratory run
@@ -113,12 +111,6 @@ def process_uid(pid: int) -> int:
         if line.startswith("Uid:"):
             return int(line.split()[1])
     raise AssertionError(f"no Uid line for process {pid}")
-
-
-@pytest.fixture(scope="session")
-def rel_app(bundled_index: Path) -> Flask:
-    """One warm app over the bundled index: requests never change it."""
-    return make_app(bundled_index)
 
 
 @pytest.fixture(scope="session")

@@ -242,20 +242,20 @@ accept_languages = st.one_of(
 @given(path=st.sampled_from(SEARCH_PATHS), query_string=query_strings,
        accept_language=accept_languages)
 def test_http_answers_200_or_400_naming_the_parameter(
-    rel_app: Flask, path: str, query_string: str, accept_language: str | None
+    app: Flask, path: str, query_string: str, accept_language: str | None
 ) -> None:
     headers = {"Accept-Language": accept_language} if accept_language is not None else {}
-    response = rel_app.test_client().get(path, query_string=query_string, headers=headers)
+    response = app.test_client().get(path, query_string=query_string, headers=headers)
     assert_clear_answer(response, {200, 400})
 
 
 @fuzz(100)
 @given(path=st.sampled_from(PRACTICE_PATHS), entry_id=practice_ids, query_string=query_strings)
 def test_practice_pages_answer_200_400_404_or_a_local_redirect(
-    rel_app: Flask, path: str, entry_id: str, query_string: str
+    app: Flask, path: str, entry_id: str, query_string: str
 ) -> None:
     url = path + encode(entry_id)
-    response = rel_app.test_client().get(url, query_string=query_string)
+    response = app.test_client().get(url, query_string=query_string)
     if response.status_code == 308:  # an id with "/" decodes to "//": merged, same site only
         target = urlsplit(response.location)
         assert target.netloc in ("", "localhost") and not response.location.startswith("//")
@@ -274,9 +274,9 @@ def test_practice_pages_answer_200_400_404_or_a_local_redirect(
     ("&".join(f"city=c{i}" for i in range(51)), "city", "at most 50 values"),
 ])  # fmt: skip
 def test_caps_are_400_with_a_clear_message(
-    rel_app: Flask, query_string: str, param: str, message: str
+    app: Flask, query_string: str, param: str, message: str
 ) -> None:
-    client = rel_app.test_client()
+    client = app.test_client()
     for path in ("/api/search", "/api/facets", "/?format=json"):
         path, _, extra = path.partition("?")
         response = client.get(path, query_string="&".join(filter(None, [query_string, extra])))
@@ -286,8 +286,8 @@ def test_caps_are_400_with_a_clear_message(
     assert message.replace("'", "&#39;") in page and f"<code>{param}</code>" in page
 
 
-def test_unknown_facet_values_are_an_empty_result_not_an_error(rel_app: Flask) -> None:
-    data = rel_app.test_client().get(
+def test_unknown_facet_values_are_an_empty_result_not_an_error(app: Flask) -> None:
+    data = app.test_client().get(
         "/api/search?q=integration&language=xx&country=Atlantis&year=abc").get_json()
     assert data["total"] == 0
     for name, value in (("language", "xx"), ("country", "Atlantis"), ("year", "abc")):

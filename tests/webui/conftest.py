@@ -1,6 +1,7 @@
-"""Fixtures for the web UI: real indexes built once per session, a fresh app per test.
+"""Fixtures for the web UI: real indexes built once per session, a fresh client per test.
 
-Shaped like Flask's tutorial: `app`, `client` and `runner` fixtures over a temporary index.
+Shaped like Flask's tutorial: `app` (in tests/conftest.py, shared with the reliability tests),
+`client` and `runner` fixtures over a temporary index.
 Index fixtures are prefixed `ui_` so they never shadow the project-wide ones.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from corpus import Entry, load_sources
 from indexer.build import build_index
-from webui import create_app
+from tests.conftest import make_app
 
 # Hostile corpus text: nothing of it may ever run in a browser or a spreadsheet.
 SCRIPT_TITLE = "<script>alert(1)</script> Festival of integration"
@@ -76,19 +76,6 @@ def build_xss_index(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def ui_xss_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_xss_index(tmp_path_factory.mktemp("xss"))
-
-
-def make_app(index_dir: Path, **config: Any) -> Flask:
-    return create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
-
-
-@pytest.fixture(scope="session")
-def app(ui_index: Path) -> Iterator[Flask]:
-    """One app per session: requests never change it, and a warm Searcher keeps tests fast.
-
-    Tests that need other settings build their own with `make_app`.
-    """
-    yield make_app(ui_index)
 
 
 @pytest.fixture
