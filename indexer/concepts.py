@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, folded_words, term
 
@@ -87,7 +88,10 @@ class ConceptIndex:
 
     @classmethod
     def from_json(cls, text: str) -> ConceptIndex:
-        data = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConceptIndex:
         terms = {c: tuple((f, tuple(ts)) for f, ts in v) for c, v in data["terms"].items()}
         surfaces = {  # absent in lexicons saved before format 2
             (f, tuple(ts)): tuple(tuple(w) for w in ws) for f, ts, ws in data.get("surfaces", ())
@@ -111,27 +115,31 @@ def lexicon_version(path: Path = LEXICON) -> str:
 def reuse_analysed(saved: Path) -> bool:
     """Take the lexicon a previous build analysed (saved with `to_json`) when it is still
     current, instead of analysing it again (1-2 s: every lemmatizer's dictionary)."""
-    if concept_index.cache_info().currsize:
+    if LEXICON in _analysed:
         return False
     try:
-        text = saved.read_text(encoding="utf-8")
-        if json.loads(text).get("lexicon") != lexicon_version():
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        if data.get("lexicon") != lexicon_version():
             return False
-        index = ConceptIndex.from_json(text)
-    except (OSError, ValueError, KeyError):
+        _analysed[LEXICON] = ConceptIndex.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    _analysed[LEXICON] = index
     return True
 
 
-_analysed: dict[Path, ConceptIndex] = {}
+_analysed: dict[Path, ConceptIndex] = {}  # this process's analysed lexicon, per file
 
 
-@cache
 def concept_index(path: Path = LEXICON) -> ConceptIndex:
-    """The lexicon, analysed with each language's pipeline (built once per process)."""
-    if path in _analysed:
-        return _analysed.pop(path)
+    """The lexicon, analysed with each language's pipeline (once per process, unless a
+    previous build's copy was taken with `reuse_analysed`)."""
+    index = _analysed.get(path)
+    if index is None:
+        index = _analysed[path] = _analyse(path)
+    return index
+
+
+def _analyse(path: Path) -> ConceptIndex:
     terms: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
     surfaces: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = defaultdict(set)
     if not path.is_file():

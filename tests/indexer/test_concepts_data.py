@@ -272,3 +272,35 @@ def test_analysed_lexicon_round_trips_and_reads_older_saves() -> None:
     older = json.loads(index.to_json())
     del older["surfaces"]
     assert ConceptIndex.from_json(json.dumps(older)).written("en", ("first", "nation")) == ()
+
+
+def test_a_saved_lexicon_is_reused_only_when_current(tmp_path: Path) -> None:
+    """A build takes the previous generation's analysed lexicon instead of analysing it
+    again, unless it is stale or this process already has one."""
+    import json
+    import subprocess
+    import sys
+
+    from indexer.concepts import concept_index
+
+    current = tmp_path / "current.json"
+    current.write_text(concept_index().to_json(), encoding="utf-8")
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({**json.loads(current.read_text()), "lexicon": "old"}))
+    script = (
+        "import sys, time; from pathlib import Path\n"
+        "from indexer import concepts as c\n"
+        "print(c.reuse_analysed(Path(sys.argv[1])), c.reuse_analysed(Path(sys.argv[1])))\n"
+        "start = time.perf_counter(); c.concept_index()\n"
+        "print(round(time.perf_counter() - start, 3))\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+
+    def run(saved: Path) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", script, str(saved)], cwd=repo,
+                             capture_output=True, text=True, check=True).stdout
+        return out.split()
+
+    taken = run(current)
+    assert taken[:2] == ["True", "False"] and float(taken[2]) < 0.05, taken
+    assert run(stale)[:2] == ["False", "False"]
