@@ -17,13 +17,14 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
+# Each stamp installs its extras in one pip run (not the base package first, then again).
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[dev]'
-	touch $@
+	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[dev,bench]'
-	touch $@
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
