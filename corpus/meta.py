@@ -35,6 +35,7 @@ PERIOD_WORDS = (
     "on-going", "onwards", "onward", "depuis", "desde", "dal", "dall'", "seit", "laufend",
     "od", "από", "itibaren",
 )  # fmt: skip
+_PERIOD_WORDS_NORMALIZED = tuple(normalize_name(w) for w in PERIOD_WORDS)
 _RUNNING = re.compile(
     r"on-?going|onwards?|since|depuis|desde|seit|laufend|en cours|en curso|in corso|u toku"
     r"|në vazhdim|që nga|\bod\b|από|itibaren|-\s*$|\(ongoing\)",
@@ -100,7 +101,7 @@ def _starts_period(words: list[str], i: int) -> bool:
     if folded in _month_words():
         return True
     rest = normalize_name(" ".join(words[i:]))
-    return any(rest == w or rest.startswith(w + " ") for w in map(normalize_name, PERIOD_WORDS))
+    return any(rest == w or rest.startswith(w + " ") for w in _PERIOD_WORDS_NORMALIZED)
 
 
 def _looks_like_city(words: list[str]) -> bool:

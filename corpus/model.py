@@ -55,11 +55,6 @@ class Entry:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @property
-    def text(self) -> str:
-        """Title, summary and body as one text (what language detection reads)."""
-        return "\n".join(part for part in (self.title, self.summary, self.body) if part)
-
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Entry))
 _INT_FIELDS = ("year_from", "year_to")
