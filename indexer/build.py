@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import index as windex
 
@@ -154,7 +154,16 @@ def detect_all(
         return [d for chunk in results for d in chunk]
 
 
-def _read_manifest(gen: generations.Generation | None) -> dict[str, list[str]] | None:
+class ManifestRow(NamedTuple):
+    """What a generation remembers of each entry (a JSON list in manifest.json)."""
+
+    content_hash: str
+    source_file: str
+    block: str  # place-and-year block ("" when none): regrouping unit
+    declared: int  # 1 when the source declares the entry's translation group
+
+
+def _read_manifest(gen: generations.Generation | None) -> dict[str, ManifestRow] | None:
     if gen is None:
         return None
     try:
@@ -164,7 +173,7 @@ def _read_manifest(gen: generations.Generation | None) -> dict[str, list[str]] |
     if data.get("schema_version") != SCHEMA_VERSION:
         log.info("index was built by another schema version: rebuilding")
         return None
-    return data["entries"]
+    return {entry_id: ManifestRow(*row) for entry_id, row in data["entries"].items()}
 
 
 def _carry_over(previous: Path, workdir: Path) -> None:
@@ -214,9 +223,11 @@ def build_index(
         old = manifest or {}
         hashes = {e.id: content_hash(e) for e in entries}
         files = {e.id: source_file(e) for e in entries}
-        todo = [e for e in entries if old.get(e.id, [None])[0] != hashes[e.id]]
+        todo = [e for e in entries
+                if e.id not in old or old[e.id].content_hash != hashes[e.id]]
         given_files = set(files.values())
-        removed = [i for i, (_, f, *_) in old.items() if f in given_files and i not in hashes]
+        removed = [i for i, row in old.items()
+                   if row.source_file in given_files and i not in hashes]
         report.new = sum(1 for e in todo if e.id not in old)
         report.changed = len(todo) - report.new
         report.removed = len(removed)
@@ -259,7 +270,8 @@ def build_index(
         gone = set(removed)
         new_manifest = {k: v for k, v in old.items() if k not in gone}
         new_manifest.update({
-            a.entry.id: [a.content_hash, a.source_file, *translations.block_and_flag(a.entry)]
+            a.entry.id: ManifestRow(a.content_hash, a.source_file,
+                                    *translations.block_and_flag(a.entry))
             for a in analysed
         })  # fmt: skip
         log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
@@ -297,19 +309,21 @@ def build_index(
 def _groups(
     gen_dir: Path,
     previous: generations.Generation | None,
-    old: dict[str, list[Any]],
-    new: dict[str, list[Any]],
+    old: dict[str, ManifestRow],
+    new: dict[str, ManifestRow],
 ) -> dict[str, str]:
     """Translation groups of the new generation, from the entries' signatures.  Groups
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries belong to."""
-    declared = any(v[3] for v in new.values()) or any(v[3] for v in old.values() if len(v) > 3)
-    if previous is None or declared or any(len(v) < 4 for v in old.values()):
+    if previous is None or any(row.declared for row in (*new.values(), *old.values())):
         return translations.group_signatures(accel.load_signatures(gen_dir))
-    changed = {i for i in new.keys() | old.keys() if new.get(i, [None])[0] != old.get(i, [None])[0]}
-    touched = {v[2] for i in changed for v in (old.get(i), new.get(i)) if v and v[2]}
+    def content(rows: dict[str, ManifestRow], i: str) -> str | None:
+        return rows[i].content_hash if i in rows else None
+
+    changed = {i for i in new.keys() | old.keys() if content(new, i) != content(old, i)}
+    touched = {row.block for i in changed for row in (old.get(i), new.get(i)) if row and row.block}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
-    groups = {i: g for i, g in kept.items() if i in new and new[i][2] not in touched}
+    groups = {i: g for i, g in kept.items() if i in new and new[i].block not in touched}
     if touched:
         groups.update(translations.group_signatures(accel.load_signatures(gen_dir, touched)))
     return groups

@@ -20,7 +20,7 @@ from corpus.model import Entry
 from indexer.analysis import SUPPORTED, analysis_language, analyzer, folded_analyzer
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: manifest rows always carry block and declared flag
 FOLDED_FIELDS = ("title_f", "body_f", "place_f")
 UNDETERMINED = "und"
 
