@@ -20,6 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus import CorpusError, Entry, load_sources
+from corpus.listing import SOURCE_RE
+from corpus.loader import _format as source_format
 from corpus.model import FIELD_NAMES, ID_RE
 from gpsearch.cli import main as cli
 from indexer.build import content_hash
@@ -194,19 +196,82 @@ def test_real_process_prints_one_line_and_no_traceback(live_index: Path, tmp_pat
 # --- property-based: whatever the bytes, an import gives entries or a CorpusError ---------
 
 def check_import(path: Path) -> list[Entry]:
-    """Entries (every one valid) or a CorpusError `path:line: problem` on one line."""
+    """Entries (every one valid) or a CorpusError `path:line: problem` on one line, naming
+    the line at fault (see `assert_names_the_offending_line`)."""
     try:
         entries = load_sources([path]).entries
     except CorpusError as exc:
         message = str(exc)
-        assert re.match(rf"{re.escape(str(path))}:\d+: \S", message), message
+        found = re.match(rf"{re.escape(str(path))}:(\d+): (\S.*)", message)
+        assert found, message
         assert "\n" not in message and len(message) < 600, message
+        assert_names_the_offending_line(path, int(found[1]), found[2])
         return []
     for entry in entries:
         assert ID_RE.match(entry.id) and entry.title and entry.locale
         assert entry.summary or entry.body
         content_hash(entry)  # the build's first step: every field is encodable text
     return entries
+
+
+def error_of(path: Path) -> str | None:
+    try:
+        load_sources([path])
+    except CorpusError as exc:
+        return str(exc)
+    return None
+
+
+def assert_names_the_offending_line(path: Path, line: int, problem: str) -> None:
+    """The line an import error names is the first one at fault, wherever the test can tell.
+
+    Problems with the bytes are on a line the bytes alone give: a NUL (line 1), the first
+    line that is not UTF-8, a file of blank lines (line 1).  In JSONL the named line fails
+    alike with every other line blanked; in a listing page, with the lines before it blanked
+    (its Source line kept), since an entry goes on below its title line.  In both, the lines
+    before it import, and a listing's page-level problem is on its first line of text.
+    (CSV records may span lines, so CSV gets the byte-level checks only.)
+    """
+    data = path.read_bytes()
+    where = (path.name, line, problem)
+    if b"\x00" in data[:8192]:
+        assert (line, problem) == (1, "binary file, not a listing page, JSONL or CSV"), where
+        return
+    raws = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    for number, raw in enumerate(raws, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            assert line == number and problem.startswith("not valid UTF-8 "), where
+            return
+    texts = [raw.decode("utf-8").rstrip("\r") for raw in raws]
+    filled = [n for n, text in enumerate(texts, 1) if text.strip()]
+    if not filled:
+        assert (line, problem) == (1, "file is empty"), where
+        return
+    kind = source_format(path, list(enumerate(texts, 1)))
+    if kind not in ("jsonl", "listing"):
+        return
+    assert line in filled, f"{where}: not a line with text on it"
+    keep = {line} if kind == "jsonl" else set(range(line, len(texts) + 1))
+    if kind == "listing":
+        if problem.startswith(("no entries found", "Source is not")):
+            assert line == filled[0], f"{where}: a page's problem is on its first line"
+        if SOURCE_RE.match(texts[filled[0] - 1]):
+            keep.add(filled[0])
+    variants = path.parent / "line-check"
+    variants.mkdir(exist_ok=True)
+    name = "records.jsonl" if kind == "jsonl" else path.name
+    variant = variants / name
+    variant.write_text("\n".join(t if n in keep else "" for n, t in enumerate(texts, 1)),
+                     encoding="utf-8")
+    assert error_of(variant) == f"{variant}:{line}: {problem}", f"{where}: not the line at fault"
+    before = [t for n, t in enumerate(texts, 1) if n < line]
+    if any(t.strip() for t in before):
+        variant.write_text("\n".join(before), encoding="utf-8")
+        error = error_of(variant)
+        assert error is None or (kind == "listing" and ": no entries found" in error), (
+            f"{where}: an earlier line is at fault: {error}")
 
 
 SUFFIXES = [".txt", ".jsonl", ".csv", ".dat"]
