@@ -42,7 +42,7 @@ browser-deps:
 		echo "installing chromium (apt-get)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null \
-		|| echo "WARNING: could not install chromium: browser tests will be skipped"; \
+		|| echo "WARNING: could not install chromium: browser tests will be skipped (and fail under .ci/run)"; \
 	fi
 
 lint: setup-dev

@@ -505,7 +505,6 @@ def _strip_suffixes(word: str, lang: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=1 << 18)
 def lemma(word: str, lang: str) -> str:
     """simplemma's lemma of a word, lowercase; the word itself when it has none.
 
