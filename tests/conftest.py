@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Generator
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -38,21 +37,6 @@ def missing_prerequisite(reason: str) -> NoReturn:
         pytest.fail(f"{reason}; ${REQUIRE_FULL_SUITE} is set, so this fails instead of"
                     " skipping", pytrace=False)
     pytest.skip(reason)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A browser test skipped (no chromium) is a failure when the whole suite must run."""
-    report = yield
-    if (report.skipped and full_suite_required() and item.get_closest_marker("browser")
-            and not hasattr(report, "wasxfail")):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
-        report.outcome = "failed"
-        report.longrepr = (f"{reason}\n${REQUIRE_FULL_SUITE} is set, so a browser test"
-                           " that would skip fails instead")
-    return report
 
 
 def cli_env(**extra: str) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 The app runs in a werkzeug server thread on a free 127.0.0.1 port, over the multilingual
 index (the shared corpus's pages plus the bundled corpus; the bundled corpus alone when the
-shared corpus is absent). Tests skip only when chromium cannot be found.
+shared corpus is absent). Tests skip only when chromium cannot be found (and fail then
+under .ci/run, see tests/conftest.missing_prerequisite).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from playwright.sync_api import (
 from werkzeug.serving import make_server
 
 from corpus import load_sources
-from tests.conftest import shared_corpus_dir
+from tests.conftest import missing_prerequisite, shared_corpus_dir
 from tests.webui.conftest import build, build_xss_index, make_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        pytest.skip(
+        missing_prerequisite(
             "chromium not installed: looked for $GPSEARCH_CHROMIUM, "
             + ", ".join(CHROMIUM_CANDIDATES)
             + " and chromium on PATH; run `make browser-deps` to install Debian's chromium"
