@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
@@ -133,7 +133,13 @@ class Hit:
     country_code: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "score": round(self.score, 4)}
+        # Every field, as asdict would give, without its deep copy (10x slower per hit).
+        data = {name: getattr(self, name) for name in _HIT_FIELDS}
+        data["score"] = round(self.score, 4)
+        return data
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 @dataclass(frozen=True, slots=True)
