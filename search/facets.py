@@ -53,8 +53,8 @@ def _values(snap: Any, name: str, mask: np.ndarray, selected: set[str]) -> list[
         years = snap.data.years["year_from"][mask].astype(np.int64)
         years = years[years > 0]
         counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
-        pairs = [(str(y), int(c)) for y, c in enumerate(counts.tolist()) if c]
-        pairs.sort(key=lambda p: p[0], reverse=True)
+        present = np.flatnonzero(counts)[::-1]  # newest first; not the ~2,000 empty years
+        pairs = [(str(y), int(counts[y])) for y in present.tolist()]
     else:
         values = snap.data.values[name]
         counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
