@@ -47,6 +47,7 @@ browser-deps:
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: setup-dev browser-deps lint
 	$(BIN)/python -m pytest

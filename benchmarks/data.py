@@ -23,9 +23,21 @@ EVAL_DIR = REPO_ROOT / "tests" / "eval"
 
 # The project's entry fields, in the order every corpus file of the benchmark uses.
 ENTRY_FIELDS = (
-    "id", "kind", "title", "summary", "body", "country", "country_code", "city",
-    "period", "year_from", "year_to", "locale", "url", "language",
-)  # fmt: skip
+    "id",
+    "kind",
+    "title",
+    "summary",
+    "body",
+    "country",
+    "country_code",
+    "city",
+    "period",
+    "year_from",
+    "year_to",
+    "locale",
+    "url",
+    "language",
+)
 # Fields a query may filter on and the facets every system counts.
 FACET_FIELDS = ("language", "locale", "country", "city", "year", "kind")
 FILTER_FIELDS = ("language", "locale", "country", "country_code", "city", "year", "kind")

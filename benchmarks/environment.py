@@ -17,9 +17,15 @@ import psutil
 from benchmarks.data import REPO_ROOT
 
 PACKAGES = (
-    "whoosh-reloaded", "tantivy", "numpy", "Flask", "gunicorn", "ir-measures",
-    "matplotlib", "psutil",
-)  # fmt: skip
+    "whoosh-reloaded",
+    "tantivy",
+    "numpy",
+    "Flask",
+    "gunicorn",
+    "ir-measures",
+    "matplotlib",
+    "psutil",
+)
 
 
 def _cpu_model() -> str:

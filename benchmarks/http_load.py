@@ -95,8 +95,7 @@ def tree_memory(pid: int, *, proportional: bool = False) -> int:
     total = 0
     for process in _process_tree(pid):
         try:
-            total += (process.memory_full_info().pss if proportional
-                      else process.memory_info().rss)  # fmt: skip
+            total += process.memory_full_info().pss if proportional else process.memory_info().rss
         except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
             continue
     return total
@@ -308,10 +307,17 @@ def run_wrk(
     wrk: str, port: int, paths_file: Path, seconds: float, connections: int, threads: int
 ) -> dict[str, Any]:
     command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        f"--timeout={REQUEST_TIMEOUT_S:.0f}s", "-s", str(WRK_SCRIPT),
-        f"http://{HOST}:{port}", "--", str(paths_file),
-    ]  # fmt: skip
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        f"--timeout={REQUEST_TIMEOUT_S:.0f}s",
+        "-s",
+        str(WRK_SCRIPT),
+        f"http://{HOST}:{port}",
+        "--",
+        str(paths_file),
+    ]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=seconds + 120, check=False
     )
@@ -355,9 +361,12 @@ def measure_http(
         # One pass over every URL at full concurrency: each worker loads its index and
         # caches before the clock starts, and a broken URL shows up here.
         warm = run_python_load(
-            port, paths, seconds=max(5.0, seconds), connections=connections,
+            port,
+            paths,
+            seconds=max(5.0, seconds),
+            connections=connections,
             max_requests=len(paths),
-        )  # fmt: skip
+        )
         sampler = RssSampler(server.process.pid)
         cpu = CpuShare(server.process.pid)
         sampler.start()

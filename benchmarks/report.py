@@ -116,24 +116,67 @@ class Metric:
 
 
 METRICS = (
-    Metric("build", "build throughput (entries/s)", True,
-           lambda r: _get(r, "build", "build", "entries_per_s"), fmt_num),
-    Metric("size", "index size on disk", False, lambda r: _get(r, "build", "size_bytes"),
-           lambda v: f"{fmt_mb(v)} MB"),
-    Metric("update", "re-index of 1 changed entry", False,
-           lambda r: None if _get(r, "build", "update_median_s") is None
-           else _get(r, "build", "update_median_s") * 1000, lambda v: f"{fmt_ms(v)} ms"),
-    Metric("query", "library query median", False,
-           lambda r: _get(r, "query", "latency_ms", "median"), lambda v: f"{fmt_ms(v)} ms"),
-    Metric("query_p95", "library query p95", False,
-           lambda r: _get(r, "query", "latency_ms", "p95"), lambda v: f"{fmt_ms(v)} ms"),
-    Metric("rss", "query process peak RSS", False, lambda r: _get(r, "query", "peak_rss_bytes"),
-           lambda v: f"{fmt_mb(v)} MB"),
-    Metric("http", "HTTP p95 ({clients} clients)", False,
-           lambda r: _get(r, "http", "latency_ms", "p95"), lambda v: f"{fmt_ms(v)} ms"),
-    Metric("http_rps", "HTTP throughput", True,
-           lambda r: _get(r, "http", "throughput_rps"), lambda v: f"{fmt_num(v)} req/s"),
-)  # fmt: skip
+    Metric(
+        "build",
+        "build throughput (entries/s)",
+        True,
+        lambda r: _get(r, "build", "build", "entries_per_s"),
+        fmt_num,
+    ),
+    Metric(
+        "size",
+        "index size on disk",
+        False,
+        lambda r: _get(r, "build", "size_bytes"),
+        lambda v: f"{fmt_mb(v)} MB",
+    ),
+    Metric(
+        "update",
+        "re-index of 1 changed entry",
+        False,
+        lambda r: (
+            None
+            if _get(r, "build", "update_median_s") is None
+            else _get(r, "build", "update_median_s") * 1000
+        ),
+        lambda v: f"{fmt_ms(v)} ms",
+    ),
+    Metric(
+        "query",
+        "library query median",
+        False,
+        lambda r: _get(r, "query", "latency_ms", "median"),
+        lambda v: f"{fmt_ms(v)} ms",
+    ),
+    Metric(
+        "query_p95",
+        "library query p95",
+        False,
+        lambda r: _get(r, "query", "latency_ms", "p95"),
+        lambda v: f"{fmt_ms(v)} ms",
+    ),
+    Metric(
+        "rss",
+        "query process peak RSS",
+        False,
+        lambda r: _get(r, "query", "peak_rss_bytes"),
+        lambda v: f"{fmt_mb(v)} MB",
+    ),
+    Metric(
+        "http",
+        "HTTP p95 ({clients} clients)",
+        False,
+        lambda r: _get(r, "http", "latency_ms", "p95"),
+        lambda v: f"{fmt_ms(v)} ms",
+    ),
+    Metric(
+        "http_rps",
+        "HTTP throughput",
+        True,
+        lambda r: _get(r, "http", "throughput_rps"),
+        lambda v: f"{fmt_num(v)} req/s",
+    ),
+)
 
 # Why a peer wins where it wins: filled into the report only when the numbers show it.
 # {clients}, {workers} and {index_threads} come from the run (see _reason_context).
@@ -221,22 +264,55 @@ def fmt_target_ms(value: float | None) -> str:
 
 
 TARGETS = (
-    Target("Library query p95, 3 filters + 6 facets + highlights", "≤ 60 ms", TARGET_SIZE,
-           _three_filter_p95, lambda v, r: v <= 60, lambda v: f"{fmt_ms(v)} ms"),
-    Target("HTTP p95, 8 concurrent clients, 0 errors", "≤ 100 ms", TARGET_SIZE,
-           _http_p95, lambda v, r: v <= 100 and _get(r, "http", "errors") == 0, fmt_target_ms),
-    Target("Build throughput", "≥ 1,000 entries/s", TARGET_SIZE,
-           lambda r: _get(r, "build", "build", "entries_per_s"), lambda v, r: v >= 1000,
-           lambda v: f"{fmt_num(v)}/s"),
-    Target("Server peak memory, PSS (master + workers)", "≤ 400 MB", TARGET_SIZE,
-           lambda r: _get(r, "http", "server_peak_pss_bytes"), lambda v, r: v <= 400 * MB,
-           lambda v: f"{fmt_mb(v)} MB"),
-    Target("Server peak RSS summed over processes", "≤ 400 MB", TARGET_SIZE,
-           lambda r: _get(r, "http", "server_peak_rss_bytes"), lambda v, r: v <= 400 * MB,
-           lambda v: f"{fmt_mb(v)} MB"),
-    Target("HTTP p95 at real-corpus size, 0 errors", "≤ 15 ms", "real",
-           _http_p95, lambda v, r: v <= 15 and _get(r, "http", "errors") == 0, fmt_target_ms),
-)  # fmt: skip
+    Target(
+        "Library query p95, 3 filters + 6 facets + highlights",
+        "≤ 60 ms",
+        TARGET_SIZE,
+        _three_filter_p95,
+        lambda v, r: v <= 60,
+        lambda v: f"{fmt_ms(v)} ms",
+    ),
+    Target(
+        "HTTP p95, 8 concurrent clients, 0 errors",
+        "≤ 100 ms",
+        TARGET_SIZE,
+        _http_p95,
+        lambda v, r: v <= 100 and _get(r, "http", "errors") == 0,
+        fmt_target_ms,
+    ),
+    Target(
+        "Build throughput",
+        "≥ 1,000 entries/s",
+        TARGET_SIZE,
+        lambda r: _get(r, "build", "build", "entries_per_s"),
+        lambda v, r: v >= 1000,
+        lambda v: f"{fmt_num(v)}/s",
+    ),
+    Target(
+        "Server peak memory, PSS (master + workers)",
+        "≤ 400 MB",
+        TARGET_SIZE,
+        lambda r: _get(r, "http", "server_peak_pss_bytes"),
+        lambda v, r: v <= 400 * MB,
+        lambda v: f"{fmt_mb(v)} MB",
+    ),
+    Target(
+        "Server peak RSS summed over processes",
+        "≤ 400 MB",
+        TARGET_SIZE,
+        lambda r: _get(r, "http", "server_peak_rss_bytes"),
+        lambda v, r: v <= 400 * MB,
+        lambda v: f"{fmt_mb(v)} MB",
+    ),
+    Target(
+        "HTTP p95 at real-corpus size, 0 errors",
+        "≤ 15 ms",
+        "real",
+        _http_p95,
+        lambda v, r: v <= 15 and _get(r, "http", "errors") == 0,
+        fmt_target_ms,
+    ),
+)
 
 
 def _target_size(results: dict[str, Any], wanted: str) -> tuple[str | None, str]:
@@ -264,9 +340,14 @@ def evaluate_targets(results: dict[str, Any], systems: Sequence[str]) -> list[di
                 "pass": None if value is None else bool(target.ok(value, record)),
             }
         rows.append(
-            {"target": target.label, "threshold": target.threshold, "size": size,
-             "note": note, "cells": cells}
-        )  # fmt: skip
+            {
+                "target": target.label,
+                "threshold": target.threshold,
+                "size": size,
+                "note": note,
+                "cells": cells,
+            }
+        )
     return rows
 
 
@@ -342,16 +423,25 @@ def _systems_section(results: dict[str, Any]) -> list[str]:
             continue
         notes = info["notes"]
         rows.append(
-            [f"**{name}**<br>{info['version']}", notes.get("match", ""), notes.get("filters", ""),
-             notes.get("facets", ""), notes.get("highlights", ""), notes.get("update", "")]
-        )  # fmt: skip
+            [
+                f"**{name}**<br>{info['version']}",
+                notes.get("match", ""),
+                notes.get("filters", ""),
+                notes.get("facets", ""),
+                notes.get("highlights", ""),
+                notes.get("update", ""),
+            ]
+        )
     out = ["## Systems", ""]
     if rows:
         out += [
-            table(["system", "matching", "filters", "facet counts", "highlights", "update"],
-                  rows, "llllll"),
+            table(
+                ["system", "matching", "filters", "facet counts", "highlights", "update"],
+                rows,
+                "llllll",
+            ),
             "",
-        ]  # fmt: skip
+        ]
     out += skipped + ([""] if skipped else [])
     return out
 
@@ -402,14 +492,20 @@ def _indexing_section(
                 continue
             b = build["build"]
             update = build.get("update_median_s")
-            rows.append([
-                size, name, f"{b['seconds']:.2f}", fmt_num(b["entries_per_s"]),
-                fmt_ratio(b["entries_per_s"], ref_eps), fmt_mb(build["size_bytes"]),
-                fmt_num(build["size_bytes"] / max(1, b["entries"])),
-                fmt_ms(update * 1000) if update is not None else "n/a",
-                fmt_mb(build.get("build_peak_rss_bytes")),
-                build.get("update_error", "") or "",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    size,
+                    name,
+                    f"{b['seconds']:.2f}",
+                    fmt_num(b["entries_per_s"]),
+                    fmt_ratio(b["entries_per_s"], ref_eps),
+                    fmt_mb(build["size_bytes"]),
+                    fmt_num(build["size_bytes"] / max(1, b["entries"])),
+                    fmt_ms(update * 1000) if update is not None else "n/a",
+                    fmt_mb(build.get("build_peak_rss_bytes")),
+                    build.get("update_error", "") or "",
+                ]
+            )
     return [
         "## Indexing",
         "",
@@ -453,16 +549,27 @@ def _query_section(results: dict[str, Any], systems: Sequence[str], ref: str | N
             by_f = query["by_filters"]
             done, planned = query.get("completed"), query.get("planned")
             count = str(done) if done == planned else f"{done}/{planned} (budget)"
-            rows.append([
-                size, name, count, fmt_ms(lat["median"]), fmt_ms(lat["p95"]), fmt_ms(lat["p99"]),
-                fmt_ratio(lat["median"], ref_lat.get("median")),
-                fmt_ratio(lat["p95"], ref_lat.get("p95")),
-                " / ".join(fmt_ms(_get(by_f, str(n), "p95")) for n in FILTER_COUNTS),
-                f"{query['zero_hit_share'] * 100:.0f}%", fmt_num(query["mean_total"]),
-                fmt_mb(query["peak_rss_bytes"]), fmt_mb(query["rss_open_bytes"]),
-                f"{query['open_seconds'] * 1000:.0f}",
-                "–" if query.get("cpu_per_wall") is None else f"{query['cpu_per_wall'] * 100:.0f}%",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    size,
+                    name,
+                    count,
+                    fmt_ms(lat["median"]),
+                    fmt_ms(lat["p95"]),
+                    fmt_ms(lat["p99"]),
+                    fmt_ratio(lat["median"], ref_lat.get("median")),
+                    fmt_ratio(lat["p95"], ref_lat.get("p95")),
+                    " / ".join(fmt_ms(_get(by_f, str(n), "p95")) for n in FILTER_COUNTS),
+                    f"{query['zero_hit_share'] * 100:.0f}%",
+                    fmt_num(query["mean_total"]),
+                    fmt_mb(query["peak_rss_bytes"]),
+                    fmt_mb(query["rss_open_bytes"]),
+                    f"{query['open_seconds'] * 1000:.0f}",
+                    "–"
+                    if query.get("cpu_per_wall") is None
+                    else f"{query['cpu_per_wall'] * 100:.0f}%",
+                ]
+            )
     out = [
         "## Library query latency",
         "",
@@ -549,16 +656,25 @@ def _http_section(results: dict[str, Any], systems: Sequence[str], ref: str | No
                 if cpu
                 else "–"
             )
-            rows.append([
-                size, name, fmt_num(http["throughput_rps"]),
-                fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),
-                fmt_ms(lat.get("p50")), fmt_ms(lat.get("p95")), fmt_ms(lat.get("p99")),
-                fmt_ratio(lat.get("p95"), _get(ref_http, "latency_ms", "p95")),
-                str(http["errors"]), fmt_num(http["requests"]),
-                fmt_mb(http["server_peak_rss_bytes"]), fmt_mb(http.get("server_peak_pss_bytes")),
-                str(http["server_processes"]), shares,
-                "gpsearch serve" if name == PRIMARY else "http_app.py",
-            ])  # fmt: skip
+            rows.append(
+                [
+                    size,
+                    name,
+                    fmt_num(http["throughput_rps"]),
+                    fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),
+                    fmt_ms(lat.get("p50")),
+                    fmt_ms(lat.get("p95")),
+                    fmt_ms(lat.get("p99")),
+                    fmt_ratio(lat.get("p95"), _get(ref_http, "latency_ms", "p95")),
+                    str(http["errors"]),
+                    fmt_num(http["requests"]),
+                    fmt_mb(http["server_peak_rss_bytes"]),
+                    fmt_mb(http.get("server_peak_pss_bytes")),
+                    str(http["server_processes"]),
+                    shares,
+                    "gpsearch serve" if name == PRIMARY else "http_app.py",
+                ]
+            )
     config = results["config"]
     return [
         "## HTTP: `GET /api/search` under gunicorn",
@@ -623,9 +739,11 @@ def _relevance_section(results: dict[str, Any], systems: Sequence[str]) -> list[
     def count(group: str) -> str:
         # A system whose judged run was cut short scored fewer queries: show the full count.
         return str(
-            max((rel[n]["groups"][group]["queries"] for n in names if group in rel[n]["groups"]),
-                default=0)
-        )  # fmt: skip
+            max(
+                (rel[n]["groups"][group]["queries"] for n in names if group in rel[n]["groups"]),
+                default=0,
+            )
+        )
 
     partial = [n for n in names if _relevance_partial(rel[n])]
 
@@ -638,8 +756,11 @@ def _relevance_section(results: dict[str, Any], systems: Sequence[str]) -> list[
         "",
     ]
     if judged.get("placeholder"):
-        out += ["> **Placeholder**: `tests/eval/queries.tsv` / `qrels.txt` were not there yet; "
-                "these numbers only show the pipeline works.", ""]  # fmt: skip
+        out += [
+            "> **Placeholder**: `tests/eval/queries.tsv` / `qrels.txt` were not there yet; "
+            "these numbers only show the pipeline works.",
+            "",
+        ]
     if partial:
         budget = results["config"].get("query_budget_s", 0)
         out += [

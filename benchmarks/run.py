@@ -91,8 +91,10 @@ def export_snapshot(rev: str, work: Path) -> tuple[Path, str]:
     """`git archive REV` unpacked under work/src-SHA: the tracked files of that commit."""
     sha = subprocess.run(
         ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", f"{rev}^{{commit}}"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     target = work / f"src-{sha}"
     if not target.exists():
         partial = work / f"src-{sha}.partial"
@@ -114,9 +116,13 @@ def _worker(args: Sequence[str], out: Path, log_path: Path, timeout: float) -> d
     out.unlink(missing_ok=True)
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
-            command, cwd=SOURCE_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ, **source_env()},
-        )  # fmt: skip
+            command,
+            cwd=SOURCE_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **source_env()},
+        )
         try:
             returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -245,25 +251,50 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log.info("[%s] %s: build", size.label, name)
             try:
                 record["build"] = _worker(
-                    ["build", "--system", name, "--corpus", str(size.corpus),
-                     "--index", str(index), "--updates", str(args.updates)],
-                    work / "build.json", log_path, BUILD_TIMEOUT_S,
-                )  # fmt: skip
+                    [
+                        "build",
+                        "--system",
+                        name,
+                        "--corpus",
+                        str(size.corpus),
+                        "--index",
+                        str(index),
+                        "--updates",
+                        str(args.updates),
+                    ],
+                    work / "build.json",
+                    log_path,
+                    BUILD_TIMEOUT_S,
+                )
                 b = record["build"]["build"]
                 log.info(
                     "[%s] %s: built %d entries in %.1fs (%.0f/s), %.1f MB",
-                    size.label, name, b["entries"], b["seconds"], b["entries_per_s"],
+                    size.label,
+                    name,
+                    b["entries"],
+                    b["seconds"],
+                    b["entries_per_s"],
                     record["build"]["size_bytes"] / 1e6,
-                )  # fmt: skip
+                )
             except RuntimeError as exc:  # _worker turns a timeout into one too
                 log.error("[%s] %s: build failed: %s", size.label, name, exc)
                 record["errors"].append(f"build: {exc}")
                 continue
             query_args = [
-                "query", "--system", name, "--index", str(index), "--queries", str(queries_path),
-                "--warmup-queries", str(warmup_path), "--repeat", str(args.repeat),
-                "--budget", str(args.query_budget),
-            ]  # fmt: skip
+                "query",
+                "--system",
+                name,
+                "--index",
+                str(index),
+                "--queries",
+                str(queries_path),
+                "--warmup-queries",
+                str(warmup_path),
+                "--repeat",
+                str(args.repeat),
+                "--budget",
+                str(args.query_budget),
+            ]
             if size.label == "real":
                 query_args += ["--judged", str(work / "eval" / "judged.json")]
             log.info("[%s] %s: %d queries", size.label, name, len(queries))
@@ -278,9 +309,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 lat = summary["latency_ms"]
                 log.info(
                     "[%s] %s: %d/%d queries, median %.2f ms, p95 %.2f ms, peak RSS %.0f MB",
-                    size.label, name, summary["completed"], summary["planned"],
-                    lat.get("median", 0), lat.get("p95", 0), summary["peak_rss_bytes"] / 1e6,
-                )  # fmt: skip
+                    size.label,
+                    name,
+                    summary["completed"],
+                    summary["planned"],
+                    lat.get("median", 0),
+                    lat.get("p95", 0),
+                    summary["peak_rss_bytes"] / 1e6,
+                )
             except RuntimeError as exc:
                 log.error("[%s] %s: queries failed: %s", size.label, name, exc)
                 record["errors"].append(f"query: {exc}")
@@ -298,22 +334,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 try:
                     record["http"] = http_load.measure_http(
-                        command, {**extra_env, **source_env()}, port, http_paths,
-                        seconds=args.http_seconds, connections=args.http_clients, wrk=wrk,
-                        work=logs, label=f"{size.label}-{name}", cwd=SOURCE_ROOT,
-                    )  # fmt: skip
+                        command,
+                        {**extra_env, **source_env()},
+                        port,
+                        http_paths,
+                        seconds=args.http_seconds,
+                        connections=args.http_clients,
+                        wrk=wrk,
+                        work=logs,
+                        label=f"{size.label}-{name}",
+                        cwd=SOURCE_ROOT,
+                    )
                     record["http"]["served_by"] = (
-                        "gpsearch serve" if name == "gpsearch"
+                        "gpsearch serve"
+                        if name == "gpsearch"
                         else f"benchmarks.http_app (Flask) x {args.http_workers} gunicorn workers"
-                    )  # fmt: skip
+                    )
                     h = record["http"]
                     if not h["requests"]:
                         record["errors"].append(f"http: {h['note']}")
                     log.info(
                         "[%s] %s: HTTP %.0f req/s, p95 %.1f ms, %d errors, server RSS %.0f MB",
-                        size.label, name, h["throughput_rps"], h["latency_ms"].get("p95", 0),
-                        h["errors"], h["server_peak_rss_bytes"] / 1e6,
-                    )  # fmt: skip
+                        size.label,
+                        name,
+                        h["throughput_rps"],
+                        h["latency_ms"].get("p95", 0),
+                        h["errors"],
+                        h["server_peak_rss_bytes"] / 1e6,
+                    )
                 except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                     log.error("[%s] %s: HTTP failed: %s", size.label, name, exc)
                     record["errors"].append(f"http: {exc}")
@@ -378,23 +426,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="synthetic corpus seed")
     parser.add_argument("--query-seed", type=int, default=7)
     parser.add_argument(
-        "--warmup", type=int, default=20,
+        "--warmup",
+        type=int,
+        default=20,
         help="untimed queries first (generated with --query-seed + 1, none of the timed ones)",
-    )  # fmt: skip
+    )
     parser.add_argument("--repeat", type=int, default=1, help="passes; each query keeps its best")
     parser.add_argument("--updates", type=int, default=5, help="single-entry re-index rounds")
     parser.add_argument(
-        "--query-budget", type=float,
+        "--query-budget",
+        type=float,
         help="seconds a system may spend on the timed queries of one size (default 150; quick 60)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-http", dest="http", action="store_false")
     parser.add_argument("--http-systems", default="all", help="comma list or 'all'")
     parser.add_argument("--http-seconds", type=float, help="load duration (default 20; quick 5)")
     parser.add_argument("--http-clients", type=int, default=8)
     parser.add_argument(
-        "--http-workers", type=int, default=os.cpu_count() or 2,
+        "--http-workers",
+        type=int,
+        default=os.cpu_count() or 2,
         help="gunicorn workers for the peers' demo app (gpsearch serve picks its own)",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-install-wrk", dest="install_wrk", action="store_false")
     parser.add_argument("--keep-indexes", action="store_true")
     parser.add_argument(

@@ -5,6 +5,15 @@ from corpus.loader import LoadResult, bundled_sources, expand_sources, load_file
 from corpus.model import Entry, EntryError, LoadReport, derive_id, make_entry
 
 __all__ = [
-    "CorpusError", "Entry", "EntryError", "LoadReport", "LoadResult", "bundled_sources",
-    "derive_id", "expand_sources", "load_file", "load_sources", "make_entry",
+    "CorpusError",
+    "Entry",
+    "EntryError",
+    "LoadReport",
+    "LoadResult",
+    "bundled_sources",
+    "derive_id",
+    "expand_sources",
+    "load_file",
+    "load_sources",
+    "make_entry",
 ]

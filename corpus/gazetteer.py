@@ -23,10 +23,42 @@ log = logging.getLogger(__name__)
 _DATA = Path(__file__).with_name("data")
 # Locales whose country names we accept on listing pages: the site's locales and neighbours.
 NAME_LOCALES = (
-    "fr", "de", "it", "es", "pt", "nl", "sq", "sr", "sr@latin", "hr", "bs", "sl", "mk", "bg",
-    "el", "tr", "uk", "ru", "pl", "cs", "sk", "hu", "ro", "sv", "nb_NO", "da", "fi", "ca", "eu",
-    "lt", "lv", "et", "ka", "hy", "az",
-)  # fmt: skip
+    "fr",
+    "de",
+    "it",
+    "es",
+    "pt",
+    "nl",
+    "sq",
+    "sr",
+    "sr@latin",
+    "hr",
+    "bs",
+    "sl",
+    "mk",
+    "bg",
+    "el",
+    "tr",
+    "uk",
+    "ru",
+    "pl",
+    "cs",
+    "sk",
+    "hu",
+    "ro",
+    "sv",
+    "nb_NO",
+    "da",
+    "fi",
+    "ca",
+    "eu",
+    "lt",
+    "lv",
+    "et",
+    "ka",
+    "hy",
+    "az",
+)
 MAX_NAME_WORDS = 7
 _WORD_RE = re.compile(r"\S+")
 

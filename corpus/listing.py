@@ -31,8 +31,18 @@ log = logging.getLogger(__name__)
 SOURCE_RE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
 DEFAULT_LOCALE = "en"  # coe.int serves English where a page names no locale
 FILE_LOCALE_RE = re.compile(r"^([a-z]{2,3}(?:-[a-z0-9]{2,8})?)__", re.IGNORECASE)
-READ_MORE = {"read more", "lire la suite", "en savoir plus", "lexo më shumë", "pročitajte više",
-             "leer más", "leer mas", "weiterlesen", "devamını oku", "περισσότερα"}
+READ_MORE = {
+    "read more",
+    "lire la suite",
+    "en savoir plus",
+    "lexo më shumë",
+    "pročitajte više",
+    "leer más",
+    "leer mas",
+    "weiterlesen",
+    "devamını oku",
+    "περισσότερα",
+}
 # Lines of the site's page chrome: header (address, introduction, template link) and footer.
 _HEADER_RE = re.compile(
     r"^(?:Avenue de l'Europe|F-\d{5} |Tel\. |www\.coe\.int$"
@@ -216,4 +226,3 @@ def read_listing(
             if not skip_invalid:
                 raise CorpusError(f"{where}: {exc}") from None
             report.errors.append(f"{where}: {exc}")
-

@@ -39,8 +39,10 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
@@ -131,8 +133,9 @@ def load_sources(
         ):
             if entry.id in seen:
                 result.report.duplicates += 1
-                log.debug("%s: duplicate of %s (first at %s)", entry.source, entry.id,
-                          seen[entry.id])
+                log.debug(
+                    "%s: duplicate of %s (first at %s)", entry.source, entry.id, seen[entry.id]
+                )
                 continue
             seen[entry.id] = entry.source
             result.entries.append(entry)

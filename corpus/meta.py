@@ -24,17 +24,60 @@ from corpus.gazetteer import gazetteer, normalize_name
 MAX_META_CHARS = 120
 # Locales whose month names may appear in periods (`mai 2016`).
 MONTH_LOCALES = (
-    "en", "fr", "de", "it", "es", "pt", "nl", "sq", "sr_Latn", "hr", "bs", "sl", "el", "tr",
-    "pl", "cs", "ro", "hu", "sv", "da", "nb", "fi", "ca",
-)  # fmt: skip
+    "en",
+    "fr",
+    "de",
+    "it",
+    "es",
+    "pt",
+    "nl",
+    "sq",
+    "sr_Latn",
+    "hr",
+    "bs",
+    "sl",
+    "el",
+    "tr",
+    "pl",
+    "cs",
+    "ro",
+    "hu",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "ca",
+)
 # Words that open a period or mark it as still running, in the site's languages.
 # Multi-word phrases first so "që nga viti" wins over "që".
 PERIOD_WORDS = (
-    "on-going since", "ongoing since", "që nga viti", "që nga", "në vazhdim", "à partir de",
-    "en cours", "en curso", "in corso", "u toku", "starting from", "since", "from", "ongoing",
-    "on-going", "onwards", "onward", "depuis", "desde", "dal", "dall'", "seit", "laufend",
-    "od", "από", "itibaren",
-)  # fmt: skip
+    "on-going since",
+    "ongoing since",
+    "që nga viti",
+    "që nga",
+    "në vazhdim",
+    "à partir de",
+    "en cours",
+    "en curso",
+    "in corso",
+    "u toku",
+    "starting from",
+    "since",
+    "from",
+    "ongoing",
+    "on-going",
+    "onwards",
+    "onward",
+    "depuis",
+    "desde",
+    "dal",
+    "dall'",
+    "seit",
+    "laufend",
+    "od",
+    "από",
+    "itibaren",
+)
 _PERIOD_WORDS_NORMALIZED = tuple(normalize_name(w) for w in PERIOD_WORDS)
 _RUNNING = re.compile(
     r"on-?going|onwards?|since|depuis|desde|seit|laufend|en cours|en curso|in corso|u toku"
@@ -42,8 +85,31 @@ _RUNNING = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
-_CITY_CONNECTORS = {"de", "del", "della", "di", "la", "le", "les", "sur", "am", "an", "der",
-                    "upon", "on", "en", "y", "i", "e", "el", "da", "do", "dos", "das", "d'"}
+_CITY_CONNECTORS = {
+    "de",
+    "del",
+    "della",
+    "di",
+    "la",
+    "le",
+    "les",
+    "sur",
+    "am",
+    "an",
+    "der",
+    "upon",
+    "on",
+    "en",
+    "y",
+    "i",
+    "e",
+    "el",
+    "da",
+    "do",
+    "dos",
+    "das",
+    "d'",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +209,7 @@ def parse_meta(line: str) -> Meta | None:
     date = _date_re().match(line)
     if date:
         period = date.group("date")
-        rest = line[date.end():].strip()
+        rest = line[date.end() :].strip()
         place = ("", "", "") if re.match(r"^(?:at|@|online)\b", rest, re.I) else _parse_place(rest)
         if place is None:
             return None
@@ -154,7 +220,7 @@ def parse_meta(line: str) -> Meta | None:
         return Meta(country, code, city, period, year_from, year_to, form="date")
     match = gazetteer().match_country_prefix(line)
     if match:
-        words = line[match.end:].split()
+        words = line[match.end :].split()
         split = next((i for i in range(len(words)) if _starts_period(words, i)), len(words))
         city_words, period_words = words[:split], words[split:]
         if city_words and not _looks_like_city(city_words):

@@ -40,8 +40,14 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (CorpusError, IndexNotFoundError, BuildLockedError, EmptyBuildError, SearchError,
-            ConfigError) as exc:
+    except (
+        CorpusError,
+        IndexNotFoundError,
+        BuildLockedError,
+        EmptyBuildError,
+        SearchError,
+        ConfigError,
+    ) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -59,9 +65,9 @@ def _progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
 @click.version_option(package_name="gpsearch")
 def main(verbose: int, quiet: bool) -> None:
     """Multilingual search over the Intercultural Cities good-practice corpus."""
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
-        min(verbose, 2)
-    ]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -73,8 +79,12 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option("--locale", help="Site locale of listing pages without a Source address.")
 @click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
 def index(
-    sources: tuple[Path, ...], index_dir: Path, rebuild: bool, skip_invalid: bool,
-    locale: str | None, procs: int | None,
+    sources: tuple[Path, ...],
+    index_dir: Path,
+    rebuild: bool,
+    skip_invalid: bool,
+    locale: str | None,
+    procs: int | None,
 ) -> None:
     """Index SOURCES (files or directories; default: the bundled corpus)."""
     from corpus import load_sources
@@ -123,16 +133,27 @@ def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 @main.command()
 @click.argument("query", default="")
 @index_option
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help="Facet filter, repeatable (language=sq --filter language=fr).")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Facet filter, repeatable (language=sq --filter language=fr).",
+)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", "per_page", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance",
-              show_default=True)
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="The API's JSON response.")
 def search(
-    query: str, index_dir: Path, filters: tuple[str, ...], page: int, per_page: int,
-    sort: str, as_json: bool,
+    query: str,
+    index_dir: Path,
+    filters: tuple[str, ...],
+    page: int,
+    per_page: int,
+    sort: str,
+    as_json: bool,
 ) -> None:
     """Search the index (empty QUERY: browse everything, newest first)."""
     from search import Searcher, SearchRequest
@@ -143,8 +164,10 @@ def search(
     if as_json:
         click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{response.total} result(s) for {query!r}" + (
-        " (no entry has every word: closest matches)" if response.relaxed else ""))
+    click.echo(
+        f"{response.total} result(s) for {query!r}"
+        + (" (no entry has every word: closest matches)" if response.relaxed else "")
+    )
     for notice in response.notices:
         click.echo(f"note: {notice}")
     if response.suggestion:
@@ -175,14 +198,19 @@ def show(entry_id: str, index_dir: Path, as_json: bool) -> None:
         versions = searcher.versions(entry_id)
         similar = searcher.similar(entry_id)
     if as_json:
-        payload = {**doc, "versions": [v["id"] for v in versions],
-                   "similar": [h.id for h in similar]}
+        payload = {
+            **doc,
+            "versions": [v["id"] for v in versions],
+            "similar": [h.id for h in similar],
+        }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(doc["title"])
-    click.echo(f"  {doc['kind']} | {doc['language']} (confidence {doc['language_confidence']})"
-               f" published under /{doc['locale']}/ | {doc['city']} {doc['country_en']}"
-               f" {doc['period']}")
+    click.echo(
+        f"  {doc['kind']} | {doc['language']} (confidence {doc['language_confidence']})"
+        f" published under /{doc['locale']}/ | {doc['city']} {doc['country_en']}"
+        f" {doc['period']}"
+    )
     click.echo(f"  {doc['url']}")
     click.echo(f"\n{doc['summary']}\n")
     for v in versions:
@@ -206,8 +234,13 @@ def export(index_dir: Path) -> None:
 @main.command()
 @index_option
 @click.option("--locale", help="Only entries published under this locale.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     """Entries written in another language than the locale they are published under."""
     from search import Searcher
@@ -222,18 +255,27 @@ def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     else:
         for row in rows:
             flag = "check" if row["check"] else "     "
-            click.echo(f"{flag} {row['locale']:>3} <- {row['language']:<3}"
-                       f" {row['confidence']:.2f}  {row['title'][:70]}  {row['id']}")
+            click.echo(
+                f"{flag} {row['locale']:>3} <- {row['language']:<3}"
+                f" {row['confidence']:.2f}  {row['title'][:70]}  {row['id']}"
+            )
         click.echo(f"{len(rows)} untranslated entr{'y' if len(rows) == 1 else 'ies'}")
 
 
 @main.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="GPSEARCH_HOST")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
-              envvar="GPSEARCH_PORT")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              envvar="GPSEARCH_WORKERS", help="gunicorn worker processes.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, envvar="GPSEARCH_PORT"
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    envvar="GPSEARCH_WORKERS",
+    help="gunicorn worker processes.",
+)
 def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
     """Serve the web UI and JSON API with gunicorn (production server, never debug)."""
     from webui.server import serve as run_server

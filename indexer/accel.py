@@ -98,8 +98,9 @@ def export_segment(segreader: Any, out: Path) -> None:
         np.save(tmp / f"col.{name}.npy", codes)
     for name in YEAR_COLUMNS:
         # Whoosh fills a missing number with the column default (0xFFFF for 16 bits).
-        years = [int(v) if v and 1000 <= v < 3000 else NO_YEAR
-                 for v in segreader.column_reader(name)]
+        years = [
+            int(v) if v and 1000 <= v < 3000 else NO_YEAR for v in segreader.column_reader(name)
+        ]
         np.save(tmp / f"{name}.npy", np.asarray(years, dtype=np.int16))
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     tmp.rename(out)
@@ -158,8 +159,10 @@ def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
     if procs > 1 and len(missing) > 1:
         context = multiprocessing.get_context("fork")  # children inherit loaded analysers
         with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:
-            jobs = [pool.submit(_export_in_child, str(gen_dir), sr.segment().segment_id(), d)
-                    for sr, d in missing]  # fmt: skip
+            jobs = [
+                pool.submit(_export_in_child, str(gen_dir), sr.segment().segment_id(), d)
+                for sr, d in missing
+            ]
             for job in jobs:
                 job.result()
     else:
@@ -347,20 +350,30 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         lengths = []
         for (seg_dir, offset), vocab in zip(seg_dirs, vocabularies, strict=True):
             terms = vocab.split("\n") if vocab else []
-            segments.append(SegmentPostings(
-                terms={t: i for i, t in enumerate(terms)},
-                ptr=np.load(seg_dir / f"{name}.ptr.npy", mmap_mode="r"),
-                docs=np.load(seg_dir / f"{name}.docs.npy", mmap_mode="r"),
-                tf=np.load(seg_dir / f"{name}.tf.npy", mmap_mode="r"),
-                offset=offset,
-            ))  # fmt: skip
+            segments.append(
+                SegmentPostings(
+                    terms={t: i for i, t in enumerate(terms)},
+                    ptr=np.load(seg_dir / f"{name}.ptr.npy", mmap_mode="r"),
+                    docs=np.load(seg_dir / f"{name}.docs.npy", mmap_mode="r"),
+                    tf=np.load(seg_dir / f"{name}.tf.npy", mmap_mode="r"),
+                    offset=offset,
+                )
+            )
             lengths.append(np.load(seg_dir / f"{name}.len.npy"))
         fields_[name] = FieldPostings(segments, _concat(lengths, np.float32))
-    pairs = PairIndex([
-        (np.load(d / "pairs.keys.npy", mmap_mode="r"), np.load(d / "pairs.ptr.npy", mmap_mode="r"),
-         np.load(d / "pairs.docs.npy", mmap_mode="r"), offset)
-        for d, offset in seg_dirs
-    ] if postings else [])  # fmt: skip
+    pairs = PairIndex(
+        [
+            (
+                np.load(d / "pairs.keys.npy", mmap_mode="r"),
+                np.load(d / "pairs.ptr.npy", mmap_mode="r"),
+                np.load(d / "pairs.docs.npy", mmap_mode="r"),
+                offset,
+            )
+            for d, offset in seg_dirs
+        ]
+        if postings
+        else []
+    )
     return Accel(
         doc_count_all=meta["doc_count_all"],
         alive=np.load(base / "alive.npy"),

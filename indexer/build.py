@@ -77,13 +77,19 @@ class BuildReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "total": self.total, "new": self.new, "changed": self.changed,
-            "removed": self.removed, "unchanged": self.unchanged,
-            "seconds": round(self.seconds, 3), "entries_per_second": round(self.per_second, 1),
-            "generation": self.generation, "rebuilt": self.rebuilt,
+            "total": self.total,
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 3),
+            "entries_per_second": round(self.per_second, 1),
+            "generation": self.generation,
+            "rebuilt": self.rebuilt,
             "languages": dict(self.languages.most_common()),
-            "locales": dict(self.locales.most_common()), "untranslated": self.untranslated,
-        }  # fmt: skip
+            "locales": dict(self.locales.most_common()),
+            "untranslated": self.untranslated,
+        }
 
 
 def content_hash(entry: Entry) -> str:
@@ -223,11 +229,11 @@ def build_index(
         old = manifest or {}
         hashes = {e.id: content_hash(e) for e in entries}
         files = {e.id: source_file(e) for e in entries}
-        todo = [e for e in entries
-                if e.id not in old or old[e.id].content_hash != hashes[e.id]]
+        todo = [e for e in entries if e.id not in old or old[e.id].content_hash != hashes[e.id]]
         given_files = set(files.values())
-        removed = [i for i, row in old.items()
-                   if row.source_file in given_files and i not in hashes]
+        removed = [
+            i for i, row in old.items() if row.source_file in given_files and i not in hashes
+        ]
         report.new = sum(1 for e in todo if e.id not in old)
         report.changed = len(todo) - report.new
         report.removed = len(removed)
@@ -269,11 +275,14 @@ def build_index(
             raise
         gone = set(removed)
         new_manifest = {k: v for k, v in old.items() if k not in gone}
-        new_manifest.update({
-            a.entry.id: ManifestRow(a.content_hash, a.source_file,
-                                    *translations.block_and_flag(a.entry))
-            for a in analysed
-        })  # fmt: skip
+        new_manifest.update(
+            {
+                a.entry.id: ManifestRow(
+                    a.content_hash, a.source_file, *translations.block_and_flag(a.entry)
+                )
+                for a in analysed
+            }
+        )
         log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
         if previous is not None:  # the lexicon as analysed last time, if it has not changed
             reuse_analysed(previous.path / CONCEPTS)
@@ -317,6 +326,7 @@ def _groups(
     regroups only the blocks its new, changed and removed entries belong to."""
     if previous is None or any(row.declared for row in (*new.values(), *old.values())):
         return translations.group_signatures(accel.load_signatures(gen_dir))
+
     def content(rows: dict[str, ManifestRow], i: str) -> str | None:
         return rows[i].content_hash if i in rows else None
 

@@ -44,9 +44,10 @@ class ConceptIndex:
         found: dict[tuple[int, int], set[str]] = {}
         for family in self.families:
             tokens = [
-                (i, t) for i, w in enumerate(words)
+                (i, t)
+                for i, w in enumerate(words)
                 if family in families_for(w, (family,)) and (t := term(w, family))
-            ]  # fmt: skip
+            ]
             for size in range(MAX_PHRASE, 1, -1):
                 for k in range(len(tokens) - size + 1):
                     window = tokens[k : k + size]
@@ -78,13 +79,17 @@ class ConceptIndex:
 
     def to_json(self) -> str:
         """The analysed lexicon, so a server need not load every lemmatizer to rebuild it."""
-        return json.dumps({
-            "lexicon": lexicon_version(),
-            "terms": {c: [[f, list(ts)] for f, ts in v] for c, v in self.terms.items()},
-            "families": list(self.families),
-            "surfaces": [[f, list(ts), [list(w) for w in ws]]
-                         for (f, ts), ws in self.surfaces.items()],
-        }, ensure_ascii=False)  # fmt: skip
+        return json.dumps(
+            {
+                "lexicon": lexicon_version(),
+                "terms": {c: [[f, list(ts)] for f, ts in v] for c, v in self.terms.items()},
+                "families": list(self.families),
+                "surfaces": [
+                    [f, list(ts), [list(w) for w in ws]] for (f, ts), ws in self.surfaces.items()
+                ],
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> ConceptIndex:

@@ -52,14 +52,24 @@ class Signature:
     translation_of: str = ""
 
     def to_list(self) -> list[Any]:  # the block is at SIGNATURE_BLOCK
-        return [self.id, self.locale, self.language, self.title, sorted(self.anchors),
-                sorted(self.concepts), self.block, self.group, self.translation_of]  # fmt: skip
+        return [
+            self.id,
+            self.locale,
+            self.language,
+            self.title,
+            sorted(self.anchors),
+            sorted(self.concepts),
+            self.block,
+            self.group,
+            self.translation_of,
+        ]
 
     @classmethod
     def from_list(cls, row: list[Any]) -> Signature:
         sid, locale, language, title, anchors, concepts, block, group, of = row
-        return cls(sid, locale, language, title, frozenset(anchors), frozenset(concepts),
-                   block, group, of)  # fmt: skip
+        return cls(
+            sid, locale, language, title, frozenset(anchors), frozenset(concepts), block, group, of
+        )
 
 
 def _names(text: str) -> set[str]:
@@ -102,10 +112,16 @@ def signature(doc: Mapping[str, Any]) -> Signature:
         for word in words:
             concepts |= _word_concepts(word, family)
     return Signature(
-        id=doc["id"], locale=doc["locale"], language=doc["language"], title=title,
-        anchors=frozenset(anchors), concepts=frozenset(concepts), block=block,
-        group=doc.get("group") or "", translation_of=doc.get("translation_of") or "",
-    )  # fmt: skip
+        id=doc["id"],
+        locale=doc["locale"],
+        language=doc["language"],
+        title=title,
+        anchors=frozenset(anchors),
+        concepts=frozenset(concepts),
+        block=block,
+        group=doc.get("group") or "",
+        translation_of=doc.get("translation_of") or "",
+    )
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -208,9 +224,7 @@ def group_signatures(signatures: Iterable[Signature]) -> dict[str, str]:
         for sig in sigs:
             for anchor in sig.anchors:
                 counts[anchor] += 1
-        common = frozenset(
-            a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE)
-        )
+        common = frozenset(a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE))
         for i, j in _candidates(sigs, counts, titles_only=len(sigs) > MAX_COMPARED):
             if same_practice(sigs[i], sigs[j], common):
                 links.union(sigs[i].id, sigs[j].id)

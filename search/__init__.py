@@ -5,6 +5,12 @@ from search.models import FACETS, FacetValue, Hit, SearchError, SearchRequest, S
 from search.searcher import Searcher
 
 __all__ = [
-    "FACETS", "FacetValue", "Hit", "IndexNotFoundError", "SearchError", "SearchRequest",
-    "SearchResponse", "Searcher",
+    "FACETS",
+    "FacetValue",
+    "Hit",
+    "IndexNotFoundError",
+    "SearchError",
+    "SearchRequest",
+    "SearchResponse",
+    "Searcher",
 ]

@@ -74,14 +74,55 @@ STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
 _TOKEN = re.compile(TOKEN_PATTERN)
 # Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
 # Ukrainian romanisation, close to what the site prints: Луцьк -> lutsk, Вінниця -> vinnytsia).
-_CYR_LAT = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh",
-    "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n",
-    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu", "я": "ia", "ъ": "", "ы": "y",
-    "э": "e", "ё": "e", "ђ": "dj", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz",
-    "'": "", "’": "",
-})  # fmt: skip
+_CYR_LAT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "h",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "ie",
+        "ж": "zh",
+        "з": "z",
+        "и": "y",
+        "і": "i",
+        "ї": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ь": "",
+        "ю": "iu",
+        "я": "ia",
+        "ъ": "",
+        "ы": "y",
+        "э": "e",
+        "ё": "e",
+        "ђ": "dj",
+        "ј": "j",
+        "љ": "lj",
+        "њ": "nj",
+        "ћ": "c",
+        "џ": "dz",
+        "'": "",
+        "’": "",
+    }
+)
 
 
 def transliterate(word: str) -> str:
@@ -117,15 +158,13 @@ class Snapshot:
         self.data = accel_mod.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
-        self.groups: dict[str, str] = json.loads(
-            (gen.path / GROUPS).read_text(encoding="utf-8")
-        )
+        self.groups: dict[str, str] = json.loads((gen.path / GROUPS).read_text(encoding="utf-8"))
         self.avg_len = {
             name: float(fp.lengths[self.alive].mean()) if self.alive.any() else 1.0
             for name, fp in self.data.fields.items()
         }
         self.families = tuple(
-            name[len("body_"):]
+            name[len("body_") :]
             for name, fp in self.data.fields.items()
             if name.startswith("body_") and name not in FOLDED_FIELDS and fp
         )
@@ -212,8 +251,9 @@ class Snapshot:
         docnums = np.flatnonzero(self.alive)
         keys = [self.groups.get(i, i) for i in self.ids[docnums]]
         number: dict[str, int] = {}
-        practice = np.fromiter((number.setdefault(k, len(number)) for k in keys),
-                               dtype=np.int64, count=len(keys))  # fmt: skip
+        practice = np.fromiter(
+            (number.setdefault(k, len(number)) for k in keys), dtype=np.int64, count=len(keys)
+        )
         return docnums, practice, list(number)
 
     @cached_property
@@ -360,9 +400,7 @@ class Snapshot:
             return []
         max_dist = 1 if len(folded) < 8 else 2
         terms, df = self.folded_vocab
-        found = process.extract(
-            folded, terms, scorer=OSA.distance, score_cutoff=max_dist, limit=50
-        )
+        found = process.extract(folded, terms, scorer=OSA.distance, score_cutoff=max_dist, limit=50)
         ranked = sorted(
             ((dist, -int(df[i]), terms[i]) for _, dist, i in found if terms[i] != folded),
         )

@@ -89,8 +89,10 @@ def _render(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def snippet(texts: Iterable[str], family: str, marks: Marks, words: int = SNIPPET_WORDS) -> str:
     """The best window of about `words` words from the texts (most marks, earliest)."""
-    best: tuple[tuple[int, int], str, tuple[tuple[int, int, str], ...], list[tuple[int, int]],
-                int] | None = None  # fmt: skip
+    best: (
+        tuple[tuple[int, int], str, tuple[tuple[int, int, str], ...], list[tuple[int, int]], int]
+        | None
+    ) = None
     for order, text in enumerate(t for t in texts if t):
         tokens = _words(text)
         if not tokens:

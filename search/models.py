@@ -71,8 +71,11 @@ class SearchRequest:
             raise SearchError("q", f"query is longer than {MAX_QUERY_CHARS} characters")
         if not isinstance(self.page, int) or isinstance(self.page, bool) or self.page < 1:
             raise SearchError("page", "must be a whole number from 1")
-        if (not isinstance(self.per_page, int) or isinstance(self.per_page, bool)
-                or not 1 <= self.per_page <= MAX_PER_PAGE):
+        if (
+            not isinstance(self.per_page, int)
+            or isinstance(self.per_page, bool)
+            or not 1 <= self.per_page <= MAX_PER_PAGE
+        ):
             raise SearchError("per_page", f"must be a whole number from 1 to {MAX_PER_PAGE}")
         if self.page * self.per_page > MAX_RESULT_WINDOW:
             raise SearchError(

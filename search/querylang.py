@@ -151,8 +151,9 @@ def _clean(query: str, notices: list[Notice]) -> str:
     return query
 
 
-def _clause(field_name: str | None, phrase: str | None, word: str | None,
-            notices: list[Notice]) -> Node | None:
+def _clause(
+    field_name: str | None, phrase: str | None, word: str | None, notices: list[Notice]
+) -> Node | None:
     name = FIELD_ALIASES.get(field_name.lower(), field_name.lower()) if field_name else None
     if name and name not in TEXT_FIELDS | META_FIELDS | YEAR_FIELDS:
         notices.append(Notice("unknown_field", field=field_name))
@@ -171,8 +172,9 @@ def _clause(field_name: str | None, phrase: str | None, word: str | None,
     return _text_clause(name, phrase, word, notices)
 
 
-def _text_clause(name: str | None, phrase: str | None, word: str | None,
-                 notices: list[Notice] | None = None) -> Node | None:
+def _text_clause(
+    name: str | None, phrase: str | None, word: str | None, notices: list[Notice] | None = None
+) -> Node | None:
     if phrase is not None:
         words = tuple(w for w in phrase.split() if _SEARCHABLE.search(w))
         if len(words) > 1:

@@ -104,8 +104,14 @@ class Searcher:
         return response
 
     def _respond(
-        self, snap: Snapshot, request: SearchRequest, parsed: ParsedQuery, ev: Evaluation,
-        filters: dict[str, tuple[str, ...]], *, main: bool = True,
+        self,
+        snap: Snapshot,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        ev: Evaluation,
+        filters: dict[str, tuple[str, ...]],
+        *,
+        main: bool = True,
     ) -> SearchResponse:
         """One page of answers; the fallback (`main` False) needs no related entries,
         notices or suggestion: the main response has them."""
@@ -116,16 +122,24 @@ class Searcher:
         matching, relaxed = self._words_cut(ev, filtered, request.page * request.per_page)
         selected = matching & filtered
         total = int(selected.sum())
-        order = (self._order(snap, selected, ev, request, browse=parsed.root is None)
-                 if request.hits else np.zeros(0, dtype=np.int64))
+        order = (
+            self._order(snap, selected, ev, request, browse=parsed.root is None)
+            if request.hits
+            else np.zeros(0, dtype=np.int64)
+        )
         response = SearchResponse(
-            query=request.query, total=total, page=request.page, per_page=request.per_page,
-            sort=request.sort, filters=filters, relaxed=relaxed,
-            notices=list(parsed.notices), generation=snap.gen.name,
-        )  # fmt: skip
+            query=request.query,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            sort=request.sort,
+            filters=filters,
+            relaxed=relaxed,
+            notices=list(parsed.notices),
+            generation=snap.gen.name,
+        )
         response.results = [
-            self._hit(snap, int(d), float(ev.scores[d]), ev.marks, request.highlight)
-            for d in order
+            self._hit(snap, int(d), float(ev.scores[d]), ev.marks, request.highlight) for d in order
         ]
         if request.facets:
             response.facets = facet_counts(snap, matching, masks, FACETS, filters)
@@ -219,8 +233,7 @@ class Searcher:
         part = part[np.lexsort((candidates[part], -key[part]))]
         return candidates[part][need - request.per_page : need]
 
-    def _hit(self, snap: Snapshot, docnum: int, score: float, marks: Marks,
-             highlight: bool) -> Hit:
+    def _hit(self, snap: Snapshot, docnum: int, score: float, marks: Marks, highlight: bool) -> Hit:
         doc = snap.stored(docnum)
         return self.hit_from_doc(doc, score, marks if highlight else Marks())
 
@@ -228,18 +241,29 @@ class Searcher:
     def hit_from_doc(doc: dict[str, Any], score: float, marks: Marks) -> Hit:
         family = analysis_language(doc["language"])
         return Hit(
-            id=doc["id"], title=doc["title"], summary=doc["summary"], url=doc["url"],
-            kind=doc["kind"], language=doc["language"], locale=doc["locale"],
-            country=doc["country_en"], city=doc["city"], year_from=doc["year_from"],
-            year_to=doc["year_to"], score=score,
+            id=doc["id"],
+            title=doc["title"],
+            summary=doc["summary"],
+            url=doc["url"],
+            kind=doc["kind"],
+            language=doc["language"],
+            locale=doc["locale"],
+            country=doc["country_en"],
+            city=doc["city"],
+            year_from=doc["year_from"],
+            year_to=doc["year_to"],
+            score=score,
             snippet=snippet((doc["summary"], doc.get("body", "")), family, marks),
-            title_html=mark(doc["title"], family, marks), period=doc["period"],
-            translated=doc["translated"], language_confidence=doc["language_confidence"],
+            title_html=mark(doc["title"], family, marks),
+            period=doc["period"],
+            translated=doc["translated"],
+            language_confidence=doc["language_confidence"],
             country_code=doc["country_code"],
-        )  # fmt: skip
+        )
 
-    def _suggestion(self, snap: Snapshot, query: str, parsed: ParsedQuery, ev: Evaluation,
-                    total: int) -> str | None:
+    def _suggestion(
+        self, snap: Snapshot, query: str, parsed: ParsedQuery, ev: Evaluation, total: int
+    ) -> str | None:
         """Did-you-mean: the query with misspelled words replaced, when it finds few."""
         if total >= FALLBACK_BELOW and not ev.corrections:
             return None
@@ -280,8 +304,11 @@ class Searcher:
         docnum = snap.docnum.get(entry_id)
         if docnum is None:
             return None
-        return (snap.stored(docnum), _versions(snap, entry_id),
-                self._similar(snap, entry_id, similar_limit))  # fmt: skip
+        return (
+            snap.stored(docnum),
+            _versions(snap, entry_id),
+            self._similar(snap, entry_id, similar_limit),
+        )
 
     def _similar(self, snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
         docnum = snap.docnum.get(entry_id)
@@ -309,7 +336,6 @@ class Searcher:
         snap = self.snapshot()
         for docnum in np.flatnonzero(snap.alive):
             yield snap.stored(int(docnum))
-
 
 
 def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:

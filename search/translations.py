@@ -38,11 +38,16 @@ def write_csv(out: IO[str], rows: Iterable[Mapping[str, Any]], columns: Iterable
 
 def _row(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "id": doc["id"], "title": doc["title"], "locale": doc["locale"],
-        "language": doc["language"], "confidence": doc["language_confidence"],
+        "id": doc["id"],
+        "title": doc["title"],
+        "locale": doc["locale"],
+        "language": doc["language"],
+        "confidence": doc["language_confidence"],
         "check": doc["translated"] == "unknown" or doc["language_confidence"] < CHECK_BELOW,
-        "url": doc["url"], "country": doc["country_en"], "city": doc["city"],
-    }  # fmt: skip
+        "url": doc["url"],
+        "country": doc["country_en"],
+        "city": doc["city"],
+    }
 
 
 def _untranslated(snap: Any) -> np.ndarray:
@@ -110,9 +115,10 @@ def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> di
     locales = [locale_values[c] for c in used]
     column = np.searchsorted(used, locale_codes)
     translated = snap.data.columns["translated"][docnums] == (
-        snap.data.values["translated"].index("yes") if "yes" in snap.data.values["translated"]
+        snap.data.values["translated"].index("yes")
+        if "yes" in snap.data.values["translated"]
         else -1
-    )  # fmt: skip
+    )
     has = np.zeros((len(keys), len(locales)), dtype=bool)
     has[practice, column] = True
     yes = np.zeros_like(has)
@@ -140,8 +146,12 @@ def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> di
                 {"id": doc["id"], "language": doc["language"], "translated": doc["translated"]}
             )
         title = min(docs, key=lambda d: (d["language"] != "en", d["id"]))["title"]
-        rows.append({
-            "practice": keys[p], "title": title, "entries": entries,
-            "cells": {loc: STATES[state[p, j]] for j, loc in enumerate(locales)},
-        })  # fmt: skip
+        rows.append(
+            {
+                "practice": keys[p],
+                "title": title,
+                "entries": entries,
+                "cells": {loc: STATES[state[p, j]] for j, loc in enumerate(locales)},
+            }
+        )
     return {"locales": locales, "rows": rows, "totals": totals, "practices": len(keys)}

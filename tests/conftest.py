@@ -34,8 +34,10 @@ def full_suite_required() -> bool:
 def missing_prerequisite(reason: str) -> NoReturn:
     """Skip the test, or fail it when the whole suite must run."""
     if full_suite_required():
-        pytest.fail(f"{reason}; ${REQUIRE_FULL_SUITE} is set, so this fails instead of"
-                    " skipping", pytrace=False)
+        pytest.fail(
+            f"{reason}; ${REQUIRE_FULL_SUITE} is set, so this fails instead of skipping",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
@@ -44,11 +46,19 @@ def cli_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), **extra}
 
 
-def run_cli(*args: str, check: bool = False,
-            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, check: bool = False, timeout: float = CLI_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     """Run `gpsearch ARGS` in a new interpreter as an operator does; output captured."""
-    return subprocess.run([*GPSEARCH, *args], cwd=REPO, env=cli_env(), capture_output=True,
-                          text=True, check=check, timeout=timeout)
+    return subprocess.run(
+        [*GPSEARCH, *args],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+    )
 
 
 def start_cli(*args: str, **options: Any) -> subprocess.Popen[Any]:
@@ -65,19 +75,31 @@ def synthetic_jsonl(path: Path, count: int) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for i in range(count):
             src = base[i % len(base)]
-            record = {**src.to_dict(), "id": f"syn-{i:05d}", "title": f"{src.title} {i}",
-                      "source": ""}
+            record = {
+                **src.to_dict(),
+                "id": f"syn-{i:05d}",
+                "title": f"{src.title} {i}",
+                "source": "",
+            }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
 
-def kill_build_while_writing(source: Path, index_dir: Path, *, into: float = 0.15,
-                             timeout: float = 60.0) -> None:
+def kill_build_while_writing(
+    source: Path, index_dir: Path, *, into: float = 0.15, timeout: float = 60.0
+) -> None:
     """Run `gpsearch index SOURCE --index INDEX_DIR` and SIGKILL it `into` seconds after
     it starts writing a new generation (gen-*.tmp), with the workers it forked: the whole
     process group, so none lingers.  Fails if it never started or finished first."""
-    build = start_cli("index", str(source), "--index", str(index_dir),
-                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    build = start_cli(
+        "index",
+        str(source),
+        "--index",
+        str(index_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + timeout
         while not list(index_dir.glob("gen-*.tmp")):

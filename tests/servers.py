@@ -93,20 +93,40 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_TIMEOUT)
 
 
-def launch(index_dir: Path, log_dir: Path, *, workers: int = 2,
-           as_nobody: bool = False) -> Server:
+def launch(index_dir: Path, log_dir: Path, *, workers: int = 2, as_nobody: bool = False) -> Server:
     """Start `gpsearch serve --index DIR` on a free port (see `wait_up`)."""
     port = free_port()
-    command = [*GPSEARCH, "serve", "--index", str(index_dir), "--port", str(port),
-               "--workers", str(workers)]
+    command = [
+        *GPSEARCH,
+        "serve",
+        "--index",
+        str(index_dir),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     if as_nobody:
-        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                   "--", *command]
+        command = [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--",
+            *command,
+        ]
     log = log_dir / f"server-{port}.log"
     env = cli_env(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return Server(proc, port, log)
 
 
@@ -115,16 +135,16 @@ def wait_up(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while server.get("/healthz").status != 200:
         if server.proc.poll() is not None:
-            raise AssertionError(f"server exited with {server.proc.returncode}:\n"
-                                 f"{server.output()}")
+            raise AssertionError(f"server exited with {server.proc.returncode}:\n{server.output()}")
         if time.monotonic() > deadline:
             raise AssertionError(f"server not up after {START_TIMEOUT} s:\n{server.output()}")
         time.sleep(0.1)
 
 
 @contextmanager
-def serving_many(count: int, index_dir: Path, log_dir: Path, **options: Any
-                 ) -> Iterator[list[Server]]:
+def serving_many(
+    count: int, index_dir: Path, log_dir: Path, **options: Any
+) -> Iterator[list[Server]]:
     """`count` servers on one index directory, started together, up until the block ends."""
     servers: list[Server] = []
     try:

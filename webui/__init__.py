@@ -1,7 +1,7 @@
 """gpsearch's web interface and JSON API, built by the `create_app` application factory.
 
-    flask --app webui run            # development, reads $GPSEARCH_INDEX
-    gpsearch serve --index var/index # production: gunicorn, see webui.server
+flask --app webui run            # development, reads $GPSEARCH_INDEX
+gpsearch serve --index var/index # production: gunicorn, see webui.server
 """
 
 from __future__ import annotations
@@ -54,16 +54,21 @@ def _template_helpers() -> dict[str, Any]:
         if request.url_rule is None:
             return url_for("search.index", lang=code)
         args = {k: request.args.getlist(k) for k in request.args if k != "lang"}
-        return url_for(request.endpoint or "search.index", **(request.view_args or {}), **args,
-                       lang=code)
+        return url_for(
+            request.endpoint or "search.index", **(request.view_args or {}), **args, lang=code
+        )
 
     current = ui_language()
     return {
         "ui_lang": current,
         "chosen_lang": g.get("explicit_lang"),
         "ui_languages": [
-            {"code": code, "name": language_name(code, code), "current": code == current,
-             "url": switch_language_url(code)}
+            {
+                "code": code,
+                "name": language_name(code, code),
+                "current": code == current,
+                "url": switch_language_url(code),
+            }
             for code in UI_LANGUAGES
         ],
     }

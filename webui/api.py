@@ -34,15 +34,15 @@ def facets() -> ResponseReturnValue:
     state = SearchState.from_args(request.args, current_app.config["PER_PAGE"])
     response = get_searcher().search(state.request(highlight=False, hits=False))
     data = response.to_dict()
-    return jsonify({key: data[key] for key in ("query", "total", "filters", "facets",
-                                               "generation")})
+    return jsonify(
+        {key: data[key] for key in ("query", "total", "filters", "facets", "generation")}
+    )
 
 
 @bp.get("/translations")
 def translations() -> ResponseReturnValue:
     state = ReportState.from_args(request.args)
-    return jsonify(report_data(get_searcher(), state,
-                               current_app.config["TRANSLATIONS_PER_PAGE"]))
+    return jsonify(report_data(get_searcher(), state, current_app.config["TRANSLATIONS_PER_PAGE"]))
 
 
 @bp.get("/openapi.json")

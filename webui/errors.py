@@ -28,15 +28,21 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.args.get("format") == "json"
 
 
-def error_response(status: int, message: str, param: str | None = None,
-                   title: str | None = None) -> Response:
+def error_response(
+    status: int, message: str, param: str | None = None, title: str | None = None
+) -> Response:
     if wants_json():
         response = jsonify({"error": message, "param": param})
     else:
-        response = Response(render_template(
-            "errors/error.html", status=status, message=message, param=param,
-            title=title or _("Error"),
-        ))  # fmt: skip
+        response = Response(
+            render_template(
+                "errors/error.html",
+                status=status,
+                message=message,
+                param=param,
+                title=title or _("Error"),
+            )
+        )
     response.status_code = status
     return response
 
@@ -68,8 +74,9 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _index_missing(exc: IndexNotFoundError) -> Response:
     log.error("index unavailable: %s", exc)
-    return error_response(503, _("The search index is not available right now."),
-                          title=_("Temporarily unavailable"))
+    return error_response(
+        503, _("The search index is not available right now."), title=_("Temporarily unavailable")
+    )
 
 
 def _unexpected(exc: Exception) -> Response:

@@ -93,8 +93,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
 
 def init_app(app: Flask) -> None:
     compile_catalogs()
-    Babel(app, locale_selector=select_locale,
-          default_translation_directories=str(TRANSLATIONS_DIR))
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS_DIR))
     app.before_request(_remember_language)
     app.after_request(_language_headers)
     app.url_defaults(_keep_language)
@@ -153,9 +152,14 @@ def translated_name(value: str) -> str:
 
 def facet_title(name: str) -> str:
     return {
-        "language": _("Language"), "locale": _("Published under"), "country": _("Country"),
-        "city": _("City"), "year": _("Year"), "kind": _("Type"), "translated": _("Translation"),
-    }.get(name, name)  # fmt: skip
+        "language": _("Language"),
+        "locale": _("Published under"),
+        "country": _("Country"),
+        "city": _("City"),
+        "year": _("Year"),
+        "kind": _("Type"),
+        "translated": _("Translation"),
+    }.get(name, name)
 
 
 def facet_label(name: str, value: str) -> str:
@@ -182,18 +186,24 @@ def notice_text(notice: str) -> str:
         "unbalanced_quote": lambda: _("An unmatched quote was ignored."),
         "unbalanced_parentheses": lambda: _("Unmatched parentheses were ignored."),
         "deep_parentheses": lambda: _(
-            "Parentheses nested deeper than %(levels)s levels were ignored.", levels=p["levels"]),
-        "unknown_field": lambda: _("Unknown field %(field)s searched as text.",
-                                   field=f"{p['field']}:"),
-        "bad_year": lambda: _("A year looks like 2019 or 2019..2022, not %(value)s.",
-                              value=repr(p["value"])),
-        "short_prefix": lambda: _("The prefix %(prefix)s is too short (3 letters at least).",
-                                  prefix=p["prefix"]),
-        "too_many_terms": lambda: _("Only the first %(n)s terms of the query are used.",
-                                    n=p["terms"]),
+            "Parentheses nested deeper than %(levels)s levels were ignored.", levels=p["levels"]
+        ),
+        "unknown_field": lambda: _(
+            "Unknown field %(field)s searched as text.", field=f"{p['field']}:"
+        ),
+        "bad_year": lambda: _(
+            "A year looks like 2019 or 2019..2022, not %(value)s.", value=repr(p["value"])
+        ),
+        "short_prefix": lambda: _(
+            "The prefix %(prefix)s is too short (3 letters at least).", prefix=p["prefix"]
+        ),
+        "too_many_terms": lambda: _(
+            "Only the first %(n)s terms of the query are used.", n=p["terms"]
+        ),
         "not_found": lambda: _("Not found in any practice: %(words)s", words=p["words"]),
         "loose_phrase": lambda: _(
             "No practice has the exact phrase “%(phrase)s”: these have all of its words.",
-            phrase=p["phrase"]),
-    }  # fmt: skip
+            phrase=p["phrase"],
+        ),
+    }
     return texts[notice.code]() if notice.code in texts else str(notice)

@@ -22,8 +22,7 @@ def healthz() -> ResponseReturnValue:
     except (IndexNotFoundError, OSError, ValueError) as exc:
         log.error("health check failed: %s", exc)
         return jsonify({"status": "unavailable", "error": "the search index is not usable"}), 503
-    return jsonify({"status": "ok", "generation": response.generation,
-                    "documents": response.total})
+    return jsonify({"status": "ok", "generation": response.generation, "documents": response.total})
 
 
 @bp.get("/opensearch.xml")

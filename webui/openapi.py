@@ -27,65 +27,128 @@ _NULL_STR = {"type": ["string", "null"]}
 
 _FILTER_PARAMS = [
     {
-        "name": name, "in": "query", "required": False, "style": "form", "explode": True,
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
         "description": f"Only entries whose {name} is one of these values (repeat the"
-                       " parameter to select several)."
-                       + (" Years also take ranges: 2019..2022, ..2015, 2019.." if name == "year"
-                          else ""),
+        " parameter to select several)."
+        + (" Years also take ranges: 2019..2022, ..2015, 2019.." if name == "year" else ""),
         "schema": {"type": "array", "items": {"type": "string"}},
     }
     for name in FACETS
-]  # fmt: skip
+]
 
 _SEARCH_PARAMS = [
-    {"name": "q", "in": "query", "required": False,
-     "description": 'Query: words, "exact phrase", AND/OR/NOT/-word, field:value (title,'
-                    " country, city, kind, language, locale), year:2019..2022, integ*, :fr."
-                    " Empty: every entry, newest first.",
-     "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
-    {"name": "page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}},
-    {"name": "sort", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
+    {
+        "name": "q",
+        "in": "query",
+        "required": False,
+        "description": 'Query: words, "exact phrase", AND/OR/NOT/-word, field:value (title,'
+        " country, city, kind, language, locale), year:2019..2022, integ*, :fr."
+        " Empty: every entry, newest first.",
+        "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
+    },
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+    },
+    {
+        "name": "sort",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    },
     *_FILTER_PARAMS,
-]  # fmt: skip
+]
 
 _HIT_FIELDS = {
-    "id": _STR, "title": _STR, "summary": _STR, "url": _STR, "kind": _STR,
-    "language": _STR, "locale": _STR, "country": _STR, "city": _STR,
-    "year_from": _NULL_INT, "year_to": _NULL_INT, "score": {"type": "number"},
+    "id": _STR,
+    "title": _STR,
+    "summary": _STR,
+    "url": _STR,
+    "kind": _STR,
+    "language": _STR,
+    "locale": _STR,
+    "country": _STR,
+    "city": _STR,
+    "year_from": _NULL_INT,
+    "year_to": _NULL_INT,
+    "score": {"type": "number"},
     "snippet": {"type": "string", "description": "HTML: escaped text, matches in <mark>"},
     "title_html": {"type": "string", "description": "HTML: escaped title, matches in <mark>"},
-    "period": _STR, "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-    "language_confidence": {"type": "number"}, "country_code": _STR,
-}  # fmt: skip
+    "period": _STR,
+    "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
+    "language_confidence": {"type": "number"},
+    "country_code": _STR,
+}
 
 _ENTRY_FIELDS = {
-    "id": _STR, "title": _STR, "summary": _STR, "body": _STR, "url": _STR, "kind": _STR,
-    "language": _STR, "language_confidence": {"type": "number"}, "locale": _STR,
-    "country": _STR, "country_en": _STR, "country_code": _STR, "city": _STR, "period": _STR,
-    "year_from": _NULL_INT, "year_to": _NULL_INT, "source": _STR,
+    "id": _STR,
+    "title": _STR,
+    "summary": _STR,
+    "body": _STR,
+    "url": _STR,
+    "kind": _STR,
+    "language": _STR,
+    "language_confidence": {"type": "number"},
+    "locale": _STR,
+    "country": _STR,
+    "country_en": _STR,
+    "country_code": _STR,
+    "city": _STR,
+    "period": _STR,
+    "year_from": _NULL_INT,
+    "year_to": _NULL_INT,
+    "source": _STR,
     "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-}  # fmt: skip
+}
 
 _SEARCH_REQUIRED = [
-    "query", "total", "page", "per_page", "pages", "sort", "suggestion", "results", "facets",
-    "filters", "relaxed", "fallback", "notices", "generation", "took_ms",
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "pages",
+    "sort",
+    "suggestion",
+    "results",
+    "facets",
+    "filters",
+    "relaxed",
+    "fallback",
+    "notices",
+    "generation",
+    "took_ms",
 ]
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
-        "type": "object", "required": ["error", "param"],
-        "properties": {"error": _STR, "param": {
-            **_NULL_STR, "description": "The parameter to change, when one is at fault"}},
+        "type": "object",
+        "required": ["error", "param"],
+        "properties": {
+            "error": _STR,
+            "param": {**_NULL_STR, "description": "The parameter to change, when one is at fault"},
+        },
     },
     "Hit": {"type": "object", "required": list(_HIT_FIELDS), "properties": _HIT_FIELDS},
     "FacetValue": {
-        "type": "object", "required": ["value", "count", "selected"],
-        "properties": {"value": _STR, "count": {"type": "integer", "minimum": 0},
-                       "selected": {"type": "boolean"}},
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {
+            "value": _STR,
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+        },
     },
     "Facets": {
         "type": "object",
@@ -98,95 +161,184 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": {"type": "array", "items": _STR},
     },
     "SearchResponse": {
-        "type": "object", "required": _SEARCH_REQUIRED,
+        "type": "object",
+        "required": _SEARCH_REQUIRED,
         "properties": {
-            "query": _STR, "total": _INT, "page": _INT, "per_page": _INT, "pages": _INT,
-            "sort": {"type": "string", "enum": list(SORTS)}, "suggestion": _NULL_STR,
+            "query": _STR,
+            "total": _INT,
+            "page": _INT,
+            "per_page": _INT,
+            "pages": _INT,
+            "sort": {"type": "string", "enum": list(SORTS)},
+            "suggestion": _NULL_STR,
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": {"oneOf": [_ref("Facets"), {"type": "object", "maxProperties": 0}]},
-            "filters": _ref("Filters"), "relaxed": {"type": "boolean"},
+            "filters": _ref("Filters"),
+            "relaxed": {"type": "boolean"},
             "fallback": {
                 "oneOf": [_ref("SearchResponse"), {"type": "null"}],
                 "description": "The query without filters, when the filters leave < 3 hits",
             },
             "related": {
-                "type": "array", "items": _ref("Hit"),
+                "type": "array",
+                "items": _ref("Hit"),
                 "description": "Peers of the best results, offered when the page is short",
             },
-            "notices": {"type": "array", "items": _STR}, "generation": _STR,
+            "notices": {"type": "array", "items": _STR},
+            "generation": _STR,
             "took_ms": {"type": "number"},
         },
     },
     "FacetsResponse": {
-        "type": "object", "required": ["query", "total", "filters", "facets", "generation"],
-        "properties": {"query": _STR, "total": _INT, "filters": _ref("Filters"),
-                       "facets": _ref("Facets"), "generation": _STR},
+        "type": "object",
+        "required": ["query", "total", "filters", "facets", "generation"],
+        "properties": {
+            "query": _STR,
+            "total": _INT,
+            "filters": _ref("Filters"),
+            "facets": _ref("Facets"),
+            "generation": _STR,
+        },
     },
     "Entry": {
-        "type": "object", "required": list(_ENTRY_FIELDS), "properties": _ENTRY_FIELDS,
+        "type": "object",
+        "required": list(_ENTRY_FIELDS),
+        "properties": _ENTRY_FIELDS,
         "additionalProperties": True,
     },
     "Practice": {
-        "type": "object", "required": ["entry", "versions", "similar"],
+        "type": "object",
+        "required": ["entry", "versions", "similar"],
         "properties": {
             "entry": _ref("Entry"),
-            "versions": {"type": "array", "items": _ref("Entry"),
-                         "description": "The same practice in other languages"},
-            "similar": {"type": "array", "items": _ref("Hit"),
-                        "description": "Similar practices, other cities first"},
+            "versions": {
+                "type": "array",
+                "items": _ref("Entry"),
+                "description": "The same practice in other languages",
+            },
+            "similar": {
+                "type": "array",
+                "items": _ref("Hit"),
+                "description": "Similar practices, other cities first",
+            },
         },
     },
     "UntranslatedRow": {
         "type": "object",
-        "required": ["id", "title", "locale", "language", "confidence", "check", "url",
-                     "country", "city", "versions"],
+        "required": [
+            "id",
+            "title",
+            "locale",
+            "language",
+            "confidence",
+            "check",
+            "url",
+            "country",
+            "city",
+            "versions",
+        ],
         "properties": {
-            "id": _STR, "title": _STR, "locale": _STR, "language": _STR,
+            "id": _STR,
+            "title": _STR,
+            "locale": _STR,
+            "language": _STR,
             "confidence": {"type": "number"},
             "check": {"type": "boolean", "description": "Detection uncertain: check by hand"},
-            "url": _STR, "country": _STR, "city": _STR,
-            "versions": {"type": "array", "items": {
-                "type": "object", "required": ["id", "language", "locale", "title"],
-                "properties": {"id": _STR, "language": _STR, "locale": _STR, "title": _STR,
-                               "translated": _STR}}},
+            "url": _STR,
+            "country": _STR,
+            "city": _STR,
+            "versions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "language", "locale", "title"],
+                    "properties": {
+                        "id": _STR,
+                        "language": _STR,
+                        "locale": _STR,
+                        "title": _STR,
+                        "translated": _STR,
+                    },
+                },
+            },
         },
     },
     "ReportFacetValue": {
-        "type": "object", "required": ["value", "count", "selected", "label", "toggle_url"],
-        "properties": {"value": _STR, "count": _INT, "selected": {"type": "boolean"},
-                       "label": _STR, "toggle_url": _STR},
+        "type": "object",
+        "required": ["value", "count", "selected", "label", "toggle_url"],
+        "properties": {
+            "value": _STR,
+            "count": _INT,
+            "selected": {"type": "boolean"},
+            "label": _STR,
+            "toggle_url": _STR,
+        },
     },
     "Coverage": {
-        "type": "object", "required": ["locales", "rows", "totals"],
+        "type": "object",
+        "required": ["locales", "rows", "totals"],
         "properties": {
             "locales": {"type": "array", "items": _STR},
-            "rows": {"type": "array", "items": {
-                "type": "object", "required": ["title", "entries", "cells"],
-                "properties": {
-                    "title": _STR,
-                    "entries": {"type": "object", "additionalProperties": {"type": "array"}},
-                    "cells": {"type": "object", "additionalProperties": {
-                        "type": "string", "enum": ["translated", "untranslated", "missing"]}},
-                }}},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["title", "entries", "cells"],
+                    "properties": {
+                        "title": _STR,
+                        "entries": {"type": "object", "additionalProperties": {"type": "array"}},
+                        "cells": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "string",
+                                "enum": ["translated", "untranslated", "missing"],
+                            },
+                        },
+                    },
+                },
+            },
             "rows_total": _INT,
             "totals": {"type": "object"},
         },
     },
     "TranslationsReport": {
         "type": "object",
-        "required": ["total", "untranslated_total", "page", "pages", "per_page", "filters",
-                     "rows", "facet_groups", "coverage", "csv_url"],
+        "required": [
+            "total",
+            "untranslated_total",
+            "page",
+            "pages",
+            "per_page",
+            "filters",
+            "rows",
+            "facet_groups",
+            "coverage",
+            "csv_url",
+        ],
         "properties": {
-            "total": _INT, "untranslated_total": _INT, "page": _INT, "pages": _INT,
-            "per_page": _INT, "filters": _ref("Filters"),
+            "total": _INT,
+            "untranslated_total": _INT,
+            "page": _INT,
+            "pages": _INT,
+            "per_page": _INT,
+            "filters": _ref("Filters"),
             "rows": {"type": "array", "items": _ref("UntranslatedRow")},
-            "facet_groups": {"type": "array", "items": {
-                "type": "object", "required": ["name", "title", "values"],
-                "properties": {"name": {"type": "string", "enum": ["locale", "language"]},
-                               "title": _STR,
-                               "values": {"type": "array", "items": _ref("ReportFacetValue")}}}},
-            "coverage": {"oneOf": [_ref("Coverage"), {"type": "null"}],
-                         "description": "Practices x locales, when the library provides it"},
+            "facet_groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "title", "values"],
+                    "properties": {
+                        "name": {"type": "string", "enum": ["locale", "language"]},
+                        "title": _STR,
+                        "values": {"type": "array", "items": _ref("ReportFacetValue")},
+                    },
+                },
+            },
+            "coverage": {
+                "oneOf": [_ref("Coverage"), {"type": "null"}],
+                "description": "Practices x locales, when the library provides it",
+            },
             "csv_url": _STR,
         },
     },
@@ -203,43 +355,77 @@ def openapi_document() -> dict[str, Any]:
             " Cities good practices. Every HTML page also answers `?format=json`.",
         },
         "paths": {
-            "/api/search": {"get": {
-                "operationId": "search", "summary": "Search entries",
-                "parameters": _SEARCH_PARAMS,
-                "responses": {"200": _json(_ref("SearchResponse"), "Results page"), **_ERRORS},
-            }},
-            "/api/facets": {"get": {
-                "operationId": "facets",
-                "summary": "Facet counts for the whole index or for a query",
-                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort")],
-                "responses": {"200": _json(_ref("FacetsResponse"), "Facet counts"), **_ERRORS},
-            }},
-            "/api/practice/{entry_id}": {"get": {
-                "operationId": "practice",
-                "summary": "One entry, its other language versions and similar practices",
-                "parameters": [{"name": "entry_id", "in": "path", "required": True,
-                                "schema": {"type": "string",
-                                           "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"}}],
-                "responses": {
-                    "200": _json(_ref("Practice"), "The practice"),
-                    "404": {"$ref": "#/components/responses/NotFound"}, **_ERRORS,
-                },
-            }},
-            "/api/translations": {"get": {
-                "operationId": "translations",
-                "summary": "Entries not written in their locale's language; coverage matrix",
-                "parameters": [
-                    {"name": name, "in": "query", "required": False, "style": "form",
-                     "explode": True, "schema": {"type": "array", "items": _STR}}
-                    for name in ("locale", "language")
-                ] + [{"name": "page", "in": "query", "required": False,
-                      "schema": {"type": "integer", "minimum": 1}}],
-                "responses": {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
-            }},
-            "/api/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "This document",
-                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
-            }},
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search entries",
+                    "parameters": _SEARCH_PARAMS,
+                    "responses": {"200": _json(_ref("SearchResponse"), "Results page"), **_ERRORS},
+                }
+            },
+            "/api/facets": {
+                "get": {
+                    "operationId": "facets",
+                    "summary": "Facet counts for the whole index or for a query",
+                    "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort")],
+                    "responses": {"200": _json(_ref("FacetsResponse"), "Facet counts"), **_ERRORS},
+                }
+            },
+            "/api/practice/{entry_id}": {
+                "get": {
+                    "operationId": "practice",
+                    "summary": "One entry, its other language versions and similar practices",
+                    "parameters": [
+                        {
+                            "name": "entry_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+                            },
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Practice"), "The practice"),
+                        "404": {"$ref": "#/components/responses/NotFound"},
+                        **_ERRORS,
+                    },
+                }
+            },
+            "/api/translations": {
+                "get": {
+                    "operationId": "translations",
+                    "summary": "Entries not written in their locale's language; coverage matrix",
+                    "parameters": [
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": False,
+                            "style": "form",
+                            "explode": True,
+                            "schema": {"type": "array", "items": _STR},
+                        }
+                        for name in ("locale", "language")
+                    ]
+                    + [
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+                }
+            },
         },
         "components": {
             "schemas": SCHEMAS,

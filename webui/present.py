@@ -88,8 +88,11 @@ def search_url(state: SearchState) -> str:
 
 
 def facet_groups(
-    state: Filtered, facets: Mapping[str, Iterable[Mapping[str, Any]]], shown: int | None,
-    url: UrlFor = search_url, names: Iterable[str] = FACETS,
+    state: Filtered,
+    facets: Mapping[str, Iterable[Mapping[str, Any]]],
+    shown: int | None,
+    url: UrlFor = search_url,
+    names: Iterable[str] = FACETS,
 ) -> list[dict[str, Any]]:
     """Facet values with labels and ready toggle URLs, selected values first; the first
     `shown` values of each facet (all when None), the rest under `more`."""
@@ -101,30 +104,42 @@ def facet_groups(
         values = []
         for fv in facets[name]:
             value = fv["value"]
-            values.append({
-                **fv,
-                "label": facet_label(name, value),
-                # Selected by the query itself (`:fr`, `language:fr`): the URL cannot remove it.
-                "from_query": fv["selected"] and value not in in_url,
-                "toggle_url": url(state.toggled(name, value)),
-            })  # fmt: skip
+            values.append(
+                {
+                    **fv,
+                    "label": facet_label(name, value),
+                    # Selected by the query itself (`:fr`, `language:fr`): the URL cannot remove it.
+                    "from_query": fv["selected"] and value not in in_url,
+                    "toggle_url": url(state.toggled(name, value)),
+                }
+            )
         values.sort(key=lambda v: not v["selected"])  # stable: counts order otherwise
         if not values:
             continue
         limit = len(values) if shown is None else max(shown, sum(v["selected"] for v in values))
-        groups.append({
-            "name": name, "title": facet_title(name), "values": values[:limit],
-            "more": values[limit:], "selected": sum(1 for v in values if v["selected"]),
-        })  # fmt: skip
+        groups.append(
+            {
+                "name": name,
+                "title": facet_title(name),
+                "values": values[:limit],
+                "more": values[limit:],
+                "selected": sum(1 for v in values if v["selected"]),
+            }
+        )
     return groups
 
 
 def chips(state: SearchState, url: UrlFor = search_url) -> list[dict[str, Any]]:
     return [
-        {"name": name, "value": value, "title": facet_title(name),
-         "label": facet_label(name, value), "remove_url": url(state.toggled(name, value))}
+        {
+            "name": name,
+            "value": value,
+            "title": facet_title(name),
+            "label": facet_label(name, value),
+            "remove_url": url(state.toggled(name, value)),
+        }
         for name, value in state.selected()
-    ]  # fmt: skip
+    ]
 
 
 def pagination(state: SearchState, total: int, url: UrlFor = search_url) -> dict[str, Any]:
@@ -138,8 +153,9 @@ def pagination(state: SearchState, total: int, url: UrlFor = search_url) -> dict
     for number in numbers:
         if number - previous > 1:
             links.append({"gap": True})
-        links.append({"number": number, "url": url(state.at_page(number)),
-                      "current": number == current})
+        links.append(
+            {"number": number, "url": url(state.at_page(number)), "current": number == current}
+        )
         previous = number
     return {
         "page": current,
@@ -150,13 +166,17 @@ def pagination(state: SearchState, total: int, url: UrlFor = search_url) -> dict
     }
 
 
-def search_page(state: SearchState, data: dict[str, Any], facet_values_shown: int
-                ) -> dict[str, Any]:
+def search_page(
+    state: SearchState, data: dict[str, Any], facet_values_shown: int
+) -> dict[str, Any]:
     """The search page's JSON: the API contract plus labels, toggle URLs and links."""
     fallback = data.get("fallback")
     if fallback:
-        fallback = {**fallback, "results": [hit_view(h) for h in fallback["results"]],
-                    "url": search_url(state.without_filters())}
+        fallback = {
+            **fallback,
+            "results": [hit_view(h) for h in fallback["results"]],
+            "url": search_url(state.without_filters()),
+        }
     return {
         **data,
         "results": [hit_view(h) for h in data["results"]],

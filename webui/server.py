@@ -65,8 +65,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          workers: int = DEFAULT_WORKERS) -> None:
+def serve(
+    index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS
+) -> None:
     """Serve the web UI and API until interrupted.
 
     Raises IndexNotFoundError (naming the directory) when there is no usable index, and
@@ -76,8 +77,14 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         raise ValueError(f"workers must be from 1 to 64, got {workers}")
     config = load_config({"INDEX_DIR": str(index_dir)})
     searcher = Searcher(config["INDEX_DIR"])  # fail fast, with the library's message
-    log.info("serving index %s (generation %s) on http://%s:%s with %d workers",
-             index_dir, searcher.generation, host, port, workers)
+    log.info(
+        "serving index %s (generation %s) on http://%s:%s with %d workers",
+        index_dir,
+        searcher.generation,
+        host,
+        port,
+        workers,
+    )
     searcher.close()  # each worker opens the index itself; the warmed caches stay
     gc.collect()
     _release_free_memory()  # the closed index's memory, which no worker will use

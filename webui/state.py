@@ -20,6 +20,7 @@ COMMON_PARAMS = ("lang", "format")
 SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACETS)
 FORMATS = ("html", "json")
 
+
 def parse_int(args: Mapping[str, str], name: str, default: int) -> int:
     """A whole-number parameter; empty means the default, anything else non-numeric is a 400."""
     raw = (args.get(name) or "").strip()
@@ -68,12 +69,19 @@ class SearchState:
             per_page=parse_int(args, "per_page", default_per_page),
             sort=(args.get("sort") or "relevance").strip(),
         ).validated()
-        return cls(request.query, dict(request.filters), request.sort, request.page,
-                   request.per_page, default_per_page)
+        return cls(
+            request.query,
+            dict(request.filters),
+            request.sort,
+            request.page,
+            request.per_page,
+            default_per_page,
+        )
 
     def request(self, **options: Any) -> SearchRequest:
-        return SearchRequest(self.q, dict(self.filters), self.page, self.per_page, self.sort,
-                             **options)
+        return SearchRequest(
+            self.q, dict(self.filters), self.page, self.per_page, self.sort, **options
+        )
 
     # --- state changes: each returns a new state, on page 1 unless it is a page change ----
 

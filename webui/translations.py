@@ -60,16 +60,22 @@ def coverage_data(searcher: Searcher) -> dict[str, Any]:
 
 
 def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[str, Any]:
-    report = reports.untranslated_report(searcher, state.filters, page=state.page,
-                                         per_page=per_page)  # fmt: skip
+    report = reports.untranslated_report(
+        searcher, state.filters, page=state.page, per_page=per_page
+    )
     pages = max(1, -(-report["total"] // per_page))
     shown = []
     for row in report["rows"]:
         versions = [
-            {"id": v["id"], "language": v["language"], "locale": v["locale"],
-             "title": v["title"], "translated": v["translated"]}
+            {
+                "id": v["id"],
+                "language": v["language"],
+                "locale": v["locale"],
+                "title": v["title"],
+                "translated": v["translated"],
+            }
             for v in searcher.versions(row["id"])
-        ]  # fmt: skip
+        ]
         shown.append({**row, "versions": versions})
     return {
         "total": report["total"],
@@ -80,8 +86,11 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
         "filters": {k: list(v) for k, v in state.filters.items()},
         "rows": shown,
         "facet_groups": facet_groups(
-            state, {name: [f.to_dict() for f in report["facets"][name]] for name in FILTERS},
-            shown=None, url=_url, names=FILTERS,
+            state,
+            {name: [f.to_dict() for f in report["facets"][name]] for name in FILTERS},
+            shown=None,
+            url=_url,
+            names=FILTERS,
         ),
         "coverage": coverage_data(searcher),
         "csv_url": url_for("translations.csv", **{k: list(v) for k, v in state.filters.items()}),
@@ -94,21 +103,36 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
 def _decorate(data: dict[str, Any]) -> dict[str, Any]:
     """Names and links for the HTML page (kept out of the JSON)."""
     rows = [
-        {**row, "view": entry_view(row),
-         "versions": [{**v, "view": entry_view(v)} for v in row["versions"]]}
+        {
+            **row,
+            "view": entry_view(row),
+            "versions": [{**v, "view": entry_view(v)} for v in row["versions"]],
+        }
         for row in data["rows"]
-    ]  # fmt: skip
+    ]
     coverage = data["coverage"]
     if coverage:
         coverage = {
             **coverage,
-            "rows": [{**r, "links": {
-                loc: [{**e, "page_url": url_for("entry.practice", entry_id=e["id"]),
-                       "language_name": language_name(e["language"])}
-                      for e in r.get("entries", {}).get(loc, [])]
-                for loc in coverage["locales"]}} for r in coverage["rows"]],
+            "rows": [
+                {
+                    **r,
+                    "links": {
+                        loc: [
+                            {
+                                **e,
+                                "page_url": url_for("entry.practice", entry_id=e["id"]),
+                                "language_name": language_name(e["language"]),
+                            }
+                            for e in r.get("entries", {}).get(loc, [])
+                        ]
+                        for loc in coverage["locales"]
+                    },
+                }
+                for r in coverage["rows"]
+            ],
             "locale_names": {loc: language_name(loc) for loc in coverage["locales"]},
-        }  # fmt: skip
+        }
     return {**data, "rows": rows, "coverage": coverage}
 
 

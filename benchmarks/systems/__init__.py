@@ -148,13 +148,19 @@ class Peer:
         self, workdir: Path, host: str, port: int, workers: int = 2
     ) -> tuple[list[str], dict[str, str]]:
         command = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(workers),
-            "--bind", f"{host}:{port}",
-            "--log-level", "warning",
-            "--backlog", "512",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "512",
             "benchmarks.http_app:create_app()",
-        ]  # fmt: skip
+        ]
         return command, {"BENCH_SYSTEM": self.name, "BENCH_INDEX": str(workdir)}
 
 

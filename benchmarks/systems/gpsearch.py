@@ -90,10 +90,12 @@ class GpsearchSystem:
         return BuildStats(
             seconds,
             len(loaded.entries),
-            {"via": "corpus.load_sources + indexer.build.build_index(rebuild=True),"
-                    " languages detected (the declared ones dropped)",
-             "generation": report.generation},
-        )  # fmt: skip
+            {
+                "via": "corpus.load_sources + indexer.build.build_index(rebuild=True),"
+                " languages detected (the declared ones dropped)",
+                "generation": report.generation,
+            },
+        )
 
     def open(self, workdir: Path) -> None:
         import search
@@ -153,9 +155,17 @@ class GpsearchSystem:
         self, workdir: Path, host: str, port: int, workers: int = 2
     ) -> tuple[list[str], dict[str, str]]:
         command = [
-            *_cli(), "serve", "--index", str(workdir), "--host", host, "--port", str(port),
-            "--workers", str(workers),
-        ]  # fmt: skip
+            *_cli(),
+            "serve",
+            "--index",
+            str(workdir),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
         return command, {}
 
 

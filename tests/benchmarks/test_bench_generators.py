@@ -13,33 +13,57 @@ from benchmarks.synth import build_model, generate, write_corpus
 
 SOURCES = [
     {
-        "id": "en-a", "kind": "good-practice", "language": "en", "locale": "en",
+        "id": "en-a",
+        "kind": "good-practice",
+        "language": "en",
+        "locale": "en",
         "title": "Intercultural mediation in Valladolid: a city strategy",
         "summary": "Purpose: Promote respect for religious diversity. The city trains "
         "mediators in schools and neighbourhoods...",
-        "body": "", "country": "Spain", "country_code": "ES", "city": "Valladolid",
-        "period": "2019 - ongoing", "year_from": 2019, "year_to": None,
+        "body": "",
+        "country": "Spain",
+        "country_code": "ES",
+        "city": "Valladolid",
+        "period": "2019 - ongoing",
+        "year_from": 2019,
+        "year_to": None,
         "url": "https://www.coe.int/en/web/interculturalcities/good-practice",
     },
     {
-        "id": "sr-b", "kind": "news", "language": "en", "locale": "sr",
+        "id": "sr-b",
+        "kind": "news",
+        "language": "en",
+        "locale": "sr",
         "title": "Roma inclusion policies in Reggio Emilia",
         "summary": "The initiative aims to support the inclusion of the Roma community. "
         "Local schools and services take part.",
-        "body": "", "country": "Italy", "country_code": "IT", "city": "Reggio Emilia",
-        "period": "3 October 2022", "year_from": 2022, "year_to": 2022,
+        "body": "",
+        "country": "Italy",
+        "country_code": "IT",
+        "city": "Reggio Emilia",
+        "period": "3 October 2022",
+        "year_from": 2022,
+        "year_to": 2022,
         "url": "https://www.coe.int/sr/web/interculturalcities/newsroom",
     },
     {
-        "id": "fr-c", "kind": "good-practice", "language": "fr", "locale": "fr",
+        "id": "fr-c",
+        "kind": "good-practice",
+        "language": "fr",
+        "locale": "fr",
         "title": "Carte de l’immigration à Leeds",
         "summary": "Leeds s’appuie sur des données statistiques et qualitatives relatives "
         "à la diversité. La ville publie une carte interactive...",
-        "body": "", "country": "Royaume-Uni", "country_code": "GB", "city": "Leeds",
-        "period": "2020", "year_from": 2020, "year_to": 2020,
+        "body": "",
+        "country": "Royaume-Uni",
+        "country_code": "GB",
+        "city": "Leeds",
+        "period": "2020",
+        "year_from": 2020,
+        "year_to": 2020,
         "url": "https://www.coe.int/fr/web/interculturalcities/good-practice",
     },
-]  # fmt: skip
+]
 
 
 def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
@@ -77,9 +101,17 @@ def test_generation_streams_lazily() -> None:
 
 
 def test_query_mix_is_seeded_and_covers_every_cell() -> None:
-    entries = [*SOURCES, {**SOURCES[2], "id": "fr-d", "language": "fr", "title": "Semaine "
-               "interculturelle de Portimão", "summary": "Une semaine entière consacrée à "
-               "l’interculturel, avec un programme d’activités partagées."}]  # fmt: skip
+    entries = [
+        *SOURCES,
+        {
+            **SOURCES[2],
+            "id": "fr-d",
+            "language": "fr",
+            "title": "Semaine interculturelle de Portimão",
+            "summary": "Une semaine entière consacrée à "
+            "l’interculturel, avec un programme d’activités partagées.",
+        },
+    ]
     queries = generate_queries(entries, 30, seed=5)
     assert [q.to_dict() for q in queries] == [
         q.to_dict() for q in generate_queries(entries, 30, seed=5)
@@ -120,10 +152,15 @@ def test_relevance_scores_only_the_judged_queries_that_ran(tmp_path: Path) -> No
     qrels = tmp_path / "qrels.txt"
     qrels.write_text("a 0 d1 2\nb 0 d2 2\nc 0 d3 0\n", encoding="utf-8")
     judged = JudgedSet(
-        [Query("a", "x", "en", split="dev"), Query("b", "y", "en", split="dev"),
-         Query("c", "z", "en", split="dev")],
-        qrels, placeholder=False, source="test",
-    )  # fmt: skip
+        [
+            Query("a", "x", "en", split="dev"),
+            Query("b", "y", "en", split="dev"),
+            Query("c", "z", "en", split="dev"),
+        ],
+        qrels,
+        placeholder=False,
+        source="test",
+    )
     # `b` ran and found nothing: a miss.  `c` has no relevant document: left out.
     full = evaluate(judged, {"a": ["d1"], "b": [], "c": ["d3"]})
     assert full["groups"]["all"] == {"queries": 2, "nDCG@10": 0.5, "MRR@10": 0.5}

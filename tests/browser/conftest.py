@@ -54,8 +54,7 @@ class LiveServer:
 def _serve(index_dir: Path) -> Iterator[LiveServer]:
     app = make_app(index_dir)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="gpsearch-test-server",
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="gpsearch-test-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}")
@@ -124,8 +123,7 @@ def artifact(name: str) -> Path:
 def _open_page(
     browser: Browser, **context_options: object
 ) -> tuple[BrowserContext, Page, PageWatch]:
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900},
-                                     **context_options})
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
     context.set_default_timeout(10_000)
     page = context.new_page()
     watch = PageWatch()
@@ -135,6 +133,7 @@ def _open_page(
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             watch.console_errors.append(message.text)
@@ -167,7 +166,10 @@ def page(page_watch: tuple[Page, PageWatch]) -> Page:
 @pytest.fixture
 def phone_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context, page, watch = _open_page(
-        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        browser,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
         has_touch=True,
     )
     yield page

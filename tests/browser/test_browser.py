@@ -138,8 +138,7 @@ def test_translators_page(page: Page, live_server: LiveServer) -> None:
     assert download.value.suggested_filename == "untranslated.csv"
 
 
-def test_switch_the_interface_to_french_and_stay_there(page: Page,
-                                                       live_server: LiveServer) -> None:
+def test_switch_the_interface_to_french_and_stay_there(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/?q=integration")
     page.get_by_role("link", name="français").click()
     page.wait_for_url(re.compile(r"lang=fr"))
@@ -153,7 +152,8 @@ def test_switch_the_interface_to_french_and_stay_there(page: Page,
     page.locator(".result-title a").first.click()
     page.wait_for_url(re.compile(r"/practice/"))
     expect(page.locator("section.similar h2")).to_have_text(
-        "Pratiques similaires dans d’autres villes")
+        "Pratiques similaires dans d’autres villes"
+    )
 
 
 def test_french_from_the_browser_language(browser: Browser, live_server: LiveServer) -> None:
@@ -198,10 +198,15 @@ def test_hostile_corpus_never_runs_script(
     page_watch: tuple[Page, PageWatch], xss_server: LiveServer
 ) -> None:
     page, watch = page_watch
-    for path in ("/?q=integration", "/?q=festival", "/practice/xss-script-title",
-                 "/practice/xss-javascript-url", "/translations",
-                 "/?city=" + EVIL_CITY.replace("<", "%3C").replace(">", "%3E").replace(" ", "+"),
-                 "/?q=%3Cscript%3Ealert(1)%3C/script%3E"):
+    for path in (
+        "/?q=integration",
+        "/?q=festival",
+        "/practice/xss-script-title",
+        "/practice/xss-javascript-url",
+        "/translations",
+        "/?city=" + EVIL_CITY.replace("<", "%3C").replace(">", "%3E").replace(" ", "+"),
+        "/?q=%3Cscript%3Ealert(1)%3C/script%3E",
+    ):
         page.goto(xss_server.url + path)
         page.wait_for_load_state("load")
     page.goto(xss_server.url + "/?q=festival")
@@ -212,21 +217,22 @@ def test_hostile_corpus_never_runs_script(
     assert watch.dialogs == []
 
 
-PHONE_PAGES = ["/?q=integration&language=en", "/", "/translations",
-               "/?q=integration&lang=fr"]
+PHONE_PAGES = ["/?q=integration&language=en", "/", "/translations", "/?q=integration&lang=fr"]
 
 
 @pytest.mark.parametrize("path", PHONE_PAGES)
-def test_phone_width_has_no_horizontal_scroll(phone_page: Page, live_server: LiveServer,
-                                              path: str) -> None:
+def test_phone_width_has_no_horizontal_scroll(
+    phone_page: Page, live_server: LiveServer, path: str
+) -> None:
     phone_page.goto(live_server.url + path)
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{path} is {width}px wide at a 390px viewport"
     expect(phone_page.get_by_role("searchbox").or_(phone_page.locator("h1"))).to_be_visible()
 
 
-def test_phone_entry_page_has_no_horizontal_scroll(phone_page: Page,
-                                                   live_server: LiveServer) -> None:
+def test_phone_entry_page_has_no_horizontal_scroll(
+    phone_page: Page, live_server: LiveServer
+) -> None:
     phone_page.goto(live_server.url + "/?q=integration")
     phone_page.locator(".result-title a").first.click()
     phone_page.wait_for_url(re.compile(r"/practice/"))

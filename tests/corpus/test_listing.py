@@ -11,8 +11,18 @@ from corpus import LoadReport, bundled_sources, load_sources
 from corpus.listing import read_listing
 from corpus.meta import parse_meta
 
-CHECKED_FIELDS = ("kind", "summary", "url", "country", "country_code", "city", "period",
-                  "year_from", "year_to", "meta")  # fmt: skip
+CHECKED_FIELDS = (
+    "kind",
+    "summary",
+    "url",
+    "country",
+    "country_code",
+    "city",
+    "period",
+    "year_from",
+    "year_to",
+    "meta",
+)
 
 
 def _by_key(entries: list[Any]) -> dict[tuple[str, str], Any]:
@@ -62,8 +72,10 @@ def test_bundled_corpus_is_the_seed_pages(shared_corpus: Path) -> None:
 def test_bundled_corpus_needs_nothing_beside_the_package() -> None:
     result = load_sources()
     assert len(result.entries) == 23
-    assert all(Path(e.source.rsplit(":", 1)[0]).is_relative_to(bundled_sources()[0].parent)
-               for e in result.entries)
+    assert all(
+        Path(e.source.rsplit(":", 1)[0]).is_relative_to(bundled_sources()[0].parent)
+        for e in result.entries
+    )
     assert {e.kind for e in result.entries} == {"news", "good-practice"}
 
 
@@ -74,32 +86,72 @@ def test_bundled_corpus_needs_nothing_beside_the_package() -> None:
         ("Spain Valladolid 2019-ongoing", "Spain", "Valladolid", "2019-ongoing", (2019, None)),
         ("United Kingdom Leeds 2022", "United Kingdom", "Leeds", "2022", (2022, 2022)),
         ("France Strasbourg Since 2022", "France", "Strasbourg", "Since 2022", (2022, None)),
-        ("Australia Salisbury 2017 onwards", "Australia", "Salisbury", "2017 onwards",
-         (2017, None)),
+        (
+            "Australia Salisbury 2017 onwards",
+            "Australia",
+            "Salisbury",
+            "2017 onwards",
+            (2017, None),
+        ),
         ("Ireland QË NGA VITI 2020", "Ireland", "", "QË NGA VITI 2020", (2020, None)),
         ("Ireland OD 2020", "Ireland", "", "OD 2020", (2020, None)),
         ("Norway 2013-", "Norway", "", "2013-", (2013, None)),
         ("Germany Erlangen ongoing", "Germany", "Erlangen", "ongoing", (None, None)),
-        ("Switzerland Zurich 2021 (ongoing since 2017)", "Switzerland", "Zurich",
-         "2021 (ongoing since 2017)", (2017, None)),
+        (
+            "Switzerland Zurich 2021 (ongoing since 2017)",
+            "Switzerland",
+            "Zurich",
+            "2021 (ongoing since 2017)",
+            (2017, None),
+        ),
         ("Royaume-Uni Leeds 2020", "Royaume-Uni", "Leeds", "2020", (2020, 2020)),
         ("Italie Ravenne 2017-2018", "Italie", "Ravenne", "2017-2018", (2017, 2018)),
         ("Portugal Portimão mai 2016", "Portugal", "Portimão", "mai 2016", (2016, 2016)),
-        ("France Paris On-going since 2014", "France", "Paris", "On-going since 2014",
-         (2014, None)),
-        ("Italy Fermo January - February 2018", "Italy", "Fermo", "January - February 2018",
-         (2018, 2018)),
+        (
+            "France Paris On-going since 2014",
+            "France",
+            "Paris",
+            "On-going since 2014",
+            (2014, None),
+        ),
+        (
+            "Italy Fermo January - February 2018",
+            "Italy",
+            "Fermo",
+            "January - February 2018",
+            (2018, 2018),
+        ),
         ("Switzerland Geneva", "Switzerland", "Geneva", "", (None, None)),
         ("Germany Berlin-Neukölln 2015", "Germany", "Berlin-Neukölln", "2015", (2015, 2015)),
-        ("Spain Donostia-San Sebastian 2016", "Spain", "Donostia-San Sebastian", "2016",
-         (2016, 2016)),
+        (
+            "Spain Donostia-San Sebastian 2016",
+            "Spain",
+            "Donostia-San Sebastian",
+            "2016",
+            (2016, 2016),
+        ),
         ("Italy Reggio Emilia 2022", "Italy", "Reggio Emilia", "2022", (2022, 2022)),
-        ("New Zealand Auckland 2018 onwards", "New Zealand", "Auckland", "2018 onwards",
-         (2018, None)),
-        ("United Kingdom London-Lewisham 2009 onwards", "United Kingdom", "London-Lewisham",
-         "2009 onwards", (2009, None)),
-        ("18-19 October 2018 Geneva, Switzerland", "Switzerland", "Geneva", "18-19 October 2018",
-         (2018, 2018)),
+        (
+            "New Zealand Auckland 2018 onwards",
+            "New Zealand",
+            "Auckland",
+            "2018 onwards",
+            (2018, None),
+        ),
+        (
+            "United Kingdom London-Lewisham 2009 onwards",
+            "United Kingdom",
+            "London-Lewisham",
+            "2009 onwards",
+            (2009, None),
+        ),
+        (
+            "18-19 October 2018 Geneva, Switzerland",
+            "Switzerland",
+            "Geneva",
+            "18-19 October 2018",
+            (2018, 2018),
+        ),
         ("Montreal, Canada", "Canada", "Montreal", "", (None, None)),
         ("September 2018 Mexico City", "Mexico", "Mexico City", "September 2018", (2018, 2018)),
         ("3 October 2022 Cyprus", "Cyprus", "", "3 October 2022", (2022, 2022)),
@@ -114,7 +166,10 @@ def test_meta_line_variants(
     meta = parse_meta(line)
     assert meta is not None, line
     assert (meta.country, meta.city, meta.period, (meta.year_from, meta.year_to)) == (
-        country, city, period, years
+        country,
+        city,
+        period,
+        years,
     )
 
 
@@ -148,13 +203,20 @@ def test_locale_from_source_address_then_option_then_file_prefix(tmp_path: Path)
     def locale_of(path: Path, locale: str | None = None) -> str:
         report = LoadReport()
         entries = list(
-            read_listing(path, enumerate(path.read_text().split("\n"), start=1),
-                         locale=locale, report=report, skip_invalid=False)
+            read_listing(
+                path,
+                enumerate(path.read_text().split("\n"), start=1),
+                locale=locale,
+                report=report,
+                skip_invalid=False,
+            )
         )
         return entries[0].locale
 
-    switch = ("Source: https://coe.int/fr/c/portal/update_language?languageId=de_DE&redirect="
-              "%2Ffr%2Fweb%2Finterculturalcities%2Fgood-practice\n\n")
+    switch = (
+        "Source: https://coe.int/fr/c/portal/update_language?languageId=de_DE&redirect="
+        "%2Ffr%2Fweb%2Finterculturalcities%2Fgood-practice\n\n"
+    )
     assert locale_of(_page(tmp_path, "a.txt", switch + PAGE_BODY)) == "fr"
     assert locale_of(_page(tmp_path, "sq__b.txt", PAGE_BODY), locale="es") == "es"
     assert locale_of(_page(tmp_path, "sq__c.txt", PAGE_BODY)) == "sq"
@@ -184,7 +246,8 @@ def test_page_without_read_more_lines_and_with_news_without_meta(tmp_path: Path)
     )
     entries = load_sources([_page(tmp_path, "p.txt", text)]).entries
     assert [(e.title, e.city, e.year_from) for e in entries] == [
-        ("Arritja në një pikë", "Oslo", 2022), ("Barazia territoriale", "Montreal", 2020)
+        ("Arritja në një pikë", "Oslo", 2022),
+        ("Barazia territoriale", "Montreal", 2020),
     ]
     news = (
         "Source: https://www.coe.int/en/web/interculturalcities/newsroom#2020\n\n"

@@ -13,10 +13,14 @@ from corpus import CorpusError, load_sources
 GOOD = {
     "title": "Intercultural mediation to promote living together",
     "summary": "Purpose: The overall objective is the promotion of mediation...",
-    "locale": "en", "kind": "good-practice", "country": "Spain", "city": "Valladolid",
-    "period": "2019 - ongoing", "year_from": 2019,
+    "locale": "en",
+    "kind": "good-practice",
+    "country": "Spain",
+    "city": "Valladolid",
+    "period": "2019 - ongoing",
+    "year_from": 2019,
     "url": "https://www.coe.int/en/web/interculturalcities/good-practice",
-}  # fmt: skip
+}
 
 
 def _jsonl(tmp_path: Path, *records: object, name: str = "e.jsonl") -> Path:
@@ -64,8 +68,13 @@ def test_invalid_record_is_rejected_with_a_reason(
 
 
 def test_skip_invalid_imports_the_rest_and_counts(tmp_path: Path) -> None:
-    path = _jsonl(tmp_path, GOOD, "{oops", {**GOOD, "title": "Other", "year_from": "x"},
-                  {**GOOD, "title": "Third"})
+    path = _jsonl(
+        tmp_path,
+        GOOD,
+        "{oops",
+        {**GOOD, "title": "Other", "year_from": "x"},
+        {**GOOD, "title": "Third"},
+    )
     result = load_sources([path], skip_invalid=True)
     assert [e.title for e in result.entries] == [GOOD["title"], "Third"]
     assert [e.split(": ")[0] for e in result.report.errors] == [f"{path}:2", f"{path}:3"]
@@ -103,7 +112,10 @@ def test_csv_with_header_row(tmp_path: Path) -> None:
         load_sources([path])
     [entry] = load_sources([path], skip_invalid=True).entries
     assert (entry.title, entry.locale, entry.country_code, entry.year_from) == (
-        "Migrant stories", "sr", "DE", 2020
+        "Migrant stories",
+        "sr",
+        "DE",
+        2020,
     )
 
 

@@ -29,8 +29,12 @@ TARGET_WORDS = 200_000
 def gold_entries() -> list[dict[str, Any]]:
     """The shared corpus's hand-checked entries (none when it is absent: a quick run)."""
     corpus = shared_corpus_dir()
-    return [e for name in ("entries.jsonl", "seed-entries.jsonl")
-            if (corpus / name).exists() for e in read_jsonl(corpus / name)]
+    return [
+        e
+        for name in ("entries.jsonl", "seed-entries.jsonl")
+        if (corpus / name).exists()
+        for e in read_jsonl(corpus / name)
+    ]
 
 
 def sample_texts() -> dict[str, str]:

@@ -81,12 +81,18 @@ def test_missing_or_corrupt_index_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_one_build_at_a_time(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; from pathlib import Path;"
-         " from indexer.generations import build_lock\n"
-         f"with build_lock(Path({str(tmp_path)!r})):\n"
-         " print('locked', flush=True); time.sleep(30)"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import time; from pathlib import Path;"
+            " from indexer.generations import build_lock\n"
+            f"with build_lock(Path({str(tmp_path)!r})):\n"
+            " print('locked', flush=True); time.sleep(30)",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(generations.BuildLockedError, match="another build is running"):

@@ -297,8 +297,13 @@ def test_a_saved_lexicon_is_reused_only_when_current(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
 
     def run(saved: Path) -> list[str]:
-        out = subprocess.run([sys.executable, "-c", script, str(saved)], cwd=repo,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(saved)],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return out.split()
 
     taken = run(current)

@@ -13,12 +13,17 @@ from indexer.translations import assign_groups
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 # Title prefixes of the originals each written translation belongs with.
 ORIGINALS = {
-    "mediation": "Intercultural mediation to promote", "capacity": "Capacity building on",
-    "welcoming": "Welcoming and social inclusion", "interreligious": "Interreligious dialogue",
-    "gender": "Gender-responsive budgeting", "leeds": "The Leeds City Region",
-    "lutsk": "Art-therapy in Lutsk", "salisbury-plan": "Salisbury’s Intercultural Strategic",
-    "schools": "Schools for equality", "bradford-roma": "Roma Strategy for the Bradford",
-}  # fmt: skip
+    "mediation": "Intercultural mediation to promote",
+    "capacity": "Capacity building on",
+    "welcoming": "Welcoming and social inclusion",
+    "interreligious": "Interreligious dialogue",
+    "gender": "Gender-responsive budgeting",
+    "leeds": "The Leeds City Region",
+    "lutsk": "Art-therapy in Lutsk",
+    "salisbury-plan": "Salisbury’s Intercultural Strategic",
+    "schools": "Schools for equality",
+    "bradford-roma": "Roma Strategy for the Bradford",
+}
 
 
 def _docs(shared_corpus: Path) -> list[dict]:
@@ -43,9 +48,10 @@ def _gold_pairs(docs: list[dict]) -> set[frozenset[str]]:
                     practice[doc["id"]] = practice[tid] = record["pair"]
     by_id = {d["id"]: d for d in docs}
     return {
-        frozenset((a, b)) for a, b in combinations(practice, 2)
+        frozenset((a, b))
+        for a, b in combinations(practice, 2)
         if practice[a] == practice[b] and by_id[a]["locale"] != by_id[b]["locale"]
-    }  # fmt: skip
+    }
 
 
 def test_pairing_precision_and_recall(shared_corpus: Path) -> None:
@@ -55,8 +61,10 @@ def test_pairing_precision_and_recall(shared_corpus: Path) -> None:
     gold = _gold_pairs(docs)
     precision = len(found & gold) / len(found)
     recall = len(found & gold) / len(gold)
-    report = (f"pairs found {len(found)}, gold {len(gold)}:"
-              f" precision {precision:.2f}, recall {recall:.2f}")
+    report = (
+        f"pairs found {len(found)}, gold {len(gold)}:"
+        f" precision {precision:.2f}, recall {recall:.2f}"
+    )
     print(report)
     assert precision >= 0.95, report
     assert recall >= 0.8, report

@@ -40,18 +40,27 @@ EXTRA_ID = "reliability-extra"
 
 def fuzz(examples: int) -> settings:
     """Hypothesis settings for `examples` examples, times $GPSEARCH_FUZZ_SCALE."""
-    return settings(max_examples=examples * SCALE, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples * SCALE,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 def extra_record(word: str) -> dict[str, Any]:
     return {
-        "id": EXTRA_ID, "kind": "good-practice", "locale": "en", "language": "en",
+        "id": EXTRA_ID,
+        "kind": "good-practice",
+        "locale": "en",
+        "language": "en",
         "title": f"The {word} neighbourhood festival",
         "summary": f"Residents of every origin run the {word} festival together each summer.",
-        "country": "Norway", "city": "Bergen", "period": "2021", "year_from": 2021,
+        "country": "Norway",
+        "city": "Bergen",
+        "period": "2021",
+        "year_from": 2021,
         "url": "https://www.coe.int/en/web/interculturalcities/good-practice",
-    }  # fmt: skip
+    }
 
 
 def write_extra(path: Path, word: str) -> Path:
@@ -99,10 +108,21 @@ def can_drop_privileges() -> bool:
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         return False
     probe = subprocess.run(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
-         sys.executable, "-c", "import gpsearch.cli"],
-        cwd=REPO, env=cli_env(), capture_output=True, check=False,
-    )  # fmt: skip
+        [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--",
+            sys.executable,
+            "-c",
+            "import gpsearch.cli",
+        ],
+        cwd=REPO,
+        env=cli_env(),
+        capture_output=True,
+        check=False,
+    )
     return probe.returncode == 0
 
 
@@ -159,8 +179,7 @@ class Load:
             except ValueError:
                 data = None
             with self._lock:
-                self.samples.append(Sample(path, reply.status, data, reply.error,
-                                           time.monotonic()))
+                self.samples.append(Sample(path, reply.status, data, reply.error, time.monotonic()))
 
     def __enter__(self) -> Load:
         for thread in self._threads:
@@ -194,6 +213,8 @@ class Load:
                 return
             if time.monotonic() > deadline:
                 failed = [s for s in samples if not s.ok]
-                raise AssertionError(f"not within {timeout} s: {what} ({len(samples)} answers,"
-                                     f" {len(failed)} failed: {failed[:3]})")
+                raise AssertionError(
+                    f"not within {timeout} s: {what} ({len(samples)} answers,"
+                    f" {len(failed)} failed: {failed[:3]})"
+                )
             time.sleep(0.1)

@@ -29,91 +29,177 @@ from search import Searcher, SearchRequest
 from tests.conftest import run_cli
 from tests.reliability.conftest import copy_index, fuzz, live_generation, tree_state
 
-GOOD = {"title": "Welcome desk for newcomers", "summary": "A desk in the town hall.",
-        "locale": "en", "country": "Norway", "city": "Oslo", "year_from": 2020}
+GOOD = {
+    "title": "Welcome desk for newcomers",
+    "summary": "A desk in the town hall.",
+    "locale": "en",
+    "country": "Norway",
+    "city": "Oslo",
+    "year_from": 2020,
+}
 GOOD_LINE = json.dumps(GOOD).encode() + b"\n"
 TEN_MB = 10 * 1024 * 1024
 LISTING_HEAD = b"Source: https://www.coe.int/en/web/interculturalcities/good-practice\n\n"
-RANDOM_TEXT = "\n".join([
-    "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
-    "Sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.",
-    "Ut enim ad minim veniam, quis nostrud exercitation ullamco.",
-    "Duis aute irure dolor in reprehenderit in voluptate velit esse.",
-    "Excepteur sint occaecat cupidatat non proident, sunt in culpa.",
-]).encode()  # fmt: skip
+RANDOM_TEXT = "\n".join(
+    [
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+        "Sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.",
+        "Ut enim ad minim veniam, quis nostrud exercitation ullamco.",
+        "Duis aute irure dolor in reprehenderit in voluptate velit esse.",
+        "Excepteur sint occaecat cupidatat non proident, sunt in culpa.",
+    ]
+).encode()
 
 
 def wrong(record: Any) -> bytes:
     """Two good records, then the bad one on line 3."""
-    return GOOD_LINE + json.dumps({**GOOD, "title": "Second"}).encode() + b"\n" + (
-        json.dumps(record).encode() + b"\n")
+    return (
+        GOOD_LINE
+        + json.dumps({**GOOD, "title": "Second"}).encode()
+        + b"\n"
+        + (json.dumps(record).encode() + b"\n")
+    )
 
 
 # name -> (file name, content, expected "line: problem" after the file name)
 BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "truncated UTF-8 (JSONL)": (
-        "cut.jsonl", GOOD_LINE + '{"title": "Građ'.encode()[:-1],
-        r"2: not valid UTF-8 \(byte 15 of the line\)"),
+        "cut.jsonl",
+        GOOD_LINE + '{"title": "Građ'.encode()[:-1],
+        r"2: not valid UTF-8 \(byte 15 of the line\)",
+    ),
     "truncated UTF-8 (listing)": (
-        "cut.txt", LISTING_HEAD + "Art-therapy in Lutsk\nUkraine Lutsk 2022\nÉté".encode()[:-1],
-        r"5: not valid UTF-8"),
-    "binary": ("photo.jsonl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40,
-               r"1: binary file, not a listing page, JSONL or CSV"),
-    "binary without NUL": ("noise.txt", bytes(range(128, 256)) * 100,
-                           r"1: not valid UTF-8 \(byte 1 of the line\)"),
+        "cut.txt",
+        LISTING_HEAD + "Art-therapy in Lutsk\nUkraine Lutsk 2022\nÉté".encode()[:-1],
+        r"5: not valid UTF-8",
+    ),
+    "binary": (
+        "photo.jsonl",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40,
+        r"1: binary file, not a listing page, JSONL or CSV",
+    ),
+    "binary without NUL": (
+        "noise.txt",
+        bytes(range(128, 256)) * 100,
+        r"1: not valid UTF-8 \(byte 1 of the line\)",
+    ),
     "empty": ("empty.jsonl", b"", r"1: file is empty"),
     "blank lines only": ("blank.csv", b"\n \r\n\t\n", r"1: file is empty"),
     "10 MB line (JSONL)": (
-        "huge.jsonl", GOOD_LINE + b'{"title": "' + b"a" * TEN_MB + b'"}\n',
-        r"2: line of 10\.5 MB is longer than the 2 MB limit for one record"),
-    "10 MB line (listing)": ("huge.txt", LISTING_HEAD + b"word " * (TEN_MB // 5),
-                             r"3: line of 10\.5 MB is longer than the 2 MB limit"),
-    "invalid JSON": ("broken.jsonl", GOOD_LINE + b'{"title": "x",\n',
-                     r"2: invalid JSON: Expecting property name enclosed in double quotes"),
-    "JSON list": ("list.jsonl", wrong([1, 2]),
-                  r"3: expected an object with entry fields, got list"),
-    "JSON string": ("string.jsonl", GOOD_LINE + b'"a title"\n',
-                    r"2: expected an object with entry fields, got str"),
-    "JSON null": ("null.jsonl", GOOD_LINE + b"null\n",
-                  r"2: expected an object with entry fields, got NoneType"),
-    "title is a number": ("title.jsonl", wrong({**GOOD, "title": 5}),
-                          r"3: field 'title' must be text, got int"),
-    "summary is a list": ("summary.jsonl", wrong({**GOOD, "summary": ["a", "b"]}),
-                          r"3: field 'summary' must be text, got list"),
-    "country is a number": ("country.jsonl", wrong({**GOOD, "country": 5}),
-                            r"3: field 'country' must be text, got int"),
-    "country is an object": ("country2.jsonl", wrong({**GOOD, "country": {"name": "Spain"}}),
-                             r"3: field 'country' must be text, got dict"),
-    "year is a word": ("year.jsonl", wrong({**GOOD, "year_from": "soon"}),
-                       r"3: field 'year_from' must be a year, got 'soon'"),
-    "year is true": ("bool.jsonl", wrong({**GOOD, "year_to": True}),
-                     r"3: field 'year_to' must be a year, got True"),
-    "year is a float": ("float.jsonl", wrong({**GOOD, "year_from": 2019.5}),
-                        r"3: field 'year_from' must be a year, got 2019\.5"),
-    "id with a path": ("id.jsonl", wrong({**GOOD, "id": "../../etc/passwd"}),
-                       r"3: field 'id' must be 1-128 letters"),
-    "unknown kind": ("kind.jsonl", wrong({**GOOD, "kind": "event"}),
-                     r"3: field 'kind' must be one of good-practice, news, got 'event'"),
+        "huge.jsonl",
+        GOOD_LINE + b'{"title": "' + b"a" * TEN_MB + b'"}\n',
+        r"2: line of 10\.5 MB is longer than the 2 MB limit for one record",
+    ),
+    "10 MB line (listing)": (
+        "huge.txt",
+        LISTING_HEAD + b"word " * (TEN_MB // 5),
+        r"3: line of 10\.5 MB is longer than the 2 MB limit",
+    ),
+    "invalid JSON": (
+        "broken.jsonl",
+        GOOD_LINE + b'{"title": "x",\n',
+        r"2: invalid JSON: Expecting property name enclosed in double quotes",
+    ),
+    "JSON list": (
+        "list.jsonl",
+        wrong([1, 2]),
+        r"3: expected an object with entry fields, got list",
+    ),
+    "JSON string": (
+        "string.jsonl",
+        GOOD_LINE + b'"a title"\n',
+        r"2: expected an object with entry fields, got str",
+    ),
+    "JSON null": (
+        "null.jsonl",
+        GOOD_LINE + b"null\n",
+        r"2: expected an object with entry fields, got NoneType",
+    ),
+    "title is a number": (
+        "title.jsonl",
+        wrong({**GOOD, "title": 5}),
+        r"3: field 'title' must be text, got int",
+    ),
+    "summary is a list": (
+        "summary.jsonl",
+        wrong({**GOOD, "summary": ["a", "b"]}),
+        r"3: field 'summary' must be text, got list",
+    ),
+    "country is a number": (
+        "country.jsonl",
+        wrong({**GOOD, "country": 5}),
+        r"3: field 'country' must be text, got int",
+    ),
+    "country is an object": (
+        "country2.jsonl",
+        wrong({**GOOD, "country": {"name": "Spain"}}),
+        r"3: field 'country' must be text, got dict",
+    ),
+    "year is a word": (
+        "year.jsonl",
+        wrong({**GOOD, "year_from": "soon"}),
+        r"3: field 'year_from' must be a year, got 'soon'",
+    ),
+    "year is true": (
+        "bool.jsonl",
+        wrong({**GOOD, "year_to": True}),
+        r"3: field 'year_to' must be a year, got True",
+    ),
+    "year is a float": (
+        "float.jsonl",
+        wrong({**GOOD, "year_from": 2019.5}),
+        r"3: field 'year_from' must be a year, got 2019\.5",
+    ),
+    "id with a path": (
+        "id.jsonl",
+        wrong({**GOOD, "id": "../../etc/passwd"}),
+        r"3: field 'id' must be 1-128 letters",
+    ),
+    "unknown kind": (
+        "kind.jsonl",
+        wrong({**GOOD, "kind": "event"}),
+        r"3: field 'kind' must be one of good-practice, news, got 'event'",
+    ),
     "address with a broken IPv6 host": (
-        "ipv6.jsonl", wrong({**GOOD, "url": "http://[::1/en/web"}),
-        r"3: field 'url' must be an http\(s\) address, got 'http://\[::1/en/web'"),
+        "ipv6.jsonl",
+        wrong({**GOOD, "url": "http://[::1/en/web"}),
+        r"3: field 'url' must be an http\(s\) address, got 'http://\[::1/en/web'",
+    ),
     "lone surrogate escape": (
-        "surrogate.jsonl", wrong({**GOOD, "id": "given-1", "summary": "broken \ud800 text"}),
-        r"3: field 'summary' is not valid Unicode text: lone surrogate '\\ud800'"),
+        "surrogate.jsonl",
+        wrong({**GOOD, "id": "given-1", "summary": "broken \ud800 text"}),
+        r"3: field 'summary' is not valid Unicode text: lone surrogate '\\ud800'",
+    ),
     "listing page of random text": (
-        "random.txt", RANDOM_TEXT, r"1: no entries found: not a listing page"),
+        "random.txt",
+        RANDOM_TEXT,
+        r"1: no entries found: not a listing page",
+    ),
     "listing page with a broken Source address": (
-        "source.txt", b"Source: http://[::1/en/web\n\nTitle\nSpain Valladolid 2019\nA summary.\n",
-        r"1: Source is not an http\(s\) address: http://\[::1/en/web"),
-    "CSV row with extra cells": ("ragged.csv", b"title,summary,locale\nA,B,en\nC,D,en,extra\n",
-                                 r"3: row has more cells than the header has columns"),
-    "CSV row with missing cells": ("short.csv", b"title,summary,locale\nA,B,en\nOnly a title\n",
-                                   r"3: missing required field 'locale'"),
-    "CSV without a title column": ("header.csv", b"name,text\na,b\n",
-                                   r"1: CSV header must name the entry fields"),
+        "source.txt",
+        b"Source: http://[::1/en/web\n\nTitle\nSpain Valladolid 2019\nA summary.\n",
+        r"1: Source is not an http\(s\) address: http://\[::1/en/web",
+    ),
+    "CSV row with extra cells": (
+        "ragged.csv",
+        b"title,summary,locale\nA,B,en\nC,D,en,extra\n",
+        r"3: row has more cells than the header has columns",
+    ),
+    "CSV row with missing cells": (
+        "short.csv",
+        b"title,summary,locale\nA,B,en\nOnly a title\n",
+        r"3: missing required field 'locale'",
+    ),
+    "CSV without a title column": (
+        "header.csv",
+        b"name,text\na,b\n",
+        r"1: CSV header must name the entry fields",
+    ),
     "CSV field over the csv module's limit": (
-        "field.csv", b"title,summary,locale\nA,B,en\nC," + b"d" * 200_000 + b",en\n",
-        r"3: malformed CSV: field larger than field limit"),
+        "field.csv",
+        b"title,summary,locale\nA,B,en\nC," + b"d" * 200_000 + b",en\n",
+        r"3: malformed CSV: field larger than field limit",
+    ),
 }
 
 
@@ -123,8 +209,7 @@ def assert_clear(message: str, path: Path, expected: str) -> None:
 
 
 @pytest.mark.parametrize("name", BAD_FILES)
-def test_malformed_file_is_a_corpus_error_naming_file_and_line(tmp_path: Path,
-                                                               name: str) -> None:
+def test_malformed_file_is_a_corpus_error_naming_file_and_line(tmp_path: Path, name: str) -> None:
     filename, content, expected = BAD_FILES[name]
     path = tmp_path / filename
     path.write_bytes(content)
@@ -172,11 +257,14 @@ def test_sources_without_entries_never_replace_an_index(live_index: Path, tmp_pa
     header_only.write_text("title,summary,locale\n")
     generation, state = live_generation(live_index), tree_state(live_index)
     for index_dir, extra in ((live_index, ["--rebuild"]), (tmp_path / "fresh", [])):
-        result = CliRunner().invoke(cli, ["index", str(header_only), "--index", str(index_dir),
-                                          *extra])
+        result = CliRunner().invoke(
+            cli, ["index", str(header_only), "--index", str(index_dir), *extra]
+        )
         assert result.exit_code == 1, result.output
-        assert result.stderr == f"Error: nothing to index into {index_dir}: the sources hold" \
-                                " no entries\n"
+        assert (
+            result.stderr == f"Error: nothing to index into {index_dir}: the sources hold"
+            " no entries\n"
+        )
     assert live_generation(live_index) == generation and tree_state(live_index) == state
     assert not list((tmp_path / "fresh").glob("gen-*")), "no half-written generation"
 
@@ -194,6 +282,7 @@ def test_real_process_prints_one_line_and_no_traceback(live_index: Path, tmp_pat
 
 
 # --- property-based: whatever the bytes, an import gives entries or a CorpusError ---------
+
 
 def check_import(path: Path) -> list[Entry]:
     """Entries (every one valid) or a CorpusError `path:line: problem` on one line, naming
@@ -263,36 +352,65 @@ def assert_names_the_offending_line(path: Path, line: int, problem: str) -> None
     variants.mkdir(exist_ok=True)
     name = "records.jsonl" if kind == "jsonl" else path.name
     variant = variants / name
-    variant.write_text("\n".join(t if n in keep else "" for n, t in enumerate(texts, 1)),
-                     encoding="utf-8")
+    variant.write_text(
+        "\n".join(t if n in keep else "" for n, t in enumerate(texts, 1)), encoding="utf-8"
+    )
     assert error_of(variant) == f"{variant}:{line}: {problem}", f"{where}: not the line at fault"
     before = [t for n, t in enumerate(texts, 1) if n < line]
     if any(t.strip() for t in before):
         variant.write_text("\n".join(before), encoding="utf-8")
         error = error_of(variant)
         assert error is None or (kind == "listing" and ": no entries found" in error), (
-            f"{where}: an earlier line is at fault: {error}")
+            f"{where}: an earlier line is at fault: {error}"
+        )
 
 
 SUFFIXES = [".txt", ".jsonl", ".csv", ".dat"]
 PAGE_LINES = [
     "Source: https://www.coe.int/fr/web/interculturalcities/good-practice",
-    "Source: https://www.coe.int/en/web/interculturalcities/newsroom", "Source: ftp://x/en/",
-    "Source: http://[::1/en", "Source: https://www.coe.int/en/update_language?redirect=http%3A"
-    "%2F%2F%5B%3A%3A1", "Read More", "Lire la suite", "Spain Valladolid 2019 - ongoing",
-    "Royaume-Uni Leeds 2020", "18-19 October 2018 Geneva, Switzerland", "Norway 2013-",
-    "Ireland QË NGA VITI 2020", "Montreal, Canada", "Art-therapy in Lutsk", "A summary.",
-    "Topic", "Year", "Social media", "title,summary,locale", "a,b,en", '"unterminated,x',
-    "a,b,en,extra", '{"title": "x", "summary": "y", "locale": "en"}', '{"title": 5}', "[]",
-    "{", "", " ", "\x0c", "\u2028", "\x85", "Ünïcödé 文字 🙂", "year_from,year_to",
-]  # fmt: skip
-page_text = st.lists(st.one_of(st.sampled_from(PAGE_LINES), st.text(max_size=40)),
-                     max_size=25).map("\n".join)
+    "Source: https://www.coe.int/en/web/interculturalcities/newsroom",
+    "Source: ftp://x/en/",
+    "Source: http://[::1/en",
+    "Source: https://www.coe.int/en/update_language?redirect=http%3A%2F%2F%5B%3A%3A1",
+    "Read More",
+    "Lire la suite",
+    "Spain Valladolid 2019 - ongoing",
+    "Royaume-Uni Leeds 2020",
+    "18-19 October 2018 Geneva, Switzerland",
+    "Norway 2013-",
+    "Ireland QË NGA VITI 2020",
+    "Montreal, Canada",
+    "Art-therapy in Lutsk",
+    "A summary.",
+    "Topic",
+    "Year",
+    "Social media",
+    "title,summary,locale",
+    "a,b,en",
+    '"unterminated,x',
+    "a,b,en,extra",
+    '{"title": "x", "summary": "y", "locale": "en"}',
+    '{"title": 5}',
+    "[]",
+    "{",
+    "",
+    " ",
+    "\x0c",
+    "\u2028",
+    "\x85",
+    "Ünïcödé 文字 🙂",
+    "year_from,year_to",
+]
+page_text = st.lists(st.one_of(st.sampled_from(PAGE_LINES), st.text(max_size=40)), max_size=25).map(
+    "\n".join
+)
 
 
 @fuzz(150)
-@given(content=st.one_of(st.binary(max_size=3000), page_text.map(str.encode)),
-       suffix=st.sampled_from(SUFFIXES))
+@given(
+    content=st.one_of(st.binary(max_size=3000), page_text.map(str.encode)),
+    suffix=st.sampled_from(SUFFIXES),
+)
 def test_any_bytes_import_or_fail_with_file_and_line(
     fuzz_dir: Path, content: bytes, suffix: str
 ) -> None:
@@ -302,28 +420,52 @@ def test_any_bytes_import_or_fail_with_file_and_line(
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False),
     st.text(max_size=20),
-    st.sampled_from(["2019", "abc", "en", "EN_gb", "sq", "xx-yyyyyyyyy", "news", "Spain",
-                     "http://[::1", "https://www.coe.int/en/web/x", "javascript:alert(1)",
-                     "http://a:99999999/", "../x", "und", "ZZ", "\x00", "\ud800"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "2019",
+            "abc",
+            "en",
+            "EN_gb",
+            "sq",
+            "xx-yyyyyyyyy",
+            "news",
+            "Spain",
+            "http://[::1",
+            "https://www.coe.int/en/web/x",
+            "javascript:alert(1)",
+            "http://a:99999999/",
+            "../x",
+            "und",
+            "ZZ",
+            "\x00",
+            "\ud800",
+        ]
+    ),
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
-records = st.dictionaries(st.sampled_from([*FIELD_NAMES, "translated", "extra"]), json_values,
-                          max_size=8).map(lambda r: {**GOOD, **r})
+records = st.dictionaries(
+    st.sampled_from([*FIELD_NAMES, "translated", "extra"]), json_values, max_size=8
+).map(lambda r: {**GOOD, **r})
 
 
 @fuzz(200)
 @given(rows=st.lists(st.one_of(records, json_values), min_size=1, max_size=4))
 def test_jsonl_of_any_json_imports_or_names_the_line(fuzz_dir: Path, rows: list[Any]) -> None:
     path = fuzz_dir / "records.jsonl"
-    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8",
-                    errors="surrogatepass")
+    path.write_text(
+        "\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8", errors="surrogatepass"
+    )
     check_import(path)
 
 

@@ -30,36 +30,112 @@ from tests.reliability.conftest import fuzz
 # --- strategies ---------------------------------------------------------------------------
 
 HOSTILE_TOKENS = [
-    "AND", "OR", "NOT", "&&", "||", "!", "-", "--", "(", ")", "((", "))", '"', '""', "'", "*",
-    "**", "?", ":", "::", ":fr", ":zz", ":sq", "title:", "country:", "city:", "kind:", "year:",
-    "years:", "lang:", "language:", "locale:", "type:", "place:", "foo:", "_:", "title:title:",
-    "year:2019..2022", "year:..", "year:-", "year:0000", "year:99999", "year:2022..2019",
-    "year:..2015", "integ*", "in*", "*x", "a*b*", "integration", "Roma", "médiation", "barazia",
-    "Valadolid", "Валладолид", "Ἀθῆναι", "中文", "🙂", "\u200b", "\u202e", "\x00", "\x1b[31m",
-    "\r\n", "\t", "\ufeff", "\ud800", "\udcff", "İ", "ß", "ﬁ", "١٢٣", "%00", "%", "<script>",
-    "&amp;", "\\", '\\"', "'; DROP TABLE entries;--", "${jndi:ldap://x}", "{{7*7}}",
-]  # fmt: skip
+    "AND",
+    "OR",
+    "NOT",
+    "&&",
+    "||",
+    "!",
+    "-",
+    "--",
+    "(",
+    ")",
+    "((",
+    "))",
+    '"',
+    '""',
+    "'",
+    "*",
+    "**",
+    "?",
+    ":",
+    "::",
+    ":fr",
+    ":zz",
+    ":sq",
+    "title:",
+    "country:",
+    "city:",
+    "kind:",
+    "year:",
+    "years:",
+    "lang:",
+    "language:",
+    "locale:",
+    "type:",
+    "place:",
+    "foo:",
+    "_:",
+    "title:title:",
+    "year:2019..2022",
+    "year:..",
+    "year:-",
+    "year:0000",
+    "year:99999",
+    "year:2022..2019",
+    "year:..2015",
+    "integ*",
+    "in*",
+    "*x",
+    "a*b*",
+    "integration",
+    "Roma",
+    "médiation",
+    "barazia",
+    "Valadolid",
+    "Валладолид",
+    "Ἀθῆναι",
+    "中文",
+    "🙂",
+    "\u200b",
+    "\u202e",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "\ufeff",
+    "\ud800",
+    "\udcff",
+    "İ",
+    "ß",
+    "ﬁ",
+    "١٢٣",
+    "%00",
+    "%",
+    "<script>",
+    "&amp;",
+    "\\",
+    '\\"',
+    "'; DROP TABLE entries;--",
+    "${jndi:ldap://x}",
+    "{{7*7}}",
+]
 SEPARATORS = ["", " ", " ", " ", "  ", "\t", "\n"]
 
 any_text = st.text(st.characters(exclude_categories=()), max_size=120)  # surrogates too
 soup = st.lists(
-    st.tuples(st.one_of(st.sampled_from(HOSTILE_TOKENS), st.text(max_size=6)),
-              st.sampled_from(SEPARATORS)),
+    st.tuples(
+        st.one_of(st.sampled_from(HOSTILE_TOKENS), st.text(max_size=6)), st.sampled_from(SEPARATORS)
+    ),
     max_size=60,
 ).map(lambda parts: "".join(token + sep for token, sep in parts))
 field_clause = st.builds(
-    "{}:{}".format, st.from_regex(r"-?[A-Za-z_]{1,12}", fullmatch=True),
+    "{}:{}".format,
+    st.from_regex(r"-?[A-Za-z_]{1,12}", fullmatch=True),
     st.one_of(st.text(max_size=12), st.sampled_from(['"a b"', '"', "2019", "..", "*"])),
 )
 nesting = st.builds(
     lambda opens, word, closes, nots: "NOT " * nots + "(" * opens + word + ")" * closes,
-    st.integers(0, 300), st.sampled_from(["a", "roma", '"x y"', "-b", "c OR d"]),
-    st.integers(0, 300), st.integers(0, 60),
+    st.integers(0, 300),
+    st.sampled_from(["a", "roma", '"x y"', "-b", "c OR d"]),
+    st.integers(0, 300),
+    st.integers(0, 60),
 )
 queries = st.one_of(any_text, soup, field_clause, nesting)
 
 
 # --- the parser ---------------------------------------------------------------------------
+
 
 def leaves(node: Any) -> list[Any]:
     if isinstance(node, And | Or):
@@ -117,15 +193,42 @@ def test_parser_survives_huge_queries(name: str) -> None:
 
 filter_names = st.one_of(st.sampled_from(FACETS), st.sampled_from(["colour", "Language", ""]))
 filter_values = st.one_of(
-    st.sampled_from(["en", "sq", "fr", "zz", "Spain", "Atlantis", "news", "yes", "no", "2019",
-                     "2019..2022", "..2015", "2030..", "abc", "..", "-5", "9" * 30, "١٢٣",
-                     " ", "", "\x00", "\ud800"]),
+    st.sampled_from(
+        [
+            "en",
+            "sq",
+            "fr",
+            "zz",
+            "Spain",
+            "Atlantis",
+            "news",
+            "yes",
+            "no",
+            "2019",
+            "2019..2022",
+            "..2015",
+            "2030..",
+            "abc",
+            "..",
+            "-5",
+            "9" * 30,
+            "١٢٣",
+            " ",
+            "",
+            "\x00",
+            "\ud800",
+        ]
+    ),
     any_text,
 )
-filters = st.dictionaries(filter_names, st.lists(filter_values, max_size=4).map(tuple),
-                          max_size=4)
-pages = st.one_of(st.integers(-3, 12), st.integers(-(10**12), 10**12), st.sampled_from(
-    [0, -1, 100, 101, 1001, MAX_RESULT_WINDOW, MAX_RESULT_WINDOW + 1, 2**63, -(2**63)]))
+filters = st.dictionaries(filter_names, st.lists(filter_values, max_size=4).map(tuple), max_size=4)
+pages = st.one_of(
+    st.integers(-3, 12),
+    st.integers(-(10**12), 10**12),
+    st.sampled_from(
+        [0, -1, 100, 101, 1001, MAX_RESULT_WINDOW, MAX_RESULT_WINDOW + 1, 2**63, -(2**63)]
+    ),
+)
 per_pages = st.one_of(st.integers(-2, 120), st.sampled_from([0, 1, 10, 100, 101, 10**9]))
 sorts = st.one_of(st.sampled_from(["relevance", "newest"]), st.text(max_size=10))
 REQUEST_PARAMS = {"q", "page", "per_page", "sort"}
@@ -134,8 +237,12 @@ REQUEST_PARAMS = {"q", "page", "per_page", "sort"}
 @fuzz(250)
 @given(query=queries, filters=filters, page=pages, per_page=per_pages, sort=sorts)
 def test_library_answers_or_names_the_parameter(
-    searcher: Searcher, query: str, filters: dict[str, tuple[str, ...]], page: int,
-    per_page: int, sort: str,
+    searcher: Searcher,
+    query: str,
+    filters: dict[str, tuple[str, ...]],
+    page: int,
+    per_page: int,
+    sort: str,
 ) -> None:
     request = SearchRequest(query, filters, page, per_page, sort)
     try:
@@ -169,24 +276,85 @@ def test_page_depth_is_capped_with_a_clear_message(searcher: Searcher) -> None:
         searcher.search(SearchRequest("", page=101, per_page=100))
     assert caught.value.param == "page"
     assert caught.value.message == (
-        "results beyond the first 10,000 are not served; refine the query")
+        "results beyond the first 10,000 are not served; refine the query"
+    )
 
 
 # --- HTTP ---------------------------------------------------------------------------------
 
-SEARCH_PATHS = ["/api/search", "/api/facets", "/", "/translations", "/api/translations",
-                "/translations.csv"]
+SEARCH_PATHS = [
+    "/api/search",
+    "/api/facets",
+    "/",
+    "/translations",
+    "/api/translations",
+    "/translations.csv",
+]
 PRACTICE_PATHS = ["/api/practice/", "/practice/"]
-PARAM_NAMES = ["q", "page", "per_page", "sort", *FACETS, "lang", "format", "colour", "Q",
-               "q ", "page[]", "\x00", "é", ""]  # fmt: skip
+PARAM_NAMES = [
+    "q",
+    "page",
+    "per_page",
+    "sort",
+    *FACETS,
+    "lang",
+    "format",
+    "colour",
+    "Q",
+    "q ",
+    "page[]",
+    "\x00",
+    "é",
+    "",
+]
 PARAM_VALUES = st.one_of(
-    queries, filter_values,
-    st.sampled_from(["0", "-1", "1", "2", "100", "1001", "99999", "9" * 30, "1e3", "0x10",
-                     " 3 ", "٣", "²", "１", "3.0", "relevance", "newest", "json", "html", "xml",
-                     "fr", "en", "zz"]),
-)  # fmt: skip
-RAW_QUERY_STRINGS = ["%", "%zz", "q=%", "q=%C0%AF", "q=%ED%A0%80", "q=%FF%FE", "%FF=1", "&&&",
-                     "=", "==", "q", "q&q&q", "page=1&page=x", "q=a%00b", "q=" + "%28" * 400]
+    queries,
+    filter_values,
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1",
+            "2",
+            "100",
+            "1001",
+            "99999",
+            "9" * 30,
+            "1e3",
+            "0x10",
+            " 3 ",
+            "٣",
+            "²",
+            "１",
+            "3.0",
+            "relevance",
+            "newest",
+            "json",
+            "html",
+            "xml",
+            "fr",
+            "en",
+            "zz",
+        ]
+    ),
+)
+RAW_QUERY_STRINGS = [
+    "%",
+    "%zz",
+    "q=%",
+    "q=%C0%AF",
+    "q=%ED%A0%80",
+    "q=%FF%FE",
+    "%FF=1",
+    "&&&",
+    "=",
+    "==",
+    "q",
+    "q&q&q",
+    "page=1&page=x",
+    "q=a%00b",
+    "q=" + "%28" * 400,
+]
 
 
 def encode(text: str) -> str:
@@ -195,9 +363,10 @@ def encode(text: str) -> str:
 
 
 query_strings = st.one_of(
-    st.lists(st.tuples(st.one_of(st.sampled_from(PARAM_NAMES), st.text(max_size=5)),
-                       PARAM_VALUES), max_size=6)
-    .map(lambda pairs: "&".join(f"{encode(k)}={encode(v)}" for k, v in pairs)),
+    st.lists(
+        st.tuples(st.one_of(st.sampled_from(PARAM_NAMES), st.text(max_size=5)), PARAM_VALUES),
+        max_size=6,
+    ).map(lambda pairs: "&".join(f"{encode(k)}={encode(v)}" for k, v in pairs)),
     st.sampled_from(RAW_QUERY_STRINGS),
 )
 practice_ids = st.one_of(
@@ -232,15 +401,27 @@ def assert_clear_answer(response: Any, allowed: set[int]) -> None:
 
 accept_languages = st.one_of(
     st.none(),
-    st.sampled_from(["fr", "fr-CH;q=0.9, en;q=0.8", "*;q=1e9999", "fr;q=abc", "sq;q=nan",
-                     "zz-ZZ", ";;;,,,", "i-klingon", "x" * 5000]),
+    st.sampled_from(
+        [
+            "fr",
+            "fr-CH;q=0.9, en;q=0.8",
+            "*;q=1e9999",
+            "fr;q=abc",
+            "sq;q=nan",
+            "zz-ZZ",
+            ";;;,,,",
+            "i-klingon",
+            "x" * 5000,
+        ]
+    ),
     st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40),
 )
 
 
 @fuzz(250)
-@given(path=st.sampled_from(SEARCH_PATHS), query_string=query_strings,
-       accept_language=accept_languages)
+@given(
+    path=st.sampled_from(SEARCH_PATHS), query_string=query_strings, accept_language=accept_languages
+)
 def test_http_answers_200_or_400_naming_the_parameter(
     app: Flask, path: str, query_string: str, accept_language: str | None
 ) -> None:
@@ -263,16 +444,22 @@ def test_practice_pages_answer_200_400_404_or_a_local_redirect(
     assert_clear_answer(response, {200, 400, 404})
 
 
-@pytest.mark.parametrize(("query_string", "param", "message"), [
-    ("q=" + "a" * 501, "q", "query is longer than 500 characters"),
-    ("q=" + "a" * 100_000, "q", "query is longer than 500 characters"),
-    ("page=101&per_page=100", "page",
-     "results beyond the first 10,000 are not served; refine the query"),
-    ("page=1001", "page", "results beyond the first 10,000 are not served; refine the query"),
-    ("page=-3", "page", "must be a whole number, got '-3'"),
-    ("language=" + "x" * 201, "language", "values are at most 200 characters"),
-    ("&".join(f"city=c{i}" for i in range(51)), "city", "at most 50 values"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query_string", "param", "message"),
+    [
+        ("q=" + "a" * 501, "q", "query is longer than 500 characters"),
+        ("q=" + "a" * 100_000, "q", "query is longer than 500 characters"),
+        (
+            "page=101&per_page=100",
+            "page",
+            "results beyond the first 10,000 are not served; refine the query",
+        ),
+        ("page=1001", "page", "results beyond the first 10,000 are not served; refine the query"),
+        ("page=-3", "page", "must be a whole number, got '-3'"),
+        ("language=" + "x" * 201, "language", "values are at most 200 characters"),
+        ("&".join(f"city=c{i}" for i in range(51)), "city", "at most 50 values"),
+    ],
+)
 def test_caps_are_400_with_a_clear_message(
     app: Flask, query_string: str, param: str, message: str
 ) -> None:
@@ -287,8 +474,11 @@ def test_caps_are_400_with_a_clear_message(
 
 
 def test_unknown_facet_values_are_an_empty_result_not_an_error(app: Flask) -> None:
-    data = app.test_client().get(
-        "/api/search?q=integration&language=xx&country=Atlantis&year=abc").get_json()
+    data = (
+        app.test_client()
+        .get("/api/search?q=integration&language=xx&country=Atlantis&year=abc")
+        .get_json()
+    )
     assert data["total"] == 0
     for name, value in (("language", "xx"), ("country", "Atlantis"), ("year", "abc")):
         assert {"value": value, "count": 0, "selected": True} in data["facets"][name]

@@ -66,13 +66,15 @@ def test_two_servers_share_one_read_only_index_and_follow_a_rebuild(
             if as_nobody:
                 assert all(process_uid(s.proc.pid) == NOBODY for s in servers)
                 assert all(mode & 0o022 == 0 for _, _, mode in before.values()), (
-                    "the index is read-only to the servers")
+                    "the index is read-only to the servers"
+                )
             for server in servers:
                 wait_for_generation(server, gen_a, 0)
             assert tree_state(index_dir) == before, "a server wrote into the index directory"
 
-            gen_b = publish(bundled_plus(write_extra(tmp_path / "extra.jsonl", UNIQUE_B)),
-                            index_dir)
+            gen_b = publish(
+                bundled_plus(write_extra(tmp_path / "extra.jsonl", UNIQUE_B)), index_dir
+            )
             published = tree_state(index_dir)
             for server in servers:
                 wait_for_generation(server, gen_b, 1)
@@ -81,7 +83,8 @@ def test_two_servers_share_one_read_only_index_and_follow_a_rebuild(
             logs = [s.output() for s in servers]
         kept = {path: state for path, state in before.items() if path.startswith(gen_a)}
         assert kept and all(published[path] == state for path, state in kept.items()), (
-            "the previous generation stays intact for readers still on it")
+            "the previous generation stays intact for readers still on it"
+        )
         for log in logs:
             assert log.count("Booting worker") == 2 and "Traceback" not in log
     finally:

@@ -33,14 +33,20 @@ CLIENTS = 8
 SETTLE = 2.5  # seconds of load on each generation before the next build
 
 PATHS = [
-    f"/api/search?q={UNIQUE_B}", f"/api/search?q={UNIQUE_C}", f"/api/facets?q={UNIQUE_B}",
-    f"/?q={UNIQUE_C}&format=json", f"/api/search?q={UNIQUE_B}+OR+{UNIQUE_C}&language=en",
-    "/healthz", "/api/search?q=integration&page=2&per_page=5", "/api/facets",
-]  # fmt: skip
+    f"/api/search?q={UNIQUE_B}",
+    f"/api/search?q={UNIQUE_C}",
+    f"/api/facets?q={UNIQUE_B}",
+    f"/?q={UNIQUE_C}&format=json",
+    f"/api/search?q={UNIQUE_B}+OR+{UNIQUE_C}&language=en",
+    "/healthz",
+    "/api/search?q=integration&page=2&per_page=5",
+    "/api/facets",
+]
 
 
-def check_consistent(samples: list[Sample], expected: dict[str, dict[str, int]],
-                     documents: dict[str, int]) -> None:
+def check_consistent(
+    samples: list[Sample], expected: dict[str, dict[str, int]], documents: dict[str, int]
+) -> None:
     """Each answer comes from one complete, published generation: `expected` gives each
     generation's total for each unique word, `documents` its size."""
     for sample in samples:
@@ -57,8 +63,7 @@ def check_consistent(samples: list[Sample], expected: dict[str, dict[str, int]],
 
 def last_all(samples: list[Sample], generation: str, count: int = 40) -> bool:
     recent = samples[-count:]
-    return len(recent) == count and all(s.ok and s.data["generation"] == generation
-                                        for s in recent)
+    return len(recent) == count and all(s.ok and s.data["generation"] == generation for s in recent)
 
 
 def assert_healthy_log(output: str) -> None:
@@ -99,16 +104,19 @@ def test_searches_during_two_rebuilds_come_from_complete_generations(
         samples = load.samples
         output = server.output()
     elapsed = time.monotonic() - started
-    print(f"\n{len(samples)} requests from {CLIENTS} clients in {elapsed:.1f} s"
-          f" over 3 generations; {len(load.failures())} failed")
+    print(
+        f"\n{len(samples)} requests from {CLIENTS} clients in {elapsed:.1f} s"
+        f" over 3 generations; {len(load.failures())} failed"
+    )
     assert load.failures() == [], load.failures()[:5]
     expected = {
         gen_a: {UNIQUE_B: 0, UNIQUE_C: 0},
         gen_b: {UNIQUE_B: 1, UNIQUE_C: 0},
         gen_c: {UNIQUE_B: 0, UNIQUE_C: 1},
     }
-    check_consistent(samples, expected,
-                     {gen_a: documents_a, gen_b: documents_a + 1, gen_c: documents_a + 1})
+    check_consistent(
+        samples, expected, {gen_a: documents_a, gen_b: documents_a + 1, gen_c: documents_a + 1}
+    )
     served = {s.data["generation"] for s in samples}
     assert served == {gen_a, gen_b, gen_c}, "every generation was served in turn"
     assert_healthy_log(output)
@@ -129,16 +137,17 @@ def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
         time.sleep(SETTLE)  # the server keeps answering from A after the kill
         after_kill = load.since(killed_at)
         assert after_kill and all(s.ok and s.data["generation"] == gen_a for s in after_kill)
-        gen_b = publish(bundled_plus(write_extra(tmp_path / "extra.jsonl", UNIQUE_B)),
-                        index_dir)
+        gen_b = publish(bundled_plus(write_extra(tmp_path / "extra.jsonl", UNIQUE_B)), index_dir)
         load.wait_until(lambda s: last_all(s, gen_b), PICKUP_SECONDS, f"serving {gen_b}")
         load.stop()
         assert server.proc.poll() is None, "the same server, never restarted"
         output = server.output()
     print(f"\n{len(load.samples)} requests around a killed build; {len(load.failures())} failed")
     assert load.failures() == [], load.failures()[:5]
-    check_consistent(load.samples, {gen_a: {UNIQUE_B: 0, UNIQUE_C: 0},
-                                    gen_b: {UNIQUE_B: 1, UNIQUE_C: 0}},
-                     {gen_a: documents_a, gen_b: documents_a + 1})
+    check_consistent(
+        load.samples,
+        {gen_a: {UNIQUE_B: 0, UNIQUE_C: 0}, gen_b: {UNIQUE_B: 1, UNIQUE_C: 0}},
+        {gen_a: documents_a, gen_b: documents_a + 1},
+    )
     assert not list(index_dir.glob("gen-*.tmp")), "the next build cleared the killed one"
     assert_healthy_log(output)

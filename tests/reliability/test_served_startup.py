@@ -72,8 +72,16 @@ def test_serve_refuses_a_missing_or_damaged_index_at_start_up(
     running: dict[str, tuple[subprocess.Popen[str], float]] = {}
     try:  # all at once: each is a fresh interpreter, most of a second of imports
         for name, index_dir in cases.items():
-            proc = start_cli("serve", "--index", str(index_dir), "--port", str(free_port()),
-                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = start_cli(
+                "serve",
+                "--index",
+                str(index_dir),
+                "--port",
+                str(free_port()),
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
             running[name] = (proc, time.monotonic())
         for name, (proc, started) in running.items():
             out, err = proc.communicate(timeout=START_UP_LIMIT * 2)

@@ -16,8 +16,21 @@ from search import Searcher, SearchError, SearchRequest
 from search.models import FACETS
 
 REPO = Path(__file__).resolve().parents[2]
-RESULT_FIELDS = {"id", "title", "summary", "url", "kind", "language", "locale", "country",
-                 "city", "year_from", "year_to", "score", "snippet"}  # fmt: skip
+RESULT_FIELDS = {
+    "id",
+    "title",
+    "summary",
+    "url",
+    "kind",
+    "language",
+    "locale",
+    "country",
+    "city",
+    "year_from",
+    "year_to",
+    "score",
+    "snippet",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +48,26 @@ def _marked(html: str) -> list[str]:
 
 def test_cli_json_follows_the_output_contract(multilingual_index: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "gpsearch.cli", "search", "mediation", "--index",
-         str(multilingual_index), "--filter", "language=en", "--filter", "language=fr",
-         "--json"],
-        capture_output=True, text=True, check=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "gpsearch.cli",
+            "search",
+            "mediation",
+            "--index",
+            str(multilingual_index),
+            "--filter",
+            "language=en",
+            "--filter",
+            "language=fr",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    )
     data = json.loads(out.stdout)
     assert {"query", "total", "page", "per_page", "suggestion", "results", "facets"} <= set(data)
     assert (data["query"], data["page"], data["per_page"]) == ("mediation", 1, 10)
@@ -94,8 +121,10 @@ def test_highlights_show_original_words_escaped(searcher: Searcher) -> None:
     hit = searcher.search(SearchRequest("police officers")).results[0]
     assert {"Police", "police", "officers"} & set(_marked(hit.snippet))
     assert "<" not in re.sub(r"</?mark>", "", hit.snippet)
-    assert all(not m.endswith(("polic", "offic")) or m in ("Police", "police")
-               for m in _marked(hit.snippet))
+    assert all(
+        not m.endswith(("polic", "offic")) or m in ("Police", "police")
+        for m in _marked(hit.snippet)
+    )
 
 
 def test_phrase_and_boolean_syntax(searcher: Searcher) -> None:
@@ -122,6 +151,7 @@ def test_field_and_year_syntax(searcher: Searcher) -> None:
 def test_year_ranges_read_the_same_in_a_query_and_in_a_filter(searcher: Searcher) -> None:
     """`2016-2017` and `2016..2017` are one range, whether typed in the query or sent as the
     year filter (which counts start years)."""
+
     def ids(query: str, **filters: tuple[str, ...]) -> list[str]:
         request = SearchRequest(query, filters=filters, per_page=100)
         return [h.id for h in searcher.search(request).results]
@@ -141,17 +171,27 @@ def test_prefix_is_capped_and_short_prefix_refused(searcher: Searcher) -> None:
 
 @pytest.mark.parametrize(
     ("query", "plain", "notice"),
-    [('"unbalanced quote', "unbalanced quote", "unbalanced quote"),
-     ("((roma", "roma", "unbalanced parentheses"), ("AND OR NOT", "", None), ("NOT", "", None),
-     ("-", "", None), ('"', "", "unbalanced quote"), ("***", "", None), ("(((())))", "", None),
-     ("!!! ???", "", None), ("foo:bar", "foo bar", "unknown field 'foo:'"),
-     ("year:soon", "", "year needs a form like 2019"), ("title:", "title", None),
-     ("\x00\x1f control", "control", None)],
-)  # fmt: skip
+    [
+        ('"unbalanced quote', "unbalanced quote", "unbalanced quote"),
+        ("((roma", "roma", "unbalanced parentheses"),
+        ("AND OR NOT", "", None),
+        ("NOT", "", None),
+        ("-", "", None),
+        ('"', "", "unbalanced quote"),
+        ("***", "", None),
+        ("(((())))", "", None),
+        ("!!! ???", "", None),
+        ("foo:bar", "foo bar", "unknown field 'foo:'"),
+        ("year:soon", "", "year needs a form like 2019"),
+        ("title:", "title", None),
+        ("\x00\x1f control", "control", None),
+    ],
+)
 def test_hostile_syntax_degrades_to_a_plain_query(
     searcher: Searcher, query: str, plain: str, notice: str | None
 ) -> None:
     """Broken syntax answers as the plain query it degrades to, saying what it ignored."""
+
     def answer(text: str) -> tuple[int, list[str]]:
         response = searcher.search(SearchRequest(text, per_page=100))
         return response.total, [h.id for h in response.results]
@@ -228,8 +268,11 @@ def test_filtered_query_with_few_hits_offers_the_unfiltered_one(searcher: Search
 
 
 def test_similar_practices_prefer_other_cities(searcher: Searcher) -> None:
-    base = next(h for h in searcher.search(SearchRequest("Valladolid mediation")).results
-                if h.city == "Valladolid")
+    base = next(
+        h
+        for h in searcher.search(SearchRequest("Valladolid mediation")).results
+        if h.city == "Valladolid"
+    )
     peers = searcher.similar(base.id, limit=5)
     assert peers and base.id not in {p.id for p in peers}
     assert peers[0].city != "Valladolid"
@@ -237,9 +280,14 @@ def test_similar_practices_prefer_other_cities(searcher: Searcher) -> None:
 
 @pytest.mark.parametrize(
     ("request_kw", "param"),
-    [({"page": 0}, "page"), ({"per_page": 101}, "per_page"), ({"sort": "random"}, "sort"),
-     ({"filters": {"colour": ("red",)}}, "colour"), ({"query": "x" * 501}, "q"),
-     ({"page": 2000, "per_page": 10}, "page")],
+    [
+        ({"page": 0}, "page"),
+        ({"per_page": 101}, "per_page"),
+        ({"sort": "random"}, "sort"),
+        ({"filters": {"colour": ("red",)}}, "colour"),
+        ({"query": "x" * 501}, "q"),
+        ({"page": 2000, "per_page": 10}, "page"),
+    ],
 )
 def test_bad_requests_name_the_parameter(
     searcher: Searcher, request_kw: dict[str, object], param: str
@@ -257,18 +305,34 @@ def test_multi_word_concept_term_matches_as_written_not_by_stems(tmp_path: Path)
     """French "autochtones" reaches English "First Nations" (concept `indigenous`), but the
     stems first + nation of "First national forum ... national plan" are not that name."""
     rows = [
-        {"title": "First national forum on housing: first steps of the national plan",
-         "summary": "The first national forum met to discuss the first national housing plan."},
-        {"title": "Family support centre",
-         "summary": "The city opens a support centre for First Nations families and elders."},
+        {
+            "title": "First national forum on housing: first steps of the national plan",
+            "summary": "The first national forum met to discuss the first national housing plan.",
+        },
+        {
+            "title": "Family support centre",
+            "summary": "The city opens a support centre for First Nations families and elders.",
+        },
         {"title": "Street festival", "summary": "Music and food in the old town square."},
-    ]  # fmt: skip
+    ]
     source = tmp_path / "entries.jsonl"
-    source.write_text("".join(
-        json.dumps({**row, "kind": "good-practice", "locale": "en", "country": "Canada",
-                    "city": "Montreal", "language": "en"}) + "\n"
-        for row in rows
-    ), encoding="utf-8")  # fmt: skip
+    source.write_text(
+        "".join(
+            json.dumps(
+                {
+                    **row,
+                    "kind": "good-practice",
+                    "locale": "en",
+                    "country": "Canada",
+                    "city": "Montreal",
+                    "language": "en",
+                }
+            )
+            + "\n"
+            for row in rows
+        ),
+        encoding="utf-8",
+    )
     from tests.conftest import build_test_index
 
     titles = _search(Searcher(build_test_index([source], tmp_path / "index")), "autochtones")

@@ -43,8 +43,17 @@ def test_untranslated_filters_and_check_flag(searcher: Searcher) -> None:
 
 def test_csv_has_the_columns_and_defuses_formulas() -> None:
     out = io.StringIO()
-    rows = [{"id": "x", "title": "=cmd|' /C calc'!A0", "locale": "en", "language": "fr",
-             "confidence": 0.9, "check": False, "url": "@SUM(1)"}]  # fmt: skip
+    rows = [
+        {
+            "id": "x",
+            "title": "=cmd|' /C calc'!A0",
+            "locale": "en",
+            "language": "fr",
+            "confidence": 0.9,
+            "check": False,
+            "url": "@SUM(1)",
+        }
+    ]
     write_csv(out, rows, UNTRANSLATED_COLUMNS)
     parsed = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert list(parsed[0]) == list(UNTRANSLATED_COLUMNS)

@@ -27,19 +27,40 @@ FORMULA_TITLE = "=cmd|' /C calc'!A0 integration workshop"
 EVIL_CITY = "<svg onload=alert(1)>"
 JAVASCRIPT_URL = "javascript:alert(1)"
 XSS_RECORDS: list[dict[str, Any]] = [
-    {"id": "xss-script-title", "title": SCRIPT_TITLE, "summary": IMG_SUMMARY,
-     "locale": "sq", "language": "en", "kind": "good-practice", "city": EVIL_CITY,
-     "country": "Norway", "period": "2020", "year_from": 2020,
-     "url": "https://www.coe.int/sq/web/interculturalcities/good-practice"},
-    {"id": "xss-formula", "title": FORMULA_TITLE,
-     "summary": "+SUM(1+1) integration of newcomers through workshops.",
-     "locale": "sq", "language": "en", "kind": "good-practice", "city": "Oslo",
-     "country": "Norway", "url": "https://www.coe.int/sq/web/interculturalcities/good-practice"},
-    {"id": "xss-javascript-url", "title": "Integration link that must stay inert",
-     "summary": "An entry whose address is a javascript: URL, integration.",
-     "locale": "en", "language": "en", "kind": "news",
-     "url": "https://www.coe.int/en/web/interculturalcities/newsroom"},
-]  # fmt: skip
+    {
+        "id": "xss-script-title",
+        "title": SCRIPT_TITLE,
+        "summary": IMG_SUMMARY,
+        "locale": "sq",
+        "language": "en",
+        "kind": "good-practice",
+        "city": EVIL_CITY,
+        "country": "Norway",
+        "period": "2020",
+        "year_from": 2020,
+        "url": "https://www.coe.int/sq/web/interculturalcities/good-practice",
+    },
+    {
+        "id": "xss-formula",
+        "title": FORMULA_TITLE,
+        "summary": "+SUM(1+1) integration of newcomers through workshops.",
+        "locale": "sq",
+        "language": "en",
+        "kind": "good-practice",
+        "city": "Oslo",
+        "country": "Norway",
+        "url": "https://www.coe.int/sq/web/interculturalcities/good-practice",
+    },
+    {
+        "id": "xss-javascript-url",
+        "title": "Integration link that must stay inert",
+        "summary": "An entry whose address is a javascript: URL, integration.",
+        "locale": "en",
+        "language": "en",
+        "kind": "news",
+        "url": "https://www.coe.int/en/web/interculturalcities/newsroom",
+    },
+]
 
 
 def build(entries: list[Entry], directory: Path) -> Path:

@@ -6,8 +6,21 @@ import html
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 @dataclass
@@ -42,13 +55,18 @@ class Element:
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())
 
-    def find_all(self, tag: str | None = None, cls: str | None = None,
-                 **attrs: str) -> list[Element]:
+    def find_all(
+        self, tag: str | None = None, cls: str | None = None, **attrs: str
+    ) -> list[Element]:
         found = []
         for child in self.children:
-            if ((tag is None or child.tag == tag) and (cls is None or cls in child.classes())
-                    and all(child.attrs.get(k.rstrip("_").replace("_", "-")) == v
-                            for k, v in attrs.items())):
+            if (
+                (tag is None or child.tag == tag)
+                and (cls is None or cls in child.classes())
+                and all(
+                    child.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items()
+                )
+            ):
                 found.append(child)
             found.extend(child.find_all(tag, cls, **attrs))
         return found

@@ -5,11 +5,42 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-CONTRACT = {"query", "total", "page", "per_page", "pages", "sort", "suggestion", "results",
-            "facets", "filters", "relaxed", "fallback", "notices", "generation", "took_ms"}
-HIT = {"id", "title", "summary", "url", "kind", "language", "locale", "country", "city",
-       "year_from", "year_to", "score", "snippet", "title_html", "period", "translated",
-       "language_confidence"}
+CONTRACT = {
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "pages",
+    "sort",
+    "suggestion",
+    "results",
+    "facets",
+    "filters",
+    "relaxed",
+    "fallback",
+    "notices",
+    "generation",
+    "took_ms",
+}
+HIT = {
+    "id",
+    "title",
+    "summary",
+    "url",
+    "kind",
+    "language",
+    "locale",
+    "country",
+    "city",
+    "year_from",
+    "year_to",
+    "score",
+    "snippet",
+    "title_html",
+    "period",
+    "translated",
+    "language_confidence",
+}
 
 
 def test_search_returns_the_contract(client: FlaskClient) -> None:
@@ -19,13 +50,21 @@ def test_search_returns_the_contract(client: FlaskClient) -> None:
     assert set(data) >= CONTRACT, "the documented contract (the library may add fields)"
     assert data["results"] and set(data["results"][0]) >= HIT
     assert "<mark>" in data["results"][0]["snippet"]
-    assert set(data["facets"]) == {"language", "locale", "country", "city", "year", "kind",
-                                   "translated"}
+    assert set(data["facets"]) == {
+        "language",
+        "locale",
+        "country",
+        "city",
+        "year",
+        "kind",
+        "translated",
+    }
 
 
 def test_repeated_parameters_select_several_values(client: FlaskClient) -> None:
-    data = client.get("/api/search?language=sq&language=en&per_page=3&page=2&sort=newest"
-                      ).get_json()
+    data = client.get(
+        "/api/search?language=sq&language=en&per_page=3&page=2&sort=newest"
+    ).get_json()
     assert data["filters"] == {"language": ["sq", "en"]}
     assert (data["page"], data["per_page"], data["sort"], data["total"]) == (2, 3, "newest", 23)
 
@@ -47,12 +86,24 @@ def test_practice_api(client: FlaskClient) -> None:
     assert all(set(h) >= HIT for h in data["similar"])
 
 
-@pytest.mark.parametrize(("query", "param"), [
-    ("page=x", "page"), ("page=0", "page"), ("page=-1", "page"), ("page=1.5", "page"),
-    ("per_page=abc", "per_page"), ("per_page=0", "per_page"), ("per_page=101", "per_page"),
-    ("page=99999&per_page=100", "page"), ("sort=random", "sort"), ("colour=red", "colour"),
-    ("q=" + "x" * 501, "q"), ("format=xml", "format"), ("page=99999999999999", "page"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("page=x", "page"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=1.5", "page"),
+        ("per_page=abc", "per_page"),
+        ("per_page=0", "per_page"),
+        ("per_page=101", "per_page"),
+        ("page=99999&per_page=100", "page"),
+        ("sort=random", "sort"),
+        ("colour=red", "colour"),
+        ("q=" + "x" * 501, "q"),
+        ("format=xml", "format"),
+        ("page=99999999999999", "page"),
+    ],
+)
 def test_bad_parameters_are_400_naming_the_parameter(
     client: FlaskClient, query: str, param: str
 ) -> None:
@@ -68,8 +119,7 @@ def test_bad_parameters_are_400_naming_the_parameter(
 def test_unknown_api_path_is_json_404(client: FlaskClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
-    assert response.get_json() == {"error": "Nothing is published at this address.",
-                                   "param": None}
+    assert response.get_json() == {"error": "Nothing is published at this address.", "param": None}
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -83,7 +133,16 @@ def test_only_get_and_head_are_served(client: FlaskClient, method: str) -> None:
 
 
 def test_nul_and_control_characters_are_not_a_500(client: FlaskClient) -> None:
-    for query in ("q=%00", "q=%C0%AF", "language=%00", "q=%22%22%22((", "q=year%3Aabc",
-                  "q=NOT", "q=-", "q=*", "city=" + "x" * 300):
+    for query in (
+        "q=%00",
+        "q=%C0%AF",
+        "language=%00",
+        "q=%22%22%22((",
+        "q=year%3Aabc",
+        "q=NOT",
+        "q=-",
+        "q=*",
+        "city=" + "x" * 300,
+    ):
         assert client.get(f"/api/search?{query}").status_code in (200, 400), query
         assert client.get(f"/?{query}").status_code in (200, 400), query

@@ -57,10 +57,18 @@ def test_versions_of_a_practice_published_in_two_locales(ml_client: FlaskClient)
     assert "English" in section.text and "/sq/" in section.text
 
 
-@pytest.mark.parametrize("entry_id", [
-    "no-such-entry", "..", ".hidden", "a" * 200, "-starts-with-dash",
-    "with%20space", "%3Cscript%3E",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "no-such-entry",
+        "..",
+        ".hidden",
+        "a" * 200,
+        "-starts-with-dash",
+        "with%20space",
+        "%3Cscript%3E",
+    ],
+)
 def test_unknown_or_invalid_ids_are_404(client: FlaskClient, entry_id: str) -> None:
     response = client.get(f"/practice/{entry_id}")
     assert response.status_code == 404

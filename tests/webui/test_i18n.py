@@ -67,20 +67,28 @@ def test_language_names_are_localised(client: FlaskClient) -> None:
 
 def test_country_names_are_localised(client: FlaskClient) -> None:
     data = client.get("/?format=json&lang=fr").get_json()
-    countries = {v["value"]: v["label"] for g in data["facet_groups"] if g["name"] == "country"
-                 for v in g["values"] + g["more"]}
+    countries = {
+        v["value"]: v["label"]
+        for g in data["facet_groups"]
+        if g["name"] == "country"
+        for v in g["values"] + g["more"]
+    }
     assert countries["United Kingdom"] == "Royaume-Uni"
     assert countries["Norway"] == "Norvège"
     english = client.get("/?format=json").get_json()
-    assert any(v["label"] == "United Kingdom" for g in english["facet_groups"]
-               for v in g["values"] + g["more"])
+    assert any(
+        v["label"] == "United Kingdom"
+        for g in english["facet_groups"]
+        for v in g["values"] + g["more"]
+    )
 
 
 def test_entry_and_error_pages_in_french(client: FlaskClient) -> None:
     entry_id = client.get("/api/search?q=integration").get_json()["results"][0]["id"]
     page = parse(client.get(f"/practice/{entry_id}", headers=FRENCH).data)
     assert page.find("section", "similar").find("h2").text == (
-        "Pratiques similaires dans d’autres villes")
+        "Pratiques similaires dans d’autres villes"
+    )
     missing = parse(client.get("/practice/nope?lang=fr").data)
     assert "Aucune pratique n’a l’identifiant" in missing.find("main").text
 
@@ -95,8 +103,11 @@ def test_french_catalog_is_complete() -> None:
     po = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
     with po.open("rb") as handle:
         catalog = read_po(handle)
-    untranslated = [m.id for m in catalog if m.id and not all(
-        m.string if isinstance(m.string, tuple) else [m.string])]
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
     assert untranslated == []
     assert not [m.id for m in catalog if m.id and m.fuzzy]
 
@@ -123,8 +134,9 @@ def committed(path: Path) -> bytes:
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout: no committed files to compare")
     name = path.resolve().relative_to(REPO).as_posix()
-    shown = subprocess.run(["git", "-C", str(REPO), "show", f"HEAD:{name}"],
-                           capture_output=True, check=False)
+    shown = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"HEAD:{name}"], capture_output=True, check=False
+    )
     assert shown.returncode == 0, shown.stderr.decode(errors="replace")
     return shown.stdout
 
@@ -140,19 +152,28 @@ def test_committed_mo_matches_the_po(tmp_path: Path) -> None:
     stored = Translations(io.BytesIO(committed_mo))
     assert stored._catalog == fresh._catalog, (
         "the committed messages.mo is stale: run `flask --app webui compile-messages` and"
-        " commit it with the .po")
+        " commit it with the .po"
+    )
 
 
-@pytest.mark.parametrize(("code", "ui", "name"), [
-    ("sq", "fr", "albanais"), ("sq", "en", "Albanian"), ("sr", "fr", "serbe"),
-    ("pt-br", "en", "Brazilian Portuguese"), ("und", "en", "Unknown language"), ("zz", "en", "zz"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("code", "ui", "name"),
+    [
+        ("sq", "fr", "albanais"),
+        ("sq", "en", "Albanian"),
+        ("sr", "fr", "serbe"),
+        ("pt-br", "en", "Brazilian Portuguese"),
+        ("und", "en", "Unknown language"),
+        ("zz", "en", "zz"),
+    ],
+)
 def test_language_name(code: str, ui: str, name: str) -> None:
     assert i18n.language_name(code, ui) == name
 
 
-def test_compile_messages_command(runner: FlaskCliRunner, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_messages_command(
+    runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The command compiles a .po without a .mo (into a copy: the real catalogs stay put),
     then leaves the up-to-date .mo alone."""
     target = tmp_path / "fr" / "LC_MESSAGES"

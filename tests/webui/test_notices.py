@@ -8,11 +8,16 @@ from search.models import NOTICE_TEXTS, Notice
 from webui.i18n import notice_text
 
 SAMPLES = {
-    "unbalanced_quote": {}, "unbalanced_parentheses": {}, "deep_parentheses": {"levels": 32},
-    "unknown_field": {"field": "colour"}, "bad_year": {"value": "soon"},
-    "short_prefix": {"prefix": "in*", "letters": 3}, "too_many_terms": {"terms": 64},
-    "not_found": {"words": "xyzzy"}, "loose_phrase": {"phrase": "roma mediators"},
-}  # fmt: skip
+    "unbalanced_quote": {},
+    "unbalanced_parentheses": {},
+    "deep_parentheses": {"levels": 32},
+    "unknown_field": {"field": "colour"},
+    "bad_year": {"value": "soon"},
+    "short_prefix": {"prefix": "in*", "letters": 3},
+    "too_many_terms": {"terms": 64},
+    "not_found": {"words": "xyzzy"},
+    "loose_phrase": {"phrase": "roma mediators"},
+}
 
 
 def test_every_notice_is_translated(app: Flask) -> None:

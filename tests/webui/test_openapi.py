@@ -115,13 +115,17 @@ def test_every_api_route_is_documented(app: Flask, spec: Schema) -> None:
     assert routes == set(spec["paths"])
 
 
-def test_documented_query_parameters_are_the_accepted_ones(client: FlaskClient,
-                                                           spec: Schema) -> None:
+def test_documented_query_parameters_are_the_accepted_ones(
+    client: FlaskClient, spec: Schema
+) -> None:
     for path in ("/api/search", "/api/facets", "/api/translations"):
         for parameter in spec["paths"][path]["get"]["parameters"]:
             schema = parameter["schema"]
-            value = schema["enum"][0] if "enum" in schema else (
-                "1" if parameter["name"] in ("page", "per_page") else "en")
+            value = (
+                schema["enum"][0]
+                if "enum" in schema
+                else ("1" if parameter["name"] in ("page", "per_page") else "en")
+            )
             response = client.get(f"{path}?{parameter['name']}={value}")
             assert response.status_code == 200, (path, parameter["name"])
 

@@ -68,18 +68,26 @@ def test_empty_query_browses_everything_newest_first(client: FlaskClient) -> Non
 def test_facet_toggle_urls_add_or_remove_one_value_and_keep_the_rest(
     client: FlaskClient,
 ) -> None:
-    data = client.get("/?q=strategy&language=en&sort=newest&per_page=2&page=2"
-                      "&format=json").get_json()
+    data = client.get(
+        "/?q=strategy&language=en&sort=newest&per_page=2&page=2&format=json"
+    ).get_json()
     groups = {g["name"]: g for g in data["facet_groups"]}
     albanian = next(v for v in groups["language"]["values"] if v["value"] == "sq")
     assert not albanian["selected"]
     added = query_of(albanian["toggle_url"])
-    assert added == {"q": ["strategy"], "language": ["en", "sq"], "sort": ["newest"],
-                     "per_page": ["2"]}, "adds one value, keeps the state, back to page 1"
+    assert added == {
+        "q": ["strategy"],
+        "language": ["en", "sq"],
+        "sort": ["newest"],
+        "per_page": ["2"],
+    }, "adds one value, keeps the state, back to page 1"
     english = next(v for v in groups["language"]["values"] if v["value"] == "en")
     assert english["selected"]
-    assert query_of(english["toggle_url"]) == {"q": ["strategy"], "sort": ["newest"],
-                                               "per_page": ["2"]}
+    assert query_of(english["toggle_url"]) == {
+        "q": ["strategy"],
+        "sort": ["newest"],
+        "per_page": ["2"],
+    }
     kind = groups["kind"]["values"][0]
     assert query_of(kind["toggle_url"])["language"] == ["en"]
     assert query_of(kind["toggle_url"])["kind"] == [kind["value"]]
@@ -110,8 +118,7 @@ def test_selected_values_show_as_removable_chips_and_clear_all(client: FlaskClie
     assert query_of(removes[0]) == {"q": ["intercultural"], "kind": ["good-practice"]}
     assert query_of(removes[1]) == {"q": ["intercultural"], "language": ["sq"]}
     assert chips.find("a", "clear-all").attrs["href"] == "/?q=intercultural"
-    assert "Remove filter Language: Albanian" in chips.find("a", "chip-remove").attrs[
-        "aria-label"]
+    assert "Remove filter Language: Albanian" in chips.find("a", "chip-remove").attrs["aria-label"]
 
 
 def test_filters_change_results_and_counts(client: FlaskClient) -> None:
@@ -135,8 +142,12 @@ def test_pagination_links_keep_state_and_mark_current_page(client: FlaskClient) 
     assert query_of(prev) == {"kind": ["good-practice"], "per_page": ["5"]}
     nxt = query_of(nav.find("a", rel="next").attrs["href"])
     assert nxt == {"kind": ["good-practice"], "per_page": ["5"], "page": ["3"]}
-    assert parse(client.get("/?per_page=5&page=2&kind=good-practice").data).find(
-        "ol", "result-list").attrs["start"] == "6"
+    assert (
+        parse(client.get("/?per_page=5&page=2&kind=good-practice").data)
+        .find("ol", "result-list")
+        .attrs["start"]
+        == "6"
+    )
 
 
 def test_pages_never_repeat_or_skip_entries(client: FlaskClient) -> None:
@@ -199,8 +210,17 @@ def test_syntax_help_and_labels(client: FlaskClient) -> None:
     assert page.find("label", for_="q").text == "Search good practices"
     assert search.attrs["aria-describedby"] == "syntax-help"
     help_text = page.find("details", id="syntax-help").text
-    for example in ('"intercultural dialogue"', "AND", "OR", "NOT", "-sport", "country:Spain",
-                    "year:2019..2022", "integ*", ":fr"):
+    for example in (
+        '"intercultural dialogue"',
+        "AND",
+        "OR",
+        "NOT",
+        "-sport",
+        "country:Spain",
+        "year:2019..2022",
+        "integ*",
+        ":fr",
+    ):
         assert example in help_text
     assert page.find("a", "skip-link").attrs["href"] == "#main"
     assert page.find("main", id="main")
@@ -209,8 +229,19 @@ def test_syntax_help_and_labels(client: FlaskClient) -> None:
 def test_json_twin_is_the_api_contract_plus_links(client: FlaskClient) -> None:
     twin = client.get("/?q=integration&language=en&format=json").get_json()
     api = client.get("/api/search?q=integration&language=en").get_json()
-    for key in ("query", "total", "page", "per_page", "pages", "sort", "suggestion", "filters",
-                "relaxed", "notices", "generation"):
+    for key in (
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "pages",
+        "sort",
+        "suggestion",
+        "filters",
+        "relaxed",
+        "notices",
+        "generation",
+    ):
         assert twin[key] == api[key], key
     assert [r["id"] for r in twin["results"]] == [r["id"] for r in api["results"]]
     assert twin["results"][0]["view"]["page_url"].startswith("/practice/")

@@ -21,11 +21,23 @@ EXPECTED_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 URLS = [
-    "/", "/?q=integration", "/?format=json", "/practice/xss-script-title", "/practice/nope",
-    "/translations", "/translations.csv", "/api/search", "/api/nope", "/api/search?page=x",
-    "/healthz", "/opensearch.xml", "/api/openapi.json", "/static/style.css", "/static/app.js",
+    "/",
+    "/?q=integration",
+    "/?format=json",
+    "/practice/xss-script-title",
+    "/practice/nope",
+    "/translations",
+    "/translations.csv",
+    "/api/search",
+    "/api/nope",
+    "/api/search?page=x",
+    "/healthz",
+    "/opensearch.xml",
+    "/api/openapi.json",
+    "/static/style.css",
+    "/static/app.js",
     "/no/such/page",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -42,15 +54,23 @@ def test_security_headers_on_405(xss_client: FlaskClient) -> None:
 
 
 def test_no_inline_script_or_style_anywhere(xss_client: FlaskClient) -> None:
-    for url in ("/", "/?q=integration", "/practice/xss-script-title", "/translations",
-                "/practice/nope"):
+    for url in (
+        "/",
+        "/?q=integration",
+        "/practice/xss-script-title",
+        "/translations",
+        "/practice/nope",
+    ):
         elements = parse(xss_client.get(url).data).find_all()
         assert elements, url
         for element in elements:
             assert element.tag != "style", url
             assert element.tag != "script" or (element.attrs.get("src") and not element.text)
             assert not [a for a in element.attrs if a == "style" or a.startswith("on")], (
-                url, element.tag, element.attrs)
+                url,
+                element.tag,
+                element.attrs,
+            )
             assert element.tag not in ("img", "svg", "iframe", "object", "embed"), url
 
 
@@ -69,7 +89,8 @@ def test_search_results_and_facets_render_hostile_text_inert(xss_client: FlaskCl
     assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in t for t in titles)
     snippets = " ".join(p.raw_text for p in page.find_all("p", "snippet"))
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in snippets or (
-        "&#34;&gt;&lt;img" in snippets)
+        "&#34;&gt;&lt;img" in snippets
+    )
     city = page.find("input", name="city", value=EVIL_CITY)  # attribute decoded by the parser
     assert city.attrs["data-toggle-url"].startswith("/?q=integration")
     assert "&lt;svg onload=alert(1)&gt;" in body
@@ -89,8 +110,9 @@ def test_javascript_url_is_never_a_link(xss_client: FlaskClient) -> None:
     body = xss_client.get("/practice/xss-javascript-url").data.decode()
     assert_inert(body)
     page = parse(body)
-    assert all(not a.attrs.get("href", "").lower().startswith("javascript")
-               for a in page.find_all("a"))
+    assert all(
+        not a.attrs.get("href", "").lower().startswith("javascript") for a in page.find_all("a")
+    )
     assert "no address" in page.find("dl", "facts").text
     results = xss_client.get("/?q=inert").data.decode()
     assert 'href="javascript' not in results.lower()

@@ -23,18 +23,22 @@ def test_settings_come_from_gpsearch_environment_variables(tmp_path: Path) -> No
     assert load_config({"PER_PAGE": 5}, {"GPSEARCH_PER_PAGE": "20"})["PER_PAGE"] == 5
 
 
-@pytest.mark.parametrize(("overrides", "environ", "message"), [
-    ({}, {"GPSEARCH_PER_PAGE": "lots"}, "PER_PAGE ($GPSEARCH_PER_PAGE) must be a whole number"),
-    ({"PER_PAGE": 0}, {}, "PER_PAGE ($GPSEARCH_PER_PAGE) must be from 1 to 100"),
-    ({"INDEX_DIR": ""}, {}, "INDEX_DIR ($GPSEARCH_INDEX) must name the index directory"),
-    ({"DEFAULT_UI_LANGUAGE": "de"}, {}, "must be one of en, fr"),
-    ({"DEBUG": True}, {}, "DEBUG must stay off"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("overrides", "environ", "message"),
+    [
+        ({}, {"GPSEARCH_PER_PAGE": "lots"}, "PER_PAGE ($GPSEARCH_PER_PAGE) must be a whole number"),
+        ({"PER_PAGE": 0}, {}, "PER_PAGE ($GPSEARCH_PER_PAGE) must be from 1 to 100"),
+        ({"INDEX_DIR": ""}, {}, "INDEX_DIR ($GPSEARCH_INDEX) must name the index directory"),
+        ({"DEFAULT_UI_LANGUAGE": "de"}, {}, "must be one of en, fr"),
+        ({"DEBUG": True}, {}, "DEBUG must stay off"),
+    ],
+)
 def test_bad_settings_stop_the_app_with_a_clear_message(
     overrides: dict[str, Any], environ: dict[str, str], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message.replace("$", r"\$").replace("(", r"\(")
-                       .replace(")", r"\)")):
+    with pytest.raises(
+        ConfigError, match=message.replace("$", r"\$").replace("(", r"\(").replace(")", r"\)")
+    ):
         load_config(overrides, environ)
 
 
@@ -76,8 +80,9 @@ def test_opensearch_description(client: FlaskClient) -> None:
     assert 'rel="search" type="application/opensearchdescription+xml"' in page
 
 
-def test_serve_fails_fast_naming_the_directory(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_fails_fast_naming_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     started = []
     monkeypatch.setattr(server.GunicornApp, "run", lambda self: started.append(self))
     with pytest.raises(IndexNotFoundError, match=str(tmp_path / "missing")):

@@ -81,17 +81,24 @@ def test_coverage_matrix_links_each_version(ml_client: FlaskClient) -> None:
     data = ml_client.get("/api/translations").get_json()["coverage"]
     lutsk = next(r for r in data["rows"] if r["title"] == "Art-therapy in Lutsk")
     assert (lutsk["cells"]["en"], lutsk["cells"]["sq"], lutsk["cells"]["fr"]) == (
-        "translated", "untranslated", "missing")
+        "translated",
+        "untranslated",
+        "missing",
+    )
     matrix = parse(ml_client.get("/translations").data).find("table", "coverage-matrix")
     headers = [th.text for th in matrix.find("thead").find_all("th")]
     assert headers[0] == "Practice" and {"/en/", "/sq/", "/fr/"} <= set(headers)
-    row = next(tr for tr in matrix.find("tbody").find_all("tr")
-               if tr.find("th").text == "Art-therapy in Lutsk")
+    row = next(
+        tr
+        for tr in matrix.find("tbody").find_all("tr")
+        if tr.find("th").text == "Art-therapy in Lutsk"
+    )
     links = {a.attrs["href"] for a in row.find_all("a")}
     assert {f"/practice/{e['id']}" for es in lutsk["entries"].values() for e in es} == links
     totals = data["totals"]["en"]
     assert f"{totals['translated']} translated, {totals['untranslated']} untranslated" in (
-        matrix.find("tfoot").text)
+        matrix.find("tfoot").text
+    )
 
 
 def test_real_coverage_matrix(client: FlaskClient) -> None:
