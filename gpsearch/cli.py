@@ -244,7 +244,7 @@ def export(index_dir: Path) -> None:
 def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     """Entries written in another language than the locale they are published under."""
     from search import Searcher
-    from search.translations import UNTRANSLATED_COLUMNS, untranslated_rows, write_csv
+    from search.reports import UNTRANSLATED_COLUMNS, untranslated_rows, write_csv
 
     with user_errors():
         rows = untranslated_rows(Searcher(index_dir), {"locale": (locale,)} if locale else None)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
-from indexer import accel, generations, translations
+from indexer import generations, groups, postings
 from indexer.concepts import concept_index, reuse_analysed
 from indexer.detect import Detection, LanguageDetector
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST
@@ -186,7 +186,7 @@ def _carry_over(previous: Path, workdir: Path) -> None:
     """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
     for src in previous.rglob("*"):
         rel = src.relative_to(previous)
-        if rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (accel.ACCEL, accel.MERGED):
+        if rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (postings.ACCEL, postings.MERGED):
             continue
         dst = workdir / rel
         if src.is_dir():
@@ -278,7 +278,7 @@ def build_index(
         new_manifest.update(
             {
                 a.entry.id: ManifestRow(
-                    a.content_hash, a.source_file, *translations.block_and_flag(a.entry)
+                    a.content_hash, a.source_file, *groups.block_and_flag(a.entry)
                 )
                 for a in analysed
             }
@@ -289,16 +289,16 @@ def build_index(
         lexicon = concept_index()  # loaded before the export workers fork, which use it
         with ix.reader() as reader:
             phase = time.perf_counter()
-            accel_stats = accel.build(reader, workdir, procs)
+            accel_stats = postings.build(reader, workdir, procs)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
             phase = time.perf_counter()
-            groups = _groups(workdir, None if report.rebuilt else previous, old, new_manifest)
+            group_of = _groups(workdir, None if report.rebuilt else previous, old, new_manifest)
             log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         (workdir / MANIFEST).write_text(
             json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
             encoding="utf-8",
         )
-        (workdir / GROUPS).write_text(json.dumps(groups, ensure_ascii=False), encoding="utf-8")
+        (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
         (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
         report.seconds = time.perf_counter() - started
         meta = {
@@ -325,7 +325,7 @@ def _groups(
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries belong to."""
     if previous is None or any(row.declared for row in (*new.values(), *old.values())):
-        return translations.group_signatures(accel.load_signatures(gen_dir))
+        return groups.group_signatures(postings.load_signatures(gen_dir))
 
     def content(rows: dict[str, ManifestRow], i: str) -> str | None:
         return rows[i].content_hash if i in rows else None
@@ -333,17 +333,17 @@ def _groups(
     changed = {i for i in new.keys() | old.keys() if content(new, i) != content(old, i)}
     touched = {row.block for i in changed for row in (old.get(i), new.get(i)) if row and row.block}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
-    groups = {i: g for i, g in kept.items() if i in new and new[i].block not in touched}
+    found = {i: g for i, g in kept.items() if i in new and new[i].block not in touched}
     if touched:
-        groups.update(translations.group_signatures(accel.load_signatures(gen_dir, touched)))
-    return groups
+        found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
+    return found
 
 
 def _summarise(report: BuildReport, gen: generations.Generation | None) -> None:
     """Per-language and per-locale counts of the live index, from its merged columns."""
     if gen is None:
         return
-    data = accel.load(gen.path, postings=False)
+    data = postings.load(gen.path, postings=False)
     alive = data.alive
     for name, counter in (("language", report.languages), ("locale", report.locales)):
         codes = data.columns[name][alive]

@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 from whoosh import index as windex
 
 from corpus.gazetteer import gazetteer, normalize_name
-from indexer import accel as accel_mod
+from indexer import postings
 from indexer.analysis import (
     CYRILLIC_RE,
     SUPPORTED,
@@ -155,7 +155,7 @@ class Snapshot:
         self._more_like_lock = threading.Lock()
         self._stored: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
-        self.data = accel_mod.load(gen.path)
+        self.data = postings.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
         self.groups: dict[str, str] = json.loads((gen.path / GROUPS).read_text(encoding="utf-8"))

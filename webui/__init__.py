@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new app; `config` keys override the `GPSEARCH_*` environment and the defaults."""
-    from webui import api, entry, errors, i18n, index, meta, search, security, translations
+    from webui import api, entry, errors, i18n, index, meta, search, security, translators
 
     app = Flask(__name__)
     app.config.from_mapping(load_config(config))
@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (search.bp, entry.bp, translations.bp, api.bp, meta.bp):
+    for blueprint in (search.bp, entry.bp, translators.bp, api.bp, meta.bp):
         app.register_blueprint(blueprint)
     app.context_processor(_template_helpers)
     _register_commands(app)

@@ -12,7 +12,7 @@ from webui.entry import practice_data
 from webui.index import get_searcher
 from webui.openapi import openapi_document
 from webui.state import SearchState
-from webui.translations import ReportState, report_data
+from webui.translators import ReportState, report_data
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -25,7 +25,7 @@ from webui.config import UI_LANGUAGES
 
 log = logging.getLogger(__name__)
 
-TRANSLATIONS_DIR = Path(__file__).with_name("translations")
+LOCALES_DIR = Path(__file__).with_name("locales")
 
 
 def ui_language() -> str:
@@ -67,7 +67,7 @@ def _language_headers(response: Response) -> Response:
     return response
 
 
-def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+def compile_catalogs(directory: Path = LOCALES_DIR) -> list[Path]:
     """Compile each messages.po whose .mo is missing or older (a clean clone still works)."""
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
@@ -92,8 +92,9 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogs()
-    Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS_DIR))
+    # The committed .mo files are used as they are: a server never writes into its own
+    # package (`flask --app webui compile-messages` compiles them when a .po changes).
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(LOCALES_DIR))
     app.before_request(_remember_language)
     app.after_request(_language_headers)
     app.url_defaults(_keep_language)

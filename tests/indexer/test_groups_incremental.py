@@ -8,7 +8,7 @@ from pathlib import Path
 from corpus import Entry, bundled_sources, load_sources
 from indexer import generations
 from indexer.build import GROUPS, build_index
-from indexer.translations import assign_groups
+from indexer.groups import assign_groups
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import REPO
 from tests.webui.html import parse
-from webui import i18n
+from webui import create_app, i18n
 
 FRENCH = {"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.8"}
 
@@ -100,7 +101,7 @@ def test_library_notices_are_translated(client: FlaskClient) -> None:
 
 
 def test_french_catalog_is_complete() -> None:
-    po = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
+    po = Path(i18n.LOCALES_DIR, "fr", "LC_MESSAGES", "messages.po")
     with po.open("rb") as handle:
         catalog = read_po(handle)
     untranslated = [
@@ -112,24 +113,23 @@ def test_french_catalog_is_complete() -> None:
     assert not [m.id for m in catalog if m.id and m.fuzzy]
 
 
-def test_missing_mo_is_compiled_at_startup(tmp_path: Path) -> None:
+def test_compile_catalogs_writes_a_missing_mo(tmp_path: Path) -> None:
     target = tmp_path / "fr" / "LC_MESSAGES"
     target.mkdir(parents=True)
-    source = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
+    source = Path(i18n.LOCALES_DIR, "fr", "LC_MESSAGES", "messages.po")
     (target / "messages.po").write_bytes(source.read_bytes())
     assert i18n.compile_catalogs(tmp_path) == [target / "messages.mo"]
     assert (target / "messages.mo").stat().st_size > 1000
     assert i18n.compile_catalogs(tmp_path) == [], "an up-to-date .mo is left alone"
 
 
-FRENCH_CATALOG = Path(i18n.TRANSLATIONS_DIR, "fr", "LC_MESSAGES", "messages.po")
+FRENCH_CATALOG = Path(i18n.LOCALES_DIR, "fr", "LC_MESSAGES", "messages.po")
 
 
 def committed(path: Path) -> bytes:
     """The file as the last commit holds it: what a clean clone gets.
 
-    Not the working tree's copy: creating an app (any earlier test) recompiles a .mo older
-    than its .po in place, which would hide a stale committed .mo.
+    Not the working tree's copy, which may hold a recompiled .mo not yet committed.
     """
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout: no committed files to compare")
@@ -188,3 +188,17 @@ def test_compile_messages_command(
     assert french and Translations.load(str(tmp_path), ["fr"]).gettext("Skip to content") == french
     again = runner.invoke(args=["compile-messages"])
     assert (again.exit_code, again.output) == (0, ""), "an up-to-date .mo is left alone"
+
+
+def test_app_start_never_writes_into_the_package(tmp_path: Path) -> None:
+    """A .po newer than its .mo (as a fresh clone's checkout order can leave it) must not
+    make a starting server rewrite the package's files: catalogs are compiled on purpose."""
+    mo = FRENCH_CATALOG.with_suffix(".mo")
+    before = (mo.stat().st_mtime_ns, mo.read_bytes())
+    po_times = FRENCH_CATALOG.stat()
+    try:
+        os.utime(FRENCH_CATALOG, ns=(po_times.st_atime_ns, before[0] + 10**9))
+        create_app({"INDEX_DIR": str(tmp_path / "index")})
+        assert (mo.stat().st_mtime_ns, mo.read_bytes()) == before
+    finally:
+        os.utime(FRENCH_CATALOG, ns=(po_times.st_atime_ns, po_times.st_mtime_ns))

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-import search.translations as reports
+import search.reports as reports
 from search import Searcher
 from search.models import SearchError, clean_filters
 from webui.i18n import language_name
@@ -19,7 +19,7 @@ from webui.index import get_searcher
 from webui.present import entry_view, facet_groups
 from webui.state import check_params, parse_int, toggle
 
-bp = Blueprint("translations", __name__)
+bp = Blueprint("translators", __name__)
 
 FILTERS = reports.REPORT_FILTERS
 MAX_COVERAGE_ROWS = 500
@@ -50,7 +50,7 @@ class ReportState:
 
 
 def _url(state: ReportState, **extra: Any) -> str:
-    return url_for("translations.index", **state.params(), **extra)
+    return url_for("translators.index", **state.params(), **extra)
 
 
 def coverage_data(searcher: Searcher) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
             names=FILTERS,
         ),
         "coverage": coverage_data(searcher),
-        "csv_url": url_for("translations.csv", **{k: list(v) for k, v in state.filters.items()}),
+        "csv_url": url_for("translators.csv", **{k: list(v) for k, v in state.filters.items()}),
         "json_url": _url(state, format="json"),
         "prev_url": _url(replace(state, page=state.page - 1)) if state.page > 1 else None,
         "next_url": _url(replace(state, page=state.page + 1)) if state.page < pages else None,
@@ -142,7 +142,7 @@ def index() -> ResponseReturnValue:
     data = report_data(get_searcher(), state, current_app.config["TRANSLATIONS_PER_PAGE"])
     if request.args.get("format") == "json":
         return jsonify(data)
-    return render_template("translations/index.html", page=_decorate(data))
+    return render_template("translators/index.html", page=_decorate(data))
 
 
 @bp.get("/translations.csv")

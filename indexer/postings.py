@@ -25,7 +25,7 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
 from indexer.analysis import folded_words, pair_keys
-from indexer.translations import SIGNATURE_BLOCK, Signature, signature
+from indexer.groups import SIGNATURE_BLOCK, Signature, signature
 
 log = logging.getLogger(__name__)
 

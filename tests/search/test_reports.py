@@ -9,7 +9,7 @@ from typing import Any
 
 from corpus import derive_id
 from search import Searcher, SearchRequest
-from search.translations import (
+from search.reports import (
     UNTRANSLATED_COLUMNS,
     coverage,
     untranslated_report,

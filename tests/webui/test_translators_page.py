@@ -7,7 +7,7 @@ import io
 
 from flask.testing import FlaskClient
 
-from search.translations import UNTRANSLATED_COLUMNS
+from search.reports import UNTRANSLATED_COLUMNS
 from tests.webui.html import parse
 from tests.webui.test_search_page import query_of
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from corpus import bundled_sources, load_sources
 from indexer.detect import LanguageDetector
-from indexer.translations import assign_groups
+from indexer.groups import assign_groups
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 # Title prefixes of the originals each written translation belongs with.
