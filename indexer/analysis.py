@@ -52,7 +52,15 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # apostrophes allowed between letters so elisions and possessives stay one token.
 _WORD = r"[\w\u0300-\u036f\u0483-\u0489]"
 TOKEN_PATTERN = rf"{_WORD}+(?:['’ʼ]{_WORD}+)*"
-_TOKEN_RE = re.compile(TOKEN_PATTERN)
+TOKEN_RE = re.compile(TOKEN_PATTERN)  # the one tokenizer: every module splits words with it
+UNDETERMINED = "und"  # the language code of text no pipeline is chosen for
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a text, as every analyser and the query language split them."""
+    return TOKEN_RE.findall(text)
+
+
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 MIN_TERM_LENGTH = 2
 MAX_TERM_LENGTH = 64
@@ -400,6 +408,64 @@ _SR_CYR_TO_LAT = str.maketrans(
 def serbian_to_latin(text: str) -> str:
     """Serbian Cyrillic to Serbian Latin (gajica); other characters unchanged."""
     return text.translate(_SR_CYR_TO_LAT)
+
+
+# Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
+# Ukrainian romanisation, close to what the site prints: Луцьк -> lutsk, Вінниця -> vinnytsia).
+_CYR_LAT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "h",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "ie",
+        "ж": "zh",
+        "з": "z",
+        "и": "y",
+        "і": "i",
+        "ї": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ь": "",
+        "ю": "iu",
+        "я": "ia",
+        "ъ": "",
+        "ы": "y",
+        "э": "e",
+        "ё": "e",
+        "ђ": "dj",
+        "ј": "j",
+        "љ": "lj",
+        "њ": "nj",
+        "ћ": "c",
+        "џ": "dz",
+        "'": "",
+        "’": "",
+    }
+)
+
+
+def transliterate(word: str) -> str:
+    """A Cyrillic word in the Latin spelling place names use (\"Луцьк\" -> \"lutsk\")."""
+    return word.lower().translate(_CYR_LAT)
 
 
 # --- stopwords ---------------------------------------------------------------------
@@ -869,7 +935,7 @@ def pair_keys(words: Sequence[str]) -> np.ndarray:
 
 def folded_words(text: str) -> list[str]:
     """The folded analyser's words of a text, in order, stopwords kept."""
-    return [t for w in _TOKEN_RE.findall(text) if (t := _analyse(w, "und")[0])]
+    return [t for w in TOKEN_RE.findall(text) if (t := _analyse(w, "und")[0])]
 
 
 def terms(text: str, lang: str) -> list[str]:

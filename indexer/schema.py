@@ -17,12 +17,19 @@ from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
-from indexer.analysis import SUPPORTED, analysis_language, analyzer, folded_analyzer
+from indexer.analysis import (
+    SUPPORTED,
+    UNDETERMINED,
+    analysis_language,
+    analyzer,
+    folded_analyzer,
+)
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
 SCHEMA_VERSION = 6  # 6: manifest rows always carry block and declared flag
-FOLDED_FIELDS = ("title_f", "body_f", "place_f")
-UNDETERMINED = "und"
+TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
+FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
+TEXT_PARTS = ("title", "body")  # each language family has a title and a body field
 
 
 def families() -> tuple[str, ...]:
@@ -30,8 +37,13 @@ def families() -> tuple[str, ...]:
     return tuple(sorted(set(SUPPORTED) | {UNDETERMINED}))
 
 
+def text_field(part: str, family: str) -> str:
+    """The field of one part ("title" or "body") of entries analysed by a family."""
+    return f"{part}_{family}"
+
+
 def language_fields(family: str) -> tuple[str, str]:
-    return f"title_{family}", f"body_{family}"
+    return text_field("title", family), text_field("body", family)
 
 
 @cache

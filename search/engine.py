@@ -38,6 +38,7 @@ from indexer.analysis import (
     folded_words,
     pair_keys,
     term,
+    transliterate,
 )
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -72,61 +73,6 @@ MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and simila
 MORE_LIKE_CACHE = 4096  # entries whose neighbours are kept in memory (~3 KB each)
 STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
 _TOKEN = re.compile(TOKEN_PATTERN)
-# Ukrainian/Russian/Serbian Cyrillic to the Latin forms used in place names (national
-# Ukrainian romanisation, close to what the site prints: Луцьк -> lutsk, Вінниця -> vinnytsia).
-_CYR_LAT = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "h",
-        "ґ": "g",
-        "д": "d",
-        "е": "e",
-        "є": "ie",
-        "ж": "zh",
-        "з": "z",
-        "и": "y",
-        "і": "i",
-        "ї": "i",
-        "й": "i",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "kh",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "shch",
-        "ь": "",
-        "ю": "iu",
-        "я": "ia",
-        "ъ": "",
-        "ы": "y",
-        "э": "e",
-        "ё": "e",
-        "ђ": "dj",
-        "ј": "j",
-        "љ": "lj",
-        "њ": "nj",
-        "ћ": "c",
-        "џ": "dz",
-        "'": "",
-        "’": "",
-    }
-)
-
-
-def transliterate(word: str) -> str:
-    return word.lower().translate(_CYR_LAT)
 
 
 @dataclass(slots=True)
