@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
@@ -63,8 +63,9 @@ class SearchRequest:
     facets: bool = True
     hits: bool = True  # False: counts only (no results, related, suggestion, fallback)
 
-    def validated(self) -> SearchRequest:
-        """The same request, normalised; raises SearchError on values the user must fix."""
+    def __post_init__(self) -> None:
+        """Checked and normalised once, where it is made: a SearchRequest is always valid.
+        Raises SearchError naming the parameter the user must fix."""
         if not isinstance(self.query, str):
             raise SearchError("q", "must be text")
         if len(self.query) > MAX_QUERY_CHARS:
@@ -84,9 +85,9 @@ class SearchRequest:
             )
         if self.sort not in SORTS:
             raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
-        filters = clean_filters(self.filters, FACETS)
         query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
-        return replace(self, query=query, filters=filters)
+        object.__setattr__(self, "query", query)
+        object.__setattr__(self, "filters", clean_filters(self.filters, FACETS))
 
 
 def clean_filters(

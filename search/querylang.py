@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.analysis import TOKEN_PATTERN
+from indexer.analysis import tokens
 from search.models import Notice
 
 MAX_CLAUSES = 32
@@ -25,8 +25,20 @@ YEAR_FIELDS = {"year", "years"}
 
 @dataclass(frozen=True, slots=True)
 class Word:
+    """One word as the tokenizer splits them."""
+
     text: str
     field: str | None = None  # None: everywhere; "title": title fields only
+
+
+@dataclass(frozen=True, slots=True)
+class Compound:
+    """A word the tokenizer splits ("art-therapy", "anti-discrimination"): entries with
+    all of its parts, else (when none has them all) with any of them."""
+
+    parts: tuple[str, ...]
+    text: str  # as typed
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +82,9 @@ class Or:
     nodes: tuple[Node, ...]
 
 
-Node = Word | Phrase | Prefix | Match | Years | Not | And | Or
+Node = Word | Compound | Phrase | Prefix | Match | Years | Not | And | Or
+Text = Word | Compound | Phrase | Prefix  # the clauses that match words
+TEXT_NODES = (Word, Compound, Phrase, Prefix)
 
 
 @dataclass(slots=True)
@@ -79,12 +93,12 @@ class ParsedQuery:
     languages: tuple[str, ...] = ()  # `:fr` restrictions
     notices: list[Notice] = field(default_factory=list)
 
-    def positive_leaves(self) -> list[Word | Phrase | Prefix]:
+    def positive_leaves(self) -> list[Text]:
         """Text clauses not under a NOT: what highlights and suggestions work from."""
-        found: list[Word | Phrase | Prefix] = []
+        found: list[Text] = []
 
         def walk(node: Node | None) -> None:
-            if isinstance(node, Word | Phrase | Prefix):
+            if isinstance(node, TEXT_NODES):
                 found.append(node)
             elif isinstance(node, And | Or):
                 for child in node.nodes:
@@ -92,6 +106,27 @@ class ParsedQuery:
 
         walk(self.root)
         return found
+
+    def words(self) -> list[str]:
+        """The words of the positive text clauses, in order (what language detection reads)."""
+        found: list[str] = []
+        for leaf in self.positive_leaves():
+            if isinstance(leaf, Word | Prefix):
+                found.append(leaf.text)
+            else:
+                found.extend(leaf.parts if isinstance(leaf, Compound) else leaf.words)
+        return found
+
+    def with_words(self, fixes: dict[str, str]) -> ParsedQuery:
+        """The same query with some words replaced (did-you-mean corrections)."""
+        root = _replace_words(self.root, fixes) if self.root is not None else None
+        return ParsedQuery(root, self.languages, list(self.notices))
+
+    def text(self) -> str:
+        """The query written back in its syntax (a suggestion the user can run)."""
+        prefix = " ".join(f":{code}" for code in self.languages)
+        body = render(self.root) if self.root is not None else ""
+        return " ".join(part for part in (prefix, body) if part)
 
 
 _TOKEN = re.compile(
@@ -109,7 +144,6 @@ _TOKEN = re.compile(
 )
 _YEAR_RANGE = re.compile(r"^(?P<low>\d{4})?(?P<sep>\.\.|-)?(?P<high>\d{4})?$")
 _OPERATORS = {"AND", "OR", "NOT", "&&", "||", "!"}
-_SEARCHABLE = re.compile(TOKEN_PATTERN)  # punctuation alone ("-", "!!!") searches nothing
 
 
 def year_range(value: str) -> tuple[int | None, int | None] | None:
@@ -176,7 +210,7 @@ def _text_clause(
     name: str | None, phrase: str | None, word: str | None, notices: list[Notice] | None = None
 ) -> Node | None:
     if phrase is not None:
-        words = tuple(w for w in phrase.split() if _SEARCHABLE.search(w))
+        words = tuple(tokens(phrase))  # punctuation alone ("-", "!!!") searches nothing
         if len(words) > 1:
             return Phrase(words, name)
         return Word(words[0], name) if words else None
@@ -189,7 +223,10 @@ def _text_clause(
             notices.append(Notice("short_prefix", prefix=word, letters=MIN_PREFIX_CHARS))
         word = stem.replace("*", "")
     word = word.strip("*?")
-    return Word(word, name) if _SEARCHABLE.search(word) else None
+    parts = tuple(tokens(word))
+    if len(parts) > 1:
+        return Compound(parts, word, name)
+    return Word(parts[0], name) if parts else None
 
 
 def _tokens(query: str, notices: list[Notice]) -> tuple[list[_Tok], list[str]]:
@@ -322,3 +359,43 @@ def parse(query: str) -> ParsedQuery:
         notices.append(Notice("too_many_terms", terms=MAX_CLAUSES))
         root = _truncate(root, [MAX_CLAUSES])
     return ParsedQuery(root, tuple(dict.fromkeys(languages)), notices)
+
+
+def _replace_words(node: Node, fixes: dict[str, str]) -> Node:
+    if isinstance(node, Word):
+        return Word(fixes.get(node.text, node.text), node.field)
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_replace_words(child, fixes) for child in node.nodes))
+    if isinstance(node, Not):
+        return Not(_replace_words(node.node, fixes))
+    return node
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if not value or any(ch.isspace() or ch in '"():' for ch in value) else value
+
+
+def render(node: Node) -> str:
+    """A node in the query syntax, so that `parse(render(node))` gives the node back."""
+    if isinstance(node, Word | Compound):
+        text = node.text
+    elif isinstance(node, Phrase):
+        text = '"' + " ".join(node.words) + '"'
+    elif isinstance(node, Prefix):
+        text = node.text + "*"
+    elif isinstance(node, Match):
+        return f"{node.field}:{_quoted(node.value)}"
+    elif isinstance(node, Years):
+        low, high = node.low, node.high
+        return f"year:{low}" if low == high else f"year:{low or ''}..{high or ''}"
+    elif isinstance(node, Not):
+        inner = render(node.node)
+        return f"-{inner}" if isinstance(node.node, TEXT_NODES) else f"NOT {inner}"
+    elif isinstance(node, Or):
+        return " OR ".join(render(child) for child in node.nodes)
+    else:
+        return " ".join(
+            f"({render(child)})" if isinstance(child, Or) else render(child) for child in node.nodes
+        )
+    field_name = getattr(node, "field", None)
+    return f"{field_name}:{text}" if field_name else text

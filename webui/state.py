@@ -68,7 +68,7 @@ class SearchState:
             page=parse_int(args, "page", 1),
             per_page=parse_int(args, "per_page", default_per_page),
             sort=(args.get("sort") or "relevance").strip(),
-        ).validated()
+        )
         return cls(
             request.query,
             dict(request.filters),

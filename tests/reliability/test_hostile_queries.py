@@ -244,14 +244,12 @@ def test_library_answers_or_names_the_parameter(
     per_page: int,
     sort: str,
 ) -> None:
-    request = SearchRequest(query, filters, page, per_page, sort)
-    try:
-        response = searcher.search(request)
+    try:  # a request is checked where it is made, so a bad one never reaches the searcher
+        response = searcher.search(SearchRequest(query, filters, page, per_page, sort))
     except SearchError as exc:
         assert exc.param in REQUEST_PARAMS | set(filters), exc
         assert exc.message and "\n" not in exc.message
         return
-    assert response.total >= 0
     assert len(response.results) == max(0, min(per_page, response.total - (page - 1) * per_page))
     assert len({hit.id for hit in response.results}) == len(response.results)
     assert page * per_page <= MAX_RESULT_WINDOW
@@ -263,7 +261,7 @@ def test_library_answers_or_names_the_parameter(
 
 
 def test_query_length_is_capped_with_a_clear_message(searcher: Searcher) -> None:
-    assert searcher.search(SearchRequest("a" * MAX_QUERY_CHARS)).total >= 0
+    assert searcher.search(SearchRequest("a" * MAX_QUERY_CHARS)).query == "a" * MAX_QUERY_CHARS
     with pytest.raises(SearchError) as caught:
         searcher.search(SearchRequest("a" * (MAX_QUERY_CHARS + 1)))
     assert caught.value.param == "q"

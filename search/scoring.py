@@ -1,0 +1,199 @@
+"""Where a query word is turned into scores: channels and BM25 over the postings arrays.
+
+A query word becomes *channels*: (field, indexed term, boost) in every language family the
+index holds, the language-neutral folded fields, the place field, and cross-language concept
+expansions.  Each channel's BM25 weights are added into one score vector per word.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from indexer.analysis import CYRILLIC_RE, families_for, fold, pair_keys, term, transliterate
+from indexer.schema import (
+    BODY_FOLDED,
+    FOLDED_FIELDS,
+    PLACE_FOLDED,
+    TEXT_PARTS,
+    TITLE_FOLDED,
+    text_field,
+)
+from search.highlight import Marks
+from search.snapshot import Snapshot
+
+K1 = 1.2
+B = 0.75
+# Channel boosts: title above body, own-language (stemmed) and exact form above folded,
+# metadata (country/city) for place queries, cross-language and typo matches below all.
+BOOST = {
+    "title": 2.5,
+    "body": 1.0,
+    TITLE_FOLDED: 1.2,
+    BODY_FOLDED: 0.5,
+    PLACE_FOLDED: 1.5,
+}
+CONCEPT_BOOST = 0.3
+LOOSE_CONCEPT = 0.3  # a multi-word concept term whose words are not consecutive
+# Matches through translations (or loose multi-word terms) stay just below the weakest
+# direct match: this share of it at most.
+BELOW_DIRECT = 0.99
+
+
+def title_only(scope: str | None) -> bool:
+    return scope == "title"
+
+
+class Channels:
+    """Scores of query words over one snapshot's fields (one per query evaluation)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.n = snap.n
+
+    def zeros(self) -> np.ndarray:
+        return np.zeros(self.n, dtype=np.float32)
+
+    def bm25(self, name: str, indexed: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(docnums, BM25 weights) of one indexed term in one field."""
+        fp = self.snap.data.fields.get(name)
+        found = fp.postings(indexed) if fp is not None else None
+        if found is None:
+            return None
+        docs, tf = found
+        df = len(docs)
+        idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        tf = tf.astype(np.float32)
+        norm = K1 * (1.0 - B + B * fp.lengths[docs] / self.snap.avg_len[name])
+        return docs, idf * tf * (K1 + 1.0) / (tf + norm)
+
+    def add(self, scores: np.ndarray, name: str, indexed: str, boost: float) -> bool:
+        """Add one channel's weights into `scores`; False when the term is not there."""
+        hit = self.bm25(name, indexed)
+        if hit is None:
+            return False
+        docs, weights = hit
+        scores[docs] += boost * weights
+        return True
+
+    def word(
+        self, word: str, scope: str | None, marks: Marks, boost: float = 1.0
+    ) -> tuple[np.ndarray, bool]:
+        """Scores of one query word over all channels; False when nothing matched at all."""
+        scores = self.zeros()
+        found = False
+        seen: set[tuple[str, str]] = set()
+        parts = ("title",) if title_only(scope) else TEXT_PARTS
+        for family in families_for(word, self.snap.families):
+            indexed = term(word, family)
+            if not indexed:
+                continue
+            for part in parts:
+                if self.add(scores, text_field(part, family), indexed, BOOST[part] * boost):
+                    found = True
+                    marks.add_term(family, indexed)
+            seen.add((family, indexed))
+        folded_forms = {fold(word)}
+        if CYRILLIC_RE.search(word):
+            folded_forms.add(transliterate(word))
+        folded_fields = (TITLE_FOLDED,) if title_only(scope) else FOLDED_FIELDS
+        for folded in folded_forms:
+            for name in folded_fields:
+                if self.add(scores, name, folded, BOOST[name] * boost):
+                    found = True
+                    marks.add_folded(folded)
+        concepts = self.snap.lexicon.concepts_of(word)
+        translated = self.zeros()
+        if concepts and self.concepts(translated, concepts, seen, parts, marks, boost):
+            found = True
+            scores += below_direct(scores, translated)
+        return scores, found
+
+    def concepts(
+        self,
+        scores: np.ndarray,
+        concepts: frozenset[str],
+        seen: set[tuple[str, str]],
+        parts: tuple[str, ...],
+        marks: Marks,
+        boost: float,
+    ) -> bool:
+        """Add matches of the concepts' terms in the other languages the index holds."""
+        lexicon = self.snap.lexicon
+        found = False
+        for concept in concepts:
+            for family, indexed_terms in lexicon.expansions(concept):
+                if family not in self.snap.families:
+                    continue
+                if len(indexed_terms) == 1 and (family, indexed_terms[0]) in seen:
+                    continue
+                term_scores = self.zeros()
+                has_all = np.ones(self.n, dtype=bool)
+                for indexed in indexed_terms:
+                    one = self.zeros()
+                    for part in parts:
+                        self.add(one, text_field(part, family), indexed, BOOST[part])
+                    has_all &= one > 0
+                    term_scores += one
+                if not has_all.any():
+                    continue
+                if len(indexed_terms) > 1:
+                    forms = lexicon.written(family, indexed_terms)
+                    term_scores = self.as_written(forms, has_all, term_scores)
+                weight = CONCEPT_BOOST * boost / len(indexed_terms)
+                scores += np.where(has_all, term_scores, 0) * weight
+                found = True
+                for indexed in indexed_terms:
+                    marks.add_term(family, indexed)
+        return found
+
+    def consecutive(self, words: Sequence[str], candidates: np.ndarray) -> np.ndarray:
+        """The candidates holding the folded words one after the other (the pair index)."""
+        found = candidates.copy()
+        for key in pair_keys(list(words)):
+            hit = np.zeros(self.n, dtype=bool)
+            hit[self.snap.data.pairs.docs(key)] = True
+            found &= hit
+        return found
+
+    def as_written(
+        self, forms: tuple[tuple[str, ...], ...], candidates: np.ndarray, scores: np.ndarray
+    ) -> np.ndarray:
+        """Scores of a multi-word term: where its words stand as written (consecutive, in
+        the pair index) in full; where its stems only co-occur, damped and below every
+        written match.  "First Nations" is not "first ... national", though an inflected
+        "peuple autochtone" still counts for "peuples autochtones"."""
+        if not forms:
+            return scores  # an index from before written forms were kept
+        written = np.zeros(self.n, dtype=bool)
+        for words in forms:
+            written |= self.consecutive(words, candidates)
+        loose = scores * LOOSE_CONCEPT
+        if written.any():
+            loose = np.minimum(loose, float(scores[written].min()) * BELOW_DIRECT)
+        return np.where(written, scores, loose)
+
+    def phrase_concepts(
+        self, words: Sequence[tuple[int, str]], marks: Marks
+    ) -> dict[int, np.ndarray]:
+        """Scores from multi-word lexicon terms spanning consecutive query words, shared
+        out to the words they cover: (position, word) pairs in, position -> scores out."""
+        extra: dict[int, np.ndarray] = {}
+        for concepts, start, end in self.snap.lexicon.phrases_in([w for _, w in words]):
+            scores = self.zeros()
+            if self.concepts(scores, concepts, set(), TEXT_PARTS, marks, 1.0):
+                for i, _ in words[start:end]:
+                    extra[i] = extra.get(i, 0) + scores / (end - start)
+        return extra
+
+
+def below_direct(direct: np.ndarray, indirect: np.ndarray) -> np.ndarray:
+    """Indirect scores (translations, synonyms) capped below the weakest direct match: the
+    word as typed ranks above its translations, which still rank where it is absent."""
+    matched = direct > 0
+    if not matched.any():
+        return indirect
+    cap = float(direct[matched].min()) * BELOW_DIRECT
+    return np.where(matched, indirect, np.minimum(indirect, cap))

@@ -1,0 +1,97 @@
+"""More like this: the entries sharing most of an entry's distinctive terms, in any language.
+
+Two lists are built from it: *similar practices* of one entry (peer examples for a city
+officer, other cities first, its own translations left out) and *related practices* that
+fill a short first page (pseudo-relevance feedback from the best results).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from indexer.analysis import analysis_language, term, tokens
+from indexer.schema import TEXT_PARTS, text_field
+from search.highlight import Marks
+from search.scoring import BOOST, Channels
+from search.snapshot import Snapshot
+
+SIMILAR_TERMS = 25  # an entry's most distinctive terms that define its neighbours
+MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
+SAME_CITY_FACTOR = 0.35  # peers from other cities first
+RELATED_MIN_SHARE = 0.1  # below this share of the best related score: not related
+
+Ranked = list[tuple[int, float]]  # (docnum, score), best first
+
+
+def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, scores) of an entry's neighbours, best first, at most MORE_LIKE_KEPT, the
+    entry itself included.  Cached per entry: related and similar lists ask for the same
+    entries often."""
+    hit = snap.neighbours.get(docnum)
+    if hit is not None:
+        return hit
+    doc = snap.stored(docnum)
+    family = analysis_language(doc["language"])
+    text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
+    counts = Counter(t for token in tokens(text) if (t := term(token, family)))
+    channels = Channels(snap)
+    scores = channels.zeros()
+    body = snap.data.fields.get(text_field("body", family))
+    if body is not None and counts:
+
+        def weight(t: str) -> float:
+            return counts[t] * math.log(1 + snap.n / (1 + body.doc_frequency(t)))
+
+        for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
+            for part in TEXT_PARTS:
+                channels.add(scores, text_field(part, family), t, BOOST[part])
+            concepts = snap.lexicon.concepts(family, t)
+            if concepts:
+                channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
+    scores = np.where(snap.alive, scores, 0)
+    keep = min(MORE_LIKE_KEPT, int(np.count_nonzero(scores)))
+    top = np.argpartition(-scores, keep - 1)[:keep] if keep else np.zeros(0, np.int64)
+    top = top[np.argsort(-scores[top], kind="stable")]
+    result = (top, scores[top])
+    snap.neighbours.put(docnum, result)
+    return result
+
+
+def best(scores: np.ndarray, limit: int, floor: float = 0.0) -> Ranked:
+    """The `limit` best-scoring docnums above `floor` (ties in docnum order)."""
+    top = np.argsort(-scores, kind="stable")[:limit]
+    return [(int(d), float(scores[d])) for d in top if scores[d] > floor]
+
+
+def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) -> Ranked:
+    """Entries like the best results, to fill a short page: a city officer searching one
+    practice also sees its peers."""
+    scores = np.zeros(snap.n, dtype=np.float32)
+    for rank, docnum in enumerate(seeds):
+        near, weights = more_like(snap, int(docnum))
+        scores[near] += weights / (rank + 1)
+    scores = np.where(allowed & snap.alive, scores, 0)
+    if not scores.any():
+        return []
+    return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)
+
+
+def similar(snap: Snapshot, entry_id: str, limit: int) -> Ranked:
+    """Peer examples of an entry: the most alike in other cities first, its own other
+    language versions left out."""
+    docnum = snap.docnum.get(entry_id)
+    if docnum is None:
+        return []
+    near, weights = more_like(snap, docnum)
+    scores = np.zeros(snap.n, dtype=np.float32)
+    scores[near] = weights
+    for other in (entry_id, *snap.other_versions(entry_id)):
+        scores[snap.docnum[other]] = 0
+    city = snap.stored(docnum)["city"]
+    if city:
+        same_city = snap.column_mask("city", (city,))
+        scores = np.where(same_city, scores * SAME_CITY_FACTOR, scores)
+    return best(np.where(snap.alive, scores, 0), limit)

@@ -1,0 +1,234 @@
+"""One index generation, opened once: its arrays, stored entries, metadata columns, caches.
+
+A Snapshot is read-only and shared by every request answered from its generation; the
+caches it holds (decoded entries, each column's normalised values, the typo vocabulary,
+more-like-this neighbours) live and die with it, so a rebuild never serves stale ones.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+from collections import OrderedDict
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from whoosh import index as windex
+
+from corpus.gazetteer import gazetteer, normalize_name
+from indexer import postings
+from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
+from indexer.concepts import ConceptIndex, concept_index
+from indexer.detect import LanguageDetector
+from indexer.generations import CONCEPTS, GROUPS, Generation
+from indexer.schema import FOLDED_FIELDS, text_field
+
+STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
+NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
+KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
+ONGOING = 9999  # the end year of a period still running
+
+
+class LruCache:
+    """A small thread-safe least-recently-used cache (entries, neighbours)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class Snapshot:
+    """One generation, opened once: arrays, Whoosh searcher, groups. Read-only."""
+
+    def __init__(self, gen: Generation) -> None:
+        self.gen = gen
+        self.ix = windex.open_dir(str(gen.path), readonly=True)
+        self.searcher = self.ix.searcher()
+        self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
+        self._stored = LruCache(STORED_CACHE)
+        self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
+        self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
+        self.data = postings.load(gen.path)
+        self.n = self.data.doc_count_all
+        self.alive = self.data.alive
+        self.groups: dict[str, str] = json.loads((gen.path / GROUPS).read_text(encoding="utf-8"))
+        self.avg_len = {
+            name: float(fp.lengths[self.alive].mean()) if self.alive.any() else 1.0
+            for name, fp in self.data.fields.items()
+        }
+        self.families = tuple(
+            family
+            for family in sorted(SUPPORTED)
+            if self.data.fields.get(text_field("body", family))
+        )
+        ids = self.data.values["id"]
+        self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
+        self.docnum = {entry_id: int(i) for i, entry_id in enumerate(self.ids) if self.alive[i]}
+
+    @cached_property
+    def lexicon(self) -> ConceptIndex:
+        """The concept lexicon as analysed when this generation was built."""
+        path = self.gen.path / CONCEPTS
+        if path.is_file():
+            return ConceptIndex.from_json(path.read_text(encoding="utf-8"))
+        return concept_index()
+
+    @cached_property
+    def detector(self) -> LanguageDetector:
+        """Query language detection among the languages this generation holds."""
+        held = set(self.data.values["language"]) - {UNDETERMINED}
+        lemmatized = {lang for lang in held if SUPPORTED[analysis_language(lang)].lemmatizer}
+        return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized)
+
+    def warm_up(self) -> None:
+        """Load what the first query would otherwise wait for: lemmatizer dictionaries,
+        the concept lexicon, the typo vocabulary and the detector's dictionaries."""
+        for family in self.families:
+            term("warmup", family)
+        self.detector.detect_query("warm up")
+        _ = self.lexicon, self.folded_vocab
+        # Whoosh reads stored entries lazily: read one per segment now, so damaged files
+        # stop a server at start-up rather than failing its first requests.
+        with self._whoosh_lock:
+            for segreader, _offset in self.searcher.reader().leaf_readers():
+                if segreader.doc_count_all():
+                    segreader.stored_fields(0)
+
+    def close(self) -> None:
+        with self._whoosh_lock:
+            self.searcher.close()
+
+    # --- stored entries ---------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """An entry as stored (decoded once, then kept while it is asked for often)."""
+        doc = self._stored.get(docnum)
+        if doc is None:
+            with self._whoosh_lock:
+                doc = self.searcher.stored_fields(docnum)["doc"]
+            self._stored.put(docnum, doc)
+        return doc
+
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each docnum's position in id order (reports list entries by id)."""
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[np.argsort(self.ids, kind="stable")] = np.arange(self.n)
+        return rank
+
+    @cached_property
+    def practices(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Live docnums, the practice of each (its translation group, or the entry alone)
+        as a number, and the practices' keys by number."""
+        docnums = np.flatnonzero(self.alive)
+        keys = [self.groups.get(i, i) for i in self.ids[docnums]]
+        number: dict[str, int] = {}
+        practice = np.fromiter(
+            (number.setdefault(k, len(number)) for k in keys), dtype=np.int64, count=len(keys)
+        )
+        return docnums, practice, list(number)
+
+    @cached_property
+    def group_members(self) -> dict[str, tuple[str, ...]]:
+        """Translation group -> ids of its live entries."""
+        members: dict[str, list[str]] = {}
+        for entry_id, group in self.groups.items():
+            if entry_id in self.docnum:
+                members.setdefault(group, []).append(entry_id)
+        return {group: tuple(ids) for group, ids in members.items()}
+
+    def other_versions(self, entry_id: str) -> list[str]:
+        """Live ids in the entry's translation group, the entry itself left out."""
+        group = self.groups.get(entry_id)
+        members = self.group_members.get(group, ()) if group else ()
+        return [other for other in members if other != entry_id]
+
+    # --- the typo vocabulary -------------------------------------------------------------
+
+    @cached_property
+    def folded_vocab(self) -> tuple[list[str], np.ndarray]:
+        """Every folded term with its document frequency, for typo correction."""
+        counts: dict[str, int] = {}
+        for name in FOLDED_FIELDS:
+            vocab, df = self.data.fields[name].vocabulary
+            for t, d in zip(vocab.tolist(), df.tolist(), strict=True):
+                counts[t] = max(counts.get(t, 0), d)
+        terms = sorted(counts)
+        return terms, np.asarray([counts[t] for t in terms])
+
+    def folded_df(self, word: str) -> int:
+        """Entries holding a word in a folded field (its highest count over the fields)."""
+        terms, df = self.folded_vocab
+        folded = fold(word)
+        i = bisect.bisect_left(terms, folded)
+        return int(df[i]) if i < len(terms) and terms[i] == folded else 0
+
+    # --- metadata columns ----------------------------------------------------------------
+
+    def column_mask(self, name: str, values: tuple[str, ...]) -> np.ndarray:
+        """Documents whose metadata column equals one of the values (case/accent-blind)."""
+        wanted = {normalize_name(v) for v in values}
+        if name == "country":  # accept local or English names: "Royaume-Uni", "UK"
+            for v in values:
+                code = gazetteer().country_code(v)
+                if code:
+                    wanted.add(normalize_name(gazetteer().english_name(code)))
+        index = self._value_codes(name)
+        return np.isin(self.data.columns[name], [c for w in wanted for c in index.get(w, ())])
+
+    def _value_codes(self, name: str) -> dict[str, list[int]]:
+        """A column's normalised values (and the kind aliases) -> their codes; built once."""
+        index = self._value_index.get(name)
+        if index is None:
+            index = {}
+            for code, value in enumerate(self.data.values[name]):
+                index.setdefault(normalize_name(value), []).append(code)
+            if name == "kind":
+                for alias, kind in KIND_ALIASES.items():
+                    index[normalize_name(alias)] = index.get(normalize_name(kind), [])
+            self._value_index[name] = index
+        return index
+
+    @cached_property
+    def year_span(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end) year of every entry, 0 where unknown; an ongoing entry ends in 9999."""
+        start = self.data.years["year_from"].astype(np.int32)
+        end = self.data.years["year_to"].astype(np.int32)
+        ongoing = np.where(start > 0, ONGOING, 0)
+        return start, np.where(end > 0, end, ongoing).astype(np.int32)
+
+    def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Entries whose period overlaps [low, high]; an ongoing entry runs to today."""
+        start, end = self.year_span
+        mask = start > 0
+        if low is not None:
+            mask &= end >= low
+        if high is not None:
+            mask &= start <= high
+        return mask
+
+    def start_year_mask(self, low: int | None, high: int | None) -> np.ndarray:
+        """Entries that started within [low, high] (the year facet counts start years)."""
+        start = self.year_span[0]
+        mask = start > 0
+        if low is not None:
+            mask &= start >= low
+        if high is not None:
+            mask &= start <= high
+        return mask
