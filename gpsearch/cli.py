@@ -191,30 +191,27 @@ def show(entry_id: str, index_dir: Path, as_json: bool) -> None:
     from search import Searcher
 
     with user_errors():
-        searcher = Searcher(index_dir)
-        doc = searcher.get(entry_id)
-        if doc is None:
-            raise click.ClickException(f"no entry with id {entry_id!r} in {index_dir}")
-        versions = searcher.versions(entry_id)
-        similar = searcher.similar(entry_id)
+        found = Searcher(index_dir).practice(entry_id)
+    if found is None:
+        raise click.ClickException(f"no entry with id {entry_id!r} in {index_dir}")
+    doc, versions, similar = found
     if as_json:
         payload = {
-            **doc,
-            "versions": [v["id"] for v in versions],
+            **doc.to_dict(),
+            "versions": [v.id for v in versions],
             "similar": [h.id for h in similar],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    click.echo(doc["title"])
+    click.echo(doc.title)
     click.echo(
-        f"  {doc['kind']} | {doc['language']} (confidence {doc['language_confidence']})"
-        f" published under /{doc['locale']}/ | {doc['city']} {doc['country_en']}"
-        f" {doc['period']}"
+        f"  {doc.kind} | {doc.language} (confidence {doc.language_confidence})"
+        f" published under /{doc.locale}/ | {doc.city} {doc.country_en} {doc.period}"
     )
-    click.echo(f"  {doc['url']}")
-    click.echo(f"\n{doc['summary']}\n")
+    click.echo(f"  {doc.url}")
+    click.echo(f"\n{doc.summary}\n")
     for v in versions:
-        click.echo(f"  other version: [{v['language']}] {v['title']} ({v['id']})")
+        click.echo(f"  other version: [{v.language}] {v.title} ({v.id})")
     for hit in similar:
         click.echo(f"  similar: {hit.title} ({hit.city}, {hit.country}) {hit.id}")
 
@@ -228,7 +225,7 @@ def export(index_dir: Path) -> None:
     with user_errors():
         searcher = Searcher(index_dir)
         for doc in searcher.iter_documents():
-            click.echo(json.dumps(doc, ensure_ascii=False))
+            click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
 
 
 @main.command()

@@ -17,6 +17,7 @@ from html import escape
 from indexer.analysis import TOKEN_PATTERN, fold_word, term
 
 SNIPPET_WORDS = 40
+CONTEXT_BEFORE = 3  # words shown before the first match of a snippet
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
@@ -129,4 +130,7 @@ def _best_window(
         window += flags[i + words - 1] - flags[i - 1]
         if window > best:
             start, best = i, window
-    return max(0, start - 3), best  # open a little before the first match, for context
+    # The best window found first ends on a match: open it a little before its first
+    # match instead, for context, without losing any of its matches.
+    first = start + flags[start : start + words].index(1)
+    return max(start, first - CONTEXT_BEFORE), best

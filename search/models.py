@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import PurePath
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
@@ -144,6 +145,51 @@ class Hit:
 
 
 _HIT_FIELDS = tuple(f.name for f in fields(Hit))
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An entry as the index holds it, as users see it: the published fields plus what the
+    indexer decided (language, translated).  Server details (content hash, source paths)
+    stay out; `source` is the file name and line the entry came from."""
+
+    id: str
+    kind: str
+    title: str
+    summary: str
+    locale: str
+    language: str
+    language_confidence: float
+    translated: str
+    url: str = ""
+    body: str = ""
+    country: str = ""  # as printed ("Royaume-Uni")
+    country_en: str = ""  # in English ("United Kingdom")
+    country_code: str = ""
+    city: str = ""
+    period: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    source: str = ""
+    meta: str = ""
+    language_declared: str | None = None
+    language_method: str = ""
+    group: str = ""
+    translation_of: str = ""
+
+    @classmethod
+    def from_stored(cls, doc: Mapping[str, Any]) -> Document:
+        source = doc.get("source") or ""
+        return cls(
+            **{name: doc[name] for name in _DOCUMENT_FIELDS if name in doc and name != "source"},
+            source=PurePath(source).name if source else "",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _DOCUMENT_FIELDS}
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
 
 
 @dataclass(frozen=True, slots=True)

@@ -390,6 +390,8 @@ def render(node: Node) -> str:
         return f"year:{low}" if low == high else f"year:{low or ''}..{high or ''}"
     elif isinstance(node, Not):
         inner = render(node.node)
+        if isinstance(node.node, And | Or):
+            return f"NOT ({inner})"
         return f"-{inner}" if isinstance(node.node, TEXT_NODES) else f"NOT {inner}"
     elif isinstance(node, Or):
         return " OR ".join(render(child) for child in node.nodes)

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -24,7 +23,7 @@ from search.corrections import suggestion
 from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
 from search.matching import Evaluation, Matcher
-from search.models import FACETS, Hit, Notice, SearchRequest, SearchResponse
+from search.models import FACETS, Document, Hit, Notice, SearchRequest, SearchResponse
 from search.querylang import ParsedQuery, parse
 from search.snapshot import Snapshot
 
@@ -165,12 +164,12 @@ class Searcher:
 
     # --- entries ----------------------------------------------------------------------
 
-    def get(self, entry_id: str) -> dict[str, Any] | None:
+    def get(self, entry_id: str) -> Document | None:
         snap = self.snapshot()
         docnum = snap.docnum.get(entry_id)
-        return None if docnum is None else snap.stored(docnum)
+        return None if docnum is None else Document.from_stored(snap.stored(docnum))
 
-    def versions(self, entry_id: str) -> list[dict[str, Any]]:
+    def versions(self, entry_id: str) -> list[Document]:
         """Other language versions of an entry (its translation group)."""
         return _versions(self.snapshot(), entry_id)
 
@@ -180,21 +179,21 @@ class Searcher:
 
     def practice(
         self, entry_id: str, similar_limit: int = 5
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[Hit]] | None:
+    ) -> tuple[Document, list[Document], list[Hit]] | None:
         """An entry, its other language versions and its similar practices, all from one
         index generation (a rebuild in between never mixes two); None for an unknown id."""
         snap = self.snapshot()
         docnum = snap.docnum.get(entry_id)
         if docnum is None:
             return None
-        versions = _versions(snap, entry_id)
-        return snap.stored(docnum), versions, _similar(snap, entry_id, similar_limit)
+        entry = Document.from_stored(snap.stored(docnum))
+        return entry, _versions(snap, entry_id), _similar(snap, entry_id, similar_limit)
 
-    def iter_documents(self) -> Iterator[dict[str, Any]]:
-        """Every live entry's stored document, in index order (for export)."""
+    def iter_documents(self) -> Iterator[Document]:
+        """Every live entry, in index order (for export)."""
         snap = self.snapshot()
         for docnum in np.flatnonzero(snap.alive):
-            yield snap.stored(int(docnum))
+            yield Document.from_stored(snap.stored(int(docnum)))
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
@@ -245,5 +244,8 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
     return snap
 
 
-def _versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
-    return [snap.stored(snap.docnum[other]) for other in snap.other_versions(entry_id)]
+def _versions(snap: Snapshot, entry_id: str) -> list[Document]:
+    return [
+        Document.from_stored(snap.stored(snap.docnum[other]))
+        for other in snap.other_versions(entry_id)
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -16,17 +15,6 @@ from webui.state import check_params
 
 bp = Blueprint("entry", __name__)
 
-# Stored fields that describe the server, not the practice.
-_PRIVATE = ("content_hash",)
-
-
-def public_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored document without server details (`source` keeps only file name and line)."""
-    out = {k: v for k, v in doc.items() if k not in _PRIVATE}
-    if out.get("source"):
-        out["source"] = PurePath(out["source"]).name
-    return out
-
 
 def practice_data(searcher: Searcher, entry_id: str, similar_limit: int) -> dict[str, Any]:
     """Entry, versions and similar practices (the API's `/api/practice/<id>`)."""
@@ -35,8 +23,8 @@ def practice_data(searcher: Searcher, entry_id: str, similar_limit: int) -> dict
         raise PracticeNotFound(entry_id)
     doc, versions, similar = found
     return {
-        "entry": public_document(doc),
-        "versions": [public_document(v) for v in versions],
+        "entry": doc.to_dict(),
+        "versions": [v.to_dict() for v in versions],
         "similar": [h.to_dict() for h in similar],
     }
 

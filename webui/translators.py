@@ -68,11 +68,11 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
     for row in report["rows"]:
         versions = [
             {
-                "id": v["id"],
-                "language": v["language"],
-                "locale": v["locale"],
-                "title": v["title"],
-                "translated": v["translated"],
+                "id": v.id,
+                "language": v.language,
+                "locale": v.locale,
+                "title": v.title,
+                "translated": v.translated,
             }
             for v in searcher.versions(row["id"])
         ]

@@ -33,11 +33,6 @@ RESULT_FIELDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def searcher(multilingual_index: Path) -> Searcher:
-    return Searcher(multilingual_index)
-
-
 def _search(searcher: Searcher, query: str, **kw: object) -> list[str]:
     return [h.title for h in searcher.search(SearchRequest(query, **kw)).results]  # type: ignore[arg-type]
 
