@@ -67,6 +67,45 @@ def _placeholder(work: Path, entries: Sequence[dict[str, Any]]) -> tuple[list[Qu
     return queries, path
 
 
+def load_practices(path: Path = EVAL_DIR / "practices.tsv") -> dict[str, str]:
+    """Gold versions of one practice: docid -> practice (ids not listed stand alone)."""
+    if not path.exists():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    return {
+        row[1]: row[0]
+        for row in rows
+        if len(row) == 2 and not row[0].startswith("#") and row[0] != "practice"
+    }
+
+
+def by_practice(
+    judged: JudgedSet, run: Mapping[str, Sequence[str]], practices: Mapping[str, str], work: Path
+) -> tuple[JudgedSet, dict[str, list[str]]]:
+    """The judged set and a run measured per practice: a practice's versions are one
+    document (graded as its best version), and a run lists each practice once, where its
+    first version stands.  A result page that shows a practice twice shows nothing more."""
+
+    def key(doc_id: str) -> str:
+        return practices.get(doc_id, doc_id)
+
+    grades: dict[tuple[str, str], int] = {}
+    for line in judged.qrels_path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            qid, _, doc_id, grade = parts
+            pair = (qid, key(doc_id))
+            grades[pair] = max(grades.get(pair, 0), int(grade))
+    work.mkdir(parents=True, exist_ok=True)
+    qrels = work / "practice-qrels.txt"
+    qrels.write_text(
+        "".join(f"{qid} 0 {doc} {grade}\n" for (qid, doc), grade in grades.items()),
+        encoding="utf-8",
+    )
+    collapsed = {qid: list(dict.fromkeys(key(d) for d in ids)) for qid, ids in run.items()}
+    return JudgedSet(judged.queries, qrels, judged.placeholder, judged.source), collapsed
+
+
 def _mean(values: Iterable[float]) -> float | None:
     values = list(values)
     return sum(values) / len(values) if values else None

@@ -145,6 +145,13 @@ def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 @click.option(
     "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
 )
+@click.option(
+    "--versions",
+    type=click.Choice(["practice", "all"]),
+    default="practice",
+    show_default=True,
+    help="One result per practice (its versions listed), or every entry.",
+)
 @click.option("--json", "as_json", is_flag=True, help="The API's JSON response.")
 def search(
     query: str,
@@ -153,13 +160,16 @@ def search(
     page: int,
     per_page: int,
     sort: str,
+    versions: str,
     as_json: bool,
 ) -> None:
     """Search the index (empty QUERY: browse everything, newest first)."""
     from search import Searcher, SearchRequest
 
     with user_errors():
-        request = SearchRequest(query, _parse_filters(filters), page, per_page, sort)
+        request = SearchRequest(
+            query, _parse_filters(filters), page, per_page, sort, versions=versions
+        )
         response = Searcher(index_dir).search(request)
     if as_json:
         click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
@@ -178,6 +188,10 @@ def search(
         flag = "" if hit.translated != "no" else " [untranslated]"
         click.echo(f"{rank:3}. {hit.title}")
         click.echo(f"     {hit.language} in /{hit.locale}/{flag}  {place}  {hit.period}  {hit.id}")
+        for version in hit.versions:
+            click.echo(
+                f"     also: {version['language']} in /{version['locale']}/  {version['id']}"
+            )
     if response.fallback:
         click.echo(f"without filters: {response.fallback.total} result(s)")
 

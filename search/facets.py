@@ -36,28 +36,44 @@ def facet_counts(
     masks: Mapping[str, np.ndarray],
     names: Iterable[str],
     selected: Mapping[str, tuple[str, ...]],
+    units: np.ndarray | None = None,
 ) -> dict[str, list[FacetValue]]:
-    """Counts per value of each facet over `base`, narrowed by every other facet's mask."""
+    """Counts per value of each facet over `base`, narrowed by every other facet's mask.
+
+    With `units` (each entry's practice number) a value counts practices, not entries: a
+    practice with versions in two languages counts once under each."""
     facets: dict[str, list[FacetValue]] = {}
     for name in names:
         mask = base.copy()
         for other, m in masks.items():
             if other != name:
                 mask &= m
-        facets[name] = _values(snap, name, mask, set(selected.get(name, ())))
+        facets[name] = _values(snap, name, mask, set(selected.get(name, ())), units)
     return facets
 
 
-def _values(snap: Any, name: str, mask: np.ndarray, selected: set[str]) -> list[FacetValue]:
+def _distinct(codes: np.ndarray, units: np.ndarray | None, size: int) -> np.ndarray:
+    """The codes, each (unit, code) pair once."""
+    if units is None or not len(codes):
+        return codes
+    return np.unique(units * size + codes) % size
+
+
+def _values(
+    snap: Any, name: str, mask: np.ndarray, selected: set[str], units: np.ndarray | None
+) -> list[FacetValue]:
+    unit = units[mask] if units is not None else None
     if name == "year":
         years = snap.data.years["year_from"][mask].astype(np.int64)
-        years = years[years > 0]
+        known = years > 0
+        years = _distinct(years[known], unit[known] if unit is not None else None, 1 << 16)
         counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
         present = np.flatnonzero(counts)[::-1]  # newest first; not the ~2,000 empty years
         pairs = [(str(y), int(counts[y])) for y in present.tolist()]
     else:
         values = snap.data.values[name]
-        counts = np.bincount(snap.data.columns[name][mask], minlength=len(values))
+        codes = _distinct(snap.data.columns[name][mask].astype(np.int64), unit, len(values))
+        counts = np.bincount(codes, minlength=len(values))
         present = np.flatnonzero(counts)  # most cities are absent from most results
         pairs = [(values[i], int(counts[i])) for i in present.tolist() if values[i]]
         pairs.sort(key=lambda p: (-p[1], p[0]))

@@ -9,6 +9,7 @@ from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
 SORTS = ("relevance", "newest")
+VERSIONS = ("practice", "all")  # one hit per practice (its versions listed on it), or entries
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # as Elasticsearch's index.max_result_window: deep pages are capped
@@ -63,6 +64,8 @@ class SearchRequest:
     highlight: bool = True
     facets: bool = True
     hits: bool = True  # False: counts only (no results, related, suggestion, fallback)
+    versions: str = "practice"
+    reader_language: str = ""  # the interface language: the version shown when it exists
 
     def __post_init__(self) -> None:
         """Checked and normalised once, where it is made: a SearchRequest is always valid.
@@ -86,6 +89,10 @@ class SearchRequest:
             )
         if self.sort not in SORTS:
             raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
+        if self.versions not in VERSIONS:
+            raise SearchError("versions", f"must be one of {', '.join(VERSIONS)}")
+        if not isinstance(self.reader_language, str) or len(self.reader_language) > 8:
+            raise SearchError("lang", "must be a language code")
         query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
         object.__setattr__(self, "query", query)
         object.__setattr__(self, "filters", clean_filters(self.filters, FACETS))
@@ -136,6 +143,9 @@ class Hit:
     translated: str = ""
     language_confidence: float = 0.0
     country_code: str = ""
+    # The practice's other versions (translations, the same text under other locales):
+    # {"id", "title", "language", "locale", "translated"} each.
+    versions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # Every field, as asdict would give, without its deep copy (10x slower per hit).
@@ -209,6 +219,7 @@ class SearchResponse:
     page: int
     per_page: int
     sort: str = "relevance"
+    versions: str = "practice"  # what `total`, results and facet counts count
     suggestion: str | None = None
     results: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
@@ -232,6 +243,7 @@ class SearchResponse:
             "per_page": self.per_page,
             "pages": self.pages,
             "sort": self.sort,
+            "versions": self.versions,
             "suggestion": self.suggestion,
             "results": [h.to_dict() for h in self.results],
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},

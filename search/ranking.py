@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -16,8 +16,11 @@ QUERY_LANGUAGE_MIN_CONFIDENCE = 0.9
 QUERY_LANGUAGE_MAX_WORDS = 4
 
 
-def words_cut(ev: Evaluation, filtered: np.ndarray, fill: int) -> tuple[np.ndarray, bool]:
-    """Entries with all the words, or as many as it takes to fill the requested page.
+def words_cut(
+    ev: Evaluation, fill: int, count: Callable[[np.ndarray], int]
+) -> tuple[np.ndarray, bool]:
+    """Entries with all the words, or as many as it takes to fill the requested page
+    (`count` says how many results a mask of entries gives).
 
     As Meilisearch's matching strategy: when too few entries have every word, entries
     missing one word join (ranked after them), and so on down to one word.  Returns the
@@ -27,21 +30,27 @@ def words_cut(ev: Evaluation, filtered: np.ndarray, fill: int) -> tuple[np.ndarr
         return ev.mask, False
     for need in range(ev.words, 1, -1):
         cut = ev.mask & (ev.tiers >= need)
-        if int((cut & filtered).sum()) >= fill:
+        if count(cut) >= fill:
             return cut, need < ev.words
     return ev.mask & (ev.tiers >= 1), ev.words > 1
 
 
-def boost_query_language(snap: Snapshot, parsed: ParsedQuery, ev: Evaluation) -> None:
-    """Short queries in a recognisable language prefer entries in it (never a filter)."""
+def query_language(snap: Snapshot, parsed: ParsedQuery) -> str | None:
+    """The language a short query is recognisably written in (None when unsure)."""
     words = parsed.words()
     if parsed.languages or not words or len(words) > QUERY_LANGUAGE_MAX_WORDS:
-        return
+        return None
     found = snap.detector.detect_query(" ".join(words))
     if found.language == UNDETERMINED or found.confidence < QUERY_LANGUAGE_MIN_CONFIDENCE:
-        return
-    same = snap.column_mask("language", (found.language,))
-    ev.scores = np.where(same, ev.scores * QUERY_LANGUAGE_BOOST, ev.scores)
+        return None
+    return found.language
+
+
+def boost_language(snap: Snapshot, language: str | None, ev: Evaluation) -> None:
+    """Entries in the query's language rank a little higher (never a filter)."""
+    if language:
+        same = snap.column_mask("language", (language,))
+        ev.scores = np.where(same, ev.scores * QUERY_LANGUAGE_BOOST, ev.scores)
 
 
 def sort_keys(

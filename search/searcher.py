@@ -11,8 +11,9 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
 from search.matching import Evaluation, Matcher
 from search.models import FACETS, Document, Hit, Notice, SearchRequest, SearchResponse
+from search.practices import Practices, dedupe, language_preference, representatives
 from search.querylang import ParsedQuery, parse
 from search.snapshot import Snapshot
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 FALLBACK_BELOW = 3  # a filtered query with fewer hits also shows the unfiltered one
 FALLBACK_PER_PAGE = 5
 RELATED_SEEDS = 3  # best results whose peers fill a short first page
+RELATED_PER_PRACTICE = 3  # related entries looked at per practice shown (versions collapse)
 
 
 class Searcher:
@@ -89,10 +92,12 @@ class Searcher:
         if parsed.languages:  # `:fr` is a language filter the user typed in the query
             typed = (*filters.get("language", ()), *parsed.languages)
             filters["language"] = tuple(dict.fromkeys(typed))
-        ranking.boost_query_language(snap, parsed, ev)
-        response, unseen = self._respond(snap, request, parsed, ev, filters)
+        language = ranking.query_language(snap, parsed)
+        ranking.boost_language(snap, language, ev)
+        readers = (language or "", request.reader_language)
+        response, unseen = self._respond(snap, request, parsed, ev, filters, readers)
         if request.hits and parsed.root is not None:
-            self._add_extras(snap, request, parsed, ev, response, unseen)
+            self._add_extras(snap, request, parsed, ev, response, unseen, readers)
         response.took_ms = (time.perf_counter() - started) * 1000
         return response
 
@@ -103,35 +108,37 @@ class Searcher:
         parsed: ParsedQuery,
         ev: Evaluation,
         filters: dict[str, tuple[str, ...]],
+        readers: tuple[str, ...],
     ) -> tuple[SearchResponse, np.ndarray]:
-        """One page of answers with its facets, and the filtered entries it did not match."""
+        """One page of answers with its facets, and the filtered entries it did not show."""
         masks = {name: filter_mask(snap, name, values) for name, values in filters.items()}
         filtered = np.ones(snap.n, dtype=bool)
         for m in masks.values():
             filtered &= m
-        matching, relaxed = ranking.words_cut(ev, filtered, request.page * request.per_page)
-        selected = matching & filtered
+        sel = _select(snap, request, ev, filtered, readers)
         response = SearchResponse(
             query=request.query,
-            total=int(selected.sum()),
+            total=int(sel.shown.sum()),
             page=request.page,
             per_page=request.per_page,
             sort=request.sort,
+            versions=request.versions,
             filters=filters,
-            relaxed=relaxed,
+            relaxed=sel.relaxed,
             notices=list(parsed.notices),
             generation=snap.gen.name,
         )
         if request.hits:
-            candidates = np.flatnonzero(selected)
+            candidates = np.flatnonzero(sel.shown)
             newest = request.sort == "newest" or parsed.root is None
-            keys = ranking.sort_keys(snap, candidates, ev, newest)
+            keys = ranking.sort_keys(snap, candidates, sel.ranked, newest)
             order = candidates[ranking.page_order(keys, request.page, request.per_page)]
             marks = ev.marks if request.highlight else Marks()
-            response.results = [_hit(snap, int(d), float(ev.scores[d]), marks) for d in order]
+            scores = sel.ranked.scores
+            response.results = [_hit(snap, int(d), float(scores[d]), marks) for d in order]
         if request.facets:
-            response.facets = facet_counts(snap, matching, masks, FACETS, filters)
-        return response, filtered & ~selected
+            response.facets = facet_counts(snap, sel.matching, masks, FACETS, filters, sel.units)
+        return response, sel.unseen
 
     def _add_extras(
         self,
@@ -141,13 +148,17 @@ class Searcher:
         ev: Evaluation,
         response: SearchResponse,
         unseen: np.ndarray,
+        readers: tuple[str, ...],
     ) -> None:
         """Related practices, notices, did-you-mean and the unfiltered fallback."""
         total = response.total
         if request.page == 1 and 0 < total < request.per_page:
             seeds = np.asarray([snap.docnum[h.id] for h in response.results[:RELATED_SEEDS]])
-            found = similar.related(snap, seeds, unseen, request.per_page - total)
-            response.related = [_hit(snap, d, score, Marks()) for d, score in found]
+            wanted = request.per_page - total
+            found = similar.related(snap, seeds, unseen, wanted * RELATED_PER_PRACTICE)
+            if request.versions == "practice":
+                found = dedupe(Practices.of_snapshot(snap), found)
+            response.related = [_hit(snap, d, score, Marks()) for d, score in found[:wanted]]
         for phrase in ev.loose_phrases:
             response.notices.append(Notice("loose_phrase", phrase=phrase))
         if ev.unknown:
@@ -158,7 +169,7 @@ class Searcher:
             # As Wikipedia does: rather than an empty page, the same query without filters.
             per_page = min(request.per_page, FALLBACK_PER_PAGE)
             unfiltered = replace(request, page=1, per_page=per_page, facets=False)
-            fallback, _ = self._respond(snap, unfiltered, parsed, ev, {})
+            fallback, _ = self._respond(snap, unfiltered, parsed, ev, {}, readers)
             if fallback.total > total:
                 response.fallback = fallback
 
@@ -196,6 +207,48 @@ class Searcher:
             yield Document.from_stored(snap.stored(int(docnum)))
 
 
+@dataclass(slots=True)
+class _Selection:
+    shown: np.ndarray  # the results: entries, or one version per practice
+    matching: np.ndarray  # the entries facets count (every version of matched practices)
+    unseen: np.ndarray  # entries the filters allow that are not shown (related come from)
+    ranked: Evaluation  # the scores and tiers `shown` is ranked by
+    relaxed: bool
+    units: np.ndarray | None  # each entry's practice, when facets count practices
+
+
+def _select(
+    snap: Snapshot,
+    request: SearchRequest,
+    ev: Evaluation,
+    filtered: np.ndarray,
+    readers: tuple[str, ...],
+) -> _Selection:
+    """What a request shows: matching entries, or (by default) matching practices, each
+    in the version its reader prefers and ranked by its best version."""
+    fill = request.page * request.per_page
+    if request.versions == "all":
+        matching, relaxed = ranking.words_cut(ev, fill, lambda m: int((m & filtered).sum()))
+        selected = matching & filtered
+        return _Selection(selected, matching, filtered & ~selected, ev, relaxed, None)
+    practices = Practices.of_snapshot(snap)
+
+    def count(mask: np.ndarray) -> int:
+        return practices.count_in(practices.expand(mask) & filtered)
+
+    entries, relaxed = ranking.words_cut(ev, fill, count)
+    ranked = replace(
+        ev,
+        scores=practices.best(entries, ev.scores),
+        tiers=None if ev.tiers is None else practices.best(entries, ev.tiers),
+    )
+    matching = practices.expand(entries)
+    selected = matching & filtered
+    preference = language_preference(snap, readers)
+    shown = representatives(practices, selected, ev.scores, preference)
+    return _Selection(shown, matching, filtered & ~selected, ranked, relaxed, practices.of)
+
+
 def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
     """A result as the API returns it: the stored entry, its score and marked snippets."""
     doc = snap.stored(docnum)
@@ -219,7 +272,14 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         translated=doc["translated"],
         language_confidence=doc["language_confidence"],
         country_code=doc["country_code"],
+        versions=[
+            _version(snap.stored(snap.docnum[other])) for other in snap.other_versions(doc["id"])
+        ],
     )
+
+
+def _version(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: doc[key] for key in ("id", "title", "language", "locale", "translated")}
 
 
 def _similar(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:

@@ -145,6 +145,14 @@ class Snapshot:
         return docnums, practice, list(number)
 
     @cached_property
+    def practice_numbers(self) -> tuple[np.ndarray, int]:
+        """Each docnum's practice number (-1 for deleted documents), and how many."""
+        docnums, practice, keys = self.practices
+        of = np.full(self.n, -1, dtype=np.int64)
+        of[docnums] = practice
+        return of, len(keys)
+
+    @cached_property
     def group_members(self) -> dict[str, tuple[str, ...]]:
         """Translation group -> ids of its live entries."""
         members: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from webui.entry import practice_data
+from webui.i18n import ui_language
 from webui.index import get_searcher
 from webui.openapi import openapi_document
 from webui.state import SearchState
@@ -20,7 +21,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search() -> ResponseReturnValue:
     state = SearchState.from_args(request.args, current_app.config["PER_PAGE"])
-    return jsonify(get_searcher().search(state.request()).to_dict())
+    search_request = state.request(reader_language=ui_language())
+    return jsonify(get_searcher().search(search_request).to_dict())
 
 
 @bp.get("/practice/<entry_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.models import FACETS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.models import FACETS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, VERSIONS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -68,6 +68,15 @@ _SEARCH_PARAMS = [
         "required": False,
         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
     },
+    {
+        "name": "versions",
+        "in": "query",
+        "required": False,
+        "description": "`practice`: one hit per practice, shown in the reader's language"
+        " where a version is in it, its other versions listed on the hit; totals and facet"
+        " counts count practices.  `all`: every entry on its own; counts count entries.",
+        "schema": {"type": "string", "enum": list(VERSIONS), "default": "practice"},
+    },
     *_FILTER_PARAMS,
 ]
 
@@ -90,6 +99,22 @@ _HIT_FIELDS = {
     "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
     "language_confidence": {"type": "number"},
     "country_code": _STR,
+    "versions": {
+        "type": "array",
+        "description": "The practice's other versions (translations, the same text under"
+        " other locales)",
+        "items": {
+            "type": "object",
+            "required": ["id", "title", "language", "locale", "translated"],
+            "properties": {
+                "id": _STR,
+                "title": _STR,
+                "language": _STR,
+                "locale": _STR,
+                "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
+            },
+        },
+    },
 }
 
 _ENTRY_FIELDS = {
@@ -120,6 +145,7 @@ _SEARCH_REQUIRED = [
     "per_page",
     "pages",
     "sort",
+    "versions",
     "suggestion",
     "results",
     "facets",
@@ -170,6 +196,7 @@ SCHEMAS: dict[str, Any] = {
             "per_page": _INT,
             "pages": _INT,
             "sort": {"type": "string", "enum": list(SORTS)},
+            "versions": {"type": "string", "enum": list(VERSIONS)},
             "suggestion": _NULL_STR,
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": {"oneOf": [_ref("Facets"), {"type": "object", "maxProperties": 0}]},

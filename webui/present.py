@@ -80,7 +80,11 @@ def entry_view(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def hit_view(hit: Mapping[str, Any]) -> dict[str, Any]:
-    return {**hit, "view": entry_view(hit)}
+    versions = [
+        {**v, "page_url": practice_url(v["id"]), "language_name": language_name(v["language"])}
+        for v in hit.get("versions") or ()
+    ]
+    return {**hit, "view": entry_view(hit), "versions": versions}
 
 
 def search_url(state: SearchState) -> str:
@@ -195,4 +199,7 @@ def search_page(
         "json_url": url_for("search.index", **state.params(), format="json"),
         "api_url": url_for("api.search", **state.params()),
         "sort_names": {"relevance": _("Relevance"), "newest": _("Newest first")},
+        "versions_url": search_url(
+            state.with_versions("all" if state.versions == "practice" else "practice")
+        ),
     }

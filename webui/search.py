@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from webui.i18n import ui_language
 from webui.index import get_searcher
 from webui.present import search_page
 from webui.state import SearchState
@@ -17,7 +18,7 @@ def index() -> ResponseReturnValue:
     """Search (an empty query browses everything, newest first); `?format=json` for the data."""
     config = current_app.config
     state = SearchState.from_args(request.args, config["PER_PAGE"])
-    response = get_searcher().search(state.request())
+    response = get_searcher().search(state.request(reader_language=ui_language()))
     page = search_page(state, response.to_dict(), config["FACET_VALUES_SHOWN"])
     if request.args.get("format") == "json":
         return jsonify(page)

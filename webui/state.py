@@ -17,7 +17,7 @@ from search.models import FACETS, SearchError, SearchRequest
 
 # Parameters every page accepts besides its own: the UI language and the JSON twin switch.
 COMMON_PARAMS = ("lang", "format")
-SEARCH_PARAMS = ("q", "page", "per_page", "sort", *FACETS)
+SEARCH_PARAMS = ("q", "page", "per_page", "sort", "versions", *FACETS)
 FORMATS = ("html", "json")
 
 
@@ -56,6 +56,7 @@ class SearchState:
     page: int = 1
     per_page: int = 10
     default_per_page: int = 10
+    versions: str = "practice"
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], default_per_page: int = 10) -> SearchState:
@@ -68,6 +69,7 @@ class SearchState:
             page=parse_int(args, "page", 1),
             per_page=parse_int(args, "per_page", default_per_page),
             sort=(args.get("sort") or "relevance").strip(),
+            versions=(args.get("versions") or "practice").strip(),
         )
         return cls(
             request.query,
@@ -76,11 +78,19 @@ class SearchState:
             request.page,
             request.per_page,
             default_per_page,
+            request.versions,
         )
 
     def request(self, **options: Any) -> SearchRequest:
+        """The library request of this state (already checked when the state was read)."""
         return SearchRequest(
-            self.q, dict(self.filters), self.page, self.per_page, self.sort, **options
+            self.q,
+            dict(self.filters),
+            self.page,
+            self.per_page,
+            self.sort,
+            versions=self.versions,
+            **options,
         )
 
     # --- state changes: each returns a new state, on page 1 unless it is a page change ----
@@ -95,6 +105,8 @@ class SearchState:
                 params[name] = list(self.filters[name])
         if self.sort != "relevance":
             params["sort"] = self.sort
+        if self.versions != "practice":
+            params["versions"] = self.versions
         if self.per_page != self.default_per_page:
             params["per_page"] = self.per_page
         if self.page != 1:
@@ -112,6 +124,9 @@ class SearchState:
 
     def at_page(self, page: int) -> SearchState:
         return replace(self, page=page)
+
+    def with_versions(self, versions: str) -> SearchState:
+        return replace(self, versions=versions, page=1)
 
     def selected(self) -> list[tuple[str, str]]:
         return [(name, v) for name in FACETS for v in self.filters.get(name, ())]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.relevance import evaluate, load_judged
+from benchmarks.relevance import by_practice, evaluate, load_judged, load_practices
 from search import Searcher, SearchRequest
 
 FLOORS = {"split:dev": 0.876, "split:test": 0.910, "all": 0.893}
@@ -22,7 +22,7 @@ def test_ndcg_does_not_drop(eval_index: Path, tmp_path: Path) -> None:
     for query in judged.queries:
         response = searcher.search(SearchRequest(query.text, per_page=10))
         run[query.qid] = [h.id for h in (*response.results, *response.related)][:10]
-    groups = evaluate(judged, run)["groups"]
+    groups = evaluate(*by_practice(judged, run, load_practices(), tmp_path))["groups"]
     table = "\n".join(
         f"{name:24} {g['queries']:3} queries  nDCG@10 {g['nDCG@10']:.3f}  MRR@10 {g['MRR@10']:.3f}"
         for name, g in sorted(groups.items())

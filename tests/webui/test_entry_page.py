@@ -46,7 +46,7 @@ def test_albanian_entry_page_is_marked_and_tagged(client: FlaskClient) -> None:
 
 def test_versions_of_a_practice_published_in_two_locales(ml_client: FlaskClient) -> None:
     """Art-therapy in Lutsk is listed under /en/ and /sq/: each page links the other."""
-    rows = ml_client.get("/api/search?q=Lutsk&per_page=20").get_json()["results"]
+    rows = ml_client.get("/api/search?q=Lutsk&per_page=20&versions=all").get_json()["results"]
     lutsk = {r["locale"]: r["id"] for r in rows if r["title"] == "Art-therapy in Lutsk"}
     assert set(lutsk) == {"en", "sq"}
     data = ml_client.get(f"/api/practice/{lutsk['sq']}").get_json()

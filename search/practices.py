@@ -1,0 +1,100 @@
+"""One result per practice: the versions of a practice collapse into one hit.
+
+The same practice is often published under several locales, in the same words or
+translated.  A practice is a translation group (indexer.groups: declared or found), or an
+entry alone.  As Elasticsearch's field collapsing and Solr's grouping do, a result page
+lists practices: each shown in the version that best fits the reader, with the others
+listed on the hit.  A query that matches one version finds the whole practice, so an
+English query finds a practice whose matching words exist only in its English version
+while the reader is shown the version in the requested language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.matching import Evaluation
+from search.snapshot import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Practices:
+    """Each live entry's practice as a number (-1 for deleted documents)."""
+
+    of: np.ndarray  # docnum -> practice number
+    count: int
+
+    @classmethod
+    def of_snapshot(cls, snap: Snapshot) -> Practices:
+        return cls(*snap.practice_numbers)
+
+    def expand(self, mask: np.ndarray) -> np.ndarray:
+        """Every version of the practices that have an entry in `mask`."""
+        hit = np.zeros(self.count, dtype=bool)
+        hit[self.of[mask]] = True
+        return (self.of >= 0) & hit[np.maximum(self.of, 0)]
+
+    def count_in(self, mask: np.ndarray) -> int:
+        """How many practices have an entry in `mask`."""
+        return int(np.count_nonzero(np.bincount(self.of[mask], minlength=self.count)))
+
+    def best(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The largest value among each practice's entries in `mask`, per entry (0 for
+        entries of practices without one)."""
+        best = np.zeros(self.count, dtype=values.dtype)
+        np.maximum.at(best, self.of[mask], values[mask])
+        return np.where(self.of >= 0, best[np.maximum(self.of, 0)], 0).astype(values.dtype)
+
+
+def spread(practices: Practices, ev: Evaluation, matching: np.ndarray) -> np.ndarray:
+    """Give every version of a matched practice the practice's score and word tiers (the
+    best of its matching versions), so a practice ranks by its best version whichever
+    version is shown; returns the entries of the matched practices."""
+    ev.scores = practices.best(matching, ev.scores)
+    if ev.tiers is not None:
+        ev.tiers = practices.best(matching, ev.tiers)
+    return practices.expand(matching)
+
+
+def representatives(
+    practices: Practices,
+    candidates: np.ndarray,
+    own: np.ndarray,
+    preference: np.ndarray,
+) -> np.ndarray:
+    """A mask with one entry per practice among `candidates`: the version the reader
+    prefers (`preference`, larger is better: the query's or the interface's language),
+    then the best own score, then the lowest docnum."""
+    docnums = np.flatnonzero(candidates)
+    if not len(docnums):
+        return candidates.copy()
+    order = np.lexsort((docnums, -own[docnums], -preference[docnums], practices.of[docnums]))
+    ranked = docnums[order]
+    _, first = np.unique(practices.of[ranked], return_index=True)
+    chosen = np.zeros_like(candidates)
+    chosen[ranked[first]] = True
+    return chosen
+
+
+def language_preference(snap: Snapshot, languages: tuple[str, ...]) -> np.ndarray:
+    """Per entry, how much the reader prefers its language: the first language listed
+    most (the query's language), then the next (the interface's), then any."""
+    preference = np.zeros(snap.n, dtype=np.int8)
+    for rank, language in enumerate(reversed(languages), start=1):
+        if language:
+            preference[snap.column_mask("language", (language,))] = rank
+    return preference
+
+
+def dedupe(practices: Practices, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """A ranked list with each practice once, at its best place."""
+    seen: set[int] = set()
+    kept = []
+    for docnum, score in ranked:
+        practice = int(practices.of[docnum])
+        if practice not in seen:
+            seen.add(practice)
+            kept.append((docnum, score))
+    return kept

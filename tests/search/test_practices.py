@@ -1,0 +1,112 @@
+"""One result per practice: versions collapse into one hit, `versions=all` lists entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import Searcher, SearchRequest
+from tests.search.small import small_index
+
+
+def texts(hits: list) -> list[tuple[str, str]]:
+    return [
+        (" ".join(h.title.casefold().split()), " ".join(h.summary.casefold().split())) for h in hits
+    ]
+
+
+def all_pages(searcher: Searcher, query: str, **options: object) -> list:
+    first = searcher.search(SearchRequest(query, per_page=7, **options))  # type: ignore[arg-type]
+    hits = list(first.results)
+    for page in range(2, first.pages + 1):
+        hits += searcher.search(SearchRequest(query, page=page, per_page=7, **options)).results  # type: ignore[arg-type]
+    assert len(hits) == first.total, "pages add up to the total"
+    return hits
+
+
+@pytest.mark.parametrize("query", ["", "equality data", "barazia", "art therapy", "Lutsk"])
+def test_no_result_list_shows_one_text_twice(searcher: Searcher, query: str) -> None:
+    hits = all_pages(searcher, query)
+    assert len(set(texts(hits))) == len(hits)
+    assert len({h.id for h in hits}) == len(hits)
+
+
+def test_versions_all_restores_every_entry(searcher: Searcher) -> None:
+    entries = all_pages(searcher, "", versions="all")
+    practices = all_pages(searcher, "")
+    assert len(entries) == len(list(searcher.iter_documents()))
+    assert len(practices) < len(entries)
+    shown = {h.id for h in practices} | {v["id"] for h in practices for v in h.versions}
+    assert shown == {h.id for h in entries}, "every entry is a hit or a listed version"
+
+
+def test_a_practice_under_two_locales_is_one_hit_listing_the_other(searcher: Searcher) -> None:
+    hits = searcher.search(SearchRequest("equality data Ireland")).results
+    ireland = [h for h in hits if "Irlandë" in h.title]
+    assert len(ireland) == 1
+    assert {v["locale"] for v in ireland[0].versions} | {ireland[0].locale} == {"en", "sq"}
+    every = searcher.search(SearchRequest("equality data Ireland", versions="all")).results
+    assert len([h for h in every if "Irlandë" in h.title]) == 2
+
+
+TRANSLATED = [
+    {
+        "id": "garden-en",
+        "title": "Shared gardens for newcomers",
+        "summary": "Newcomers and neighbours grow vegetables together in Lyon.",
+        "group": "gardens",
+        "country": "France",
+        "city": "Lyon",
+    },
+    {
+        "id": "garden-fr",
+        "title": "Jardins partagés pour les nouveaux arrivants",
+        "summary": "Nouveaux arrivants et voisins cultivent des légumes ensemble à Lyon.",
+        "locale": "fr",
+        "language": "fr",
+        "group": "gardens",
+        "country": "France",
+        "city": "Lyon",
+    },
+    {"id": "other", "title": "Football for youth", "summary": "Young people play football."},
+]
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    return Searcher(small_index(tmp_path_factory.mktemp("translated") / "index", TRANSLATED))
+
+
+def test_the_reader_sees_the_version_in_their_language(translated: Searcher) -> None:
+    for reader, shown in (("fr", "garden-fr"), ("en", "garden-en")):
+        hits = translated.search(SearchRequest("gardens", reader_language=reader)).results
+        assert [h.id for h in hits] == [shown]
+        assert [v["id"] for v in hits[0].versions] == [
+            {"garden-fr": "garden-en", "garden-en": "garden-fr"}[shown]
+        ]
+
+
+def test_words_of_one_version_find_the_practice_in_another(translated: Searcher) -> None:
+    """'vegetables' is only in the English text: a French reader still finds the practice."""
+    response = translated.search(SearchRequest("vegetables", reader_language="fr"))
+    assert [h.id for h in response.results] == ["garden-fr"]
+
+
+def test_facets_count_practices_under_each_of_their_languages(translated: Searcher) -> None:
+    response = translated.search(SearchRequest(""))
+    assert response.total == 2
+    assert {v.value: v.count for v in response.facets["language"]} == {"en": 2, "fr": 1}
+    entries = translated.search(SearchRequest("", versions="all"))
+    assert entries.total == 3
+
+
+def test_a_language_filter_shows_the_version_in_that_language(translated: Searcher) -> None:
+    hits = translated.search(SearchRequest("gardens", {"language": ("fr",)})).results
+    assert [h.id for h in hits] == ["garden-fr"]
+
+
+def test_an_unknown_versions_value_names_the_parameter(translated: Searcher) -> None:
+    from search import SearchError
+
+    with pytest.raises(SearchError) as caught:
+        SearchRequest("x", versions="some")
+    assert caught.value.param == "versions"
