@@ -99,6 +99,16 @@ def test_both_splits_are_large_enough_and_cover_every_category() -> None:
         assert splits == set(SPLITS), f"category {category} is only in {sorted(splits)}"
 
 
+def test_splits_alternate_within_each_category() -> None:
+    # Alternating keeps dev and test alike in size and kind for every category.
+    splits: dict[str, list[str]] = defaultdict(list)
+    for split, category, _ in load_queries().values():
+        splits[category].append(split)
+    for category, order in splits.items():
+        repeats = [n for n in range(1, len(order)) if order[n] == order[n - 1]]
+        assert repeats == [], f"category {category}: split repeats at its query {repeats}"
+
+
 def test_qrels_and_queries_name_the_same_qids() -> None:
     queries = load_queries()
     judged = {qid for qid, _, _ in load_qrels()}
