@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,20 @@ def test_copies_of_one_entry_get_the_same_grades(gold_entries: list[dict[str, An
         for ids in copies.values():
             seen = {docid: grades.get((qid, docid), 0) for docid in ids}
             assert len(set(seen.values())) == 1, f"{qid}: copies graded differently: {seen}"
+
+
+def test_readme_query_table_matches_the_files() -> None:
+    # The README is how people read the set; a stale table misleads every comparison.
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    for qid, _, grade in load_qrels():
+        counts[qid][grade] += 1
+    expected = [
+        f"| {qid} | {split} | {category} | `{query}` | "
+        f"{counts[qid][3]} / {counts[qid][2]} / {counts[qid][1]} |"
+        for qid, (split, category, query) in load_queries().items()
+    ]
+    readme = (EVAL_DIR / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if re.match(r"\| q\d", line)]
+    assert rows == expected, "README.md query table differs from queries.tsv + qrels.txt"
+    total = f"| **total** | {len(load_qrels())} |"
+    assert total in readme.splitlines(), f"README.md lacks the judged-pairs total {total!r}"
