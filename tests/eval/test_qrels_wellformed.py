@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,30 @@ CATEGORIES = (
     "nodiacritics",
     "phrase",
     "syntax",
+    "topical",
+    "place",
+    "crosslang",
 )
 MIN_QUERIES_PER_SPLIT = 25
+# The entries the listing pages cut off mid-entry: the corpus imports them, flagged truncated.
+PARTIAL_FIELDS = [
+    "title",
+    "meta",
+    "summary",
+    "kind",
+    "locale",
+    "url",
+    "country",
+    "country_code",
+    "country_en",
+    "city",
+    "period",
+    "year_from",
+    "year_to",
+    "source",
+    "gold_language",
+    "truncated",
+]
 
 
 def load_queries() -> dict[str, tuple[str, str, str]]:
@@ -76,6 +100,16 @@ def test_both_splits_are_large_enough_and_cover_every_category() -> None:
         assert splits == set(SPLITS), f"category {category} is only in {sorted(splits)}"
 
 
+def test_splits_alternate_within_each_category() -> None:
+    # Alternating keeps dev and test alike in size and kind for every category.
+    splits: dict[str, list[str]] = defaultdict(list)
+    for split, category, _ in load_queries().values():
+        splits[category].append(split)
+    for category, order in splits.items():
+        repeats = [n for n in range(1, len(order)) if order[n] == order[n - 1]]
+        assert repeats == [], f"category {category}: split repeats at its query {repeats}"
+
+
 def test_qrels_and_queries_name_the_same_qids() -> None:
     queries = load_queries()
     judged = {qid for qid, _, _ in load_qrels()}
@@ -100,7 +134,58 @@ def test_every_query_has_a_highly_relevant_document() -> None:
     assert weak == [], f"queries without a grade>=2 document: {weak}"
 
 
+def load_partial_entries() -> list[dict[str, Any]]:
+    text = (EVAL_DIR / "partial-entries.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def corpus_entries(gold_entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every entry of the bundled corpus: the complete ones and the cut-off last ones."""
+    return gold_entries + load_partial_entries()
+
+
+def test_partial_entries_are_the_cut_off_last_entries_of_their_pages(shared_corpus: Path) -> None:
+    for number, entry in enumerate(load_partial_entries(), 1):
+        place = f"partial-entries.jsonl:{number}"
+        assert sorted(entry) == sorted(PARTIAL_FIELDS), f"{place}: fields {sorted(entry)}"
+        assert entry["truncated"] is True, f"{place}: not flagged truncated"
+        page = (shared_corpus / "pages" / entry["source"]).read_text(encoding="utf-8")
+        assert page.splitlines()[0] == f"Source: {entry['url']}", f"{place}: url of another page"
+        tail = [line.strip() for line in page.splitlines() if line.strip()][-3:]
+        printed = [entry["title"], entry["meta"], entry["summary"]]
+        # An entry cut before its summary ends the page on its meta line.
+        assert tail == printed or tail[1:] == printed[:2], f"{place}: not the page's last entry"
+
+
 def test_every_judged_document_is_in_the_corpus(gold_entries: list[dict[str, Any]]) -> None:
-    known = {derive_id(e["locale"], e["url"], e["title"]) for e in gold_entries}
+    known = {derive_id(e["locale"], e["url"], e["title"]) for e in corpus_entries(gold_entries)}
     unknown = sorted({docid for _, docid, _ in load_qrels()} - known)
     assert unknown == [], f"docids that are not corpus entries: {unknown}"
+
+
+def test_copies_of_one_entry_get_the_same_grades(gold_entries: list[dict[str, Any]]) -> None:
+    copies: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for e in corpus_entries(gold_entries):
+        copies[(e["title"], e["summary"])].add(derive_id(e["locale"], e["url"], e["title"]))
+    grades: dict[tuple[str, str], int] = {(qid, docid): g for qid, docid, g in load_qrels()}
+    for qid in load_queries():
+        for ids in copies.values():
+            seen = {docid: grades.get((qid, docid), 0) for docid in ids}
+            assert len(set(seen.values())) == 1, f"{qid}: copies graded differently: {seen}"
+
+
+def test_readme_query_table_matches_the_files() -> None:
+    # The README is how people read the set; a stale table misleads every comparison.
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    for qid, _, grade in load_qrels():
+        counts[qid][grade] += 1
+    expected = [
+        f"| {qid} | {split} | {category} | `{query}` | "
+        f"{counts[qid][3]} / {counts[qid][2]} / {counts[qid][1]} |"
+        for qid, (split, category, query) in load_queries().items()
+    ]
+    readme = (EVAL_DIR / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if re.match(r"\| q\d", line)]
+    assert rows == expected, "README.md query table differs from queries.tsv + qrels.txt"
+    total = f"| **total** | {len(load_qrels())} |"
+    assert total in readme.splitlines(), f"README.md lacks the judged-pairs total {total!r}"
