@@ -16,7 +16,7 @@ It writes two files:
 
 The TopoJSON is decoded with plain Python: each arc is delta-encoded quantised integers
 (`transform.scale`, `transform.translate`), a negative arc index `~i` means arc `i` reversed,
-and consecutive arcs of a ring share their joining point. ISO 3166-1 numeric ids become
+and consecutive arcs of a ring share their joining point. Antarctica is left out. ISO 3166-1 numeric ids become
 alpha-2 codes with pycountry; the three outlines without an id get theirs by name below.
 
 A country's centre is the area centroid of its largest ring when that point lies inside
@@ -43,6 +43,7 @@ OUT_CENTRES = HERE.parent.parent / "corpus" / "data" / "country_centres.tsv"
 PRECISION = 2  # 0.01 degree is ~1 km, far below what a 110m outline can show
 TOLERANCE = 0.08  # degrees; Douglas-Peucker distance
 # Outlines that world-atlas leaves without an ISO numeric id.
+ANTARCTICA = "010"  # its ring runs along the map's edge; no entry will ever be there
 NO_ID = {"Kosovo": "XK", "N. Cyprus": "", "Somaliland": ""}
 
 
@@ -72,6 +73,20 @@ def ring_points(indices: list[int], arcs: list[list[tuple[float, float]]]) -> li
         # Each arc starts where the previous one ended: keep that point once.
         points.extend(arc if not points else arc[1:])
     return points
+
+
+def unwrap(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Keep a ring that crosses the antimeridian continuous (Russia's Chukotka, Fiji): its
+    far side goes past +-180 degrees, drawn off the edge, instead of a line across the map."""
+    out = points[:1]
+    for lon, lat in points[1:]:
+        prev = out[-1][0]
+        while lon - prev > 180:
+            lon -= 360
+        while lon - prev < -180:
+            lon += 360
+        out.append((lon, lat))
+    return out
 
 
 def simplify(points: list[tuple[float, float]], tolerance: float) -> list:
@@ -160,12 +175,14 @@ def convert(topo: dict) -> list[dict]:
     arcs = decode_arcs(topo)
     countries = []
     for geometry in topo["objects"]["countries"]["geometries"]:
+        if geometry.get("id") == ANTARCTICA:
+            continue
         kind = geometry.get("type")
         polygons = {"Polygon": [geometry.get("arcs")], "MultiPolygon": geometry.get("arcs")}
         rings = []
         for polygon in polygons.get(kind) or []:
             for indices in polygon:
-                points = simplify(ring_points(indices, arcs), TOLERANCE)
+                points = simplify(unwrap(ring_points(indices, arcs)), TOLERANCE)
                 if len(points) >= 4:
                     rings.append(points)
         if not rings:
