@@ -16,8 +16,9 @@ It writes two files:
 
 The TopoJSON is decoded with plain Python: each arc is delta-encoded quantised integers
 (`transform.scale`, `transform.translate`), a negative arc index `~i` means arc `i` reversed,
-and consecutive arcs of a ring share their joining point. Antarctica is left out. ISO 3166-1 numeric ids become
+and consecutive arcs of a ring share their joining point. ISO 3166-1 numeric ids become
 alpha-2 codes with pycountry; the three outlines without an id get theirs by name below.
+Antarctica is left out.
 
 A country's centre is the area centroid of its largest ring when that point lies inside
 the ring, else the interior grid point farthest from the ring's edges (Norway's and
