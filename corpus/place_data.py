@@ -37,7 +37,7 @@ def name_key(text: str) -> str:
 
 
 class Strings:
-    """An immutable list of UTF-8 strings in one blob: 1 byte per ASCII character plus 8
+    """An immutable list of UTF-8 strings in one blob: 1 byte per ASCII character plus 4
     bytes of offset per string, against ~50 bytes of overhead for a Python str."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
@@ -46,21 +46,21 @@ class Strings:
     @classmethod
     def from_list(cls, values: Iterable[str]) -> Strings:
         encoded = [v.encode("utf-8") for v in values]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        offsets = np.zeros(len(encoded) + 1, dtype=np.uint32)  # blobs stay far below 4 GB
+        offsets[1:] = np.cumsum([len(e) for e in encoded], dtype=np.int64)
         return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def raw(self, i: int) -> bytes:
-        return self.blob[self.offsets[i] : self.offsets[i + 1]].tobytes()
+        return self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes()
 
     def __getitem__(self, i: int) -> str:
         return self.raw(i).decode("utf-8")
 
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        return np.diff(self.offsets.astype(np.int64))
 
 
 class _RawView:
@@ -90,7 +90,7 @@ class Tables:
     alias_keys: Strings  # sorted name_key()s
     alias_rows: np.ndarray  # int32, row of each alias
     row_aliases: np.ndarray  # int32, alias indices ordered by row
-    row_alias_start: np.ndarray  # int64, n_rows + 1
+    row_alias_start: np.ndarray  # int32, n_rows + 1
     centre_codes: np.ndarray  # S2, sorted
     centre_lat: np.ndarray
     centre_lon: np.ndarray
@@ -266,7 +266,7 @@ def build(overrides: list[dict[str, str]] | None = None) -> Tables:
     alias_rows = np.array([i for _, i in pairs], dtype=np.int32)
     row_aliases = np.argsort(alias_rows, kind="stable").astype(np.int32)
     counts = np.bincount(alias_rows, minlength=len(ordered))
-    row_alias_start = np.zeros(len(ordered) + 1, dtype=np.int64)
+    row_alias_start = np.zeros(len(ordered) + 1, dtype=np.int32)
     np.cumsum(counts, out=row_alias_start[1:])
     centres = _capital_centres(rows) | read_centres()
     codes = sorted(centres)

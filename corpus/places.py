@@ -240,11 +240,16 @@ class PlaceBook:
         key = name_key(value)
         if not key:
             return []
-        lengths = self.tables.alias_keys.lengths()
-        size = len(key.encode("utf-8"))
-        # Only names of a similar length can be close: this keeps the scan to a fraction.
-        candidates = np.flatnonzero(np.abs(lengths - size) <= max(2, size // 4))
-        choices = {int(i): self.tables.alias_keys[int(i)] for i in candidates}
+        names = self.tables.alias_keys
+        raw = key.encode("utf-8")
+        starts, ends = np.asarray(names.offsets[:-1]), np.asarray(names.offsets[1:])
+        blob = np.asarray(names.blob)
+        # A close name has a similar length and, typos being rare at both ends at once, the
+        # same first or last byte: this keeps the fuzzy scan to a few thousand names.
+        similar = np.abs((ends - starts).astype(np.int64) - len(raw)) <= max(2, len(raw) // 4)
+        same_end = (blob[starts] == raw[0]) | (blob[ends - 1] == raw[-1])  # no name is empty
+        candidates = np.flatnonzero(similar & same_end)
+        choices = {int(i): names[int(i)] for i in candidates}
         hits = process.extract(key, choices, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=70)
         scored: dict[str, float] = {}
         for _, score, index in hits:

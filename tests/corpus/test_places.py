@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corpus.errors import CorpusError
 from corpus.loader import bundled_sources, load_sources
 from corpus.place_data import read_overrides
 from corpus.places import (
@@ -262,3 +263,23 @@ def test_every_override_row_takes_effect(book: PlaceBook) -> None:
         assert place.name == row["name"], row
         if row["lat"]:
             assert haversine_km(place.lat, place.lon, float(row["lat"]), float(row["lon"])) < 1
+
+
+def test_a_malformed_override_row_names_its_line(tmp_path: Path) -> None:
+    header = "\t".join(
+        ("city", "country", "geonameid", "name", "lat", "lon", "population", "names",
+         "part_of", "note")
+    )  # fmt: skip
+    bad = tmp_path / "overrides.tsv"
+    bad.write_text(f"# comment\n{header}\nAtlantis\tGR\t\tAtlantis\tnorth\t20\t\t\t\tx\n")
+    with pytest.raises(CorpusError, match=r"overrides\.tsv:3: .*north"):
+        read_overrides(bad)
+    bad.write_text(f"{header}\nAtlantis\tGR\t\tAtlantis\t\t\t\t\t\tno point\n")
+    with pytest.raises(CorpusError, match=r"overrides\.tsv:2: a new place needs"):
+        read_overrides(bad)
+
+
+def test_damaged_tables_are_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "lat.npy").write_bytes(b"not numpy")
+    with pytest.raises(CorpusError, match="damaged place tables"):
+        PlaceBook.load(tmp_path)
