@@ -89,6 +89,27 @@ def haversine_km_array(lat: float, lon: float, lats: np.ndarray, lons: np.ndarra
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
+def within_km(
+    lat: float, lon: float, lats: np.ndarray, lons: np.ndarray, km: float = DEFAULT_RADIUS_KM
+) -> np.ndarray:
+    """Boolean mask of the points within `km` of (lat, lon); NaN points (no place) are out."""
+    with np.errstate(invalid="ignore"):
+        return haversine_km_array(lat, lon, lats, lons) <= km
+
+
+def export_fields(place: Place | None) -> dict[str, float | str | bool | None]:
+    """What the export and the API carry: lat/lon are null unless the city itself was
+    found (a country-centre fallback is a guess, not a location)."""
+    located = place is not None and not place.approximate
+    return {
+        "lat": round(place.lat, 5) if located and place else None,
+        "lon": round(place.lon, 5) if located and place else None,
+        "place": place.name if located and place else None,
+        "place_key": place.key if place else None,
+        "place_approximate": place.approximate if place else None,
+    }
+
+
 class PlaceBook:
     """Resolve, match and suggest places over one set of tables (read-only, thread-safe)."""
 

@@ -15,8 +15,10 @@ from corpus.places import (
     DEFAULT_RADIUS_KM,
     PlaceBook,
     UnknownPlace,
+    export_fields,
     haversine_km,
     haversine_km_array,
+    within_km,
 )
 
 # (city as printed, country, lat, lon): every city of entries.jsonl, seed-entries.jsonl,
@@ -283,3 +285,21 @@ def test_damaged_tables_are_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "lat.npy").write_bytes(b"not numpy")
     with pytest.raises(CorpusError, match="damaged place tables"):
         PlaceBook.load(tmp_path)
+
+
+def test_within_km_leaves_out_entries_without_a_place() -> None:
+    lats = np.array([46.5197, np.nan, 48.8566])
+    lons = np.array([6.6323, np.nan, 2.3522])
+    assert within_km(46.2044, 6.1432, lats, lons, 50).tolist() == [False, False, False]
+    assert within_km(46.2044, 6.1432, lats, lons, 70).tolist() == [True, False, False]
+    assert within_km(46.2044, 6.1432, lats, lons).tolist() == [True, False, False]
+
+
+def test_export_fields_are_null_for_a_country_centre(book: PlaceBook) -> None:
+    geneva = export_fields(book.resolve("Geneva", "CH"))
+    assert geneva["place"] == "Geneva" and geneva["place_approximate"] is False
+    assert isinstance(geneva["lat"], float) and isinstance(geneva["lon"], float)
+    ireland = export_fields(book.resolve("", "IE"))
+    assert ireland["lat"] is None and ireland["lon"] is None and ireland["place"] is None
+    assert ireland["place_approximate"] is True
+    assert export_fields(None)["place_key"] is None
