@@ -39,6 +39,14 @@ DEFAULT_RADIUS_KM = 300.0
 MAX_PHRASE_WORDS = 4
 _LATLON_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
 _WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# Romanisations of Ukrainian and Russian names that GeoNames lists only one way: tried when
+# a name of at least VARIANT_MIN_LENGTH letters is not found as written.
+_VARIANTS = (
+    (re.compile(r"ya"), "ia"), (re.compile(r"ia"), "ya"), (re.compile(r"yu"), "iu"),
+    (re.compile(r"iu"), "yu"), (re.compile(r"yi"), "i"), (re.compile(r"(?<=[aeiou])i"), "yi"),
+    (re.compile(r"(?<=sk)(?:yy|y|iy|ii)\b"), "yi"), (re.compile(r"(?<=ts)(?:yy|iy|ii)\b"), "yi"),
+)  # fmt: skip
+VARIANT_MIN_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,18 @@ class PlaceBook:
         )
 
     def _rows(self, key: str, country_code: str = "") -> list[int]:
-        """Rows with this name (in this country), the most populous first."""
+        """Rows with this name (in this country), the most populous first; else the rows of
+        its first romanisation variant that has any."""
+        rows = self._exact_rows(key, country_code)
+        if rows or len(key) < VARIANT_MIN_LENGTH:
+            return rows
+        for pattern, replacement in _VARIANTS:
+            variant = pattern.sub(replacement, key)
+            if variant != key and (rows := self._exact_rows(variant, country_code)):
+                return rows
+        return []
+
+    def _exact_rows(self, key: str, country_code: str = "") -> list[int]:
         lo, hi = self.tables.alias_range(key)
         rows = {int(r) for r in self.tables.alias_rows[lo:hi]}
         if country_code:
