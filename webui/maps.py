@@ -19,7 +19,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 COUNTRIES = Path(__file__).with_name("data") / "countries-110m.json"
-EUROPE = (-11.0, 35.0, 32.0, 61.0)  # lon_min, lat_min, lon_max, lat_max: the default view
+EUROPE = (-12.0, 34.0, 36.0, 64.0)  # lon_min, lat_min, lon_max, lat_max: the default view
 MIN_SPAN_DEG = 12.0  # a view narrower than this shows too little to recognise
 MAX_RADIUS, MIN_RADIUS = 22.0, 4.0
 
