@@ -51,7 +51,8 @@ def load_labels(path: Path = LABELS) -> list[Label]:
 
 
 def partial_entries(corpus: Path) -> list[dict[str, str]]:
-    """The three cut-off entries, with id, locale and url from their page's Source line."""
+    """The three cut-off entries: id (locale and url from the page's Source line), title,
+    language, and the meta line and summary as far as the page goes."""
     found = []
     for page, title, lang in PARTIAL:
         text = (corpus / "pages" / page).read_text(encoding="utf-8")
@@ -60,7 +61,11 @@ def partial_entries(corpus: Path) -> list[dict[str, str]]:
         match = _LOCALE.match(url)
         assert match, f"{page}: no locale in Source address {url!r}"
         locale = match.group(1)
-        found.append({"id": derive_id(locale, url, title), "title": title, "language": lang})
+        lines = [line.strip() for line in text.split(title, 1)[1].splitlines() if line.strip()]
+        found.append({
+            "id": derive_id(locale, url, title), "title": title, "language": lang,
+            "meta": lines[0] if lines else "", "summary": " ".join(lines[1:]),
+        })  # fmt: skip
     return found
 
 
