@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, term
@@ -30,8 +31,9 @@ TOPIC_CONCEPTS = DATA_DIR / "topic_concepts.tsv"
 TOPIC_TERMS = DATA_DIR / "topic_terms.tsv"
 REQUIRED_NAME_LANGS = ("en", "fr")
 FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 0.5}
-MAX_BODY_WORDS = 400  # the body's opening says what it is about; a cap keeps builds fast
+MAX_BODY_WORDS = 250  # the body's opening says what it is about; a cap keeps builds fast
 MAX_TOPICS = 3
+FIELD_CAP = 1.5  # most a topic gets from one field, in weight units (1 = one strong word)
 SECONDARY_RATIO = 0.5  # a further topic must score at least this share of the best one
 STRONG_SCORE = 3.0  # a score this high (title + summary evidence) is full confidence
 QUERY_MIN = 0.3  # weaker hints in a query (e.g. "intercultural") name no topic
@@ -194,6 +196,8 @@ class TopicAssigner:
         self.taxonomy = taxonomy or load_taxonomy()
         self.vocabulary = vocabulary or load_vocabulary()
         self.concepts = concepts or concept_index()
+        self._lookup = self._signals()
+        self._phrase_starts = {(f, ts[0]) for f, ts in self._lookup if len(ts) > 1}
 
     def _signal(self, family: str, indexed: tuple[str, ...]) -> Signal | None:
         """The (topic, weight) pairs of one word (one indexed term) or phrase; None when it
@@ -209,21 +213,36 @@ class TopicAssigner:
         pairs = [p for c in sorted(found or ()) for p in self.vocabulary.by_concept.get(c, ())]
         return tuple(pairs) + (extra or ())
 
+    def _signals(self) -> dict[tuple[str, tuple[str, ...]], Signal]:
+        """Every word and phrase's signal, worked out once: assign() is called per entry
+        of a build, so it does one dict look-up per word."""
+        keys = {(f, (t,)) for f, t in self.concepts.by_term}
+        keys |= set(self.concepts.by_phrase) | set(self.vocabulary.by_term)
+        return {key: signal for key in keys if (signal := self._signal(*key)) is not None}
+
     def _matches(self, words: list[str], family: str) -> list[tuple[str, Signal]]:
-        """(evidence, signal) of the words and phrases of a text, longest phrase first."""
+        """(evidence, signal) of the words and phrases of a text: the longest phrase at
+        each word (phrases may overlap: "prikupljanja podataka o jednakosti" is both data
+        collection and equality data), then the words no phrase covers."""
         seq = [(i, t) for i, w in enumerate(words) if (t := term(w, family))]
+        signals, starts = self._lookup, self._phrase_starts
         found: list[tuple[str, Signal]] = []
-        k = 0
-        while k < len(seq):
-            for size in range(min(MAX_PHRASE, len(seq) - k), 0, -1):
+        covered: set[int] = set()
+        for k, (_, first) in enumerate(seq):
+            if (family, first) not in starts:
+                continue
+            for size in range(min(MAX_PHRASE, len(seq) - k), 1, -1):
                 window = seq[k : k + size]
-                signal = self._signal(family, tuple(t for _, t in window))
+                signal = signals.get((family, tuple(t for _, t in window)))
                 if signal is not None:
-                    span = words[window[0][0] : window[-1][0] + 1]
+                    covered.update(range(k, k + size))
                     if signal:
+                        span = words[window[0][0] : window[-1][0] + 1]
                         found.append((" ".join(span).lower(), signal))
                     break
-            k += size
+        for k, (i, indexed) in enumerate(seq):
+            if k not in covered and (signal := signals.get((family, (indexed,)))):
+                found.append((words[i].lower(), signal))
         return found
 
     def _matches_any(self, words: list[str]) -> list[tuple[str, Signal]]:
@@ -259,18 +278,25 @@ class TopicAssigner:
         evidence: dict[str, dict[str, float]] = defaultdict(dict)
         fields = (("title", title), ("summary", summary), ("body", body))
         for field, text in fields:
-            words = _TOKEN.findall(text)[:MAX_BODY_WORDS]
+            words = [m.group() for m in islice(_TOKEN.finditer(text), MAX_BODY_WORDS)]
             if not words:
                 continue
             matches = self._matches(words, family) if known_family else self._matches_any(words)
             best: dict[tuple[str, str], float] = {}  # a word counts once per field and topic
             for found, signal in matches:
                 for topic, weight in signal:
-                    key = (topic, found)
-                    best[key] = max(best.get(key, 0.0), weight * FIELD_WEIGHTS[field])
-            for (topic, found), value in best.items():
-                scores[topic] += value
-                evidence[topic][found] = evidence[topic].get(found, 0.0) + value
+                    best[(topic, found)] = max(best.get((topic, found), 0.0), weight)
+            # A topic's evidence in one field adds up to a cap: how a language happens to
+            # split a phrase into lexicon terms ("prikupljanja podataka" + "podataka o
+            # jednakosti" for "equality data collection") must not multiply its score.
+            field_scores: dict[str, float] = defaultdict(float)
+            for (topic, found), weight in best.items():
+                field_scores[topic] += weight
+                evidence[topic][found] = (
+                    evidence[topic].get(found, 0.0) + weight * FIELD_WEIGHTS[field]
+                )
+            for topic, value in field_scores.items():
+                scores[topic] += min(value, FIELD_CAP) * FIELD_WEIGHTS[field]
         if not scores:
             return self._fallback(" ".join(t for _, t in fields))
         return self._ranked(scores, evidence)
