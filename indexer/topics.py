@@ -198,6 +198,7 @@ class TopicAssigner:
         self.concepts = concepts or concept_index()
         self._lookup = self._signals()
         self._phrase_starts = {(f, ts[0]) for f, ts in self._lookup if len(ts) > 1}
+        self._families = sorted({f for f, _ in self._lookup})
 
     def _signal(self, family: str, indexed: tuple[str, ...]) -> Signal | None:
         """The (topic, weight) pairs of one word (one indexed term) or phrase; None when it
@@ -246,28 +247,16 @@ class TopicAssigner:
         return found
 
     def _matches_any(self, words: list[str]) -> list[tuple[str, Signal]]:
-        """Matches in every lexicon language (a query, or an entry of no known family)."""
-        found: list[tuple[str, Signal]] = []
-        covered: set[int] = set()
-        for concepts, start, end in self.concepts.phrases_in(words):
-            pairs = [p for c in sorted(concepts) for p in self.vocabulary.by_concept.get(c, ())]
-            if pairs:
-                found.append((" ".join(words[start:end]).lower(), tuple(pairs)))
-                covered.update(range(start, end))
-        for i, word in enumerate(words):
-            if i in covered:
-                continue
-            pairs = [
-                p
-                for c in sorted(self.concepts.concepts_of(word))
-                for p in self.vocabulary.by_concept.get(c, ())
-            ]
-            for family in families_for(word, self.concepts.families):
-                indexed = term(word, family)
-                pairs += self.vocabulary.by_term.get((family, (indexed,)), ()) if indexed else ()
-            if pairs:
-                found.append((word.lower(), tuple(dict.fromkeys(pairs))))
-        return found
+        """Matches in every lexicon language (a query, or an entry of no known family);
+        a word is only analysed in the languages of its script."""
+        merged: dict[str, dict[str, float]] = {}
+        for family in self._families:
+            in_script = [w if family in families_for(w, (family,)) else "" for w in words]
+            for found, signal in self._matches(in_script, family):
+                slot = merged.setdefault(found, {})
+                for topic, weight in signal:
+                    slot[topic] = max(slot.get(topic, 0.0), weight)
+        return [(found, tuple(slot.items())) for found, slot in merged.items()]
 
     def assign(self, title: str, summary: str, body: str, language: str) -> tuple[TopicScore, ...]:
         """1-3 topics, best first, with a confidence in 0..1 and the words that gave them.

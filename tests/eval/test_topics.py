@@ -188,3 +188,71 @@ def test_translations_get_the_same_topics(assigner: TopicAssigner, practice: str
             f"{lang}: {[s.topic for s in scores]} vs en {[s.topic for s in english]}"
         )
         assert all(s.evidence for s in scores), f"{lang}: a topic without evidence"
+
+
+# A query naming a topic, in the languages of the lexicon; several are the issue's own.
+TOPIC_QUERIES = {
+    "labour market": "business-labour-market",
+    "marché du travail": "business-labour-market",
+    "tregu i punës": "business-labour-market",
+    "tržište rada": "business-labour-market",
+    "тржиште рада": "business-labour-market",
+    "ринок праці": "business-labour-market",
+    "mercado laboral": "business-labour-market",
+    "education": "education",
+    "освіта": "education",
+    "arsimi": "education",
+    "médiation interculturelle": "mediation",
+    "mediación intercultural": "mediation",
+    "diskriminimi në Oslo": "anti-discrimination",
+    "accueil des réfugiés": "welcoming",
+    "espace public": "public-space",
+    "budget participatif": "participation",
+    "Entreprises et marché du travail": "business-labour-market",  # a topic's own name
+}
+
+
+@pytest.mark.parametrize("query", sorted(TOPIC_QUERIES))
+def test_query_names_its_topic(assigner: TopicAssigner, query: str) -> None:
+    topics = assigner.query_topics(query)
+    assert topics, f"{query!r} names no topic"
+    best = max(topics, key=topics.__getitem__)
+    assert best == TOPIC_QUERIES[query], f"{query!r}: {topics}"
+    assert 0 < topics[best] <= 1
+
+
+def test_jobs_for_newcomers_names_both_of_its_topics(assigner: TopicAssigner) -> None:
+    topics = assigner.query_topics("jobs for newcomers")
+    assert {"business-labour-market", "welcoming"} <= set(topics), topics
+
+
+@pytest.mark.parametrize("query", ["Valladolid", "Oslo", "intercultural", "2021", ""])
+def test_places_and_generic_words_name_no_topic(assigner: TopicAssigner, query: str) -> None:
+    assert assigner.query_topics(query) == {}
+
+
+def test_written_translations_agree_with_their_originals(
+    assigner: TopicAssigner, gold_entries: list[dict[str, Any]]
+) -> None:
+    """The hand-written translations of tests/data (fr, es, sq, sr) against the English
+    originals: each side's primary topic is among the other's topics, and most agree on
+    the primary itself."""
+    import json
+
+    from tests.indexer.test_translations import ORIGINALS, TRANSLATIONS
+
+    same = pairs = 0
+    for line in TRANSLATIONS.read_text(encoding="utf-8").splitlines():
+        written = json.loads(line)
+        prefix = ORIGINALS.get(written["pair"])
+        if prefix is None:
+            continue
+        original = next(e for e in gold_entries if e["title"].startswith(prefix))
+        a = assigner.assign(written["title"], written["summary"], "", written["locale"])
+        b = assigner.assign(original["title"], original["summary"], "", original["gold_language"])
+        assert a[0].topic in {s.topic for s in b}, f"{written['pair']}: {a} vs {b}"
+        assert b[0].topic in {s.topic for s in a}, f"{written['pair']}: {a} vs {b}"
+        pairs += 1
+        same += a[0].topic == b[0].topic
+    assert pairs >= 10
+    assert same >= 0.8 * pairs, f"only {same} of {pairs} translations share the primary topic"
