@@ -134,8 +134,8 @@ class TopicVocabulary:
     """What signals each topic: lexicon concepts and topic-only terms, analysed."""
 
     by_concept: dict[str, Signal]  # concept -> (topic, weight)
-    by_term: dict[tuple[str, tuple[str, ...]], Signal]  # (family, indexed words) -> ...
-    names: tuple[tuple[str, tuple[str, ...], str], ...]  # (family, indexed name, topic)
+    # (family, indexed words) -> (topic, weight): topic_terms.tsv and the topics' names
+    by_term: dict[tuple[str, tuple[str, ...]], Signal]
 
 
 @cache
@@ -165,22 +165,23 @@ def load_vocabulary(
             if topic not in known:
                 raise TopicDataError(f"{terms_path}:{number}: unknown topic {topic!r}")
             family = analysis_language(lang)
+            if family == "und":
+                raise TopicDataError(f"{terms_path}:{number}: no analyser for language {lang!r}")
             indexed = _indexed(text, family)
             if not indexed or len(indexed) > MAX_PHRASE:
                 raise TopicDataError(
                     f"{terms_path}:{number}: term {text!r} gives no 1-{MAX_PHRASE} terms"
                 )
             by_term[(family, indexed)].append((topic, _weight(weight, f"{terms_path}:{number}")))
-    names = tuple(
-        (family, indexed, topic.id)
-        for topic in taxonomy.topics
-        for lang, name in topic.names.items()
-        if (indexed := _indexed(name, family := analysis_language(lang)))
-    )
+    for topic in taxonomy.topics:  # a topic's own name, in any language, names it
+        for lang, name in topic.names.items():
+            family = analysis_language(lang)
+            if 0 < len(indexed := _indexed(name, family)) <= MAX_PHRASE:
+                by_term[(family, indexed)].append((topic.id, 1.0))
+    log.debug("topic vocabulary: %d concepts, %d terms", len(by_concept), len(by_term))
     return TopicVocabulary(
         {k: tuple(v) for k, v in by_concept.items()},
-        {k: tuple(v) for k, v in by_term.items()},
-        names,
+        {k: tuple(dict.fromkeys(v)) for k, v in by_term.items()},
     )
 
 
@@ -307,8 +308,8 @@ class TopicAssigner:
         )
 
     def _fallback(self, text: str) -> tuple[TopicScore, ...]:
-        """No topic word at all: the text's words in any language, then the topic whose
-        name shares most words with the text, at a low confidence."""
+        """No topic word in the entry's language: its words in every lexicon language (a
+        wrong language tag), else the first topic with confidence 0 and no evidence."""
         words = _TOKEN.findall(text)[:MAX_BODY_WORDS]
         if not words:
             return ()
@@ -320,12 +321,7 @@ class TopicAssigner:
                 evidence[topic][found] = weight
         if scores:
             return self._ranked(scores, evidence)[:1]
-        overlap = {
-            topic: len(set(name) & {term(w, family) for w in words})
-            for family, name, topic in self.vocabulary.names
-        }
-        topic = max(self.taxonomy.ids, key=lambda t: overlap.get(t, 0))
-        return (TopicScore(topic, 0.05 if overlap.get(topic) else 0.0, ()),)
+        return (TopicScore(self.taxonomy.ids[0], 0.0, ()),)
 
     def query_topics(self, text: str) -> dict[str, float]:
         """Topics a search query names, in any lexicon language, with a strength in 0..1
@@ -337,9 +333,5 @@ class TopicAssigner:
         for _, signal in self._matches_any(words):
             for topic, weight in dict(signal).items():
                 missing[topic] *= 1.0 - weight
-        for family, name, topic in self.vocabulary.names:
-            indexed = [t for w in words if (t := term(w, family))]
-            if any(tuple(indexed[i : i + len(name)]) == name for i in range(len(indexed))):
-                missing[topic] = 0.0
         strengths = {t: round(1.0 - m, 3) for t, m in missing.items()}
         return {t: s for t, s in sorted(strengths.items(), key=lambda kv: -kv[1]) if s >= QUERY_MIN}

@@ -157,3 +157,9 @@ def test_taxonomy_without_a_french_name_is_refused(tmp_path: Path) -> None:
     path = _copy(tmp_path, "topics.json", json.dumps(data))
     with pytest.raises(TopicDataError, match=r"topic #4 \(public-services\).*fr"):
         load_taxonomy(path)
+
+
+def test_topic_term_of_an_unknown_language_is_named(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "t.tsv", "topic\tlang\tterm\tweight\neducation\txx\tskola\t1\n")
+    with pytest.raises(TopicDataError, match=r"t.tsv:2: no analyser for language 'xx'"):
+        load_vocabulary(TOPIC_CONCEPTS, path, TAXONOMY)
