@@ -198,7 +198,12 @@ class TopicAssigner:
         self.vocabulary = vocabulary or load_vocabulary()
         self.concepts = concepts or concept_index()
         self._lookup = self._signals()
-        self._phrase_starts = {(f, ts[0]) for f, ts in self._lookup if len(ts) > 1}
+        sizes: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for f, ts in self._lookup:
+            if len(ts) > 1:
+                sizes[(f, ts[0])].add(len(ts))
+        # (family, first term) -> the lengths of the phrases it starts, longest first
+        self._phrase_sizes = {k: tuple(sorted(v, reverse=True)) for k, v in sizes.items()}
         self._families = sorted({f for f, _ in self._lookup})
 
     def _signal(self, family: str, indexed: tuple[str, ...]) -> Signal | None:
@@ -227,14 +232,14 @@ class TopicAssigner:
         each word (phrases may overlap: "prikupljanja podataka o jednakosti" is both data
         collection and equality data), then the words no phrase covers."""
         seq = [(i, t) for i, w in enumerate(words) if (t := term(w, family))]
-        signals, starts = self._lookup, self._phrase_starts
+        signals, phrase_sizes = self._lookup, self._phrase_sizes
         found: list[tuple[str, Signal]] = []
         covered: set[int] = set()
         for k, (_, first) in enumerate(seq):
-            if (family, first) not in starts:
-                continue
-            for size in range(min(MAX_PHRASE, len(seq) - k), 1, -1):
+            for size in phrase_sizes.get((family, first), ()):
                 window = seq[k : k + size]
+                if len(window) < size:
+                    continue
                 signal = signals.get((family, tuple(t for _, t in window)))
                 if signal is not None:
                     covered.update(range(k, k + size))
