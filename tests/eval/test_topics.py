@@ -239,7 +239,7 @@ def test_written_translations_agree_with_their_originals(
     the primary itself."""
     import json
 
-    from tests.indexer.test_translations import ORIGINALS, TRANSLATIONS
+    from tests.indexer.test_groups import ORIGINALS, TRANSLATIONS
 
     same = pairs = 0
     for line in TRANSLATIONS.read_text(encoding="utf-8").splitlines():
