@@ -29,7 +29,7 @@ def parse_int(args: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdecimal():
         raise SearchError(name, f"must be a whole number, got {raw[:20]!r}")
     if len(raw) > 9:
-        raise SearchError(name, f"is too large (at most 999,999,999), got {raw[:20]!r}")
+        raise SearchError(name, f"is too large, got {raw[:20]!r}")
     return int(raw)
 
 
