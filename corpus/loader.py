@@ -28,8 +28,8 @@ class LoadResult:
 
 
 def bundled_sources() -> list[Path]:
-    """The default corpus shipped in the package (the two seed listing pages)."""
-    return sorted(BUNDLED_DIR.glob("*.txt"))
+    """The default corpus shipped in the package: every real listing page (data/pages)."""
+    return sorted((BUNDLED_DIR / "pages").glob("*.txt"))
 
 
 def expand_sources(paths: Iterable[str | Path]) -> list[Path]:

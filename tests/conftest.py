@@ -67,11 +67,11 @@ def start_cli(*args: str, **options: Any) -> subprocess.Popen[Any]:
 
 
 def synthetic_jsonl(path: Path, count: int) -> Path:
-    """`count` distinct entries recombined from the bundled ones, so a build takes seconds
+    """`count` distinct entries recombined from the seed ones, so a build takes seconds
     (from 2000 entries the build also forks worker processes)."""
     from corpus import load_sources
 
-    base = load_sources().entries
+    base = load_sources(SEED_PAGES).entries
     with path.open("w", encoding="utf-8") as out:
         for i in range(count):
             src = base[i % len(base)]
@@ -142,6 +142,12 @@ def gold_entries(shared_corpus: Path) -> list[dict[str, Any]]:
 
 
 EXTRA_ENTRIES = REPO / "tests" / "data" / "extra-entries.jsonl"
+# The two seed pages (23 English-locale entries, 3 of them in Albanian): the known corpus
+# of tests that count or name entries.  The bundled corpus is larger and may grow.
+SEED_PAGES = [
+    REPO / "corpus" / "data" / "pages" / name
+    for name in ("en__good-practice.txt", "en__newsroom.txt")
+]
 
 
 def build_test_index(sources: list[Path] | None, index_dir: Path) -> Path:
@@ -154,26 +160,28 @@ def build_test_index(sources: list[Path] | None, index_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed pages (23 English-locale entries), indexed once per session."""
+    return build_test_index(SEED_PAGES, tmp_path_factory.mktemp("seed") / "index")
+
+
+@pytest.fixture(scope="session")
 def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled seed corpus (23 English-locale entries), indexed once per session."""
+    """The bundled default corpus (every real listing page), indexed once per session."""
     return build_test_index(None, tmp_path_factory.mktemp("bundled") / "index")
 
 
 @pytest.fixture(scope="session")
 def multilingual_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
     """All real pages, the seed pages and the Cyrillic/Spanish test entries."""
-    from corpus import bundled_sources
-
-    sources = [shared_corpus / "pages", *bundled_sources(), EXTRA_ENTRIES]
+    sources = [shared_corpus / "pages", *SEED_PAGES, EXTRA_ENTRIES]
     return build_test_index(sources, tmp_path_factory.mktemp("multilingual") / "index")
 
 
 @pytest.fixture(scope="session")
 def eval_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
     """Exactly the 68 judged entries: the real pages and the seed pages."""
-    from corpus import bundled_sources
-
-    sources = [shared_corpus / "pages", *bundled_sources()]
+    sources = [shared_corpus / "pages", *SEED_PAGES]
     return build_test_index(sources, tmp_path_factory.mktemp("eval") / "index")
 
 
@@ -184,10 +192,10 @@ def make_app(index_dir: Path, **config: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def app(bundled_index: Path) -> Flask:
-    """One app over the bundled index for the whole session (web UI and reliability tests):
+def app(seed_index: Path) -> Flask:
+    """One app over the seed pages' index for the whole session (web UI and reliability tests):
     requests never change it, and a warm Searcher keeps tests fast.
 
     Tests that need other settings build their own with `make_app`.
     """
-    return make_app(bundled_index)
+    return make_app(seed_index)

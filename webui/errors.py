@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 class PracticeNotFound(NotFound):
     """No entry with this id (or an id that can never be one)."""
 
-    param = "id"
+    param = "entry_id"  # the path parameter's name in the API (/api/practice/{entry_id})
 
     def __init__(self, entry_id: str) -> None:
         super().__init__(f"no practice with id {entry_id[:140]!r}")

@@ -1,10 +1,10 @@
-"""Service pages: health check, OpenSearch description, robots.txt."""
+"""Service pages: health check, OpenSearch description, robots.txt, favicon."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from search import IndexNotFoundError, SearchRequest
@@ -34,3 +34,13 @@ def opensearch() -> ResponseReturnValue:
 @bp.get("/robots.txt")
 def robots() -> ResponseReturnValue:
     return Response("User-agent: *\nDisallow: /api/\n", mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The SVG icon at the address browsers and crawlers ask for without reading the page."""
+    response = current_app.send_static_file("favicon.svg")
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    response.cache_control.no_cache = None
+    return response

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.models import FACETS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, VERSIONS
+from search.models import (
+    FACETS,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_RESULT_WINDOW,
+    SORTS,
+    VERSIONS,
+)
+
+# An entry of the bundled corpus (Albanian, published under /sq/): API tools reach a 200.
+EXAMPLE_ENTRY_ID = "sq-barazia-territoriale-dhe-kulturore-ne-c899bf3c"
+EXAMPLE_QUERIES = {
+    "albanian": ("barazia", "Albanian: equality"),
+    "french": ("médiation interculturelle", "French words also find English entries"),
+    "misspelt": ("Valadolid", "A misspelt city: results, and a suggestion"),
+    "cyrillic": (":sr једнакост", "Serbian in Cyrillic, entries in Latin script"),
+}
+# parse_int's bound: a longer number is refused before it is read.
+MAX_WHOLE_NUMBER = 999_999_999
+EMPTY_IS_DEFAULT = " An empty value (`name=`) is taken as not given: the default."
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -49,24 +68,39 @@ _SEARCH_PARAMS = [
         " country, city, kind, language, locale), year:2019..2022, integ*, :fr."
         " Empty: every entry, newest first.",
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
+        "examples": {
+            name: {"value": value, "summary": summary}
+            for name, (value, summary) in EXAMPLE_QUERIES.items()
+        },
     },
     {
         "name": "page",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "description": f"Results page. Only the first {MAX_RESULT_WINDOW:,} results are served:"
+        f" page x per_page must be at most {MAX_RESULT_WINDOW:,} (page {MAX_RESULT_WINDOW // 10:,}"
+        " at the default 10 per page), otherwise 400 naming `page`." + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_RESULT_WINDOW, "default": 1},
+        "example": 2,
     },
     {
         "name": "per_page",
         "in": "query",
         "required": False,
+        "description": "Results per page." + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+        "example": 20,
     },
     {
         "name": "sort",
         "in": "query",
         "required": False,
+        "description": "`relevance`, or `newest` first." + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+        "example": "newest",
     },
     {
         "name": "versions",
@@ -74,8 +108,11 @@ _SEARCH_PARAMS = [
         "required": False,
         "description": "`practice`: one hit per practice, shown in the reader's language"
         " where a version is in it, its other versions listed on the hit; totals and facet"
-        " counts count practices.  `all`: every entry on its own; counts count entries.",
+        " counts count practices.  `all`: every entry on its own; counts count entries."
+        + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
         "schema": {"type": "string", "enum": list(VERSIONS), "default": "practice"},
+        "example": "all",
     },
     *_FILTER_PARAMS,
 ]
@@ -387,7 +424,19 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "search",
                     "summary": "Search entries",
                     "parameters": _SEARCH_PARAMS,
-                    "responses": {"200": _json(_ref("SearchResponse"), "Results page"), **_ERRORS},
+                    "responses": {
+                        "200": {
+                            **_json(_ref("SearchResponse"), "Results page"),
+                            "links": {
+                                "firstResult": {
+                                    "operationId": "practice",
+                                    "parameters": {"entry_id": "$response.body#/results/0/id"},
+                                    "description": "The first result's practice page",
+                                }
+                            },
+                        },
+                        **_ERRORS,
+                    },
                 }
             },
             "/api/facets": {
@@ -411,6 +460,7 @@ def openapi_document() -> dict[str, Any]:
                                 "type": "string",
                                 "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
                             },
+                            "example": EXAMPLE_ENTRY_ID,
                         }
                     ],
                     "responses": {
@@ -440,7 +490,15 @@ def openapi_document() -> dict[str, Any]:
                             "name": "page",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1},
+                            "description": "Report page; past the last one, no rows."
+                            + EMPTY_IS_DEFAULT,
+                            "allowEmptyValue": True,
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_WHOLE_NUMBER,
+                                "default": 1,
+                            },
                         }
                     ],
                     "responses": {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
@@ -450,7 +508,10 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
-                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+                    "responses": {
+                        "200": _json({"type": "object"}, "OpenAPI 3.1 document"),
+                        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+                    },
                 }
             },
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from webui.home import home_page
 from webui.i18n import ui_language
 from webui.index import get_searcher
 from webui.present import search_page
@@ -20,6 +21,7 @@ def index() -> ResponseReturnValue:
     state = SearchState.from_args(request.args, config["PER_PAGE"])
     response = get_searcher().search(state.request(reader_language=ui_language()))
     page = search_page(state, response.to_dict(), config["FACET_VALUES_SHOWN"])
+    page.update(home_page(state, page))
     if request.args.get("format") == "json":
         return jsonify(page)
     return render_template("search/index.html", page=page)

@@ -26,8 +26,10 @@ def parse_int(args: Mapping[str, str], name: str, default: int) -> int:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdecimal() or len(raw) > 9:
+    if not raw.isdecimal():
         raise SearchError(name, f"must be a whole number, got {raw[:20]!r}")
+    if len(raw) > 9:
+        raise SearchError(name, f"is too large, got {raw[:20]!r}")
     return int(raw)
 
 

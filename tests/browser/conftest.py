@@ -1,9 +1,8 @@
 """Real-browser fixtures: Debian's chromium driven by Playwright against a live server.
 
-The app runs in a werkzeug server thread on a free 127.0.0.1 port, over the multilingual
-index (the shared corpus's pages plus the bundled corpus; the bundled corpus alone when the
-shared corpus is absent). Tests skip only when chromium cannot be found (and fail then
-under .ci/run, see tests/conftest.missing_prerequisite).
+The app runs in a werkzeug server thread on a free 127.0.0.1 port, over the bundled corpus
+(every real page, in several languages: what `make run` serves). Tests skip only when
+chromium cannot be found (and fail then under .ci/run, see tests/conftest.missing_prerequisite).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from playwright.sync_api import (
 from werkzeug.serving import make_server
 
 from corpus import load_sources
-from tests.conftest import missing_prerequisite, shared_corpus_dir
+from tests.conftest import missing_prerequisite
 from tests.webui.conftest import build, build_xss_index, make_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,11 +64,8 @@ def _serve(index_dir: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def browser_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    entries = load_sources().entries
-    pages = shared_corpus_dir() / "pages"
-    if pages.is_dir():
-        entries = [*load_sources([pages], skip_invalid=True).entries, *entries]
-    return build(entries, tmp_path_factory.mktemp("browser") / "index")
+    """The bundled corpus: what `make run` serves."""
+    return build(load_sources().entries, tmp_path_factory.mktemp("browser") / "index")
 
 
 @pytest.fixture(scope="session")

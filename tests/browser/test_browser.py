@@ -227,7 +227,7 @@ def test_phone_width_has_no_horizontal_scroll(
     phone_page.goto(live_server.url + path)
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{path} is {width}px wide at a 390px viewport"
-    expect(phone_page.get_by_role("searchbox").or_(phone_page.locator("h1"))).to_be_visible()
+    expect(phone_page.get_by_role("searchbox").or_(phone_page.locator("h1")).first).to_be_visible()
 
 
 def test_phone_entry_page_has_no_horizontal_scroll(

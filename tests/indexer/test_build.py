@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,11 @@ from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index
 from search import Searcher, SearchRequest
-from tests.conftest import REPO, kill_build_while_writing, run_cli, synthetic_jsonl
+from tests.conftest import REPO, SEED_PAGES, kill_build_while_writing, run_cli, synthetic_jsonl
 
 
 def _entries() -> list[Entry]:
-    return load_sources().entries
+    return load_sources(SEED_PAGES).entries
 
 
 def _titles(index_dir: Path, query: str) -> list[str]:
@@ -122,6 +123,8 @@ def test_killed_build_leaves_the_previous_index_serving(tmp_path: Path) -> None:
 def test_cli_reports_zero_changed_on_an_unchanged_run(tmp_path: Path) -> None:
     args = ["index", "--index", str(tmp_path / "ix")]
     first = run_cli(*args, check=True)
-    assert "23 new" in first.stdout and "languages: en 20, sq 3" in first.stdout
+    # The bundled corpus: every real page, four languages under seven locales.
+    assert f"{len(load_sources().entries)} new" in first.stdout
+    assert re.search(r"languages: en \d+, fr \d+, sq \d+, sr \d+", first.stdout), first.stdout
     second = run_cli(*args, check=True)
     assert "0 changed" in second.stdout

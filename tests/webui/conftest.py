@@ -18,7 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from corpus import Entry, load_sources
 from indexer.build import build_index
-from tests.conftest import make_app
+from tests.conftest import SEED_PAGES, make_app
 
 # Hostile corpus text: nothing of it may ever run in a browser or a spreadsheet.
 SCRIPT_TITLE = "<script>alert(1)</script> Festival of integration"
@@ -69,20 +69,20 @@ def build(entries: list[Entry], directory: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ui_index(bundled_index: Path) -> Path:
-    """The bundled corpus (23 English-locale entries, 3 of them in Albanian)."""
-    return bundled_index
+def ui_index(seed_index: Path) -> Path:
+    """The seed pages (23 English-locale entries, 3 of them in Albanian)."""
+    return seed_index
 
 
 @pytest.fixture(scope="session")
 def ui_multilingual_index(multilingual_index: Path) -> Path:
-    """The shared corpus's real pages (en, fr, sq, sr, es, el, tr locales), the bundled
-    corpus and the Cyrillic/Spanish test entries."""
+    """The shared corpus's real pages (en, fr, sq, sr, es, el, tr locales), the seed
+    pages and the Cyrillic/Spanish test entries."""
     return multilingual_index
 
 
 def build_xss_index(root: Path) -> Path:
-    """The hostile entries plus the bundled corpus, indexed under `root`."""
+    """The hostile entries plus the seed pages, indexed under `root`."""
     source = root / "hostile.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in XSS_RECORDS) + "\n", encoding="utf-8")
     entries = load_sources([source]).entries
@@ -91,7 +91,7 @@ def build_xss_index(root: Path) -> Path:
         dataclasses.replace(e, url=JAVASCRIPT_URL) if e.id == "xss-javascript-url" else e
         for e in entries
     ]
-    return build([*entries, *load_sources().entries], root / "index")
+    return build([*entries, *load_sources(SEED_PAGES).entries], root / "index")
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,7 @@ def test_unknown_or_invalid_ids_are_404(client: FlaskClient, entry_id: str) -> N
     assert response.status_code == 404
     assert "There is no practice with the id" in parse(response.data).find("main").text
     api = client.get(f"/api/practice/{entry_id}")
-    assert api.status_code == 404 and api.get_json()["param"] == "id"
+    assert api.status_code == 404 and api.get_json()["param"] == "entry_id"
 
 
 def test_path_traversal_never_reaches_the_index(client: FlaskClient) -> None:

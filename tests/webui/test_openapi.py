@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.conftest import make_app
 
 Schema = dict[str, Any]
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
@@ -172,3 +175,78 @@ def test_every_hit_field_the_api_returns_is_documented(client: FlaskClient, spec
     documented too (the schema check alone lets extra fields through)."""
     hit = client.get("/api/search?q=integration").get_json()["results"][0]
     assert set(hit) == set(spec["components"]["schemas"]["Hit"]["properties"])
+
+
+def test_page_maximum_is_the_result_window(client: FlaskClient, spec: Schema) -> None:
+    (page,) = [p for p in spec["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "page"]
+    maximum = page["schema"]["maximum"]
+    assert client.get(f"/api/search?page={maximum}&per_page=1").status_code == 200
+    too_far = client.get(f"/api/search?page={maximum + 1}&per_page=1")
+    assert too_far.status_code == 400 and too_far.get_json()["param"] == "page"
+    # The product rule the schema cannot say is in the description, and holds.
+    assert "10,000" in page["description"]
+    assert client.get("/api/search?page=1000").status_code == 200
+    assert client.get("/api/search?page=1001").get_json()["param"] == "page"
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/translations"])
+def test_a_huge_page_number_is_called_too_large_not_a_non_number(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(f"{path}?page=1000000000")
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["param"] == "page"
+    assert "too large" in error["error"] and "whole number" not in error["error"]
+    assert "whole number" in client.get(f"{path}?page=x").get_json()["error"]
+
+
+def test_empty_values_are_documented_as_not_given(client: FlaskClient, spec: Schema) -> None:
+    parameters = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    default = client.get("/api/search").get_json()
+    for name in ("sort", "page", "per_page"):
+        assert parameters[name]["allowEmptyValue"] is True
+        assert "empty value" in parameters[name]["description"].lower()
+        empty = client.get(f"/api/search?{name}=").get_json()
+        assert (empty["sort"], empty["page"], empty["per_page"]) == (
+            default["sort"],
+            default["page"],
+            default["per_page"],
+        )
+
+
+def test_openapi_405_is_documented_and_answered(client: FlaskClient, spec: Schema) -> None:
+    responses = spec["paths"]["/api/openapi.json"]["get"]["responses"]
+    assert "405" in responses
+    response = client.post("/api/openapi.json")
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD"
+    assert (
+        check(
+            spec,
+            resolve(spec, responses["405"])["content"]["application/json"]["schema"],
+            response.get_json(),
+        )
+        == []
+    )
+
+
+def test_a_missing_practice_names_the_path_parameter(client: FlaskClient, spec: Schema) -> None:
+    operation = spec["paths"]["/api/practice/{entry_id}"]["get"]
+    (declared,) = [p["name"] for p in operation["parameters"] if p["in"] == "path"]
+    assert client.get("/api/practice/nope").get_json()["param"] == declared
+
+
+def test_examples_reach_real_answers(bundled_index: Path, spec: Schema) -> None:
+    """The spec's examples work against the bundled corpus (what `make run` serves)."""
+    demo = make_app(bundled_index).test_client()
+    operation = spec["paths"]["/api/practice/{entry_id}"]["get"]
+    (entry_id,) = [p["example"] for p in operation["parameters"] if p["name"] == "entry_id"]
+    assert re.match(operation["parameters"][0]["schema"]["pattern"], entry_id)
+    practice = demo.get(f"/api/practice/{entry_id}")
+    assert practice.status_code == 200 and practice.get_json()["entry"]["id"] == entry_id
+    (q,) = [p for p in spec["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "q"]
+    assert len(q["examples"]) >= 3
+    for example in q["examples"].values():
+        assert demo.get("/api/search", query_string={"q": example["value"]}).get_json()["total"] > 0
+    link = spec["paths"]["/api/search"]["get"]["responses"]["200"]["links"]["firstResult"]
+    assert link["operationId"] == "practice" and set(link["parameters"]) == {"entry_id"}

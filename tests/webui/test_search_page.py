@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
 from search import SearchResponse
-from tests.webui.html import parse
+from tests.webui.html import Element, parse
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -112,13 +113,36 @@ def test_facet_checkboxes_form_works_without_javascript(client: FlaskClient) -> 
 def test_selected_values_show_as_removable_chips_and_clear_all(client: FlaskClient) -> None:
     page = parse(client.get("/?q=intercultural&language=sq&kind=good-practice").data)
     chips = page.find("ul", "chips")
-    texts = [c.text for c in chips.find_all("li", "chip")]
-    assert texts == ["Language: Albanian ×", "Type: Good practice ×"]
+    texts = [c.find("span").text for c in chips.find_all("li", "chip")]
+    assert texts == ["Language: Albanian", "Type: Good practice"]
     removes = [a.attrs["href"] for a in chips.find_all("a", "chip-remove")]
     assert query_of(removes[0]) == {"q": ["intercultural"], "kind": ["good-practice"]}
     assert query_of(removes[1]) == {"q": ["intercultural"], "language": ["sq"]}
     assert chips.find("a", "clear-all").attrs["href"] == "/?q=intercultural"
-    assert "Remove filter Language: Albanian" in chips.find("a", "chip-remove").attrs["aria-label"]
+
+
+def _text(element: Element, skip: Callable[[Element], bool]) -> str:
+    """An element's text without the descendants `skip` picks (inline: no spaces added)."""
+    parts = [
+        p if isinstance(p, str) else _text(p, skip)
+        for p in element.parts
+        if isinstance(p, str) or not skip(p)
+    ]
+    return " ".join("".join(parts).split())
+
+
+def test_a_chips_remove_link_is_named_by_its_visible_words(client: FlaskClient) -> None:
+    """WCAG 2.5.3 (label in name): the accessible name starts with the visible text, and
+    the "×" glyph is decoration, hidden from assistive technology."""
+    page = parse(client.get("/?q=intercultural&language=sq&lang=fr").data)
+    remove = page.find("ul", "chips").find("a", "chip-remove")
+    assert "aria-label" not in remove.attrs
+    name = _text(remove, lambda e: "aria-hidden" in e.attrs)
+    visible = _text(remove, lambda e: "aria-hidden" in e.attrs or "visually-hidden" in e.classes())
+    assert visible == "Retirer"
+    assert name == "Retirer le filtre Langue : albanais"
+    assert name.startswith(visible)
+    assert remove.find("span", aria_hidden="true").text == "×"
 
 
 def test_filters_change_results_and_counts(client: FlaskClient) -> None:
