@@ -88,6 +88,42 @@ def relevance_section(r: Report) -> list[str]:
     return out
 
 
+# Why gpsearch leads a category by a wide margin (LEAD_GAP) over the best lexical peer.
+LEAD_REASONS = {
+    "uk": "the answers are English or Ukrainian-city entries written in Latin script: "
+    "gpsearch transliterates Cyrillic place names and matches across languages through "
+    "its concept lexicon; a lexical peer has no Cyrillic term to match",
+    "es": "there are no Spanish entries: gpsearch maps Spanish words to the English and "
+    "French entries through its concept lexicon; a lexical peer matches only the words "
+    "that happen to be spelled alike",
+    "sq": "Albanian inflection (`barazisë`, `të dhënat`): gpsearch lemmatizes Albanian; the "
+    "peers' English stemmer leaves the forms apart",
+    "sr": "Serbian inflection (`podaci o jednakosti`): gpsearch lemmatizes Serbian; the "
+    "peers' English stemmer leaves the forms apart",
+    "fr": "French inflection and cross-language answers: gpsearch analyses French entries "
+    "with a French stemmer and reaches English entries through the concept lexicon",
+    "typo": "gpsearch's typo tolerance; only Xapian's spelling correction comes close",
+    "phrase": "a phrase whose answers are written in another language (`equality data`, "
+    "answered by Albanian and Serbian entries): gpsearch reaches them through its concept "
+    "lexicon, a lexical peer cannot; the other phrases score alike",
+    "keyword": "keywords whose best answers are written in another language (`equality "
+    "data`): gpsearch reaches them through its concept lexicon, a lexical peer cannot",
+    "nodiacritics": "not the folding (every fair peer folds) but inflection and "
+    "cross-language answers of the unaccented Serbian and French queries",
+}
+LEAD_GAP = 0.1
+
+
+def _best_peer(rel: dict[str, Any], names: Sequence[str], ref: str, group: str) -> str:
+    """`name (gap)`: the peer with the highest nDCG@10 in the group and ref's lead over it."""
+    scored = [(n, v) for n in names if n != ref and (v := _ndcg(rel, n, group)) is not None]
+    theirs = _ndcg(rel, ref, group)
+    if not scored or theirs is None:
+        return "–"
+    name, best = max(scored, key=lambda item: item[1])
+    return f"{name} ({theirs - best:+.3f})"
+
+
 def _groups(rel: dict[str, Any], names: Sequence[str]) -> list[str]:
     groups: set[str] = set()
     for name in names:
@@ -147,20 +183,30 @@ def relevance_category_section(r: Report) -> list[str]:
         return []
     partial = [n for n in names if relevance_partial(rel[n])]
     headers = [f"{n} (partial)" if n in partial else n for n in names]
+    ref = PRIMARY if PRIMARY in names else r.ref
+    complete = [n for n in names if n not in partial]
     rows = [
-        [g.removeprefix("category:"), _count(rel, names, g), *[_cell(rel, n, g) for n in names]]
+        [
+            g.removeprefix("category:"),
+            _count(rel, names, g),
+            *[_cell(rel, n, g) for n in names],
+            *([_best_peer(rel, complete, ref, g)] if ref in complete else []),
+        ]
         for g in categories
     ]
+    best_header = [f"best peer ({ref} − it)"] if ref in complete else []
     out = [
         "## Relevance by category",
         "",
         "nDCG@10 / MRR@10 of every system in each category of the judged set "
-        "(`tests/eval/README.md` says what each one tests).",
+        "(`tests/eval/README.md` says what each one tests); the last column names the "
+        f"peer with the highest nDCG@10 and {ref}'s lead over it.",
         "",
-        table(["category", "queries", *headers], rows),
+        table(["category", "queries", *headers, *best_header], rows),
         "",
     ]
-    ref = PRIMARY if PRIMARY in names else r.ref
+    if ref in complete:
+        out += _lead_lines(rel, complete, ref, categories)
     if ref in names:
         wins = category_wins(rel, names, ref)
         out += [
@@ -172,3 +218,21 @@ def relevance_category_section(r: Report) -> list[str]:
             "",
         ]
     return out
+
+
+def _lead_lines(
+    rel: dict[str, Any], names: Sequence[str], ref: str, categories: Sequence[str]
+) -> list[str]:
+    """Why ref leads where its nDCG@10 is LEAD_GAP above every peer's."""
+    lines = []
+    for group in categories:
+        theirs = _ndcg(rel, ref, group)
+        peers = [v for n in names if n != ref and (v := _ndcg(rel, n, group)) is not None]
+        if theirs is None or not peers or theirs - max(peers) < LEAD_GAP:
+            continue
+        category = group.removeprefix("category:")
+        reason = LEAD_REASONS.get(category, "no explanation recorded yet")
+        lines.append(f"- **{category}**: {ref} leads by {theirs - max(peers):.3f}. {reason}.")
+    if not lines:
+        return []
+    return [f"### Categories where {ref} leads every peer by {LEAD_GAP} or more", "", *lines, ""]
