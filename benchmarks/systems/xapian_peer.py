@@ -43,6 +43,20 @@ def bindings_here() -> bool:
     return importlib.util.find_spec("xapian") is not None
 
 
+def bridge_unavailable(python: str) -> str | None:
+    """None when `python` imports the bindings, else why not."""
+    try:
+        probe = subprocess.run(
+            [python, "-c", "import xapian"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"no Python with xapian bindings ({python}: {exc}); {INSTALL_HINT}"
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["import failed"])[-1]
+        return f"{python} cannot import xapian ({last}); {INSTALL_HINT}"
+    return None
+
+
 class XapianBridge:
     """The engine in a child process under `python`: one JSON line per request and reply."""
 
@@ -122,19 +136,7 @@ class XapianSystem(Peer):
         }
 
     def unavailable(self) -> str | None:
-        if bindings_here():
-            return None
-        python = bridge_python()
-        try:
-            probe = subprocess.run(
-                [python, "-c", "import xapian"], capture_output=True, text=True, timeout=30
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"no Python with xapian bindings ({python}: {exc}); {INSTALL_HINT}"
-        if probe.returncode != 0:
-            last = (probe.stderr.strip().splitlines() or ["import failed"])[-1]
-            return f"{python} cannot import xapian ({last}); {INSTALL_HINT}"
-        return None
+        return None if bindings_here() else bridge_unavailable(bridge_python())
 
     def _started(self) -> Any:
         if self._engine is None:
