@@ -78,44 +78,41 @@ def indexing_section(r: Report) -> list[str]:
     ]
 
 
+def _query_row(size: str, name: str, query: dict | None, ref_lat: dict) -> list[str]:
+    if not query:
+        return [size, name, *["–"] * 13]
+    lat = query["latency_ms"]
+    if not lat:
+        return [size, name, "0 (budget)", *["–"] * 12]
+    by_f = query["by_filters"]
+    done, planned = query.get("completed"), query.get("planned")
+    cpu = query.get("cpu_per_wall")
+    return [
+        size,
+        name,
+        str(done) if done == planned else f"{done}/{planned} (budget)",
+        fmt_ms(lat["median"]),
+        fmt_ms(lat["p95"]),
+        fmt_ms(lat["p99"]),
+        fmt_ratio(lat["median"], ref_lat.get("median")),
+        fmt_ratio(lat["p95"], ref_lat.get("p95")),
+        " / ".join(fmt_ms(dig(by_f, str(n), "p95")) for n in FILTER_COUNTS),
+        f"{query['zero_hit_share'] * 100:.0f}%",
+        fmt_num(query["mean_total"]),
+        fmt_mb(query["peak_rss_bytes"]),
+        fmt_mb(query["rss_open_bytes"]),
+        f"{query['open_seconds'] * 1000:.0f}",
+        "–" if cpu is None else f"{cpu * 100:.0f}%",
+    ]
+
+
 def query_section(r: Report) -> list[str]:
     results, systems, ref = r.results, r.systems, r.ref
     rows = []
     for size, per_system in results["runs"].items():
         ref_lat = dig(per_system.get(ref or ""), "query", "latency_ms") or {}
         for name in systems:
-            query = dig(per_system.get(name), "query")
-            if not query:
-                rows.append([size, name, *["–"] * 13])
-                continue
-            lat = query["latency_ms"]
-            if not lat:
-                rows.append([size, name, "0 (budget)", *["–"] * 12])
-                continue
-            by_f = query["by_filters"]
-            done, planned = query.get("completed"), query.get("planned")
-            count = str(done) if done == planned else f"{done}/{planned} (budget)"
-            rows.append(
-                [
-                    size,
-                    name,
-                    count,
-                    fmt_ms(lat["median"]),
-                    fmt_ms(lat["p95"]),
-                    fmt_ms(lat["p99"]),
-                    fmt_ratio(lat["median"], ref_lat.get("median")),
-                    fmt_ratio(lat["p95"], ref_lat.get("p95")),
-                    " / ".join(fmt_ms(dig(by_f, str(n), "p95")) for n in FILTER_COUNTS),
-                    f"{query['zero_hit_share'] * 100:.0f}%",
-                    fmt_num(query["mean_total"]),
-                    fmt_mb(query["peak_rss_bytes"]),
-                    fmt_mb(query["rss_open_bytes"]),
-                    f"{query['open_seconds'] * 1000:.0f}",
-                    "–"
-                    if query.get("cpu_per_wall") is None
-                    else f"{query['cpu_per_wall'] * 100:.0f}%",
-                ]
-            )
+            rows.append(_query_row(size, name, dig(per_system.get(name), "query"), ref_lat))
     out = [
         "## Library query latency",
         "",
@@ -170,6 +167,35 @@ def query_section(r: Report) -> list[str]:
     return out
 
 
+def _http_row(size: str, name: str, record: dict, ref_http: dict) -> list[str]:
+    http = record.get("http")
+    if not http:
+        errors = [e for e in record.get("errors", []) if e.startswith("http")]
+        return [size, name, *["–"] * 11, (short_error(errors[0]) if errors else "not run")]
+    lat = http["latency_ms"]
+    if not http["requests"]:
+        return [size, name, "0", *["–"] * 10, http.get("note", "")]
+    cpu = http.get("cpu") or {}
+    shares = ("server_share", "client_share", "other_share")
+    return [
+        size,
+        name,
+        fmt_num(http["throughput_rps"]),
+        fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),
+        fmt_ms(lat.get("p50")),
+        fmt_ms(lat.get("p95")),
+        fmt_ms(lat.get("p99")),
+        fmt_ratio(lat.get("p95"), dig(ref_http, "latency_ms", "p95")),
+        str(http["errors"]),
+        fmt_num(http["requests"]),
+        fmt_mb(http["server_peak_rss_bytes"]),
+        fmt_mb(http.get("server_peak_pss_bytes")),
+        str(http["server_processes"]),
+        " / ".join(f"{cpu[k] * 100:.0f}" for k in shares) if cpu else "–",
+        "gpsearch serve" if name == PRIMARY else "http_app.py",
+    ]
+
+
 def http_section(r: Report) -> list[str]:
     results, systems, ref = r.results, r.systems, r.ref
     if not results["config"]["http"]:
@@ -178,45 +204,7 @@ def http_section(r: Report) -> list[str]:
     for size, per_system in results["runs"].items():
         ref_http = dig(per_system.get(ref or ""), "http") or {}
         for name in systems:
-            record = per_system.get(name) or {}
-            http = record.get("http")
-            if not http:
-                errors = [e for e in record.get("errors", []) if e.startswith("http")]
-                rows.append(
-                    [size, name, *["–"] * 11, (short_error(errors[0]) if errors else "not run")]
-                )
-                continue
-            lat = http["latency_ms"]
-            if not http["requests"]:
-                rows.append([size, name, "0", *["–"] * 10, http.get("note", "")])
-                continue
-            cpu = http.get("cpu") or {}
-            shares = (
-                " / ".join(
-                    f"{cpu[k] * 100:.0f}" for k in ("server_share", "client_share", "other_share")
-                )
-                if cpu
-                else "–"
-            )
-            rows.append(
-                [
-                    size,
-                    name,
-                    fmt_num(http["throughput_rps"]),
-                    fmt_ratio(http["throughput_rps"], ref_http.get("throughput_rps")),
-                    fmt_ms(lat.get("p50")),
-                    fmt_ms(lat.get("p95")),
-                    fmt_ms(lat.get("p99")),
-                    fmt_ratio(lat.get("p95"), dig(ref_http, "latency_ms", "p95")),
-                    str(http["errors"]),
-                    fmt_num(http["requests"]),
-                    fmt_mb(http["server_peak_rss_bytes"]),
-                    fmt_mb(http.get("server_peak_pss_bytes")),
-                    str(http["server_processes"]),
-                    shares,
-                    "gpsearch serve" if name == PRIMARY else "http_app.py",
-                ]
-            )
+            rows.append(_http_row(size, name, per_system.get(name) or {}, ref_http))
     config = results["config"]
     return [
         "## HTTP: `GET /api/search` under gunicorn",
