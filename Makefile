@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup setup-dev setup-bench index run test lint bench browser-deps lock clean
+.PHONY: setup setup-dev setup-bench index run test lint bench bench-deps browser-deps lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ $(VENV)/.installed-bench: $(BIN)/python pyproject.toml constraints.txt
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
-setup-bench: $(VENV)/.installed-bench
+setup-bench: $(VENV)/.installed-bench bench-deps
+
+# Debian's Xapian bindings for the xapian peer (they belong to /usr/bin/python3, which the
+# peer runs in a child process); guarded: without them the peer is skipped with a note.
+bench-deps:
+	@if ! /usr/bin/python3 -c 'import xapian' 2>/dev/null; then \
+		echo "installing python3-xapian (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-xapian >/dev/null \
+		|| echo "WARNING: could not install python3-xapian: the xapian peer will be skipped"; \
+	fi
 
 index: setup
 	$(BIN)/gpsearch index --index $(INDEX)

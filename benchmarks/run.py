@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +35,14 @@ from benchmarks.data import (
     write_jsonl,
 )
 from benchmarks.environment import snapshot
-from benchmarks.queries import generate_queries, save_queries
-from benchmarks.stats import grouped_ms, summarize_ms
+from benchmarks.phases import RunContext, Size, measure
+from benchmarks.queries import Query, generate_queries, save_queries
 from benchmarks.systems import REGISTRY, api_search_path, load_system
 
 log = logging.getLogger("benchmarks")
 
-# Hard stops for a phase that hangs; the query phase also has a soft budget (--query-budget).
-BUILD_TIMEOUT_S = 1200
 DEFAULT_SIZES = "real,10k,100k"
 QUICK_SIZES = "real,2k"
-
-
-@dataclass(slots=True)
-class Size:
-    label: str
-    entries: int
-    corpus: Path
 
 
 def parse_size(token: str) -> int | None:
@@ -75,20 +63,12 @@ def size_label(count: int | None) -> str:
     return f"{count // 1000}k" if count % 1000 == 0 else str(count)
 
 
-# Where workers and servers import the project from: the working tree, or with --rev a
-# snapshot of one commit (so concurrent edits in the tree cannot change a run midway).
-SOURCE_ROOT = REPO_ROOT
-
-
-def source_env() -> dict[str, str]:
-    """Environment making subprocesses (and gunicorn's workers) import from SOURCE_ROOT."""
-    if SOURCE_ROOT == REPO_ROOT:
-        return {}
-    return {"PYTHONPATH": str(SOURCE_ROOT)}
-
-
 def export_snapshot(rev: str, work: Path) -> tuple[Path, str]:
-    """`git archive REV` unpacked under work/src-SHA: the tracked files of that commit."""
+    """`git archive REV` unpacked under work/src-SHA: the tracked files of that commit.
+
+    Workers and servers import the project from there, so concurrent edits in the tree
+    cannot change a run midway.
+    """
     sha = subprocess.run(
         ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", f"{rev}^{{commit}}"],
         capture_output=True,
@@ -108,58 +88,6 @@ def export_snapshot(rev: str, work: Path) -> tuple[Path, str]:
             raise RuntimeError(f"git archive {sha} failed")
         partial.rename(target)
     return target, sha
-
-
-def _worker(args: Sequence[str], out: Path, log_path: Path, timeout: float) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter (own session, so a hang is killed with its children)."""
-    command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", str(out)]
-    out.unlink(missing_ok=True)
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=SOURCE_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, **source_env()},
-        )
-        try:
-            returncode = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise RuntimeError(f"worker {args[0]} killed after {timeout:.0f}s") from None
-    if returncode != 0 or not out.exists():
-        tail = log_path.read_text(encoding="utf-8", errors="replace")[-1500:]
-        raise RuntimeError(f"worker {args[0]} exited {returncode}: {tail}")
-    return json.loads(out.read_text(encoding="utf-8"))
-
-
-def _query_summary(raw: dict[str, Any], queries: Sequence[Any]) -> dict[str, Any]:
-    latencies = raw["latencies_s"]
-    outcomes = raw["outcomes"]
-    queries = queries[: len(latencies)]  # fewer when the system ran out of budget
-    return {
-        "completed": len(latencies),
-        "planned": raw.get("queries_planned", len(latencies)),
-        "judged_complete": raw.get("judged_complete", True),
-        "latency_ms": summarize_ms(latencies),
-        "by_filters": grouped_ms(latencies, (q.n_filters for q in queries)),
-        "by_category": grouped_ms(latencies, (q.category for q in queries)),
-        "zero_hit_share": sum(1 for o in outcomes if o["total"] == 0) / max(1, len(outcomes)),
-        "mean_total": sum(o["total"] for o in outcomes) / max(1, len(outcomes)),
-        "snippet_share": sum(o["snippets"] for o in outcomes)
-        / max(1, sum(o["hits"] for o in outcomes)),
-        "open_seconds": raw["open_seconds"],
-        "cpu_per_wall": raw.get("cpu_per_wall"),
-        "loadavg_1m": raw.get("loadavg_1m"),
-        "rss_start_bytes": raw["rss_start_bytes"],
-        "rss_open_bytes": raw["rss_open_bytes"],
-        "peak_rss_bytes": raw["peak_rss_bytes"],
-        "latencies_s": latencies,
-        "totals": [o["total"] for o in outcomes],
-        "sample": raw.get("sample"),
-    }
 
 
 def prepare_sizes(
@@ -189,217 +117,115 @@ def prepare_sizes(
     return sizes, real
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    started = time.perf_counter()
-    work: Path = args.work_dir
-    work.mkdir(parents=True, exist_ok=True)
-    logs = work / "logs"
-    logs.mkdir(exist_ok=True)
-    global SOURCE_ROOT
-    sha = ""
-    wrk = http_load.ensure_wrk(install=args.install_wrk) if args.http else None
-    env = snapshot(wrk)
-    if args.rev:
-        SOURCE_ROOT, sha = export_snapshot(args.rev, work)
-        env["commit"] = f"{sha} (snapshot via --rev {args.rev})"
-        log.info("measuring the project at %s from %s", sha, SOURCE_ROOT)
-
+def describe_systems(
+    names: Sequence[str], rev_note: str
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Notes, version or skip reason of every requested system; and those that can run."""
     systems: dict[str, dict[str, Any]] = {}
     active: list[str] = []
-    for name in args.systems:
+    for name in names:
         system = load_system(name)
         reason = system.unavailable()
-        systems[name] = {
-            "notes": dict(system.notes),
-            "skipped": reason,
-            "version": None if reason else system.version(),
-        }
-        if args.rev and name == "gpsearch" and not reason:
-            systems[name]["version"] = f"gpsearch @ {sha} (--rev {args.rev})"
+        version = None if reason else system.version()
+        if rev_note and name == "gpsearch" and not reason:
+            version = f"gpsearch @ {rev_note}"
+        systems[name] = {"notes": dict(system.notes), "skipped": reason, "version": version}
         if reason:
             log.warning("skipping %s: %s", name, reason)
         else:
             active.append(name)
+    return systems, active
 
-    sizes, real = prepare_sizes(args.sizes, work, args.corpus_dir, args.seed)
+
+def write_query_files(
+    args: argparse.Namespace, work: Path, real: Sequence[dict[str, Any]]
+) -> tuple[list[Query], Path, Path]:
+    """The timed queries and the warm-up queries, saved for the workers."""
     queries = generate_queries(real, args.queries, seed=args.query_seed)
     queries_path = work / "queries.json"
     save_queries(queries_path, queries)
     # Warm-up draws its own queries (another seed, none of the timed ones), so that no
     # timed query has already been run once.
-    warmup_path = work / "warmup.json"
-    save_queries(
-        warmup_path,
+    warmup = (
         generate_queries(real, args.warmup, seed=args.query_seed + 1, exclude=queries)
         if args.warmup > 0
-        else [],
+        else []
     )
-    judged = relevance.load_judged(work / "eval", real)
-    http_paths = [api_search_path(q) for q in queries]
+    warmup_path = work / "warmup.json"
+    save_queries(warmup_path, warmup)
+    return queries, queries_path, warmup_path
 
-    runs: dict[str, dict[str, dict[str, Any]]] = {}
-    for size in sizes:
-        runs[size.label] = {}
-        for name in active:
-            record: dict[str, Any] = {"errors": []}
-            runs[size.label][name] = record
-            index = work / "indexes" / size.label / name
-            if index.exists():
-                shutil.rmtree(index)
-            log_path = logs / f"{size.label}-{name}.log"
-            log_path.unlink(missing_ok=True)
-            log.info("[%s] %s: build", size.label, name)
-            try:
-                record["build"] = _worker(
-                    [
-                        "build",
-                        "--system",
-                        name,
-                        "--corpus",
-                        str(size.corpus),
-                        "--index",
-                        str(index),
-                        "--updates",
-                        str(args.updates),
-                    ],
-                    work / "build.json",
-                    log_path,
-                    BUILD_TIMEOUT_S,
-                )
-                b = record["build"]["build"]
-                log.info(
-                    "[%s] %s: built %d entries in %.1fs (%.0f/s), %.1f MB",
-                    size.label,
-                    name,
-                    b["entries"],
-                    b["seconds"],
-                    b["entries_per_s"],
-                    record["build"]["size_bytes"] / 1e6,
-                )
-            except RuntimeError as exc:  # _worker turns a timeout into one too
-                log.error("[%s] %s: build failed: %s", size.label, name, exc)
-                record["errors"].append(f"build: {exc}")
-                continue
-            query_args = [
-                "query",
-                "--system",
-                name,
-                "--index",
-                str(index),
-                "--queries",
-                str(queries_path),
-                "--warmup-queries",
-                str(warmup_path),
-                "--repeat",
-                str(args.repeat),
-                "--budget",
-                str(args.query_budget),
-            ]
-            if size.label == "real":
-                query_args += ["--judged", str(work / "eval" / "judged.json")]
-            log.info("[%s] %s: %d queries", size.label, name, len(queries))
-            try:
-                # Warm-up (budget/4) + timed + judged (budget each) + open and margin.
-                timeout = args.query_budget * 2.5 + 300
-                raw = _worker(query_args, work / "query.json", log_path, timeout)
-                record["query"] = _query_summary(raw, queries)
-                if raw["judged_run"]:
-                    record["judged_run"] = raw["judged_run"]
-                summary = record["query"]
-                lat = summary["latency_ms"]
-                log.info(
-                    "[%s] %s: %d/%d queries, median %.2f ms, p95 %.2f ms, peak RSS %.0f MB",
-                    size.label,
-                    name,
-                    summary["completed"],
-                    summary["planned"],
-                    lat.get("median", 0),
-                    lat.get("p95", 0),
-                    summary["peak_rss_bytes"] / 1e6,
-                )
-            except RuntimeError as exc:
-                log.error("[%s] %s: queries failed: %s", size.label, name, exc)
-                record["errors"].append(f"query: {exc}")
-            if args.http and (name in args.http_systems or "all" in args.http_systems):
-                log.info(
-                    "[%s] %s: HTTP %d clients for %ss",
-                    size.label,
-                    name,
-                    args.http_clients,
-                    args.http_seconds,
-                )
-                port = http_load.free_port()
-                command, extra_env = load_system(name).serve_command(
-                    index, http_load.HOST, port, args.http_workers
-                )
-                try:
-                    record["http"] = http_load.measure_http(
-                        command,
-                        {**extra_env, **source_env()},
-                        port,
-                        http_paths,
-                        seconds=args.http_seconds,
-                        connections=args.http_clients,
-                        wrk=wrk,
-                        work=logs,
-                        label=f"{size.label}-{name}",
-                        cwd=SOURCE_ROOT,
-                    )
-                    record["http"]["served_by"] = (
-                        "gpsearch serve"
-                        if name == "gpsearch"
-                        else f"benchmarks.http_app (Flask) x {args.http_workers} gunicorn workers"
-                    )
-                    h = record["http"]
-                    if not h["requests"]:
-                        record["errors"].append(f"http: {h['note']}")
-                    log.info(
-                        "[%s] %s: HTTP %.0f req/s, p95 %.1f ms, %d errors, server RSS %.0f MB",
-                        size.label,
-                        name,
-                        h["throughput_rps"],
-                        h["latency_ms"].get("p95", 0),
-                        h["errors"],
-                        h["server_peak_rss_bytes"] / 1e6,
-                    )
-                except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-                    log.error("[%s] %s: HTTP failed: %s", size.label, name, exc)
-                    record["errors"].append(f"http: {exc}")
-            if not args.keep_indexes and size.entries > 50_000:
-                shutil.rmtree(index, ignore_errors=True)
 
-    rel: dict[str, Any] = {}
+def score_relevance(
+    judged: relevance.JudgedSet, runs: dict[str, dict[str, Any]], active: Sequence[str]
+) -> dict[str, Any]:
+    """nDCG@10 / MRR@10 of every system that ran the judged set (at the real size)."""
+    scores: dict[str, Any] = {}
     for name in active:
         record = runs.get("real", {}).get(name, {})
         run_ids = record.get("judged_run")
         if run_ids is not None:
-            rel[name] = {
-                **relevance.evaluate(judged, run_ids),
-                "complete": record["query"]["judged_complete"],
-            }
+            complete = record["query"]["judged_complete"]
+            scores[name] = {**relevance.evaluate(judged, run_ids), "complete": complete}
+    return scores
 
+
+def run_config(
+    args: argparse.Namespace, sizes: Sequence[Size], queries: Sequence[Query], wrk: str | None
+) -> dict[str, Any]:
+    return {
+        "mode": "quick" if args.quick else "full",
+        "command": " ".join(["python -m benchmarks.run", *args.argv]),
+        "sizes": [{"label": s.label, "entries": s.entries} for s in sizes],
+        "systems": args.systems,
+        "queries": len(queries),
+        "query_mix": collections.Counter(f"{q.category}/{q.n_filters}" for q in queries),
+        "seed": args.seed,
+        "query_seed": args.query_seed,
+        "warmup": args.warmup,
+        "repeat": args.repeat,
+        "query_budget_s": args.query_budget,
+        "updates": args.updates,
+        "http": args.http,
+        "http_seconds": args.http_seconds,
+        "http_clients": args.http_clients,
+        "http_workers": args.http_workers,
+        "http_tool": "wrk" if wrk else "python threads",
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    work: Path = args.work_dir
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    wrk = http_load.ensure_wrk(install=args.install_wrk) if args.http else None
+    env = snapshot(wrk)
+    source_root, rev_note = REPO_ROOT, ""
+    if args.rev:
+        source_root, sha = export_snapshot(args.rev, work)
+        rev_note = f"{sha} (--rev {args.rev})"
+        env["commit"] = f"{sha} (snapshot via --rev {args.rev})"
+        log.info("measuring the project at %s from %s", sha, source_root)
+    systems, active = describe_systems(args.systems, rev_note)
+    sizes, real = prepare_sizes(args.sizes, work, args.corpus_dir, args.seed)
+    queries, queries_path, warmup_path = write_query_files(args, work, real)
+    judged = relevance.load_judged(work / "eval", real)
+    ctx = RunContext(
+        args=args,
+        work=work,
+        source_root=source_root,
+        queries=queries,
+        queries_path=queries_path,
+        warmup_path=warmup_path,
+        judged_path=work / "eval" / "judged.json",
+        wrk=wrk,
+        http_paths=[api_search_path(q) for q in queries],
+    )
+    runs = {size.label: {name: measure(ctx, size, name) for name in active} for size in sizes}
     env["machine"]["loadavg_end"] = list(os.getloadavg())
     return {
         "env": env,
-        "config": {
-            "mode": "quick" if args.quick else "full",
-            "command": " ".join(["python -m benchmarks.run", *args.argv]),
-            "sizes": [{"label": s.label, "entries": s.entries} for s in sizes],
-            "systems": args.systems,
-            "queries": len(queries),
-            "query_mix": collections.Counter(f"{q.category}/{q.n_filters}" for q in queries),
-            "seed": args.seed,
-            "query_seed": args.query_seed,
-            "warmup": args.warmup,
-            "repeat": args.repeat,
-            "query_budget_s": args.query_budget,
-            "updates": args.updates,
-            "http": args.http,
-            "http_seconds": args.http_seconds,
-            "http_clients": args.http_clients,
-            "http_workers": args.http_workers,
-            "http_tool": "wrk" if wrk else "python threads",
-        },
+        "config": run_config(args, sizes, queries, wrk),
         "systems": systems,
         "queries_sample": [q.to_dict() for q in queries[:15]],
         "judged": {
@@ -408,7 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "queries": len(judged.queries),
         },
         "runs": runs,
-        "relevance": rel,
+        "relevance": score_relevance(judged, runs, active),
         "duration_s": time.perf_counter() - started,
     }
 

@@ -34,6 +34,12 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _child_peak_rss_bytes(system: Any) -> int:
+    """Peak RSS of a child process the adapter runs its engine in (the Xapian bridge)."""
+    child = getattr(system, "child_peak_rss_bytes", None)
+    return child() if child is not None else 0
+
+
 def _rss_bytes() -> int:
     return psutil.Process().memory_info().rss
 
@@ -49,7 +55,7 @@ def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict
     system = load_system(system_name)
     stats = system.build(corpus, index)
     # ru_maxrss only grows: read now, it is the build's peak, not an update round's.
-    build_peak_rss = _peak_rss_bytes()
+    build_peak_rss = _peak_rss_bytes() + _child_peak_rss_bytes(system)
     system.close()
     # Size of the index as built, before updates add segments or journal pages.
     system.open(index)
@@ -99,6 +105,47 @@ def _run_queries(
     return latencies, outcomes
 
 
+def _warm_up(system: Any, warmup_path: Path | None, budget_s: float) -> None:
+    deadline = time.perf_counter() + budget_s
+    for q in load_queries(warmup_path) if warmup_path is not None else []:
+        if time.perf_counter() > deadline:
+            break
+        system.query(q)
+
+
+def _timed_passes(
+    system: Any, queries: Sequence[Any], repeat: int, deadline: float
+) -> tuple[list[float], list[dict[str, Any]]]:
+    """Latency of each query (its fastest of `repeat` passes: less scheduler noise) and
+    the first pass's outcomes."""
+    best: list[float] = []
+    outcomes: list[dict[str, Any]] = []
+    for round_ in range(max(1, repeat)):
+        latencies, round_outcomes = _run_queries(system, queries, deadline)
+        if round_ == 0:
+            best, outcomes = latencies, round_outcomes
+        else:
+            best = [min(a, b) for a, b in zip(best, latencies, strict=False)] + best[
+                len(latencies) :
+            ]
+    return best, outcomes
+
+
+def _judged_run(
+    system: Any, judged_path: Path | None, budget_s: float
+) -> tuple[dict[str, list[str]], bool]:
+    """Top ids of each judged query, and whether every one was asked within the budget."""
+    run: dict[str, list[str]] = {}
+    if judged_path is None:
+        return run, True
+    deadline = time.perf_counter() + budget_s
+    for q in load_queries(judged_path):
+        if time.perf_counter() > deadline:
+            return run, False
+        run[q.qid] = system.query(q).ids[:TOP_K]
+    return run, True
+
+
 def run_query(
     system_name: str,
     index: Path,
@@ -122,47 +169,25 @@ def run_query(
     system.open(index)
     open_seconds = time.perf_counter() - started
     rss_open = _rss_bytes()
-    warm_deadline = time.perf_counter() + budget_s / 4
-    for q in load_queries(warmup_path) if warmup_path is not None else []:
-        if time.perf_counter() > warm_deadline:
-            break
-        system.query(q)
+    _warm_up(system, warmup_path, budget_s / 4)
     gc.collect()
-    deadline = time.perf_counter() + budget_s
     # CPU this process got per wall second while timing: well below 1 on a single-threaded
     # library means other processes took the core (a noisy measurement).
     wall_started, cpu_started = time.perf_counter(), time.process_time()
-    # With repeat > 1 each query keeps its fastest time: less scheduler noise.
-    best: list[float] = []
-    outcomes: list[dict[str, Any]] = []
-    for round_ in range(max(1, repeat)):
-        latencies, round_outcomes = _run_queries(system, queries, deadline)
-        if round_ == 0:
-            best, outcomes = latencies, round_outcomes
-        else:
-            best = [min(a, b) for a, b in zip(best, latencies, strict=False)] + best[
-                len(latencies) :
-            ]
+    best, outcomes = _timed_passes(system, queries, repeat, time.perf_counter() + budget_s)
     timed_wall = time.perf_counter() - wall_started
     timed_cpu = time.process_time() - cpu_started
-    run: dict[str, list[str]] = {}
-    judged_done = True
-    if judged_path is not None:
-        judged_deadline = time.perf_counter() + budget_s
-        for q in load_queries(judged_path):
-            if time.perf_counter() > judged_deadline:
-                judged_done = False
-                break
-            run[q.qid] = system.query(q).ids[:TOP_K]
+    run, judged_done = _judged_run(system, judged_path, budget_s)
     # A sample answer, so the report can show that snippets and facets are real.
     sample = system.query(queries[0]) if queries else None
+    peak_rss = _peak_rss_bytes() + _child_peak_rss_bytes(system)
     system.close()
     return {
         "system": system_name,
         "open_seconds": open_seconds,
         "rss_start_bytes": rss_start,
         "rss_open_bytes": rss_open,
-        "peak_rss_bytes": _peak_rss_bytes(),
+        "peak_rss_bytes": peak_rss,
         "latencies_s": best,
         "cpu_per_wall": timed_cpu / timed_wall if timed_wall > 0 else None,
         "loadavg_1m": os.getloadavg()[0],

@@ -20,8 +20,15 @@ from benchmarks.queries import Clause, Query
 
 TOP_K = 10
 # What the peers index as text and highlight (the summary, cut to the fallback length
-# when the highlighter marks nothing in it).
+# when the highlighter marks nothing in it).  The fair configurations also index the
+# meta line (country, city, period) that gpsearch searches; the `-and` ones keep the
+# first three fields only, as the earlier reports measured them.
 TEXT_FIELDS = ("title", "summary", "body")
+FAIR_TEXT_FIELDS = (*TEXT_FIELDS, "meta")
+# One set of field weights for every fair peer (FTS5 bm25() weights, tantivy field boosts,
+# Whoosh field boosts, Xapian wdf increments): a title word counts most, the meta line
+# and summary next, the body least.  Chosen once, not tuned on the judged queries.
+FIELD_WEIGHTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "meta": 2.0}
 SNIPPET_FIELD = "summary"
 SNIPPET_FALLBACK_CHARS = 160
 
@@ -82,20 +89,28 @@ class System(Protocol):
         ...
 
 
-# name -> module defining `SYSTEM`; imported lazily so a missing library skips one peer.
+# name -> "module:attribute" of the adapter instance; imported lazily so a missing library
+# skips one peer.  Each configuration of a peer is a system of its own: the plain name is
+# the configuration a knowledgeable user would pick (OR of the words, BM25, stemming,
+# folding, the meta line indexed); `-and` is the strict configuration of earlier reports.
 REGISTRY: dict[str, str] = {
-    "gpsearch": "benchmarks.systems.gpsearch",
-    "whoosh": "benchmarks.systems.whoosh_peer",
-    "fts5": "benchmarks.systems.fts5",
-    "tantivy": "benchmarks.systems.tantivy_peer",
+    "gpsearch": "benchmarks.systems.gpsearch:SYSTEM",
+    "xapian": "benchmarks.systems.xapian_peer:SYSTEM",
+    "fts5": "benchmarks.systems.fts5:SYSTEM",
+    "tantivy": "benchmarks.systems.tantivy_peer:SYSTEM",
+    "whoosh": "benchmarks.systems.whoosh_peer:SYSTEM",
+    "fts5-and": "benchmarks.systems.fts5:AND_SYSTEM",
+    "tantivy-and": "benchmarks.systems.tantivy_peer:AND_SYSTEM",
+    "whoosh-and": "benchmarks.systems.whoosh_peer:AND_SYSTEM",
+    "xapian-qp-spelling": "benchmarks.systems.xapian_peer:PARSER_SPELLING_SYSTEM",
 }
 
 
 def load_system(name: str) -> System:
     if name not in REGISTRY:
         raise KeyError(f"unknown system {name!r}; known: {', '.join(REGISTRY)}")
-    module = importlib.import_module(REGISTRY[name])
-    return module.SYSTEM
+    module_name, _, attribute = REGISTRY[name].partition(":")
+    return getattr(importlib.import_module(module_name), attribute or "SYSTEM")
 
 
 def dir_size(path: Path) -> int:
@@ -111,13 +126,25 @@ def api_search_path(q: Query, per_page: int = TOP_K) -> str:
     return "/api/search?" + urlencode(params)
 
 
-def quoted_clauses(clauses: Sequence[Clause]) -> str:
+def quoted_clauses(clauses: Sequence[Clause], operator: str = " ") -> str:
     """Every word and phrase as a quoted string, so no character is read as syntax.
 
-    FTS5 and tantivy AND adjacent strings and read a multi-word one as a phrase.  The
+    FTS5 and tantivy read a multi-word string as a phrase; `operator` joins the strings
+    (" " is FTS5's implicit AND and tantivy's default operator, " OR " FTS5's OR).  The
     words of `parse_clauses` are letters and digits only: none holds a quote to escape.
     """
-    return " ".join('"' + " ".join(c.words) + '"' for c in clauses)
+    return operator.join('"' + " ".join(c.words) + '"' for c in clauses)
+
+
+def meta_line(entry: Mapping[str, Any]) -> str:
+    """Country, city and period as one line of text: what gpsearch matches place names in."""
+    parts = (entry.get("country"), entry.get("city"), entry.get("period"))
+    return " ".join(str(p) for p in parts if p)
+
+
+def entry_texts(entry: Mapping[str, Any], fields: Sequence[str]) -> dict[str, str]:
+    """The text of each indexed field of an entry (`meta` is the meta line)."""
+    return {f: meta_line(entry) if f == "meta" else str(entry.get(f) or "") for f in fields}
 
 
 class Peer:

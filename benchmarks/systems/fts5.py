@@ -1,15 +1,32 @@
-"""SQLite FTS5 (stdlib sqlite3) with the porter + unicode61 tokenizer, diacritics removed."""
+"""SQLite FTS5 (stdlib sqlite3) with the porter + unicode61 tokenizer, diacritics removed.
+
+Two configurations: `fts5` ORs the words and phrases of a query and ranks by bm25() with
+field weights over title/summary/body and the meta line; `fts5-and` is the strict
+configuration of the earlier reports (implicit AND, three fields, unweighted bm25()).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from benchmarks.data import FACET_FIELDS, FILTER_FIELDS, facet_value, read_jsonl
-from benchmarks.queries import Query, parse_clauses
-from benchmarks.systems import TOP_K, BuildStats, Peer, QueryResult, drop_empty, quoted_clauses
+from benchmarks.queries import Clause, Query, parse_clauses
+from benchmarks.systems import (
+    FAIR_TEXT_FIELDS,
+    FIELD_WEIGHTS,
+    TEXT_FIELDS,
+    TOP_K,
+    BuildStats,
+    Peer,
+    QueryResult,
+    drop_empty,
+    entry_texts,
+    quoted_clauses,
+)
 
 DB_NAME = "fts5.sqlite"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -17,8 +34,10 @@ TOKENIZE = "porter unicode61 remove_diacritics 2"
 SNIPPET_SQL = "snippet(docs, 2, '<b>', '</b>', '…', 16)"
 BATCH = 5000
 
-_SCHEMA = f"""
-CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, summary, body, tokenize="{TOKENIZE}");
+
+def schema_sql(columns: Sequence[str]) -> str:
+    return f"""
+CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, {", ".join(columns)}, tokenize="{TOKENIZE}");
 CREATE TABLE meta (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -27,21 +46,37 @@ CREATE TABLE meta (
 """
 
 
-class Fts5System(Peer):
-    name = "fts5"
-    notes: ClassVar[dict[str, str]] = {
-        "match": f'FTS5 MATCH over title/summary/body (implicit AND, "phrases"), bm25(), '
-        f'tokenize="{TOKENIZE}"',
-        "filters": "join on a plain `meta` table by rowid, `col IN (...)` per field",
-        "facets": "one statement: matched rows MATERIALIZED in a CTE, GROUP BY per facet "
-        "(UNION ALL); top-10 is a second statement",
-        "highlights": f"`{SNIPPET_SQL}` on the top 10",
-        "update": "UPDATE of the FTS row and the meta row by rowid in one transaction",
-    }
+def match_expression(clauses: Sequence[Clause], conjunction: bool) -> str:
+    """The MATCH string: every word and phrase quoted, joined by implicit AND or by OR."""
+    return quoted_clauses(clauses, " " if conjunction else " OR ")
 
-    def __init__(self) -> None:
+
+def bm25_sql(columns: Sequence[str], weighted: bool) -> str:
+    """`bm25(docs, ...)` with one weight per column (the unindexed id first)."""
+    if not weighted:
+        return "bm25(docs)"
+    weights = ", ".join(str(FIELD_WEIGHTS[c]) for c in columns)
+    return f"bm25(docs, 0.0, {weights})"
+
+
+class Fts5System(Peer):
+    def __init__(self, name: str, conjunction: bool, columns: Sequence[str]) -> None:
         super().__init__()
+        self.name = name
+        self.conjunction = conjunction
+        self.columns = tuple(columns)
+        self._rank_sql = bm25_sql(self.columns, weighted=not conjunction)
         self._db: sqlite3.Connection | None = None
+        operator = "implicit AND" if conjunction else "OR"
+        self.notes = {
+            "match": f"FTS5 MATCH over {'/'.join(self.columns)} ({operator} of the quoted words, "
+            f'"phrases"), `{self._rank_sql}`, tokenize="{TOKENIZE}"',
+            "filters": "join on a plain `meta` table by rowid, `col IN (...)` per field",
+            "facets": "one statement: matched rows MATERIALIZED in a CTE, GROUP BY per facet "
+            "(UNION ALL); top-10 is a second statement",
+            "highlights": f"`{SNIPPET_SQL}` on the top 10",
+            "update": "UPDATE of the FTS row and the meta row by rowid in one transaction",
+        }
 
     def unavailable(self) -> str | None:
         try:
@@ -55,9 +90,8 @@ class Fts5System(Peer):
     def version(self) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 
-    @staticmethod
-    def _rows(entry: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        doc = (entry["id"], entry["title"], entry["summary"], entry.get("body") or "")
+    def _rows(self, entry: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        doc = (entry["id"], *entry_texts(entry, self.columns).values())
         meta = (entry["id"], *(facet_value(entry, c) for c in FILTER_FIELDS))
         return doc, meta
 
@@ -67,17 +101,20 @@ class Fts5System(Peer):
         path.unlink(missing_ok=True)
         started = time.perf_counter()
         db = sqlite3.connect(path, isolation_level=None)
-        db.executescript(_SCHEMA)
+        db.executescript(schema_sql(self.columns))
         db.execute("BEGIN")
         count = 0
         docs: list[tuple[Any, ...]] = []
         metas: list[tuple[Any, ...]] = []
 
+        columns = ", ".join(self.columns)
+        placeholders = ", ".join("?" for _ in self.columns)
+
         def flush() -> None:
             # rowids of both tables come from the same running count.
             base = count - len(docs) + 1
             db.executemany(
-                "INSERT INTO docs(rowid, id, title, summary, body) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO docs(rowid, id, {columns}) VALUES (?, ?, {placeholders})",
                 [(base + i, *d) for i, d in enumerate(docs)],
             )
             db.executemany(
@@ -115,7 +152,8 @@ class Fts5System(Peer):
         db.execute("BEGIN")
         (rowid,) = db.execute("SELECT rowid FROM meta WHERE id = ?", (entry["id"],)).fetchone()
         db.execute(
-            "UPDATE docs SET id = ?, title = ?, summary = ?, body = ? WHERE rowid = ?",
+            f"UPDATE docs SET id = ?, {', '.join(f'{c} = ?' for c in self.columns)} "
+            "WHERE rowid = ?",
             (*doc, rowid),
         )
         db.execute(
@@ -131,7 +169,7 @@ class Fts5System(Peer):
         if not clauses:
             return QueryResult(0, [], [], {})
         where = ["docs MATCH ?"]
-        params: list[Any] = [quoted_clauses(clauses)]
+        params: list[Any] = [match_expression(clauses, self.conjunction)]
         for name, values in q.filters.items():
             if name not in FILTER_FIELDS:
                 raise ValueError(f"fts5 cannot filter on {name!r}")
@@ -158,7 +196,7 @@ class Fts5System(Peer):
                 facets[facet][value] = count
         top_sql = (
             f"SELECT m.id, {SNIPPET_SQL} FROM docs JOIN meta m ON m.rowid = docs.rowid "
-            f"WHERE {' AND '.join(where)} ORDER BY bm25(docs) LIMIT {TOP_K}"
+            f"WHERE {' AND '.join(where)} ORDER BY {self._rank_sql} LIMIT {TOP_K}"
         )
         rows = self._db.execute(top_sql, params).fetchall() if total else []
         return QueryResult(
@@ -174,4 +212,5 @@ class Fts5System(Peer):
         self._db = None
 
 
-SYSTEM = Fts5System()
+SYSTEM = Fts5System("fts5", conjunction=False, columns=FAIR_TEXT_FIELDS)
+AND_SYSTEM = Fts5System("fts5-and", conjunction=True, columns=TEXT_FIELDS)

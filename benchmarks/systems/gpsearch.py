@@ -38,8 +38,9 @@ class GpsearchSystem:
     name = "gpsearch"
     notes: ClassVar[dict[str, str]] = {
         "match": "search.Searcher.search(SearchRequest(query, filters, page=1, per_page=10)); "
-        "ranks entries with more of the words first instead of requiring all (more hits than "
-        "the AND peers), per-language analysers, cross-language concepts",
+        "ranks entries with more of the words first instead of requiring all (as the OR "
+        "peers do; the `-and` peers require all), per-language analysers, cross-language "
+        "concepts",
         "filters": "SearchRequest.filters = {field: (values,)}",
         "facets": "SearchResponse.facets (numpy masks over the matched set), 7 facets incl. "
         "`translated`; also suggestion + unfiltered fallback when filters hide results",
