@@ -31,10 +31,9 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from indexer.analysis import CYRILLIC_RE, TOKEN_PATTERN, fold, fold_word, term, transliterate
-from indexer.concepts import concept_index
+from indexer.analysis import CYRILLIC_RE, TOKEN_RE, fold, fold_word, term, transliterate
+from indexer.concepts import ConceptIndex, concept_index
 
-_TOKEN = re.compile(TOKEN_PATTERN)
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[“\"«(]\s*)$")
 COGNATE_PREFIX = 7  # folded words this long share a stem across the Latin-script languages
@@ -135,7 +134,7 @@ def _names(text: str) -> set[str]:
     """Capitalised words inside sentences (names), acronyms and numbers, folded; names
     also by their skeleton (`name_skeleton`)."""
     found: set[str] = set()
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN_RE.finditer(text):
         word = match.group()
         if (word.isupper() and len(word) >= 2) or (
             word[0].isupper()
@@ -152,27 +151,23 @@ def _names(text: str) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=1 << 16)
-def _word_concepts(word: str, family: str) -> frozenset[str]:
-    indexed = term(word, family)
-    return concept_index().concepts(family, indexed) if indexed else frozenset()
-
-
-def signature(doc: Mapping[str, Any]) -> Signature:
+def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
+    """What grouping needs of a stored entry; its concepts are looked up in `lexicon`."""
     key = _block(doc)
     block = "\x1f".join(map(str, key)) if key else ""
-    title = " ".join(fold_word(w) for w in _TOKEN.findall(doc["title"]))
+    title = " ".join(fold_word(w) for w in TOKEN_RE.findall(doc["title"]))
     anchors: set[str] = set()
     concepts: set[str] = set()
     if block:  # entries without a place and year are never compared
         text = f"{doc['title']}. {doc['summary']}"
         family = doc["language"]
-        words = _TOKEN.findall(text)
+        words = TOKEN_RE.findall(text)
         anchors = _names(text) | {
             "c:" + f[:COGNATE_PREFIX] for w in words if len(f := fold_word(w)) >= COGNATE_PREFIX
         }
         for word in words:
-            concepts |= _word_concepts(word, family)
+            if indexed := term(word, family):
+                concepts |= lexicon.concepts(family, indexed)
     return Signature(
         id=doc["id"],
         locale=doc["locale"],
@@ -284,9 +279,13 @@ class _Components:
         self.declared.pop(gone, None)
 
 
-def assign_groups(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Map entry id -> group id, for entries that have at least one other version."""
-    return group_signatures(signature(doc) for doc in docs)
+def assign_groups(
+    docs: Iterable[Mapping[str, Any]], lexicon: ConceptIndex | None = None
+) -> dict[str, str]:
+    """Map entry id -> group id, for entries that have at least one other version
+    (`lexicon`: the bundled one when not given)."""
+    lexicon = lexicon or concept_index()
+    return group_signatures(signature(doc, lexicon) for doc in docs)
 
 
 def group_signatures(signatures: Iterable[Signature]) -> dict[str, str]:
