@@ -25,6 +25,11 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The space-separated words of a data table ("l d j m n")."""
+    return frozenset(text.split())
+
+
 CYRILLIC_RE = re.compile("[\u0400-\u052f]")  # the Cyrillic and Cyrillic Supplement blocks
 
 

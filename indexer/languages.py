@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from indexer.folding import word_set
 from indexer.stemming import SUFFIX_RULES, SuffixRules
 
 UNDETERMINED = "und"  # the language code of text no pipeline is chosen for
@@ -32,19 +33,15 @@ MIN_TERM_LENGTH = 2
 MAX_TERM_LENGTH = 64
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # Elided articles/prepositions written before an apostrophe ("l’", "dell’", "qu’").
-_ELISIONS_FR = _words("l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu")
-_ELISIONS_IT = _words(
+_ELISIONS_FR = word_set("l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu")
+_ELISIONS_IT = word_set(
     "l d c un all dall dell nell sull coll quest quell tutt nessun sant bell buon"
 )
-_ELISIONS_CA = _words("l d s m n t")
+_ELISIONS_CA = word_set("l d s m n t")
 # Clitics written after an apostrophe: English possessive, Catalan enclitic pronouns.
 _ENCLITICS_EN = frozenset({"s"})
-_ENCLITICS_CA = _words("s t m n l ls ns hi ho")
+_ENCLITICS_CA = word_set("s t m n l ls ns hi ho")
 
 Rewrite = tuple[re.Pattern[str], str]  # (pattern, replacement) for `pattern.sub`
 

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import re
 
-from indexer.folding import is_cyrillic, serbian_to_latin
+from indexer.folding import is_cyrillic, serbian_to_latin, word_set
 
 MODEL_LANGUAGES = ("hr", "sl")  # what langdetect answers for Latin text of this cluster
 # a run of letters (no digits, no apostrophes): what the rules and dictionaries look up
 LETTERS_RE = re.compile(r"[^\W\d_]+")
 _SERBO_CROATIAN = ("sr", "hr", "bs")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 def _patterns(*regexes: str) -> re.Pattern[str]:
@@ -164,10 +160,10 @@ _SERBIAN_BOSNIAN = _patterns(
 _BOSNIAN = _patterns(r"historij\w*", r"sedmic\w*", r"lahk\w*", r"kahv\w*", r"hljeb\w*")
 
 # Function words telling Slovenian from Serbian/Croatian/Bosnian.
-_SLOVENIAN_WORDS = _words(
+_SLOVENIAN_WORDS = word_set(
     "in v ki so tudi kot pa ter bo lahko še sem smo ste kjer zato vendar ker bi je"
 )
-_BCMS_WORDS = _words(
+_BCMS_WORDS = word_set(
     "i u koji koja koje kojih su kao će ili sa iz nije jer ovaj ova ovo ovu te da se"
 )
 
@@ -175,8 +171,8 @@ _BCMS_WORDS = _words(
 _SR_LETTERS = frozenset("ђћЂЋ")
 _MK_LETTERS = frozenset("ќѓѕЌЃЅ")
 _NOT_SR_LETTERS = frozenset("йщыэюяьъёєіїґўЙЩЫЭЮЯЬЪЁЄІЇҐЎ")
-_SR_CYR_WORDS = _words("у је су са из који која које као ће није или шта ово овај")
-_MK_CYR_WORDS = _words("во со е ќе кои ги го беше сите како оваа тоа нè")
+_SR_CYR_WORDS = word_set("у је су са из који која које као ће није или шта ово овај")
+_MK_CYR_WORDS = word_set("во со е ќе кои ги го беше сите како оваа тоа нè")
 
 
 def _count(pattern: re.Pattern[str], words: list[str]) -> int:
