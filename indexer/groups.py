@@ -153,8 +153,7 @@ def _names(text: str) -> set[str]:
 
 def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
     """What grouping needs of a stored entry; its concepts are looked up in `lexicon`."""
-    key = _block(doc)
-    block = "\x1f".join(map(str, key)) if key else ""
+    block = _block(doc)
     title = " ".join(fold_word(w) for w in TOKEN_RE.findall(doc["title"]))
     anchors: set[str] = set()
     concepts: set[str] = set()
@@ -200,16 +199,17 @@ def same_practice(a: Signature, b: Signature, common: frozenset[str] = frozenset
 def block_and_flag(entry: Any) -> tuple[str, int]:
     """What a build remembers of an entry for regrouping: its block as a string ("" when
     it has none) and whether it declares its group."""
-    key = _block(entry.to_dict())
     declared = int(bool(entry.group or entry.translation_of))
-    return ("\x1f".join(map(str, key)) if key else ""), declared
+    return _block(entry.to_dict()), declared
 
 
-def _block(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
+def _block(doc: Mapping[str, Any]) -> str:
+    """The place-and-year block of an entry ("" when it has none: too little to tell
+    practices apart, so it is never compared: a missed pair is better than a wrong one)."""
     place = doc.get("country_code") or fold(doc.get("country") or "")
     if not place or not doc.get("year_from"):
-        return None  # too little to tell practices apart: prefer missing a pair
-    return place, fold(doc.get("city") or ""), int(doc["year_from"])
+        return ""
+    return "\x1f".join((place, fold(doc.get("city") or ""), str(int(doc["year_from"]))))
 
 
 def _practice_counts(sigs: list[Signature]) -> dict[str, int]:
