@@ -1,1 +1,25 @@
-"""indexer package."""
+"""The indexer: from entries to a searchable index generation on disk.
+
+Data flows corpus -> indexer -> search; nothing here imports search/ or webui/.
+
+Words and languages
+  languages.py    the table of languages: one row (Pipeline) per analysis language with
+                  its stemmer/lemmatizer, stopword source, elisions, spelling rewrites,
+                  scripts and detection columns; the one alias table; script of a letter
+  folding.py      the one tokenizer (TOKEN_RE), case/accent folding, Cyrillic -> Latin
+  stemming.py     Snowball stemmers, simplemma lemmas, the light suffix rules
+  stopwords.py    stop lists (Snowball, stopwordsiso, or data/stopwords_*.txt)
+  analysis.py     term(): a word's indexed term; the Whoosh filters and analysers
+  detect.py       language detection of entries and queries (langdetect's profiles)
+  southslavic.py  the detection rules for Serbian, Croatian, Bosnian, Slovenian, Macedonian
+  concepts.py     the cross-language lexicon (data/concepts.tsv), analysed
+
+Building
+  schema.py       the Whoosh schema and an entry's stored document
+  build.py        build_index(): plan -> write segments -> write side files -> publish
+  workers.py      the build's worker processes (detection pool, Whoosh's writer), which
+                  die with it
+  postings.py     postings, facet columns and word pairs as numpy arrays per segment
+  groups.py       translation groups (and how an editor overrides them)
+  generations.py  atomic generations behind one CURRENT pointer; the build lock
+"""

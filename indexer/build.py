@@ -7,16 +7,13 @@ entries (by content hash) are detected and analysed.  Nothing changed: no new ge
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import logging
 import os
-import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,27 +23,25 @@ from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
 from indexer import generations, groups, postings
-from indexer.concepts import concept_index, reuse_analysed
-from indexer.detect import Detection, LanguageDetector
+from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
+from indexer.workers import (
+    PARALLEL_THRESHOLD,
+    DyingMpWriter,
+    Progress,
+    detect_all,
+    no_progress,
+)
 
 log = logging.getLogger(__name__)
 
-# Below this many documents a single-process writer is faster than forking workers.
-PARALLEL_THRESHOLD = 2000
 # Postings a Whoosh writer process holds before spilling runs to disk and merging them:
 # at 256 MB a 100k build spilled and took 56 s to write, at 1 GB 36 s.
 WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
 _NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
-
-Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
-
-
-def _no_progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
-    return items
 
 
 class EmptyBuildError(ValueError):
@@ -107,59 +102,6 @@ def _resolved(path: str) -> str:
     return str(Path(path).resolve())
 
 
-def _die_with_parent() -> None:
-    """In a forked worker: get SIGKILL when the build process dies (Linux), never linger."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers end when their queues close
-        pass
-
-
-_PR_SET_PDEATHSIG = 1
-_fork_hook_installed = False
-
-
-def _install_fork_hook() -> None:
-    global _fork_hook_installed
-    if not _fork_hook_installed:
-        os.register_at_fork(after_in_child=_die_with_parent)
-        _fork_hook_installed = True
-
-
-# Language detection runs in worker processes for large batches: one detector per process.
-_worker_detector: LanguageDetector | None = None
-
-
-def _init_worker() -> None:
-    global _worker_detector
-    _worker_detector = LanguageDetector()
-
-
-def _detect_chunk(entries: Sequence[Entry]) -> list[Detection]:
-    assert _worker_detector is not None
-    return [_detect(_worker_detector, e) for e in entries]
-
-
-def _detect(detector: LanguageDetector, entry: Entry) -> Detection:
-    return detector.detect(
-        entry.title, entry.summary, entry.body, locale=entry.locale, declared=entry.language
-    )
-
-
-def detect_all(
-    entries: Sequence[Entry], *, procs: int, progress: Progress = _no_progress
-) -> list[Detection]:
-    if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detector = LanguageDetector()
-        return [_detect(detector, e) for e in progress(entries, len(entries), "detecting")]
-    size = max(200, len(entries) // (procs * 8))
-    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    with ProcessPoolExecutor(procs, initializer=_init_worker) as pool:
-        results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
-        return [d for chunk in results for d in chunk]
-
-
 class ManifestRow(NamedTuple):
     """What a generation remembers of each entry (a JSON list in manifest.json)."""
 
@@ -196,123 +138,171 @@ def _carry_over(previous: Path, workdir: Path) -> None:
             os.link(src, dst)
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What a build has to do, from the entries given and the previous generation."""
+
+    previous: generations.Generation | None
+    old: dict[str, ManifestRow]  # the previous manifest ({} when rebuilding)
+    hashes: dict[str, str]
+    files: dict[str, str]
+    todo: list[Entry]  # new and changed entries
+    removed: list[str]  # ids gone from their source file
+
+    @property
+    def rebuilt(self) -> bool:
+        return not self.old
+
+
 def build_index(
     entries: Sequence[Entry],
     index_dir: Path,
     *,
     rebuild: bool = False,
     procs: int | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     lock_wait: float = 0.0,
 ) -> BuildReport:
     """Make `index_dir` serve `entries` (plus earlier entries from other source files).
 
     Entries from a source file given now replace that file's earlier entries: an entry that
-    disappeared from its file is removed.  `rebuild` starts from nothing.
+    disappeared from its file is removed.  `rebuild` starts from nothing.  Worker processes
+    (with `procs` > 1) die with the calling process (see workers.py).
     """
     started = time.perf_counter()
     procs = procs or min(2, os.cpu_count() or 1)
-    if procs > 1:
-        _install_fork_hook()
     index_dir = Path(index_dir)
     report = BuildReport(total=len(entries))
     with generations.build_lock(index_dir, wait=lock_wait):
         generations.cleanup(index_dir)
-        try:
-            previous: generations.Generation | None = generations.current(index_dir)
-        except generations.IndexNotFoundError:
-            previous = None
-        manifest = None if rebuild else _read_manifest(previous)
-        report.rebuilt = manifest is None
-        if report.rebuilt and not entries:
-            raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
-        old = manifest or {}
-        hashes = {e.id: content_hash(e) for e in entries}
-        files = {e.id: source_file(e) for e in entries}
-        todo = [e for e in entries if e.id not in old or old[e.id].content_hash != hashes[e.id]]
-        given_files = set(files.values())
-        removed = [
-            i for i, row in old.items() if row.source_file in given_files and i not in hashes
-        ]
-        report.new = sum(1 for e in todo if e.id not in old)
-        report.changed = len(todo) - report.new
-        report.removed = len(removed)
-        report.unchanged = len(entries) - len(todo)
-        if not report.rebuilt and not todo and not removed:
-            report.generation = previous.name if previous else None
+        plan = _plan(entries, index_dir, rebuild, report)
+        if not plan.rebuilt and not plan.todo and not plan.removed:
+            report.generation = plan.previous.name if plan.previous else None
             report.seconds = time.perf_counter() - started
-            _summarise(report, previous)
+            _summarise(report, plan.previous)
             return report
         phase = time.perf_counter()
-        detections = detect_all(todo, procs=procs, progress=progress)
-        log.info("detected %d languages in %.1f s", len(todo), time.perf_counter() - phase)
+        detections = detect_all(plan.todo, procs=procs, progress=progress)
+        log.info("detected %d languages in %.1f s", len(plan.todo), time.perf_counter() - phase)
         analysed = [
-            Analysed(e, d.language, d.confidence, d.method, hashes[e.id], files[e.id])
-            for e, d in zip(todo, detections, strict=True)
+            Analysed(e, d.language, d.confidence, d.method, plan.hashes[e.id], plan.files[e.id])
+            for e, d in zip(plan.todo, detections, strict=True)
         ]
         workdir = generations.new_workdir(index_dir)
-        if report.rebuilt or previous is None:
-            ix = windex.create_in(str(workdir), build_schema())
-        else:
-            _carry_over(previous.path, workdir)
-            ix = windex.open_dir(str(workdir))
-        phase = time.perf_counter()
-        parallel = procs > 1 and len(analysed) >= PARALLEL_THRESHOLD
-        writer = (
-            ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB, compound=False)
-            if parallel
-            else ix.writer(limitmb=WRITER_MEMORY_MB, compound=False)
-        )
-        try:
-            if not report.rebuilt:
-                for entry_id in [*removed, *(a.entry.id for a in analysed if a.entry.id in old)]:
-                    writer.delete_by_term("id", entry_id)
-            for item in progress(analysed, len(analysed), "indexing"):
-                writer.add_document(**whoosh_document(item))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        gone = set(removed)
-        new_manifest = {k: v for k, v in old.items() if k not in gone}
-        new_manifest.update(
-            {
-                a.entry.id: ManifestRow(
-                    a.content_hash, a.source_file, *groups.block_and_flag(a.entry)
-                )
-                for a in analysed
-            }
-        )
-        log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
-        if previous is not None:  # the lexicon as analysed last time, if it has not changed
-            reuse_analysed(previous.path / CONCEPTS)
-        lexicon = concept_index()  # loaded before the export workers fork, which use it
+        ix = _write_segments(workdir, plan, analysed, procs, progress)
+        manifest = _next_manifest(plan, analysed)
+        saved = None if plan.previous is None else plan.previous.path / CONCEPTS
+        lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
         with ix.reader() as reader:
             phase = time.perf_counter()
-            accel_stats = postings.build(reader, workdir, procs)
+            accel_stats = postings.build(reader, workdir, lexicon, procs)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
-            phase = time.perf_counter()
-            group_of = _groups(workdir, None if report.rebuilt else previous, old, new_manifest)
-            log.info("grouped translations in %.1f s", time.perf_counter() - phase)
-        (workdir / MANIFEST).write_text(
-            json.dumps({"schema_version": SCHEMA_VERSION, "entries": new_manifest}),
-            encoding="utf-8",
-        )
-        (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
-        (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
+        phase = time.perf_counter()
+        previous = None if plan.rebuilt else plan.previous
+        group_of = _groups(workdir, previous, plan.old, manifest)
+        log.info("grouped translations in %.1f s", time.perf_counter() - phase)
+        _write_side_files(workdir, manifest, group_of, lexicon)
         report.seconds = time.perf_counter() - started
-        meta = {
-            "schema_version": SCHEMA_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "documents": len(new_manifest),
-            "build": report.to_dict(),
-            "accel": accel_stats,
-        }
-        published = generations.publish(index_dir, workdir, meta)
-        report.generation = published.name
-        generations.cleanup(index_dir)
+        published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         _summarise(report, published)
         return report
+
+
+def _plan(entries: Sequence[Entry], index_dir: Path, rebuild: bool, report: BuildReport) -> _Plan:
+    """Compare the entries with the current generation's manifest; counts go to `report`."""
+    try:
+        previous: generations.Generation | None = generations.current(index_dir)
+    except generations.IndexNotFoundError:
+        previous = None
+    manifest = None if rebuild else _read_manifest(previous)
+    report.rebuilt = manifest is None
+    if report.rebuilt and not entries:
+        raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
+    old = manifest or {}
+    hashes = {e.id: content_hash(e) for e in entries}
+    files = {e.id: source_file(e) for e in entries}
+    todo = [e for e in entries if e.id not in old or old[e.id].content_hash != hashes[e.id]]
+    given_files = set(files.values())
+    removed = [i for i, row in old.items() if row.source_file in given_files and i not in hashes]
+    report.new = sum(1 for e in todo if e.id not in old)
+    report.changed = len(todo) - report.new
+    report.removed = len(removed)
+    report.unchanged = len(entries) - len(todo)
+    return _Plan(previous, old, hashes, files, todo, removed)
+
+
+def _write_segments(
+    workdir: Path, plan: _Plan, analysed: list[Analysed], procs: int, progress: Progress
+) -> Any:
+    """The Whoosh index of the new generation: the previous one's segments hard-linked,
+    replaced and removed entries deleted, new and changed ones added."""
+    if plan.rebuilt or plan.previous is None:
+        ix = windex.create_in(str(workdir), build_schema())
+    else:
+        _carry_over(plan.previous.path, workdir)
+        ix = windex.open_dir(str(workdir))
+    phase = time.perf_counter()
+    options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
+    if procs > 1 and len(analysed) >= PARALLEL_THRESHOLD:
+        writer = DyingMpWriter(ix, procs, **options)
+    else:
+        writer = ix.writer(**options)
+    try:
+        if not plan.rebuilt:
+            replaced = [a.entry.id for a in analysed if a.entry.id in plan.old]
+            for entry_id in [*plan.removed, *replaced]:
+                writer.delete_by_term("id", entry_id)
+        for item in progress(analysed, len(analysed), "indexing"):
+            writer.add_document(**whoosh_document(item))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
+    return ix
+
+
+def _next_manifest(plan: _Plan, analysed: list[Analysed]) -> dict[str, ManifestRow]:
+    gone = set(plan.removed)
+    manifest = {k: v for k, v in plan.old.items() if k not in gone}
+    for a in analysed:
+        block, declared = groups.block_and_flag(a.entry)
+        manifest[a.entry.id] = ManifestRow(a.content_hash, a.source_file, block, declared)
+    return manifest
+
+
+def _write_side_files(
+    workdir: Path,
+    manifest: dict[str, ManifestRow],
+    group_of: dict[str, str],
+    lexicon: ConceptIndex,
+) -> None:
+    """The files beside the Whoosh index: manifest, translation groups, analysed lexicon."""
+    (workdir / MANIFEST).write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION, "entries": manifest}), encoding="utf-8"
+    )
+    (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
+    (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
+
+
+def _publish(
+    index_dir: Path,
+    workdir: Path,
+    report: BuildReport,
+    documents: int,
+    accel_stats: dict[str, int],
+) -> generations.Generation:
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "documents": documents,
+        "build": report.to_dict(),
+        "accel": accel_stats,
+    }
+    published = generations.publish(index_dir, workdir, meta)
+    report.generation = published.name
+    generations.cleanup(index_dir)
+    return published
 
 
 def _groups(

@@ -11,19 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, folded_words, term
+from indexer.analysis import TOKEN_RE, analysis_language, families_for, folded_words, term
 
 log = logging.getLogger(__name__)
 
 LEXICON = Path(__file__).with_name("data") / "concepts.tsv"
-_TOKEN = re.compile(TOKEN_PATTERN)
 MAX_PHRASE = 4
 FORMAT = 2  # of the analysed lexicon saved with an index (2: written forms of phrases)
 
@@ -105,7 +103,7 @@ class ConceptIndex:
 
 
 def _indexed(text: str, family: str) -> tuple[str, ...]:
-    return tuple(t for w in _TOKEN.findall(text) if (t := term(w, family)))
+    return tuple(t for w in TOKEN_RE.findall(text) if (t := term(w, family)))
 
 
 @cache
@@ -117,31 +115,36 @@ def lexicon_version(path: Path = LEXICON) -> str:
     return f"{SCHEMA_VERSION}.{FORMAT}-{hashlib.sha1(data).hexdigest()[:16]}"
 
 
-def reuse_analysed(saved: Path) -> bool:
-    """Take the lexicon a previous build analysed (saved with `to_json`) when it is still
-    current, instead of analysing it again (1-2 s: every lemmatizer's dictionary)."""
-    if LEXICON in _analysed:
-        return False
+def load_lexicon(saved: Path | None = None, path: Path = LEXICON) -> ConceptIndex:
+    """The analysed lexicon for a build: the copy a previous generation saved (`to_json`)
+    when it is still current, which spares analysing it again (1-2 s: every lemmatizer's
+    dictionary); otherwise `concept_index(path)`."""
+    if saved is not None:
+        reused = _read_saved(saved)
+        if reused is not None:
+            return reused
+    return concept_index(path)
+
+
+def _read_saved(saved: Path) -> ConceptIndex | None:
     try:
         data = json.loads(saved.read_text(encoding="utf-8"))
         if data.get("lexicon") != lexicon_version():
-            return False
-        _analysed[LEXICON] = ConceptIndex.from_dict(data)
+            log.info("%s: analysed by another lexicon or analyser version: analysing again", saved)
+            return None
+        return ConceptIndex.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-    return True
-
-
-_analysed: dict[Path, ConceptIndex] = {}  # this process's analysed lexicon, per file
+        return None
 
 
 def concept_index(path: Path = LEXICON) -> ConceptIndex:
-    """The lexicon, analysed with each language's pipeline (once per process, unless a
-    previous build's copy was taken with `reuse_analysed`)."""
-    index = _analysed.get(path)
-    if index is None:
-        index = _analysed[path] = _analyse(path)
-    return index
+    """The lexicon, analysed with each language's pipeline (once per process and file)."""
+    return _analysed(path.resolve())
+
+
+@cache
+def _analysed(path: Path) -> ConceptIndex:
+    return _analyse(path)
 
 
 def _analyse(path: Path) -> ConceptIndex:

@@ -12,13 +12,9 @@ Priors and rules on top of the model:
   language alone; Cyrillic and Latin go to the model;
 * the page locale and the set of languages the corpus has are priors: they decide short
   or ambiguous text and never outvote a clear text;
-* langdetect has no Serbian.  Serbian Latin comes out as hr (or sl), Serbian Cyrillic as
-  mk/bg/ru.  Serbian is recovered with general rules: Cyrillic text written only with
-  letters of the Serbian alphabet and with Serbian letters (ђ, ћ) or Serbian function
-  words is sr; Latin text in the Serbian/Croatian/Bosnian cluster is told apart by the
-  reflex of old jat (ekavian "razumevanje", "mesto" is Serbian; ijekavian "razumijevanje",
-  "mjesto" is Croatian or Bosnian) and by vocabulary that differs between the standards
-  (opština/općina, saradnja/suradnja, hiljada/tisuća), then by the locale;
+* langdetect has no Serbian: the rules of southslavic.py recover Serbian, Croatian,
+  Bosnian, Slovenian and Macedonian; which profile and which dictionary stand for a
+  language is a column of the language table (languages.py);
 * a declared language wins.
 """
 
@@ -36,11 +32,18 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analysis import is_cyrillic, script_of, serbian_to_latin
+from indexer import southslavic
+from indexer.languages import (
+    UNDETERMINED,
+    detect_model,
+    dictionary,
+    language_code,
+    script_of,
+)
+from indexer.southslavic import LETTERS_RE
 
 log = logging.getLogger(__name__)
 
-UNDETERMINED = "und"
 METHODS = ("declared", "script", "langdetect", "rules", "prior", "short")
 
 MAX_CHARS = 3000  # title + summary + the start of the body: plenty for the model
@@ -200,248 +203,9 @@ def _script_counts(text: str) -> dict[str, int]:
 
 # --- South Slavic rules ------------------------------------------------------------
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2}")
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _patterns(*regexes: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{r})" for r in regexes))
-
-
-# Ekavian jat reflex and Serbian-only vocabulary (whole words, Latin; Cyrillic text is
-# transliterated first).
-_EKAVIAN = _patterns(
-    r"razumev\w*",
-    r"reš(?:en|av|i)\w*",
-    r"mest(?:o|a|u|om|ima)",
-    r"vreme",
-    r"primer\w*",
-    r"dec(?:a|e|i|om)",
-    r"dete(?:ta|tu|tom)?",
-    r"celokup\w*",
-    r"ce(?:o|la|lo|li|le)",
-    r"lep(?:o|a|i|e|u|ih|im)?",
-    r"pesm\w*",
-    r"svetsk\w*",
-    r"uslov\w*",
-    r"deo",
-    r"delov\w*",
-    r"podel\w*",
-    r"obezbe\w*",
-    r"nedelj\w*",
-    r"gde",
-    r"pre",
-    r"posle",
-    r"ovde",
-    r"mesec\w*",
-    r"celin\w*",
-    r"cen(?:a|e|i|u|ama)",
-    r"procen\w*",
-    r"ocen\w*",
-    r"vest(?:i|ima)?",
-    r"sedišt\w*",
-    r"vera",
-    r"verski\w*",
-    r"zahtev\w*",
-    r"tok(?:om)?",
-    r"opšt\w*",
-    r"istorij\w*",
-    r"bezbed\w*",
-    r"sprovo\w*",
-    r"takođe",
-)
-# Ijekavian jat reflex.
-_IJEKAVIAN = _patterns(
-    r"razumijev\w*",
-    r"rješ\w*",
-    r"mjest\w*",
-    r"mjesec\w*",
-    r"vrijem\w*",
-    r"djec\w*",
-    r"dijete",
-    r"djetet\w*",
-    r"primjer\w*",
-    r"cjelokup\w*",
-    r"cijel\w*",
-    r"cjelin\w*",
-    r"pjesm\w*",
-    r"svjetsk\w*",
-    r"dio",
-    r"dijel\w*",
-    r"djel\w*",
-    r"podjel\w*",
-    r"gdje",
-    r"prije",
-    r"poslije",
-    r"ovdje",
-    r"nedjelj\w*",
-    r"sjedišt\w*",
-    r"procjen\w*",
-    r"ocjen\w*",
-    r"vijest\w*",
-    r"vijeć\w*",
-    r"lijep\w*",
-    r"bijel\w*",
-    r"rijek\w*",
-    r"stoljeć\w*",
-    r"vjer\w*",
-    r"tijek\w*",
-    r"zahtjev\w*",
-    r"uvjet\w*",
-)
-# Croatian vocabulary (not Serbian or Bosnian).
-_CROATIAN = _patterns(
-    r"tko",
-    r"tisuć\w*",
-    r"općin\w*",
-    r"surad\w*",
-    r"sveučilišt\w*",
-    r"obitelj\w*",
-    r"povijes\w*",
-    r"europsk\w*",
-    r"znanstv\w*",
-    r"kazališt\w*",
-    r"glazb\w*",
-    r"tjed(?:an|na|nu|ni|ana|nima)",
-    r"također",
-    r"siječ\w*",
-    r"veljač\w*",
-    r"ožuj\w*",
-    r"trav(?:anj|nja|nju)",
-    r"svib(?:anj|nja|nju)",
-    r"lip(?:anj|nja|nju)",
-    r"srp(?:anj|nja|nju)",
-    r"kolovoz\w*",
-    r"ruj(?:an|na|nu)",
-    r"listopad\w*",
-    r"prosin(?:ac|ca|cu)",
-    r"\w{4,}ira(?:ti|nje|nja|nju|n|na|no|ni|ne|li|la|lo)",
-)
-# Serbian and Bosnian vocabulary (not Croatian).
-_SERBIAN_BOSNIAN = _patterns(
-    r"hiljad\w*",
-    r"porodic\w*",
-    r"evrop\w*",
-    r"saradn\w*",
-    r"univerzitet\w*",
-    r"\w{4,}izova\w*",
-    r"\w{4,}isa(?:nje|nja|nju|ti|n|na|no|ni|ne|li|la|lo)",
-    r"\w{4,}ova(?:nje|nja|nju)",
-    r"januar\w*",
-    r"februar\w*",
-    r"septemb\w*",
-    r"oktob\w*",
-    r"novemb\w*",
-    r"decemb\w*",
-    r"šta",
-    r"ko",
-    r"historij\w*",
-    r"sedmic\w*",
-)
-_BOSNIAN = _patterns(r"historij\w*", r"sedmic\w*", r"lahk\w*", r"kahv\w*", r"hljeb\w*")
-
-# Function words telling Slovenian from Serbian/Croatian/Bosnian.
-_SLOVENIAN_WORDS = _words(
-    "in v ki so tudi kot pa ter bo lahko še sem smo ste kjer zato vendar ker bi je"
-)
-_BCMS_WORDS = _words(
-    "i u koji koja koje kojih su kao će ili sa iz nije jer ovaj ova ovo ovu te da se"
-)
-
-# Cyrillic letters: Serbian only, Macedonian only, both, and never in Serbian.
-_SR_LETTERS = frozenset("ђћЂЋ")
-_MK_LETTERS = frozenset("ќѓѕЌЃЅ")
-_NOT_SR_LETTERS = frozenset("йщыэюяьъёєіїґўЙЩЫЭЮЯЬЪЁЄІЇҐЎ")
-_SR_CYR_WORDS = _words("у је су са из који која које као ће није или шта ово овај")
-_MK_CYR_WORDS = _words("во со е ќе кои ги го беше сите како оваа тоа нè")
-
-_SERBO_CROATIAN = ("sr", "hr", "bs")
-_PROXY = {"sr": "hr", "bs": "hr", "cnr": "hr", "sh": "hr", "me": "hr"}
-
-
-def _count(pattern: re.Pattern[str], words: list[str]) -> int:
-    return sum(1 for w in words if pattern.fullmatch(w))
-
-
-def _serbo_croatian_variant(
-    words: list[str], locale: str | None, corpus: frozenset[str]
-) -> tuple[str, float]:
-    """sr, hr or bs for Latin (or transliterated) text of the shared language, and how
-    clear the evidence was (0..1)."""
-    ekavian = _count(_EKAVIAN, words)
-    ijekavian = _count(_IJEKAVIAN, words)
-    croatian = _count(_CROATIAN, words)
-    serbian_bosnian = _count(_SERBIAN_BOSNIAN, words)
-    if ekavian != ijekavian:
-        clarity = min(1.0, 0.6 + 0.15 * abs(ekavian - ijekavian))
-        if ekavian > ijekavian:
-            return "sr", clarity
-        if croatian >= serbian_bosnian and not (locale == "bs" and croatian == 0):
-            return "hr", clarity
-        if _count(_BOSNIAN, words) or locale == "bs" or locale != "sr":
-            return "bs", clarity * 0.8
-        return "sr", clarity * 0.8
-    if croatian != serbian_bosnian:
-        clarity = min(1.0, 0.5 + 0.15 * abs(croatian - serbian_bosnian))
-        if croatian > serbian_bosnian:
-            return "hr", clarity
-        return ("bs" if locale == "bs" or _count(_BOSNIAN, words) else "sr"), clarity
-    if locale in _SERBO_CROATIAN:
-        return locale, 0.5
-    present = [code for code in _SERBO_CROATIAN if code in corpus]
-    if len(present) == 1:
-        return present[0], 0.45
-    return "hr", 0.4
-
-
-def _latin_words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD_RE.findall(serbian_to_latin(text))]
-
-
-def _cyrillic_serbian(
-    text: str, words: list[str], locale: str | None, corpus: frozenset[str]
-) -> tuple[str, float] | None:
-    """ "sr" or "mk" when a Cyrillic text is written in the Serbian/Macedonian alphabet,
-    None when it has letters those alphabets lack (Russian, Bulgarian, Ukrainian ...)."""
-    letters = set(text)
-    not_sr = sum(1 for ch in text if ch in _NOT_SR_LETTERS)
-    cyrillic = sum(1 for ch in text if is_cyrillic(ch))
-    if not_sr > cyrillic // 100:  # a stray letter is let pass only in a long text
-        return None
-    has_sr, has_mk = bool(letters & _SR_LETTERS), bool(letters & _MK_LETTERS)
-    if has_sr and not has_mk:
-        return "sr", 0.95
-    if has_mk and not has_sr:
-        return "mk", 0.95
-    sr_votes = sum(1 for w in words if w in _SR_CYR_WORDS)
-    mk_votes = sum(1 for w in words if w in _MK_CYR_WORDS)
-    if sr_votes != mk_votes:
-        clarity = min(0.95, 0.6 + 0.1 * abs(sr_votes - mk_votes))
-        return ("sr" if sr_votes > mk_votes else "mk"), clarity
-    if locale in ("sr", "mk"):
-        return locale, 0.5
-    if "sr" in corpus and "mk" not in corpus:
-        return "sr", 0.45
-    if "mk" in corpus and "sr" not in corpus:
-        return "mk", 0.45
-    return None
-
-
 # --- the detector ----------------------------------------------------------------
-
-
-def _code(lang: str | None) -> str | None:
-    """`sr-Latn` -> `sr`, `pt_BR` -> `pt`; None for empty, `und` or malformed codes."""
-    if not lang:
-        return None
-    code = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
-    if not re.fullmatch(r"[a-z]{2,3}", code) or code == UNDETERMINED:
-        return None
-    return code
 
 
 _QUERY_SYNTAX = re.compile(r"\b\w+:(?=\S)|\b(?:AND|OR|NOT|TO)\b|[\"'()\[\]{}*?~^+\-:]")
@@ -461,7 +225,7 @@ class LanguageDetector:
         """`lexicon_languages` limits the dictionaries consulted for short text (each costs
         30-120 MB of memory): a server passes the ones its analysers load anyway."""
         self._model = _get_model()
-        codes = {_code(lang) for lang in corpus_languages or ()}
+        codes = {language_code(lang) for lang in corpus_languages or ()}
         self.corpus_languages: frozenset[str] = frozenset(c for c in codes if c)
         self.lexicon_languages: frozenset[str] | None = (
             None if lexicon_languages is None else frozenset(lexicon_languages)
@@ -481,19 +245,19 @@ class LanguageDetector:
         """The language of an entry.  A declared language wins; otherwise title, summary
         and the start of the body are read together, with the page locale and the corpus'
         languages as priors.  Never raises."""
-        declared_code = _code(declared)
+        declared_code = language_code(declared)
         if declared_code:
             return Detection(declared_code, 1.0, "declared")
         parts = [p for p in (title, summary, body) if p and p.strip()]
         text = "\n".join(parts)[:MAX_CHARS]
-        return self._detect(text, _code(locale), CORPUS_PRIOR)
+        return self._detect(text, language_code(locale), CORPUS_PRIOR)
 
     def detect_query(self, text: str, *, locale: str | None = None) -> Detection:
         """Best-effort language of a short search query: the corpus' languages weigh more
         and confidence is low for a word or two.  Never raises."""
         try:
             cleaned = _QUERY_SYNTAX.sub(" ", text or "")
-            return self._detect(cleaned[:MAX_CHARS], _code(locale), QUERY_CORPUS_PRIOR)
+            return self._detect(cleaned[:MAX_CHARS], language_code(locale), QUERY_CORPUS_PRIOR)
         except Exception:  # a query must never fail because of detection
             log.exception("language detection failed for query %r", text)
             return Detection(UNDETERMINED, 0.0, "short")
@@ -511,8 +275,8 @@ class LanguageDetector:
         if script in _SCRIPT_LANGUAGE:
             return Detection(_SCRIPT_LANGUAGE[script], round(share * length_factor, 3), "script")
         if script == "cyrillic":
-            words = [w.lower() for w in _WORD_RE.findall(text)]
-            found = _cyrillic_serbian(text, words, locale, self.corpus_languages)
+            words = [w.lower() for w in LETTERS_RE.findall(text)]
+            found = southslavic.cyrillic_serbian(text, words, locale, self.corpus_languages)
             if found is not None:
                 lang, clarity = found
                 return Detection(lang, round(clarity * length_factor * share, 3), "rules")
@@ -536,12 +300,14 @@ class LanguageDetector:
         if int(np.argmax(evidence)) != best:
             method = "prior"  # the text alone pointed elsewhere
 
-        if lang in ("hr", "sl") and script == "latin":
-            lang, confidence, method = self._south_slavic(
-                text, lang, posterior, locale, confidence, method
+        if lang in southslavic.MODEL_LANGUAGES and script == "latin":
+            index = model.lang_index
+            cluster = float(sum(posterior[index[code]] for code in southslavic.MODEL_LANGUAGES))
+            lang, confidence, method = southslavic.refine_latin(
+                text, (lang, confidence, method), cluster, locale, self.corpus_languages
             )
         confidence *= length_factor
-        if letters < RELIABLE_LETTERS and locale and lang in (locale, _PROXY.get(locale)):
+        if letters < RELIABLE_LETTERS and locale and lang in (locale, detect_model(locale)):
             method = "prior" if method == "langdetect" else method
         return Detection(lang, round(confidence, 3), method)
 
@@ -554,17 +320,17 @@ class LanguageDetector:
         # With known corpus languages only theirs are asked, so a query never waits for
         # a dictionary that was not loaded at start-up.
         if self.corpus_languages:
-            candidates = {_PROXY.get(c, c) for c in self.corpus_languages}
+            candidates = {detect_model(c) for c in self.corpus_languages}
         else:
             candidates = {model.langs[i] for i in np.argsort(-scores)[:LEXICON_TOP]}
         if locale:
-            candidates.add(_PROXY.get(locale, locale))
-        words = [w for w in _WORD_RE.findall(text) if len(w) >= 3]
+            candidates.add(detect_model(locale))
+        words = [w for w in LETTERS_RE.findall(text) if len(w) >= 3]
         bonus = np.zeros(len(model.langs))
         if self.lexicon_languages is not None:
             candidates &= self.lexicon_languages
         for lang in candidates:
-            code = _LEXICON_CODE.get(lang, lang)
+            code = dictionary(lang)
             if lang not in model.lang_index or code not in _simplemma_languages():
                 continue
             known = sum(1 for w in words if _is_known(w, code))
@@ -574,49 +340,23 @@ class LanguageDetector:
     def _prior(self, locale: str | None, corpus_weight: float) -> np.ndarray:
         return _prior_vector(tuple(self._model.langs), locale, self.corpus_languages, corpus_weight)
 
-    def _south_slavic(
-        self,
-        text: str,
-        lang: str,
-        posterior: np.ndarray,
-        locale: str | None,
-        confidence: float,
-        method: str,
-    ) -> tuple[str, float, str]:
-        words = _latin_words(text)
-        slovenian = sum(1 for w in words if w in _SLOVENIAN_WORDS)
-        bcms = sum(1 for w in words if w in _BCMS_WORDS)
-        index = self._model.lang_index
-        cluster = float(posterior[index["hr"]] + posterior[index["sl"]])
-        if lang == "sl" and bcms <= slovenian + 1:
-            return lang, confidence, method
-        if lang == "hr" and slovenian > bcms + 1:
-            return "sl", cluster, "rules"
-        variant, clarity = _serbo_croatian_variant(words, locale, self.corpus_languages)
-        if variant == "hr" and lang == "hr":
-            return "hr", confidence * max(clarity, 0.6), method
-        return variant, cluster * clarity, "rules"
-
 
 @functools.lru_cache(maxsize=256)
 def _prior_vector(
     langs: tuple[str, ...], locale: str | None, corpus: frozenset[str], corpus_weight: float
 ) -> np.ndarray:
     prior = np.zeros(len(langs))
-    corpus_models = {_PROXY.get(c, c) for c in corpus}
+    corpus_models = {detect_model(c) for c in corpus}
     for i, code in enumerate(langs):
         if code in corpus_models:
             prior[i] += corpus_weight
     if locale:
-        model_code = _PROXY.get(locale, locale)
+        model_code = detect_model(locale)
         for i, code in enumerate(langs):
             if code == model_code:
                 prior[i] += LOCALE_PRIOR
     prior.setflags(write=False)
     return prior
-
-
-_LEXICON_CODE = {"hr": "hbs", "sr": "hbs", "bs": "hbs"}
 
 
 @functools.cache

@@ -1,14 +1,23 @@
 """Translation groups: entries in different locales that describe the same practice.
 
-Two entries are versions of one practice when the source says so (`group`, or
-`translation_of` naming the other id), or when all of these hold:
+Two entries are versions of one practice when the source says so, or when all of these
+hold:
   - same place and period (country, city, first year): the block they are compared in;
   - published under different locales;
   - the same title once folded, or enough shared evidence that survives translation:
-    numbers, proper names and acronyms, long cognates ("interculturelle"/"intercultural")
-    and lexicon concepts ("médiation"/"mediation").
+    numbers, proper names and acronyms (also by their consonant skeleton, so "Lutsk",
+    "Луцьк" and the Serbian locative "Lucku" meet), long cognates
+    ("interculturelle"/"intercultural") and lexicon concepts ("médiation"/"mediation").
 Several practices of one city and year are common (Valladolid lists five for 2019), so
 the evidence bar is high: a missed pair costs less than an invented one.
+
+An editor overrides a wrong group in the input (JSONL/CSV fields of the entry):
+  - `group: "<name>"` puts entries with the same name in one group, whatever their
+    place, year or text; entries declaring different names are never joined by the
+    automatic rule (a wrong automatic group is split by naming its parts);
+  - `translation_of: "<id>"` joins an entry to the entry with that id;
+  - `group: "-"` keeps an entry out of every automatic group (it still joins the
+    entries it names with `translation_of`, or that name it).
 """
 
 from __future__ import annotations
@@ -22,10 +31,9 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from indexer.analysis import TOKEN_PATTERN, fold, fold_word, term
-from indexer.concepts import concept_index
+from indexer.analysis import CYRILLIC_RE, TOKEN_RE, fold, fold_word, term, transliterate
+from indexer.concepts import ConceptIndex, concept_index
 
-_TOKEN = re.compile(TOKEN_PATTERN)
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[“\"«(]\s*)$")
 COGNATE_PREFIX = 7  # folded words this long share a stem across the Latin-script languages
@@ -34,6 +42,7 @@ LINK_SCORE = 0.5  # different practices of one city and year scored up to 0.36 i
 MIN_SHARED = 2
 MAX_COMPARED = 5000  # entries of one place and year compared; beyond, titles only
 SIGNATURE_BLOCK = 6  # index of the block in Signature.to_list()
+NO_GROUP = "-"  # `group` value that keeps an entry out of automatic groups
 RARE_ANCHOR = 10  # anchors in at most this many entries of a block propose candidate pairs
 
 
@@ -72,10 +81,60 @@ class Signature:
         )
 
 
+# Spellings one word takes across Latin transliterations and languages ("Kharkiv" /
+# "Harkiv", "Lutsk" / "Lucku", "therapy" / "terapija"): each becomes one letter.
+_SPELLINGS = {
+    "tsch": "c",
+    "sch": "s",
+    "tch": "c",
+    "ch": "c",
+    "kh": "h",
+    "zh": "s",
+    "sh": "s",
+    "ts": "c",
+    "tz": "c",
+    "ph": "f",
+    "th": "t",
+    "qu": "kv",
+    "x": "ks",
+    "w": "v",
+    "dj": "d",
+    "gj": "g",
+    "z": "s",
+    "y": "i",
+    "j": "i",
+}
+_SPELLING_RE = re.compile("|".join(sorted(_SPELLINGS, key=len, reverse=True)))
+_DOUBLED = re.compile(r"(.)\1+")
+_INNER_VOWELS = re.compile(r"(?<!^)[aeiou]+")
+_POSSESSIVE = re.compile(r"['’ʼ]s$")
+NAME_SKELETON = 4  # consonants of a name's skeleton compared (at least 3 are needed)
+
+
+@lru_cache(maxsize=1 << 16)
+def spelling(word: str) -> str:
+    """A word folded to a spelling its transliterations share: Cyrillic in Latin
+    letters, digraphs as one letter, doubled letters once ("Луцьк", "Lutsk" -> "luck";
+    "Lucku" -> "lucku"; "Kharkiv", "Харків" -> "harkiv")."""
+    if CYRILLIC_RE.search(word):
+        word = transliterate(word)
+    folded = fold(_POSSESSIVE.sub("", word))
+    return _DOUBLED.sub(r"\1", _SPELLING_RE.sub(lambda m: _SPELLINGS[m.group()], folded))
+
+
+def name_skeleton(word: str) -> str:
+    """A name's consonant skeleton, the same across scripts, transliterations and the
+    case endings languages add to names: "Lutsk", "Луцьк", "Lucku" (Serbian locative)
+    -> "lck"; "Ukraine", "Ukrajinu", "Україна" -> "ukrn".  Vowels after the first letter
+    are dropped: they are what inflection and transliteration change most."""
+    return _INNER_VOWELS.sub("", spelling(word))[:NAME_SKELETON]
+
+
 def _names(text: str) -> set[str]:
-    """Capitalised words inside sentences (names), acronyms and numbers, folded."""
+    """Capitalised words inside sentences (names), acronyms and numbers, folded; names
+    also by their skeleton (`name_skeleton`)."""
     found: set[str] = set()
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN_RE.finditer(text):
         word = match.group()
         if (word.isupper() and len(word) >= 2) or (
             word[0].isupper()
@@ -83,6 +142,8 @@ def _names(text: str) -> set[str]:
             and not _SENTENCE_START.search(text[: match.start()])
         ):
             found.add("n:" + fold(word))
+            if len(skeleton := name_skeleton(word)) >= 3:
+                found.add("s:" + skeleton)
     for number in _NUMBER.findall(text):
         digits = re.sub(r"\D", "", number)
         if len(digits) >= 2:
@@ -90,27 +151,22 @@ def _names(text: str) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=1 << 16)
-def _word_concepts(word: str, family: str) -> frozenset[str]:
-    indexed = term(word, family)
-    return concept_index().concepts(family, indexed) if indexed else frozenset()
-
-
-def signature(doc: Mapping[str, Any]) -> Signature:
-    key = _block(doc)
-    block = "\x1f".join(map(str, key)) if key else ""
-    title = " ".join(fold_word(w) for w in _TOKEN.findall(doc["title"]))
+def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
+    """What grouping needs of a stored entry; its concepts are looked up in `lexicon`."""
+    block = _block(doc)
+    title = " ".join(fold_word(w) for w in TOKEN_RE.findall(doc["title"]))
     anchors: set[str] = set()
     concepts: set[str] = set()
     if block:  # entries without a place and year are never compared
         text = f"{doc['title']}. {doc['summary']}"
         family = doc["language"]
-        words = _TOKEN.findall(text)
+        words = TOKEN_RE.findall(text)
         anchors = _names(text) | {
             "c:" + f[:COGNATE_PREFIX] for w in words if len(f := fold_word(w)) >= COGNATE_PREFIX
         }
         for word in words:
-            concepts |= _word_concepts(word, family)
+            if indexed := term(word, family):
+                concepts |= lexicon.concepts(family, indexed)
     return Signature(
         id=doc["id"],
         locale=doc["locale"],
@@ -143,16 +199,31 @@ def same_practice(a: Signature, b: Signature, common: frozenset[str] = frozenset
 def block_and_flag(entry: Any) -> tuple[str, int]:
     """What a build remembers of an entry for regrouping: its block as a string ("" when
     it has none) and whether it declares its group."""
-    key = _block(entry.to_dict())
     declared = int(bool(entry.group or entry.translation_of))
-    return ("\x1f".join(map(str, key)) if key else ""), declared
+    return _block(entry.to_dict()), declared
 
 
-def _block(doc: Mapping[str, Any]) -> tuple[str, str, int] | None:
+def _block(doc: Mapping[str, Any]) -> str:
+    """The place-and-year block of an entry ("" when it has none: too little to tell
+    practices apart, so it is never compared: a missed pair is better than a wrong one)."""
     place = doc.get("country_code") or fold(doc.get("country") or "")
     if not place or not doc.get("year_from"):
-        return None  # too little to tell practices apart: prefer missing a pair
-    return place, fold(doc.get("city") or ""), int(doc["year_from"])
+        return ""
+    return "\x1f".join((place, fold(doc.get("city") or ""), str(int(doc["year_from"]))))
+
+
+def _practice_counts(sigs: list[Signature]) -> dict[str, int]:
+    """In how many practices of a block each anchor occurs.  Entries with one title are
+    one practice (they are linked anyway): the copies of a page in two locales must not
+    make the words its translation shares with it look common to the whole block."""
+    by_title: dict[str, set[str]] = defaultdict(set)
+    for sig in sigs:
+        by_title[sig.title] |= sig.anchors
+    counts: dict[str, int] = defaultdict(int)
+    for anchors in by_title.values():
+        for anchor in anchors:
+            counts[anchor] += 1
+    return counts
 
 
 def _candidates(
@@ -177,8 +248,12 @@ def _candidates(
 
 
 class _Components:
+    """Union-find over entry ids; a component remembers the group its entries declare, so
+    an automatic link never merges two differently declared groups."""
+
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
+        self.declared: dict[str, str] = {}  # root -> declared group
 
     def find(self, x: str) -> str:
         self.parent.setdefault(x, x)
@@ -187,47 +262,73 @@ class _Components:
             x = self.parent[x]
         return x
 
-    def union(self, a: str, b: str) -> None:
+    def declare(self, x: str, group: str) -> None:
+        self.declared.setdefault(self.find(x), group)
+
+    def union(self, a: str, b: str, *, automatic: bool = False) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            return
+        ga, gb = self.declared.get(ra), self.declared.get(rb)
+        if automatic and ga and gb and ga != gb:
+            return  # the source keeps these apart
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        if ga or gb:
+            self.declared[keep] = ga or gb  # type: ignore[assignment]
+        self.declared.pop(gone, None)
 
 
-def assign_groups(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Map entry id -> group id, for entries that have at least one other version."""
-    return group_signatures(signature(doc) for doc in docs)
+def assign_groups(
+    docs: Iterable[Mapping[str, Any]], lexicon: ConceptIndex | None = None
+) -> dict[str, str]:
+    """Map entry id -> group id, for entries that have at least one other version
+    (`lexicon`: the bundled one when not given)."""
+    lexicon = lexicon or concept_index()
+    return group_signatures(signature(doc, lexicon) for doc in docs)
 
 
 def group_signatures(signatures: Iterable[Signature]) -> dict[str, str]:
     """Map entry id -> group id from the entries' signatures."""
-    links = _Components()
+    sigs = list(signatures)
+    links = _declared_links(sigs)
     blocks: dict[str, list[Signature]] = defaultdict(list)
+    for sig in sigs:
+        if sig.block and sig.group != NO_GROUP:
+            blocks[sig.block].append(sig)
+    for block in blocks.values():
+        if len(block) < 2 or len({s.locale for s in block}) < 2:
+            continue
+        counts = _practice_counts(block)
+        practices = len({s.title for s in block})
+        common = frozenset(a for a, c in counts.items() if c > max(2, practices * MAX_ANCHOR_SHARE))
+        for i, j in _candidates(block, counts, titles_only=len(block) > MAX_COMPARED):
+            if same_practice(block[i], block[j], common):
+                links.union(block[i].id, block[j].id, automatic=True)
+    return _group_ids(links)
+
+
+def _declared_links(sigs: list[Signature]) -> _Components:
+    """The groups the source declares: one `group` value, or `translation_of` an id."""
+    links = _Components()
+    ids = {sig.id for sig in sigs}
     explicit: dict[str, list[str]] = defaultdict(list)
-    ids = set()
-    for sig in signatures:
-        ids.add(sig.id)
-        if sig.group:
+    for sig in sigs:
+        links.find(sig.id)
+        if sig.group and sig.group != NO_GROUP:
             explicit[f"group:{sig.group}"].append(sig.id)
+            links.declare(sig.id, sig.group)
         if sig.translation_of:
             explicit[f"id:{sig.translation_of}"].append(sig.id)
-        if sig.block:
-            blocks[sig.block].append(sig)
     for key, members in explicit.items():
         if key.startswith("id:") and key[3:] in ids:
             members = [*members, key[3:]]
         for other in members[1:]:
             links.union(members[0], other)
-    for sigs in blocks.values():
-        if len(sigs) < 2 or len({s.locale for s in sigs}) < 2:
-            continue
-        counts: dict[str, int] = defaultdict(int)
-        for sig in sigs:
-            for anchor in sig.anchors:
-                counts[anchor] += 1
-        common = frozenset(a for a, c in counts.items() if c > max(2, len(sigs) * MAX_ANCHOR_SHARE))
-        for i, j in _candidates(sigs, counts, titles_only=len(sigs) > MAX_COMPARED):
-            if same_practice(sigs[i], sigs[j], common):
-                links.union(sigs[i].id, sigs[j].id)
+    return links
+
+
+def _group_ids(links: _Components) -> dict[str, str]:
     members: dict[str, list[str]] = defaultdict(list)
     for entry_id in list(links.parent):
         members[links.find(entry_id)].append(entry_id)

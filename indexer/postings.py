@@ -24,8 +24,11 @@ import numpy as np
 from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
+from corpus.model import MAX_YEAR, MIN_YEAR
 from indexer.analysis import folded_words, pair_keys
+from indexer.concepts import ConceptIndex
 from indexer.groups import SIGNATURE_BLOCK, Signature, signature
+from indexer.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ def _raw_postings(segreader: Any, fieldname: str, tbytes: bytes) -> tuple[list[i
     return ids, weights
 
 
-def export_segment(segreader: Any, out: Path) -> None:
+def export_segment(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
     """Write one segment's postings and columns as arrays (local docnums)."""
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
@@ -90,7 +93,7 @@ def export_segment(segreader: Any, out: Path) -> None:
         np.save(tmp / f"{name}.docs.npy", doc_array)
         np.save(tmp / f"{name}.tf.npy", tf_array)
         np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
-    _export_stored(segreader, tmp)
+    _export_stored(segreader, tmp, lexicon)
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
@@ -99,14 +102,15 @@ def export_segment(segreader: Any, out: Path) -> None:
     for name in YEAR_COLUMNS:
         # Whoosh fills a missing number with the column default (0xFFFF for 16 bits).
         years = [
-            int(v) if v and 1000 <= v < 3000 else NO_YEAR for v in segreader.column_reader(name)
+            int(v) if v and MIN_YEAR <= v <= MAX_YEAR else NO_YEAR
+            for v in segreader.column_reader(name)
         ]
         np.save(tmp / f"{name}.npy", np.asarray(years, dtype=np.int16))
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     tmp.rename(out)
 
 
-def _export_stored(segreader: Any, out: Path) -> None:
+def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
     """One pass over the segment's stored entries for what the postings lack:
 
     - pairs of consecutive folded words as sorted 64-bit keys -> docnums (the phrase
@@ -120,7 +124,7 @@ def _export_stored(segreader: Any, out: Path) -> None:
     signatures = []
     for docnum in range(segreader.doc_count_all()):
         doc = segreader.stored_fields(docnum)["doc"]
-        signatures.append(signature(doc).to_list())
+        signatures.append(signature(doc, lexicon).to_list())
         for text in (doc["title"], doc["summary"], doc.get("body", "")):
             found = pair_keys(folded_words(text)) if text else None
             if found is not None and len(found):
@@ -148,7 +152,9 @@ def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.asarray([lookup[v] for v in values], dtype=np.int32), uniques
 
 
-def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
+def build(
+    reader: IndexReader, gen_dir: Path, lexicon: ConceptIndex, procs: int = 1
+) -> dict[str, int]:
     """Export segments missing from `gen_dir/accel` (in parallel when there are several,
     as after a multiprocess build) and record the generation's layout."""
     accel = gen_dir / ACCEL
@@ -158,16 +164,19 @@ def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
     missing = [(sr, d) for (sr, _), d in zip(leaves, seg_dirs, strict=True) if not d.is_dir()]
     if procs > 1 and len(missing) > 1:
         context = multiprocessing.get_context("fork")  # children inherit loaded analysers
-        with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            min(procs, len(missing)), mp_context=context, initializer=die_with_parent
+        )
+        with pool:
             jobs = [
-                pool.submit(_export_in_child, str(gen_dir), sr.segment().segment_id(), d)
+                pool.submit(_export_in_child, str(gen_dir), sr.segment().segment_id(), d, lexicon)
                 for sr, d in missing
             ]
             for job in jobs:
                 job.result()
     else:
         for segreader, seg_dir in missing:
-            export_segment(segreader, seg_dir)
+            export_segment(segreader, seg_dir, lexicon)
     keep = {d.name for d in seg_dirs} | {MERGED}
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
@@ -176,13 +185,13 @@ def build(reader: IndexReader, gen_dir: Path, procs: int = 1) -> dict[str, int]:
     return {"segments": len(leaves), "exported": len(missing)}
 
 
-def _export_in_child(gen_dir: str, segment_id: str, out: Path) -> None:
+def _export_in_child(gen_dir: str, segment_id: str, out: Path, lexicon: ConceptIndex) -> None:
     from whoosh import index as windex
 
     with windex.open_dir(gen_dir).reader() as reader:
         for segreader, _ in reader.leaf_readers():
             if segreader.segment().segment_id() == segment_id:
-                export_segment(segreader, out)
+                export_segment(segreader, out, lexicon)
                 return
     raise LookupError(f"segment {segment_id} not in {gen_dir}")
 
@@ -307,7 +316,7 @@ class FieldPostings:
 
 @dataclass(frozen=True, slots=True)
 class PairIndex:
-    """Consecutive word pairs -> entries, over all segments (see `_export_pairs`)."""
+    """Consecutive word pairs -> entries, over all segments (written by `_export_stored`)."""
 
     segments: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]  # keys, ptr, docs, offset
 

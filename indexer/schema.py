@@ -26,7 +26,7 @@ from indexer.analysis import (
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 6  # 6: manifest rows always carry block and declared flag
+SCHEMA_VERSION = 7  # 7: grouping signatures carry name skeletons ("s:" anchors)
 TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
 FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
 TEXT_PARTS = ("title", "body")  # each language family has a title and a body field

@@ -1,0 +1,94 @@
+"""Build workers die with the build; a build leaves later forks of its caller alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO
+
+POOL = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from indexer.workers import die_with_parent
+pool = ProcessPoolExecutor(1, initializer=die_with_parent)
+print(pool.submit(os.getpid).result(), flush=True)
+time.sleep(60)
+"""
+
+WHOOSH = """
+import sys, time
+from whoosh import fields, index
+from indexer.workers import DyingMpWriter
+ix = index.create_in(sys.argv[1], fields.Schema(t=fields.TEXT))
+writer = DyingMpWriter(ix, 2, batchsize=10)
+for i in range(40):
+    writer.add_document(t=f"word {i}")
+print(" ".join(str(t.pid) for t in writer.tasks), flush=True)
+time.sleep(60)
+"""
+
+BUILD_THEN_FORK = """
+import os, sys, time
+from pathlib import Path
+from corpus import load_sources
+from indexer.build import build_index
+build_index(load_sources().entries, Path(sys.argv[1]), procs=2)
+child = os.fork()
+if child == 0:
+    time.sleep(60)
+    os._exit(0)
+print(child, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        return stat.split(")")[-1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+def _children_after_parent_killed(script: str, *args: str) -> list[int]:
+    """Run `script`, read the worker pids it prints, SIGKILL it alone (not its process
+    group), and return the workers still alive two seconds later."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids and all(_alive(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    alive = [p for p in pids if _alive(p)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    return alive
+
+
+def test_pool_workers_die_with_the_build() -> None:
+    assert _children_after_parent_killed(POOL) == []
+
+
+def test_whoosh_writer_workers_die_with_the_build(tmp_path: Path) -> None:
+    assert _children_after_parent_killed(WHOOSH, str(tmp_path)) == []
+
+
+def test_a_build_does_not_change_what_later_forks_of_its_caller_do(tmp_path: Path) -> None:
+    # a server that builds and then forks its own workers keeps them when it restarts one
+    survivors = _children_after_parent_killed(BUILD_THEN_FORK, str(tmp_path))
+    assert len(survivors) == 1
