@@ -59,7 +59,7 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup-dev browser-deps lint
+test: setup-bench browser-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup-bench

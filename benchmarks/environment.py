@@ -12,8 +12,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from benchmarks.data import REPO_ROOT
 
 PACKAGES = (
@@ -68,6 +66,8 @@ def versions(wrk: str | None) -> dict[str, str]:
 
 
 def machine() -> dict[str, Any]:
+    import psutil  # the bench extra: the adapters import this module without it
+
     memory = psutil.virtual_memory()
     return {
         "cpu": _cpu_model(),

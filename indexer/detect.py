@@ -208,9 +208,6 @@ _TWO_LETTERS = re.compile(r"[^\W\d_]{2}")
 # --- the detector ----------------------------------------------------------------
 
 
-_QUERY_SYNTAX = re.compile(r"\b\w+:(?=\S)|\b(?:AND|OR|NOT|TO)\b|[\"'()\[\]{}*?~^+\-:]")
-
-
 class LanguageDetector:
     """Detects the language of entries (title + summary + body) and of queries.
 
@@ -253,11 +250,11 @@ class LanguageDetector:
         return self._detect(text, language_code(locale), CORPUS_PRIOR)
 
     def detect_query(self, text: str, *, locale: str | None = None) -> Detection:
-        """Best-effort language of a short search query: the corpus' languages weigh more
-        and confidence is low for a word or two.  Never raises."""
+        """Best-effort language of a short search query, given as its plain words (the
+        search layer passes the parsed query's words, never its syntax): the corpus'
+        languages weigh more and confidence is low for a word or two.  Never raises."""
         try:
-            cleaned = _QUERY_SYNTAX.sub(" ", text or "")
-            return self._detect(cleaned[:MAX_CHARS], language_code(locale), QUERY_CORPUS_PRIOR)
+            return self._detect((text or "")[:MAX_CHARS], language_code(locale), QUERY_CORPUS_PRIOR)
         except Exception:  # a query must never fail because of detection
             log.exception("language detection failed for query %r", text)
             return Detection(UNDETERMINED, 0.0, "short")

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
 from pathlib import Path
 
-from indexer.analysis import TOKEN_PATTERN, analysis_language, families_for, term
+from indexer.analysis import TOKEN_RE, analysis_language, families_for, term
 from indexer.concepts import MAX_PHRASE, ConceptIndex, concept_index
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,6 @@ FIELD_CAP = 1.5  # most a topic gets from one field, in weight units (1 = one st
 SECONDARY_RATIO = 0.5  # a further topic must score at least this share of the best one
 STRONG_SCORE = 3.0  # a score this high (title + summary evidence) is full confidence
 QUERY_MIN = 0.3  # weaker hints in a query (e.g. "intercultural") name no topic
-_TOKEN = re.compile(TOKEN_PATTERN)
 
 Signal = tuple[tuple[str, float], ...]  # (topic, weight) pairs one word or phrase gives
 
@@ -126,7 +124,7 @@ def _weight(text: str, where: str) -> float:
 
 
 def _indexed(text: str, family: str) -> tuple[str, ...]:
-    return tuple(t for w in _TOKEN.findall(text) if (t := term(w, family)))
+    return tuple(t for w in TOKEN_RE.findall(text) if (t := term(w, family)))
 
 
 @dataclass(frozen=True)
@@ -273,7 +271,7 @@ class TopicAssigner:
         evidence: dict[str, dict[str, float]] = defaultdict(dict)
         fields = (("title", title), ("summary", summary), ("body", body))
         for field, text in fields:
-            words = [m.group() for m in islice(_TOKEN.finditer(text), MAX_BODY_WORDS)]
+            words = [m.group() for m in islice(TOKEN_RE.finditer(text), MAX_BODY_WORDS)]
             if not words:
                 continue
             matches = self._matches(words, family) if known_family else self._matches_any(words)
@@ -315,7 +313,7 @@ class TopicAssigner:
     def _fallback(self, text: str) -> tuple[TopicScore, ...]:
         """No topic word in the entry's language: its words in every lexicon language (a
         wrong language tag), else the first topic with confidence 0 and no evidence."""
-        words = _TOKEN.findall(text)[:MAX_BODY_WORDS]
+        words = TOKEN_RE.findall(text)[:MAX_BODY_WORDS]
         if not words:
             return ()
         scores: dict[str, float] = defaultdict(float)
@@ -331,7 +329,7 @@ class TopicAssigner:
     def query_topics(self, text: str) -> dict[str, float]:
         """Topics a search query names, in any lexicon language, with a strength in 0..1
         ("labour market", "marché du travail", "tregu i punës" -> business-labour-market)."""
-        words = _TOKEN.findall(text)
+        words = TOKEN_RE.findall(text)
         if not words:
             return {}
         missing: dict[str, float] = defaultdict(lambda: 1.0)  # 1 - strength, combined

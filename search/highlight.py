@@ -8,17 +8,15 @@ the text as written, never a stem.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 
-from indexer.analysis import TOKEN_PATTERN, fold_word, term
+from indexer.analysis import TOKEN_RE, fold_word, term
 
 SNIPPET_WORDS = 40
 CONTEXT_BEFORE = 3  # words shown before the first match of a snippet
-_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 @dataclass(slots=True)
@@ -63,7 +61,7 @@ class Marks:
 def _words(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, word) of each word of a text; the texts of popular entries come back
     request after request."""
-    return tuple((m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text))
+    return tuple((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text))
 
 
 def _spans(text: str, family: str, marks: Marks) -> list[tuple[int, int]]:
