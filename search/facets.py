@@ -9,15 +9,18 @@ narrow it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import numpy as np
 
 from search.models import FacetValue
+from search.practices import Practices
 from search.querylang import year_range
+from search.snapshot import Snapshot
+
+YEARS = 1 << 16  # year values fit an unsigned 16-bit column
 
 
-def filter_mask(snap: Any, name: str, values: Iterable[str]) -> np.ndarray:
+def filter_mask(snap: Snapshot, name: str, values: Iterable[str]) -> np.ndarray:
     """Entries with one of the values of a facet (years: the start year, or a range)."""
     values = tuple(values)
     if name != "year":
@@ -31,49 +34,47 @@ def filter_mask(snap: Any, name: str, values: Iterable[str]) -> np.ndarray:
 
 
 def facet_counts(
-    snap: Any,
+    snap: Snapshot,
     base: np.ndarray,
     masks: Mapping[str, np.ndarray],
     names: Iterable[str],
     selected: Mapping[str, tuple[str, ...]],
-    units: np.ndarray | None = None,
+    practices: Practices | None = None,
 ) -> dict[str, list[FacetValue]]:
     """Counts per value of each facet over `base`, narrowed by every other facet's mask.
 
-    With `units` (each entry's practice number) a value counts practices, not entries: a
-    practice with versions in two languages counts once under each."""
+    With `practices` a value counts practices, not entries: a practice with versions in
+    two languages counts once under each."""
     facets: dict[str, list[FacetValue]] = {}
     for name in names:
         mask = base.copy()
         for other, m in masks.items():
             if other != name:
                 mask &= m
-        facets[name] = _values(snap, name, mask, set(selected.get(name, ())), units)
+        facets[name] = _values(snap, name, mask, set(selected.get(name, ())), practices)
     return facets
 
 
-def _distinct(codes: np.ndarray, units: np.ndarray | None, size: int) -> np.ndarray:
-    """The codes, each (unit, code) pair once."""
-    if units is None or not len(codes):
-        return codes
-    return np.unique(units * size + codes) % size
+def _counts(
+    key: str, codes: np.ndarray, mask: np.ndarray, size: int, practices: Practices | None
+) -> np.ndarray:
+    if practices is None:
+        return np.bincount(codes[mask], minlength=size)
+    return practices.value_counts(key, codes, mask, size)
 
 
 def _values(
-    snap: Any, name: str, mask: np.ndarray, selected: set[str], units: np.ndarray | None
+    snap: Snapshot, name: str, mask: np.ndarray, selected: set[str], practices: Practices | None
 ) -> list[FacetValue]:
-    unit = units[mask] if units is not None else None
     if name == "year":
-        years = snap.data.years["year_from"][mask].astype(np.int64)
-        known = years > 0
-        years = _distinct(years[known], unit[known] if unit is not None else None, 1 << 16)
-        counts = np.bincount(years) if len(years) else np.zeros(0, dtype=np.int64)
+        years = snap.data.years["year_from"]
+        counts = _counts(name, years.astype(np.int64), mask & (years > 0), YEARS, practices)
         present = np.flatnonzero(counts)[::-1]  # newest first; not the ~2,000 empty years
         pairs = [(str(y), int(counts[y])) for y in present.tolist()]
     else:
         values = snap.data.values[name]
-        codes = _distinct(snap.data.columns[name][mask].astype(np.int64), unit, len(values))
-        counts = np.bincount(codes, minlength=len(values))
+        codes = snap.data.columns[name]
+        counts = _counts(name, codes, mask, len(values), practices)
         present = np.flatnonzero(counts)  # most cities are absent from most results
         pairs = [(values[i], int(counts[i])) for i in present.tolist() if values[i]]
         pairs.sort(key=lambda p: (-p[1], p[0]))

@@ -11,12 +11,15 @@ while the reader is shown the version in the requested language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from search.matching import Evaluation
 from search.snapshot import Snapshot
+
+SCATTER_PAIRS = 4_000_000  # (practice, value) pairs small enough to mark in a bit array
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +28,56 @@ class Practices:
 
     of: np.ndarray  # docnum -> practice number
     count: int
+    memo: dict[Any, Any] = field(default_factory=dict)  # per generation (Snapshot.memo)
 
     @classmethod
     def of_snapshot(cls, snap: Snapshot) -> Practices:
-        return cls(*snap.practice_numbers)
+        return cls(*snap.practice_numbers, snap.memo)
+
+    def shared(self) -> np.ndarray:
+        """Entries whose practice has other live versions."""
+        found = self.memo.get("shared")
+        if found is None:
+            sizes = np.bincount(self.of[self.of >= 0], minlength=self.count)
+            found = self.memo["shared"] = (self.of >= 0) & (sizes[np.maximum(self.of, 0)] > 1)
+        return found
+
+    def value_counts(self, key: str, codes: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+        """Per value code (0..size-1), how many practices have an entry in `mask` with it:
+        a practice with versions in two languages counts once under each.
+
+        Without a sort: where few (practice, value) pairs exist they are marked in a bit
+        array; otherwise practices whose versions all share the value (most, for country,
+        city or year) count through one code per practice, and only the others are paired.
+        """
+        if size * self.count <= SCATTER_PAIRS:
+            seen = np.zeros(self.count * size, dtype=bool)
+            seen[self.of[mask] * size + codes[mask]] = True
+            return np.bincount(np.flatnonzero(seen) % size, minlength=size)
+        shared, mixed = self._uniform(key, codes)
+        alone = mask & ~mixed
+        present = np.zeros(self.count, dtype=bool)
+        present[self.of[alone]] = True
+        counts = np.bincount(shared[present], minlength=size)
+        rest = mask & mixed
+        if rest.any():
+            pairs = np.unique(self.of[rest] * size + codes[rest]) % size
+            counts += np.bincount(pairs, minlength=size)
+        return counts
+
+    def _uniform(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(each practice's value, whether each entry's practice has several values)."""
+        found = self.memo.get(("uniform", key))
+        if found is None:
+            live = self.of >= 0
+            low = np.full(self.count, np.iinfo(np.int64).max, dtype=np.int64)
+            high = np.full(self.count, -1, dtype=np.int64)
+            np.minimum.at(low, self.of[live], codes[live])
+            np.maximum.at(high, self.of[live], codes[live])
+            several = low != high
+            mixed = live & several[np.maximum(self.of, 0)]
+            found = self.memo[("uniform", key)] = (np.maximum(high, 0), mixed)
+        return found
 
     def expand(self, mask: np.ndarray) -> np.ndarray:
         """Every version of the practices that have an entry in `mask`."""
@@ -67,14 +116,14 @@ def representatives(
     """A mask with one entry per practice among `candidates`: the version the reader
     prefers (`preference`, larger is better: the query's or the interface's language),
     then the best own score, then the lowest docnum."""
-    docnums = np.flatnonzero(candidates)
-    if not len(docnums):
-        return candidates.copy()
-    order = np.lexsort((docnums, -own[docnums], -preference[docnums], practices.of[docnums]))
-    ranked = docnums[order]
-    _, first = np.unique(practices.of[ranked], return_index=True)
-    chosen = np.zeros_like(candidates)
-    chosen[ranked[first]] = True
+    several = practices.shared()
+    chosen = candidates & ~several  # an entry alone is its practice's only version
+    docnums = np.flatnonzero(candidates & several)
+    if len(docnums):
+        order = np.lexsort((docnums, -own[docnums], -preference[docnums], practices.of[docnums]))
+        ranked = docnums[order]
+        _, first = np.unique(practices.of[ranked], return_index=True)
+        chosen[ranked[first]] = True
     return chosen
 
 

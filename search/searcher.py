@@ -137,7 +137,9 @@ class Searcher:
             scores = sel.ranked.scores
             response.results = [_hit(snap, int(d), float(scores[d]), marks) for d in order]
         if request.facets:
-            response.facets = facet_counts(snap, sel.matching, masks, FACETS, filters, sel.units)
+            response.facets = facet_counts(
+                snap, sel.matching, masks, FACETS, filters, sel.practices
+            )
         return response, sel.unseen
 
     def _add_extras(
@@ -214,7 +216,7 @@ class _Selection:
     unseen: np.ndarray  # entries the filters allow that are not shown (related come from)
     ranked: Evaluation  # the scores and tiers `shown` is ranked by
     relaxed: bool
-    units: np.ndarray | None  # each entry's practice, when facets count practices
+    practices: Practices | None  # when results (and facet counts) are practices
 
 
 def _select(
@@ -246,7 +248,7 @@ def _select(
     selected = matching & filtered
     preference = language_preference(snap, readers)
     shown = representatives(practices, selected, ev.scores, preference)
-    return _Selection(shown, matching, filtered & ~selected, ranked, relaxed, practices.of)
+    return _Selection(shown, matching, filtered & ~selected, ranked, relaxed, practices)
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:

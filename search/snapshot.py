@@ -64,6 +64,7 @@ class Snapshot:
         self._stored = LruCache(STORED_CACHE)
         self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
+        self.memo: dict[Any, Any] = {}  # other derived per-generation data, by key
         self.data = postings.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
