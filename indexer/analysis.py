@@ -136,7 +136,9 @@ def _finish(cased: str, lang: str, pipeline: Pipeline) -> str | None:
     unlemmatized = next((r for r in pipeline.unlemmatized if r[0].search(word)), None)
     if unlemmatized is not None:
         word = unlemmatized[0].sub(unlemmatized[1], word)
-    elif pipeline.lemmatizer:
+    elif pipeline.lemmatizer and any(ch.isalpha() for ch in word):
+        # A dictionary knows words: a token of digits or marks alone must never make a
+        # request wait for one to load (`\u0301\u0301` once cost a second per worker).
         word = lemma(cased, pipeline.lemmatizer)
         if pipeline.suffix_rules:
             word = strip_suffixes(word, pipeline.suffix_rules)

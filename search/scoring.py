@@ -52,6 +52,8 @@ class Channels:
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
         self.n = snap.n
+        # A word repeated in a query ("the the the ...") is scored once.
+        self._words: dict[tuple[str, str | None, float], tuple[np.ndarray, bool]] = {}
 
     def zeros(self) -> np.ndarray:
         return np.zeros(self.n, dtype=np.float32)
@@ -82,6 +84,15 @@ class Channels:
         self, word: str, scope: str | None, marks: Marks, boost: float = 1.0
     ) -> tuple[np.ndarray, bool]:
         """Scores of one query word over all channels; False when nothing matched at all."""
+        key = (word, scope, boost)
+        known = self._words.get(key)
+        if known is None:
+            known = self._words[key] = self._word(word, scope, marks, boost)
+        return known[0].copy(), known[1]
+
+    def _word(
+        self, word: str, scope: str | None, marks: Marks, boost: float
+    ) -> tuple[np.ndarray, bool]:
         scores = self.zeros()
         found = False
         seen: set[tuple[str, str]] = set()

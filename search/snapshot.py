@@ -103,7 +103,7 @@ class Snapshot:
         for family in self.families:
             term("warmup", family)
         self.detector.detect_query("warm up")
-        _ = self.lexicon, self.folded_vocab
+        _ = self.lexicon, self.folded_vocab, self.practice_numbers
         # Whoosh reads stored entries lazily: read one per segment now, so damaged files
         # stop a server at start-up rather than failing its first requests.
         with self._whoosh_lock:
