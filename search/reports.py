@@ -19,6 +19,7 @@ CHECK_BELOW = 0.8  # detections less sure than this are flagged for a human to c
 UNTRANSLATED_COLUMNS = ("id", "title", "locale", "language", "confidence", "check", "url")
 REPORT_FILTERS = ("locale", "language")
 STATES = ("translated", "untranslated", "missing")
+CELL_ENTRIES = 5  # entries listed in one cell of the coverage matrix (all are counted)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -106,52 +107,81 @@ def untranslated_rows(
 def coverage(searcher: Any, *, page: int = 1, per_page: int | None = None) -> dict[str, Any]:
     """Practices x locales: for each practice (a translation group, or a lone entry), is it
     published under each locale in that locale's language, published untranslated, or
-    missing?  Totals per locale; rows with the most versions first."""
+    missing?  Totals per locale; rows with the most versions first.  The matrix is worked
+    out once per index generation; a request reads the stored titles of its rows only."""
     snap = searcher.snapshot()
-    docnums, practice, keys = snap.practices
-    locale_codes = snap.data.columns["locale"][docnums]
-    locale_values = snap.data.values["locale"]
-    used = np.unique(locale_codes)
-    locales = [locale_values[c] for c in used]
-    column = np.searchsorted(used, locale_codes)
-    translated = snap.data.columns["translated"][docnums] == (
-        snap.data.values["translated"].index("yes")
-        if "yes" in snap.data.values["translated"]
-        else -1
-    )
-    has = np.zeros((len(keys), len(locales)), dtype=bool)
-    has[practice, column] = True
-    yes = np.zeros_like(has)
-    yes[practice[translated], column[translated]] = True
-    state = np.where(yes, 0, np.where(has, 1, 2))  # index into STATES
-    totals = {
-        loc: {name: int((state[:, j] == s).sum()) for s, name in enumerate(STATES)}
-        for j, loc in enumerate(locales)
-    }
-    sizes = np.bincount(practice, minlength=len(keys))
-    first = np.full(len(keys), snap.n, dtype=np.int64)
-    np.minimum.at(first, practice, snap.id_rank[docnums])
-    order = np.lexsort((first, -sizes))
+    matrix = snap.memo.get("coverage")
+    if matrix is None:
+        matrix = snap.memo["coverage"] = _Matrix(snap)
+    order = matrix.order
     if per_page is not None:
         order = order[(page - 1) * per_page : page * per_page]
-    by_practice = np.argsort(practice, kind="stable")
-    starts = np.searchsorted(practice[by_practice], order, side="left")
-    rows = []
-    for p, start in zip(order.tolist(), starts.tolist(), strict=True):
-        members = docnums[by_practice[start : start + int(sizes[p])]]
-        docs = [snap.stored(int(d)) for d in members]
+    rows = [matrix.row(snap, int(p)) for p in order]
+    return {
+        "locales": matrix.locales,
+        "rows": rows,
+        "totals": matrix.totals,
+        "practices": len(matrix.keys),
+    }
+
+
+class _Matrix:
+    """The coverage matrix of one generation (see `coverage`)."""
+
+    def __init__(self, snap: Any) -> None:
+        docnums, practice, self.keys = snap.practices
+        locale_codes = snap.data.columns["locale"][docnums]
+        used = np.unique(locale_codes)
+        self.locales = [snap.data.values["locale"][c] for c in used]
+        column = np.searchsorted(used, locale_codes)
+        values = snap.data.values["translated"]
+        yes_code = values.index("yes") if "yes" in values else -1
+        translated = snap.data.columns["translated"][docnums] == yes_code
+        has = np.zeros((len(self.keys), len(self.locales)), dtype=bool)
+        has[practice, column] = True
+        yes = np.zeros_like(has)
+        yes[practice[translated], column[translated]] = True
+        self.state = np.where(yes, 0, np.where(has, 1, 2))  # index into STATES
+        self.totals = {
+            loc: {name: int((self.state[:, j] == s).sum()) for s, name in enumerate(STATES)}
+            for j, loc in enumerate(self.locales)
+        }
+        self.sizes = np.bincount(practice, minlength=len(self.keys))
+        first = np.full(len(self.keys), snap.n, dtype=np.int64)
+        np.minimum.at(first, practice, snap.id_rank[docnums])
+        self.order = np.lexsort((first, -self.sizes))
+        by_practice = np.argsort(practice, kind="stable")
+        self.members = docnums[by_practice]  # practice by practice
+        self.starts = np.searchsorted(practice[by_practice], np.arange(len(self.keys)))
+
+    def row(self, snap: Any, p: int) -> dict[str, Any]:
+        """One practice's row, from the metadata columns (one stored entry: its title)."""
+        start = int(self.starts[p])
+        members = self.members[start : start + int(self.sizes[p])]
+        columns, values = snap.data.columns, snap.data.values
         entries: dict[str, list[dict[str, Any]]] = {}
-        for doc in docs:
-            entries.setdefault(doc["locale"], []).append(
-                {"id": doc["id"], "language": doc["language"], "translated": doc["translated"]}
-            )
-        title = min(docs, key=lambda d: (d["language"] != "en", d["id"]))["title"]
-        rows.append(
-            {
-                "practice": keys[p],
-                "title": title,
-                "entries": entries,
-                "cells": {loc: STATES[state[p, j]] for j, loc in enumerate(locales)},
-            }
+        counts: dict[str, int] = {}
+        locales = columns["locale"][members]
+        for code in np.unique(locales).tolist():
+            here = members[locales == code]
+            locale = values["locale"][code]
+            counts[locale] = len(here)
+            entries[locale] = [
+                {
+                    "id": snap.ids[d],
+                    "language": values["language"][columns["language"][d]],
+                    "translated": values["translated"][columns["translated"][d]],
+                }
+                for d in here[:CELL_ENTRIES].tolist()
+            ]
+        shown = members[: CELL_ENTRIES * len(counts)].tolist()
+        titled = min(
+            shown, key=lambda d: (values["language"][columns["language"][d]] != "en", snap.ids[d])
         )
-    return {"locales": locales, "rows": rows, "totals": totals, "practices": len(keys)}
+        return {
+            "practice": self.keys[p],
+            "title": snap.stored(titled)["title"],
+            "entries": entries,
+            "counts": counts,
+            "cells": {loc: STATES[self.state[p, j]] for j, loc in enumerate(self.locales)},
+        }

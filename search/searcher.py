@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FALLBACK_BELOW = 3  # a filtered query with fewer hits also shows the unfiltered one
 FALLBACK_PER_PAGE = 5
 RELATED_SEEDS = 3  # best results whose peers fill a short first page
+LISTED_VERSIONS = 20  # other versions a hit or a report row lists (a practice's first ones)
 RELATED_PER_PRACTICE = 3  # related entries looked at per practice shown (versions collapse)
 
 
@@ -182,9 +183,9 @@ class Searcher:
         docnum = snap.docnum.get(entry_id)
         return None if docnum is None else Document.from_stored(snap.stored(docnum))
 
-    def versions(self, entry_id: str) -> list[Document]:
-        """Other language versions of an entry (its translation group)."""
-        return _versions(self.snapshot(), entry_id)
+    def versions(self, entry_id: str, limit: int | None = None) -> list[Document]:
+        """Other language versions of an entry (its translation group; the first `limit`)."""
+        return _versions(self.snapshot(), entry_id, limit)
 
     def similar(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Peer examples: entries sharing the most distinctive words, other cities first."""
@@ -274,14 +275,20 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         translated=doc["translated"],
         language_confidence=doc["language_confidence"],
         country_code=doc["country_code"],
-        versions=[
-            _version(snap.stored(snap.docnum[other])) for other in snap.other_versions(doc["id"])
-        ],
+        versions=_listed_versions(snap, doc["id"]),
     )
 
 
-def _version(doc: dict[str, Any]) -> dict[str, Any]:
-    return {key: doc[key] for key in ("id", "title", "language", "locale", "translated")}
+def _listed_versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
+    """The first versions of an entry's practice, as a hit lists them (a practice published
+    thousands of times must not make each result read every version)."""
+    listed = []
+    for other in snap.other_versions(entry_id)[:LISTED_VERSIONS]:
+        doc = snap.stored(snap.docnum[other])
+        listed.append(
+            {key: doc[key] for key in ("id", "title", "language", "locale", "translated")}
+        )
+    return listed
 
 
 def _similar(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
@@ -306,8 +313,8 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
     return snap
 
 
-def _versions(snap: Snapshot, entry_id: str) -> list[Document]:
+def _versions(snap: Snapshot, entry_id: str, limit: int | None = None) -> list[Document]:
     return [
         Document.from_stored(snap.stored(snap.docnum[other]))
-        for other in snap.other_versions(entry_id)
+        for other in snap.other_versions(entry_id)[:limit]
     ]

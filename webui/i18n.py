@@ -6,10 +6,10 @@ country names from pycountry's translations through `corpus.gazetteer`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
 # --- localised names ------------------------------------------------------------------
 
 
-@cache
+@functools.cache
 def _locale(code: str) -> Locale | None:
     try:
         return Locale.parse(code.replace("-", "_"))
@@ -115,7 +115,12 @@ def language_name(code: str, ui: str | None = None) -> str:
     """`sq` -> "Albanian" (or "albanais" in a French interface); unknown codes stay codes."""
     if not code:
         return ""
-    ui_locale = _locale(ui or ui_language())
+    return _language_name(code, ui or ui_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _language_name(code: str, ui: str) -> str:
+    ui_locale = _locale(ui)
     names = ui_locale.languages if ui_locale else {}
     base, _sep, region = code.replace("-", "_").partition("_")
     key = f"{base}_{region.upper()}" if region else base

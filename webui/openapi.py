@@ -487,11 +487,10 @@ def openapi_document() -> dict[str, Any]:
                     ]
                     + [
                         {
-                            "name": "page",
+                            "name": name,
                             "in": "query",
                             "required": False,
-                            "description": "Report page; past the last one, no rows."
-                            + EMPTY_IS_DEFAULT,
+                            "description": description + EMPTY_IS_DEFAULT,
                             "allowEmptyValue": True,
                             "schema": {
                                 "type": "integer",
@@ -500,6 +499,10 @@ def openapi_document() -> dict[str, Any]:
                                 "default": 1,
                             },
                         }
+                        for name, description in (
+                            ("page", "Report page; past the last one, no rows."),
+                            ("coverage_page", "Page of the coverage matrix (50 practices)."),
+                        )
                     ],
                     "responses": {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
                 }

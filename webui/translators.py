@@ -22,27 +22,32 @@ from webui.state import check_params, parse_int, toggle
 bp = Blueprint("translators", __name__)
 
 FILTERS = reports.REPORT_FILTERS
-MAX_COVERAGE_ROWS = 500
+COVERAGE_PER_PAGE = 50  # practices per page of the coverage matrix
+LISTED_VERSIONS = 20  # other versions shown per untranslated entry
 
 
 @dataclass(frozen=True, slots=True)
 class ReportState:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     page: int = 1
+    coverage_page: int = 1
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> ReportState:
-        check_params(args, (*FILTERS, "page"), filters=FILTERS)
+        check_params(args, (*FILTERS, "page", "coverage_page"), filters=FILTERS)
         filters = clean_filters({name: args.getlist(name) for name in FILTERS}, FILTERS)
-        page = parse_int(args, "page", 1)
-        if page < 1:
-            raise SearchError("page", "must be a whole number from 1")
-        return cls(filters, page)
+        pages = {name: parse_int(args, name, 1) for name in ("page", "coverage_page")}
+        for name, number in pages.items():
+            if number < 1:
+                raise SearchError(name, "must be a whole number from 1")
+        return cls(filters, pages["page"], pages["coverage_page"])
 
     def params(self) -> dict[str, Any]:
         params: dict[str, Any] = {k: list(v) for k, v in self.filters.items() if v}
         if self.page != 1:
             params["page"] = self.page
+        if self.coverage_page != 1:
+            params["coverage_page"] = self.coverage_page
         return params
 
     def toggled(self, name: str, value: str) -> ReportState:
@@ -53,10 +58,19 @@ def _url(state: ReportState, **extra: Any) -> str:
     return url_for("translators.index", **state.params(), **extra)
 
 
-def coverage_data(searcher: Searcher) -> dict[str, Any]:
-    """The practices x locales matrix (its first rows; totals cover every practice)."""
-    data = reports.coverage(searcher, page=1, per_page=MAX_COVERAGE_ROWS)
-    return {**data, "rows_total": data["practices"]}
+def coverage_data(searcher: Searcher, state: ReportState) -> dict[str, Any]:
+    """One page of the practices x locales matrix (totals cover every practice)."""
+    page = state.coverage_page
+    data = reports.coverage(searcher, page=page, per_page=COVERAGE_PER_PAGE)
+    pages = max(1, -(-data["practices"] // COVERAGE_PER_PAGE))
+    return {
+        **data,
+        "rows_total": data["practices"],
+        "page": page,
+        "pages": pages,
+        "prev_url": _url(replace(state, coverage_page=page - 1)) if page > 1 else None,
+        "next_url": _url(replace(state, coverage_page=page + 1)) if page < pages else None,
+    }
 
 
 def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[str, Any]:
@@ -74,7 +88,7 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
                 "title": v.title,
                 "translated": v.translated,
             }
-            for v in searcher.versions(row["id"])
+            for v in searcher.versions(row["id"], limit=LISTED_VERSIONS)
         ]
         shown.append({**row, "versions": versions})
     return {
@@ -92,7 +106,7 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
             url=_url,
             names=FILTERS,
         ),
-        "coverage": coverage_data(searcher),
+        "coverage": coverage_data(searcher, state),
         "csv_url": url_for("translators.csv", **{k: list(v) for k, v in state.filters.items()}),
         "json_url": _url(state, format="json"),
         "prev_url": _url(replace(state, page=state.page - 1)) if state.page > 1 else None,
