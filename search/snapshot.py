@@ -225,19 +225,19 @@ class Snapshot:
     def year_mask(self, low: int | None, high: int | None) -> np.ndarray:
         """Entries whose period overlaps [low, high]; an ongoing entry runs to today."""
         start, end = self.year_span
-        mask = start > 0
-        if low is not None:
-            mask &= end >= low
-        if high is not None:
-            mask &= start <= high
-        return mask
+        return _within(start, end, low, high)
 
     def start_year_mask(self, low: int | None, high: int | None) -> np.ndarray:
         """Entries that started within [low, high] (the year facet counts start years)."""
         start = self.year_span[0]
-        mask = start > 0
-        if low is not None:
-            mask &= start >= low
-        if high is not None:
-            mask &= start <= high
-        return mask
+        return _within(start, start, low, high)
+
+
+def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | None) -> np.ndarray:
+    """Entries with a known start whose [start, end] meets [low, high] (open bounds: None)."""
+    mask = start > 0
+    if low is not None:
+        mask &= end >= low
+    if high is not None:
+        mask &= start <= high
+    return mask
