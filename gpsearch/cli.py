@@ -100,10 +100,7 @@ def index(
         f" {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
         + (" (full build)" if report.rebuilt else "")
     )
-    if loaded.report.errors:
-        click.echo(f"skipped {len(loaded.report.errors)} invalid record(s):")
-        for error in loaded.report.errors[:20]:
-            click.echo(f"  {error}")
+    _import_summary(loaded.report)
     if loaded.report.duplicates:
         click.echo(f"{loaded.report.duplicates} duplicate listing(s) of the same entry kept once")
     if report.modified == 0 and not report.rebuilt:
@@ -118,6 +115,16 @@ def index(
         f"generation {report.generation} in {report.seconds:.2f} s"
         f" ({report.per_second:,.0f} entries/s)"
     )
+
+
+def _import_summary(report: Any) -> None:
+    """Kept, flagged and rejected: nothing of the sources disappears without a line here."""
+    click.echo(f"import: {report.summary()}")
+    rejected = [*report.rejected, *report.errors]
+    for message in rejected[:20]:
+        click.echo(f"  rejected {message}")
+    if len(rejected) > 20:
+        click.echo(f"  ... and {len(rejected) - 20} more (every one is logged as a warning)")
 
 
 def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
