@@ -233,12 +233,11 @@ def read_listing(
     body = _strip_chrome(lines)
     where = str(path)
     has_read_more = any(line.text.casefold() in READ_MORE for line in body)
-    rejected_before = len(report.rejected)
     cut_read_more = _cut_read_more(body, where, report)
     raws: list[tuple[_Raw, bool]] = []
     for chunk, closed in _chunks(body):
         raws.extend((raw, closed) for raw in _entries_in_chunk(chunk, where, report))
-    if not raws and not url and len(report.rejected) == rejected_before:
+    if not raws and not url:
         if len(body) < len(lines):  # the site's header, cut before the first entry
             report.warnings.append(f"{path}:{lines[-1].number}: page ends before its first entry")
             return

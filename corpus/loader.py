@@ -72,9 +72,8 @@ def _decode_lines(
         try:
             lines.append((number, raw.decode("utf-8").rstrip("\r")))
         except UnicodeDecodeError as exc:
-            if report is not None and _cut_character(
-                path, exc, raw, last=number == data.count(b"\n") + 1
-            ):
+            last = number == data.count(b"\n") + 1
+            if report is not None and _cut_character(path, exc, raw, last=last, data=data):
                 # A saved copy cut off inside the last character: the bytes before it stand.
                 report.warnings.append(
                     f"{path}:{number}: file ends inside a character: its"
@@ -88,11 +87,14 @@ def _decode_lines(
     return lines
 
 
-def _cut_character(path: Path, exc: UnicodeDecodeError, raw: bytes, *, last: bool) -> bool:
-    """A listing page whose only bad bytes are an incomplete sequence at its very end
-    (a record file cut so is an error: its last record is broken anyway)."""
+def _cut_character(
+    path: Path, exc: UnicodeDecodeError, raw: bytes, *, last: bool, data: bytes
+) -> bool:
+    """A listing page whose only bad bytes are an incomplete sequence at its very end,
+    after some text (a record file cut so is an error: its last record is broken anyway)."""
     return (
         last
+        and bool(data[: len(data) - len(raw) + exc.start].strip())
         and SUFFIXES.get(path.suffix.lower()) not in ("jsonl", "csv")
         and exc.reason == "unexpected end of data"
         and exc.end == len(raw)

@@ -228,6 +228,32 @@ def show(entry_id: str, index_dir: Path, as_json: bool) -> None:
 
 @main.command()
 @index_option
+def check(index_dir: Path) -> None:
+    """Verify the live generation's files against the sizes and checksums its build
+    recorded (exit 1 naming each damaged file)."""
+    import time
+
+    from indexer import generations
+
+    with user_errors():
+        gen = generations.current(index_dir)
+        started = time.perf_counter()
+        problems = generations.verify(gen, deep=True)
+        files = generations.recorded_files(gen) or {}
+    if problems:
+        raise click.ClickException(
+            f"index {index_dir}: generation {gen.name} is damaged:\n  " + "\n  ".join(problems)
+        )
+    size = sum(int(r.get("size", 0)) for r in files.values())
+    click.echo(
+        f"index {index_dir}: generation {gen.name} ok: {len(files)} files,"
+        f" {size / 1e6:,.1f} MB match their sizes and CRC-32 checksums"
+        f" ({time.perf_counter() - started:.2f} s)"
+    )
+
+
+@main.command()
+@index_option
 def export(index_dir: Path) -> None:
     """Every stored entry as JSONL, with detected language and confidence."""
     from search import Searcher
