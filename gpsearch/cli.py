@@ -34,7 +34,7 @@ def user_errors() -> Iterator[None]:
     """Turn the library's expected errors into a one-line message and exit code 1."""
     from corpus import CorpusError
     from indexer.build import EmptyBuildError
-    from indexer.generations import BuildLockedError, IndexNotFoundError
+    from indexer.generations import BuildLockedError, DiskFullError, IndexNotFoundError
     from search import SearchError
     from webui import ConfigError
 
@@ -44,6 +44,7 @@ def user_errors() -> Iterator[None]:
         CorpusError,
         IndexNotFoundError,
         BuildLockedError,
+        DiskFullError,
         EmptyBuildError,
         SearchError,
         ConfigError,

@@ -216,7 +216,10 @@ def build_index(
         _install_fork_hook()
     index_dir = Path(index_dir)
     report = BuildReport(total=len(entries))
-    with generations.build_lock(index_dir, wait=lock_wait):
+    with (
+        generations.build_lock(index_dir, wait=lock_wait),
+        generations.build_work(index_dir) as work,
+    ):
         generations.cleanup(index_dir)
         try:
             previous: generations.Generation | None = generations.current(index_dir)
@@ -250,7 +253,7 @@ def build_index(
             Analysed(e, d.language, d.confidence, d.method, hashes[e.id], files[e.id])
             for e, d in zip(todo, detections, strict=True)
         ]
-        workdir = generations.new_workdir(index_dir)
+        workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         if report.rebuilt or previous is None:
             ix = windex.create_in(str(workdir), build_schema())
         else:
