@@ -310,12 +310,21 @@ def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     envvar="GPSEARCH_WORKERS",
     help="gunicorn worker processes.",
 )
-def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve the web UI and JSON API with gunicorn (production server, never debug)."""
+@click.option(
+    "--proxy-hops",
+    type=click.IntRange(0, 5),
+    default=0,
+    show_default=True,
+    envvar="GPSEARCH_PROXY_HOPS",
+    help="Reverse proxies in front whose X-Forwarded-For gives the client's address.",
+)
+def serve(index_dir: Path, host: str, port: int, workers: int, proxy_hops: int) -> None:
+    """Serve the web UI and JSON API with gunicorn (production server, never debug).
+    SIGTERM stops it gracefully: requests in flight finish first."""
     from webui.server import serve as run_server
 
     with user_errors():
-        run_server(index_dir, host=host, port=port, workers=workers)
+        run_server(index_dir, host=host, port=port, workers=workers, proxy_hops=proxy_hops)
 
 
 if __name__ == "__main__":  # pragma: no cover

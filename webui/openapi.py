@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.models import FACETS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from webui.errors import MAX_URL_BYTES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -18,6 +19,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 _ERRORS = {
     "400": {"$ref": "#/components/responses/BadRequest"},
     "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+    "414": _json(
+        _ref("Error"),
+        f"The address (path and query string, percent-encoded) is longer than"
+        f" {MAX_URL_BYTES:,} bytes; param names the longest parameter",
+    ),
     "503": {"$ref": "#/components/responses/Unavailable"},
 }
 _STR = {"type": "string"}
