@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup setup-dev setup-bench index run test lint bench browser-deps nginx-deps lock clean
+.PHONY: setup setup-dev setup-bench index run test lint bench browser-deps nginx-deps soak lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: setup-dev browser-deps nginx-deps lint
 
 bench: setup-bench
 	$(BIN)/python -m benchmarks.run
+
+# 10 minutes of mixed queries from 8 clients with a rebuild every minute (not in CI).
+soak: setup-bench
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 # Refresh the lock after changing dependencies in pyproject.toml.
 lock:

@@ -13,6 +13,7 @@ every line boundary and inside every line.  For each entry of the whole page:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,3 +208,20 @@ def test_a_title_without_its_meta_line_is_rejected_with_its_line(tmp_path: Path)
         " so not an entry ('A third practice')"
     ]
     assert report.summary() == "2 entries kept (0 flagged truncated), 1 rejected"
+
+
+def test_index_summary_and_export_show_the_flag(shared_corpus: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    index_dir = str(tmp_path / "index")
+    built = run_cli("index", str(shared_corpus / "pages"), "--index", index_dir)
+    assert built.returncode == 0, built.stderr
+    assert "import: 48 entries kept (3 flagged truncated), 0 rejected" in built.stdout
+    exported = run_cli("export", "--index", index_dir)
+    docs = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(docs) == 48
+    assert sorted(d["source"].rsplit("/", 1)[-1] for d in docs if d["truncated"]) == [
+        "en_c.txt:33",
+        "fr_e.txt:42",
+        "sr_e.txt:29",
+    ]
