@@ -65,7 +65,7 @@ def _url_too_long() -> Response | None:
     longest = max(parts, key=parts.__getitem__) if parts else None
     detail = f"; the longest parameter is {longest!r}, {parts[longest]:,} bytes" if longest else ""
     message = f"the address is {size:,} bytes, over the limit of {MAX_URL_BYTES:,}{detail}"
-    return error_response(414, message, longest, _("Address too long"))
+    return error_response(414, message, longest, _("Please check the address"))
 
 
 def _search_error(exc: SearchError) -> Response:
