@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup setup-dev setup-bench index run test lint bench bench-deps browser-deps lock clean
+.PHONY: setup setup-dev setup-bench index run test lint bench bench-deps browser-deps nginx-deps soak lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,15 +55,28 @@ browser-deps:
 		|| echo "WARNING: could not install chromium: browser tests will be skipped (and fail under .ci/run)"; \
 	fi
 
+# Debian's nginx for the reverse-proxy test (tests/reliability/test_nginx.py), guarded the same way.
+nginx-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "installing nginx (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null \
+		|| echo "WARNING: could not install nginx: the nginx test will be skipped (and fail under .ci/run)"; \
+	fi
+
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup-bench browser-deps lint
+test: setup-bench browser-deps nginx-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup-bench
 	$(BIN)/python -m benchmarks.run
+
+# 10 minutes of mixed queries from 8 clients with a rebuild every minute (not in CI).
+soak: setup-bench
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 # Refresh the lock after changing dependencies in pyproject.toml.
 lock:

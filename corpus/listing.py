@@ -52,6 +52,7 @@ _HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _FOOTER_RE = re.compile(r"^(?:Topic|Year|\d+ International outlook|Social media( Social media)?)$")
+_FOOTER_FORMS = ("topic", "year", "international outlook", "social media social media")
 # A summary cut by the site ends with an ellipsis; one cut by the page capture does not.
 _COMPLETE_END = ("...", "…", ".", "!", "?", ")", "»", "”", '"')
 
@@ -81,6 +82,14 @@ def _page_lines(path: Path, numbered: Iterable[tuple[int, str]]) -> tuple[str, l
     return url, lines
 
 
+def _cut_footer(text: str) -> bool:
+    """A footer line cut short (`0 Internati`, `Soc`)."""
+    words = text.lstrip("0123456789 ").casefold()
+    if not words:  # `0`: the count before `International outlook`
+        return text.strip().isdigit()
+    return any(form.startswith(words) for form in _FOOTER_FORMS)
+
+
 def _strip_chrome(lines: list[_Line]) -> list[_Line]:
     """Drop the header before the first entry and the footer after the last one."""
     first_entry = next(
@@ -92,6 +101,8 @@ def _strip_chrome(lines: list[_Line]) -> list[_Line]:
         if _HEADER_RE.match(line.text):
             header_end = i + 1
     body = lines[header_end:]
+    if len(body) > 1 and _FOOTER_RE.match(body[-2].text) and _cut_footer(body[-1].text):
+        body.pop()  # the page was cut inside its footer
     while body and _FOOTER_RE.match(body[-1].text):
         body.pop()
     return body
@@ -123,23 +134,58 @@ def _entries_in_chunk(chunk: list[_Line], where: str, report: LoadReport) -> lis
         if len(chunk) == 2:  # news printed with no meta line: title / summary
             return [_Raw(chunk[0], None, [chunk[1]])]
         if chunk:
-            report.warnings.append(
-                f"{where}:{chunk[0].number}: skipped {len(chunk)} line(s) that are not an entry"
+            report.rejected.append(
+                f"{where}:{chunk[0].number}: {len(chunk)} line(s) not imported: no meta line"
+                f" under a title, so not an entry ({chunk[0].text[:60]!r})"
             )
         return []
     raws: list[_Raw] = []
     starts = [i - 1 for i in metas]
     if starts[0] < 0:
-        report.warnings.append(f"{where}:{chunk[0].number}: meta line without a title skipped")
+        report.rejected.append(
+            f"{where}:{chunk[0].number}: meta line not imported: no title above it"
+            f" ({chunk[0].text[:60]!r})"
+        )
         metas, starts = metas[1:], starts[1:]
     if starts and starts[0] > 0:
-        report.warnings.append(
-            f"{where}:{chunk[0].number}: skipped {starts[0]} line(s) before the first entry"
+        report.rejected.append(
+            f"{where}:{chunk[0].number}: {starts[0]} line(s) before the first entry not"
+            f" imported: not a title with a meta line ({chunk[0].text[:60]!r})"
         )
     for n, (start, meta_i) in enumerate(zip(starts, metas, strict=True)):
         end = starts[n + 1] if n + 1 < len(starts) else len(chunk)
         raws.append(_Raw(chunk[start], chunk[meta_i], chunk[meta_i + 1 : end]))
     return raws
+
+
+def _cut_read_more(body: list[_Line], where: str, report: LoadReport) -> bool:
+    """A page cut inside its last `Read More` ends in a prefix of one (`Read Mo`): drop
+    it, say so, and tell the caller the last entry is truncated."""
+    if len(body) < 2 or body[-2].meta is not None or body[-2].text.casefold() in READ_MORE:
+        return False  # right after a meta line a short line is a summary, not a link
+    last = body[-1].text.casefold()
+    if last in READ_MORE or not any(phrase.startswith(last) for phrase in READ_MORE):
+        return False
+    report.warnings.append(
+        f"{where}:{body[-1].number}: {body[-1].text!r} taken for a cut 'Read More';"
+        " the entry above it is flagged truncated"
+    )
+    body.pop()
+    return True
+
+
+def _trim_cut_end(raw: _Raw, where: str, report: LoadReport) -> None:
+    """The page ends inside this entry: lines after its first complete summary line are
+    the start of a next entry cut before its meta line (real summaries are one line)."""
+    for i, line in enumerate(raw.summary[:-1]):
+        if line.text.endswith(_COMPLETE_END):
+            rest = raw.summary[i + 1 :]
+            report.rejected.append(
+                f"{where}:{rest[0].number}: {len(rest)} line(s) at the end of the page not"
+                f" imported: an entry cut before its meta line ({rest[0].text[:60]!r})"
+            )
+            del raw.summary[i + 1 :]
+            return
 
 
 def page_kind(url: str, metas: list[Meta]) -> str:
@@ -185,44 +231,70 @@ def read_listing(
     for line in lines:
         line.meta = parse_meta(line.text)
     body = _strip_chrome(lines)
+    where = str(path)
+    has_read_more = any(line.text.casefold() in READ_MORE for line in body)
+    cut_read_more = _cut_read_more(body, where, report)
     raws: list[tuple[_Raw, bool]] = []
     for chunk, closed in _chunks(body):
-        raws.extend((raw, closed) for raw in _entries_in_chunk(chunk, str(path), report))
-    if not raws and not url:  # nothing page-like at all: the wrong file, not an empty page
-        raise CorpusError(
+        raws.extend((raw, closed) for raw in _entries_in_chunk(chunk, where, report))
+    if not raws and not url:
+        if len(body) < len(lines):  # the site's header, cut before the first entry
+            report.warnings.append(f"{path}:{lines[-1].number}: page ends before its first entry")
+            return
+        raise CorpusError(  # nothing page-like at all: the wrong file
             f"{path}:{lines[0].number if lines else 1}: no entries found: not a listing page"
             " (expected a title, a meta line such as 'Spain Valladolid 2019', a summary and"
             " 'Read More')"
         )
     kind = page_kind(url, [raw.meta.meta for raw, _ in raws if raw.meta and raw.meta.meta])
     for n, (raw, closed) in enumerate(raws):
-        summary = " ".join(line.text for line in raw.summary)
         last_open = n == len(raws) - 1 and not closed
-        if not summary or (last_open and not summary.endswith(_COMPLETE_END)):
-            report.warnings.append(
-                f"{path}:{raw.title.number}: skipped entry cut short at the end of the page"
-                f" ({raw.title.text[:60]!r})"
-            )
-            continue
-        meta = (raw.meta and raw.meta.meta) or Meta()
-        record = {
-            "kind": kind,
-            "title": raw.title.text,
-            "summary": summary,
-            "locale": page_loc,
-            "url": url,
-            "meta": raw.meta.text if raw.meta else "",
-            "country": meta.country,
-            "country_code": meta.country_code,
-            "city": meta.city,
-            "period": meta.period,
-            "year_from": meta.year_from,
-            "year_to": meta.year_to,
-        }
-        where = f"{path}:{raw.title.number}"
-        try:
-            yield make_entry(record, source=where)
-        except EntryError as exc:
-            if not skip_invalid:
-                raise CorpusError(f"{where}: {exc}") from None
-            report.errors.append(f"{where}: {exc}")
+        if last_open:
+            _trim_cut_end(raw, where, report)
+        summary = " ".join(line.text for line in raw.summary)
+        # The last entry of a page that prints `Read More` under its entries, with none
+        # under it, was cut; on pages without `Read More` only an unfinished sentence
+        # shows the cut.
+        cut = last_open and (cut_read_more or has_read_more or not summary.endswith(_COMPLETE_END))
+        truncated = "the page ends inside it" if cut else "" if summary else "it has no summary"
+        yield from _entry(raw, summary, truncated, kind, page_loc, url, where, report, skip_invalid)
+
+
+def _entry(
+    raw: _Raw,
+    summary: str,
+    truncated: str,
+    kind: str,
+    locale: str,
+    url: str,
+    path: str,
+    report: LoadReport,
+    skip_invalid: bool,
+) -> Iterator[Entry]:
+    meta = (raw.meta and raw.meta.meta) or Meta()
+    record = {
+        "kind": kind,
+        "title": raw.title.text,
+        "summary": summary,
+        "locale": locale,
+        "url": url,
+        "meta": raw.meta.text if raw.meta else "",
+        "country": meta.country,
+        "country_code": meta.country_code,
+        "city": meta.city,
+        "period": meta.period,
+        "year_from": meta.year_from,
+        "year_to": meta.year_to,
+        "truncated": bool(truncated),
+    }
+    where = f"{path}:{raw.title.number}"
+    if truncated:
+        report.warnings.append(
+            f"{where}: imported, flagged truncated: {truncated} ({raw.title.text[:60]!r})"
+        )
+    try:
+        yield make_entry(record, source=where)
+    except EntryError as exc:
+        if not skip_invalid:
+            raise CorpusError(f"{where}: {exc}") from None
+        report.errors.append(f"{where}: {exc}")

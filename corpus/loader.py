@@ -55,7 +55,9 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _decode_lines(path: Path, data: bytes) -> list[tuple[int, str]]:
+def _decode_lines(
+    path: Path, data: bytes, report: LoadReport | None = None
+) -> list[tuple[int, str]]:
     if b"\x00" in data[:8192]:
         raise CorpusError(f"{path}:1: binary file, not a listing page, JSONL or CSV")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -70,10 +72,33 @@ def _decode_lines(path: Path, data: bytes) -> list[tuple[int, str]]:
         try:
             lines.append((number, raw.decode("utf-8").rstrip("\r")))
         except UnicodeDecodeError as exc:
+            last = number == data.count(b"\n") + 1
+            if report is not None and _cut_character(path, exc, raw, last=last, data=data):
+                # A saved copy cut off inside the last character: the bytes before it stand.
+                report.warnings.append(
+                    f"{path}:{number}: file ends inside a character: its"
+                    f" {len(raw) - exc.start} byte(s) dropped"
+                )
+                lines.append((number, raw[: exc.start].decode("utf-8").rstrip("\r")))
+                continue
             raise CorpusError(
                 f"{path}:{number}: not valid UTF-8 (byte {exc.start + 1} of the line)"
             ) from None
     return lines
+
+
+def _cut_character(
+    path: Path, exc: UnicodeDecodeError, raw: bytes, *, last: bool, data: bytes
+) -> bool:
+    """A listing page whose only bad bytes are an incomplete sequence at its very end,
+    after some text (a record file cut so is an error: its last record is broken anyway)."""
+    return (
+        last
+        and bool(data[: len(data) - len(raw) + exc.start].strip())
+        and SUFFIXES.get(path.suffix.lower()) not in ("jsonl", "csv")
+        and exc.reason == "unexpected end of data"
+        and exc.end == len(raw)
+    )
 
 
 def _format(path: Path, lines: list[tuple[int, str]]) -> str:
@@ -100,7 +125,7 @@ def load_file(
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
-    lines = _decode_lines(path, data)
+    lines = _decode_lines(path, data, report)
     if not any(text.strip() for _, text in lines):
         raise CorpusError(f"{path}:1: file is empty")
     kind = _format(path, lines)
@@ -139,6 +164,9 @@ def load_sources(
                 continue
             seen[entry.id] = entry.source
             result.entries.append(entry)
-    for warning in result.report.warnings:
-        log.warning("%s", warning)
+    report = result.report
+    report.kept = len(result.entries)
+    report.truncated = sum(1 for e in result.entries if e.truncated)
+    for message in (*report.warnings, *report.rejected):
+        log.warning("%s", message)
     return result

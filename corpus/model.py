@@ -30,7 +30,9 @@ class Entry:
 
     `locale` is the site locale the entry was published under; `language` is the language
     it is written in when the source declares it (the indexer detects it otherwise).
-    `source` is always set by the importer to `file:line` of the record.
+    `source` is always set by the importer to `file:line` of the record.  `truncated`
+    marks an entry whose page was cut inside it (a partial summary, no summary, or a cut
+    `Read More`): what was there is kept, and the flag travels into the export.
     """
 
     id: str
@@ -51,6 +53,7 @@ class Entry:
     meta: str = ""
     group: str = ""
     translation_of: str = ""
+    truncated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +61,16 @@ class Entry:
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Entry))
 _INT_FIELDS = ("year_from", "year_to")
+_BOOL_FIELDS = ("truncated",)
+_BOOL_TEXT = {
+    "": False,
+    "false": False,
+    "0": False,
+    "no": False,
+    "true": True,
+    "1": True,
+    "yes": True,
+}
 _REQUIRED = ("title", "locale")
 
 
@@ -148,12 +161,22 @@ def _clean_year(value: Any, name: str) -> int | None:
     return year
 
 
+def _clean_bool(value: Any, name: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _BOOL_TEXT:  # CSV cells are text
+        return _BOOL_TEXT[value.strip().lower()]
+    raise EntryError(f"field {name!r} must be true or false, got {value!r}")
+
+
 def make_entry(record: dict[str, Any], *, source: str) -> Entry:
     """Validate a mapping of entry fields and build an Entry (raises EntryError)."""
     values: dict[str, Any] = {}
     for name in FIELD_NAMES:
         if name in _INT_FIELDS:
             values[name] = _clean_year(record.get(name), name)
+        elif name in _BOOL_FIELDS:
+            values[name] = _clean_bool(record.get(name), name)
         elif name == "language":
             lang = _clean_text(record.get(name), name).lower() or None
             if lang is not None and not LANGUAGE_RE.match(lang):
@@ -167,7 +190,8 @@ def make_entry(record: dict[str, Any], *, source: str) -> Entry:
     values["locale"] = values["locale"].lower().replace("_", "-")
     if not LOCALE_RE.match(values["locale"]):
         raise EntryError(f"field 'locale' must look like 'en' or 'pt-br', got {values['locale']!r}")
-    if not values["summary"] and not values["body"]:
+    if not values["summary"] and not values["body"] and not values["truncated"]:
+        # A page cut right after an entry's meta line still names the entry: kept, flagged.
         raise EntryError("entry has neither summary nor body")
     kind = values["kind"] or "good-practice"
     if kind not in KINDS:
@@ -190,8 +214,27 @@ def make_entry(record: dict[str, Any], *, source: str) -> Entry:
 
 @dataclass(slots=True)
 class LoadReport:
-    """What an import produced besides entries: skipped records and warnings."""
+    """What an import produced besides entries; every message starts with `file:line`.
+
+    `errors`: invalid records skipped (only with skip_invalid); `rejected`: blocks of a
+    listing page that look like (part of) an entry but could not become one, with the
+    reason; `kept` and `truncated` are set by the loader once duplicates are dropped.
+    """
 
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
     duplicates: int = 0
+    kept: int = 0
+    truncated: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        return len(self.rejected) + len(self.errors)
+
+    def summary(self) -> str:
+        """One line for people: `48 entries kept (3 flagged truncated), 0 rejected`."""
+        return (
+            f"{self.kept} entr{'y' if self.kept == 1 else 'ies'} kept"
+            f" ({self.truncated} flagged truncated), {self.rejected_total} rejected"
+        )

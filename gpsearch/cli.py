@@ -34,7 +34,7 @@ def user_errors() -> Iterator[None]:
     """Turn the library's expected errors into a one-line message and exit code 1."""
     from corpus import CorpusError
     from indexer.build import EmptyBuildError
-    from indexer.generations import BuildLockedError, IndexNotFoundError
+    from indexer.generations import BuildLockedError, DiskFullError, IndexNotFoundError
     from search import SearchError
     from webui import ConfigError
 
@@ -44,6 +44,7 @@ def user_errors() -> Iterator[None]:
         CorpusError,
         IndexNotFoundError,
         BuildLockedError,
+        DiskFullError,
         EmptyBuildError,
         SearchError,
         ConfigError,
@@ -100,10 +101,7 @@ def index(
         f" {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
         + (" (full build)" if report.rebuilt else "")
     )
-    if loaded.report.errors:
-        click.echo(f"skipped {len(loaded.report.errors)} invalid record(s):")
-        for error in loaded.report.errors[:20]:
-            click.echo(f"  {error}")
+    _import_summary(loaded.report)
     if loaded.report.duplicates:
         click.echo(f"{loaded.report.duplicates} duplicate listing(s) of the same entry kept once")
     if report.modified == 0 and not report.rebuilt:
@@ -118,6 +116,16 @@ def index(
         f"generation {report.generation} in {report.seconds:.2f} s"
         f" ({report.per_second:,.0f} entries/s)"
     )
+
+
+def _import_summary(report: Any) -> None:
+    """Kept, flagged and rejected: nothing of the sources disappears without a line here."""
+    click.echo(f"import: {report.summary()}")
+    rejected = [*report.rejected, *report.errors]
+    for message in rejected[:20]:
+        click.echo(f"  rejected {message}")
+    if len(rejected) > 20:
+        click.echo(f"  ... and {len(rejected) - 20} more (every one is logged as a warning)")
 
 
 def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -232,6 +240,32 @@ def show(entry_id: str, index_dir: Path, as_json: bool) -> None:
 
 @main.command()
 @index_option
+def check(index_dir: Path) -> None:
+    """Verify the live generation's files against the sizes and checksums its build
+    recorded (exit 1 naming each damaged file)."""
+    import time
+
+    from indexer import generations
+
+    with user_errors():
+        gen = generations.current(index_dir)
+        started = time.perf_counter()
+        problems = generations.verify(gen, deep=True)
+        files = generations.recorded_files(gen) or {}
+    if problems:
+        raise click.ClickException(
+            f"index {index_dir}: generation {gen.name} is damaged:\n  " + "\n  ".join(problems)
+        )
+    size = sum(int(r.get("size", 0)) for r in files.values())
+    click.echo(
+        f"index {index_dir}: generation {gen.name} ok: {len(files)} files,"
+        f" {size / 1e6:,.1f} MB match their sizes and CRC-32 checksums"
+        f" ({time.perf_counter() - started:.2f} s)"
+    )
+
+
+@main.command()
+@index_option
 def export(index_dir: Path) -> None:
     """Every stored entry as JSONL, with detected language and confidence."""
     from search import Searcher
@@ -287,12 +321,21 @@ def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
     envvar="GPSEARCH_WORKERS",
     help="gunicorn worker processes.",
 )
-def serve(index_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve the web UI and JSON API with gunicorn (production server, never debug)."""
+@click.option(
+    "--proxy-hops",
+    type=click.IntRange(0, 5),
+    default=0,
+    show_default=True,
+    envvar="GPSEARCH_PROXY_HOPS",
+    help="Reverse proxies in front whose X-Forwarded-For gives the client's address.",
+)
+def serve(index_dir: Path, host: str, port: int, workers: int, proxy_hops: int) -> None:
+    """Serve the web UI and JSON API with gunicorn (production server, never debug).
+    SIGTERM stops it gracefully: requests in flight finish first."""
     from webui.server import serve as run_server
 
     with user_errors():
-        run_server(index_dir, host=host, port=port, workers=workers)
+        run_server(index_dir, host=host, port=port, workers=workers, proxy_hops=proxy_hops)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -173,7 +173,10 @@ def build_index(
     procs = procs or min(2, os.cpu_count() or 1)
     index_dir = Path(index_dir)
     report = BuildReport(total=len(entries))
-    with generations.build_lock(index_dir, wait=lock_wait):
+    with (
+        generations.build_lock(index_dir, wait=lock_wait),
+        generations.build_work(index_dir) as work,
+    ):
         generations.cleanup(index_dir)
         plan = _plan(entries, index_dir, rebuild, report)
         if not plan.rebuilt and not plan.todo and not plan.removed:
@@ -188,7 +191,7 @@ def build_index(
             Analysed(e, d.language, d.confidence, d.method, plan.hashes[e.id], plan.files[e.id])
             for e, d in zip(plan.todo, detections, strict=True)
         ]
-        workdir = generations.new_workdir(index_dir)
+        workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
         manifest = _next_manifest(plan, analysed)
         saved = None if plan.previous is None else plan.previous.path / CONCEPTS

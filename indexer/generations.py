@@ -8,19 +8,27 @@ Layout of an index directory:
 
 Readers resolve CURRENT once per open, so a running server answers from the old generation
 until the new one is complete; a crash or SIGKILL mid-build leaves CURRENT untouched.
+
+generation.json records the size and CRC-32 of every other file of its generation.  Damage
+is random, not an attack, so CRC-32 is enough: at 100k entries (258 MB) it takes 0.13 s
+where SHA-256 takes 1.6 s (2% of the build).  Servers compare sizes before switching to a
+generation (`verify(deep=False)`: a stat per file); `gpsearch check` compares checksums.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import json
 import logging
+import multiprocessing
 import os
 import secrets
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,8 @@ MANIFEST = "manifest.json"  # entry id -> content hash, source file, block, decl
 GROUPS = "groups.json"  # entry id -> translation group
 CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
+FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
+CHUNK = 1 << 20
 
 
 class IndexNotFoundError(Exception):
@@ -44,6 +54,14 @@ class IndexNotFoundError(Exception):
 
 class BuildLockedError(Exception):
     """Another build holds the index directory."""
+
+
+class DamagedGenerationError(IndexNotFoundError):
+    """A generation's files do not match what its build recorded."""
+
+
+class DiskFullError(Exception):
+    """A build ran out of space (or quota); the message names the device and mount point."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +136,127 @@ def new_workdir(index_dir: Path) -> Path:
     return path
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _out_of_space(exc: BaseException | None) -> bool:
+    """ENOSPC/EDQUOT anywhere in the chain (a worker process's error arrives wrapped)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            return True
+        if "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    while not path.is_mount() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _device(mount: Path) -> str:
+    """What /proc/mounts says is mounted there (`tmpfs`, `/dev/sda1`), else the st_dev."""
+    found = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/mounts").read_text(encoding="utf-8").splitlines():
+            fields = line.split()
+            if len(fields) > 2 and fields[1].replace("\\040", " ") == str(mount):
+                found = f"{fields[0]} ({fields[2]})"  # the last mount there is the visible one
+    if not found:
+        dev = mount.stat().st_dev
+        found = f"device {os.major(dev)}:{os.minor(dev)}"
+    return found
+
+
+def describe_disk(path: Path) -> str:
+    """`tmpfs (tmpfs) mounted at /srv/x, 0.0 of 3.1 MB free`: the place an operator must
+    clear."""
+    mount = _mount_point(path)
+    usage = shutil.disk_usage(mount)
+    return (
+        f"{_device(mount)} mounted at {mount},"
+        f" {usage.free / 1e6:,.1f} of {usage.total / 1e6:,.1f} MB free"
+    )
+
+
+class BuildWork:
+    """The work directory of one build, created on demand, removed if the build fails."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.path: Path | None = None
+
+    def new(self) -> Path:
+        self.path = new_workdir(self.index_dir)
+        return self.path
+
+    def discard(self) -> None:
+        if self.path is None:
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        renamed = self.path.with_suffix("")  # publish() renames before switching CURRENT
+        try:
+            live = current(self.index_dir).name
+        except IndexNotFoundError:
+            live = None
+        if renamed.is_dir() and renamed.name != live:
+            shutil.rmtree(renamed, ignore_errors=True)
+
+
+def _stop_children(keep: set[multiprocessing.process.BaseProcess]) -> None:
+    """Stop worker processes the failed build started (Whoosh's sub-writers keep writing
+    after the main writer failed): they would crash with tracebacks once the work
+    directory is gone."""
+    for child in set(multiprocessing.active_children()) - keep:
+        child.terminate()
+    for child in set(multiprocessing.active_children()) - keep:
+        child.join(timeout=5)
+
+
+@contextlib.contextmanager
+def build_work(index_dir: Path) -> Iterator[BuildWork]:
+    """Around a build: on any failure its partial generation is removed (the live one is
+    untouched); running out of disk becomes a DiskFullError naming the device."""
+    work = BuildWork(index_dir)
+    before = set(multiprocessing.active_children())
+    try:
+        yield work
+    except BaseException as exc:
+        _stop_children(before)
+        work.discard()
+        if _out_of_space(exc):
+            where = work.path.name if work.path else str(index_dir)
+            raise DiskFullError(
+                f"no space left on {describe_disk(index_dir)}, writing {where}: the unfinished"
+                f" generation was removed and {index_dir} still serves the previous one;"
+                " free some space and run the build again"
+            ) from exc
+        raise
+
+
+def _sync_to_disk(workdir: Path) -> None:
+    """Every file and directory of a build on disk before CURRENT names it: one syncfs(2)
+    for the index's file system (an fsync for each of ~900 files at 10k entries took
+    2.7 s), else an fsync per file."""
+    fd = os.open(workdir, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError, AttributeError):
+            if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+                return
+    finally:
+        os.close(fd)
+    for path in workdir.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        else:
+            _fsync_dir(path)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -126,13 +265,108 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _crc32(path: Path) -> str:
+    crc = 0
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            crc = zlib.crc32(block, crc)
+    return f"{crc:08x}"
+
+
+def _previous_records(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    try:
+        gen = current(index_dir)
+        files = json.loads((gen.path / GENERATION_META).read_text(encoding="utf-8"))[FILES]
+    except (IndexNotFoundError, OSError, ValueError, KeyError, TypeError):
+        return None
+    return (gen.path, files) if isinstance(files, dict) else None
+
+
+def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
+    """Size and CRC-32 of every file of a finished build.
+
+    Files hard-linked from the live generation (segments an update carried over) keep the
+    checksum recorded for them there: same inode, same bytes, nothing to read again.
+    """
+    previous = _previous_records(index_dir)
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in workdir.rglob("*") if p.is_file()):
+        rel = path.relative_to(workdir).as_posix()
+        if rel == GENERATION_META:
+            continue
+        st = path.stat()
+        if previous is not None and rel in previous[1]:
+            with contextlib.suppress(OSError):
+                if os.path.samestat(st, (previous[0] / rel).stat()):
+                    records[rel] = previous[1][rel]
+                    continue
+        records[rel] = {"size": st.st_size, "crc32": _crc32(path)}
+    return records
+
+
+def recorded_files(gen: Generation) -> dict[str, dict[str, Any]] | None:
+    """What the build recorded about each file; None for a generation built before
+    gpsearch recorded them.  Raises DamagedGenerationError if generation.json is unreadable."""
+    try:
+        meta = json.loads((gen.path / GENERATION_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedGenerationError(
+            f"{gen.path / GENERATION_META}: unreadable ({type(exc).__name__}: {exc})"
+        ) from None
+    files = meta.get(FILES) if isinstance(meta, dict) else None
+    return files if isinstance(files, dict) else None
+
+
+def verify(gen: Generation, deep: bool = False) -> list[str]:
+    """Problems with a generation's files, each naming the file; [] when intact.
+
+    Sizes only (one stat a file) unless `deep`, which also compares checksums.
+    """
+    try:
+        files = recorded_files(gen)
+    except DamagedGenerationError as exc:
+        return [str(exc)]
+    if files is None:
+        return (
+            [
+                f"{gen.path / GENERATION_META}: records no file sizes or checksums (built by an"
+                " older gpsearch): rebuild to check it"
+            ]
+            if deep
+            else []
+        )
+    problems = []
+    for rel, record in sorted(files.items()):
+        path = gen.path / rel
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            problems.append(f"{path}: {exc.strerror.lower() if exc.strerror else exc}")
+            continue
+        if size != record.get("size"):
+            problems.append(f"{path}: {size:,} bytes where the build wrote {record.get('size'):,}")
+        elif deep and _crc32(path) != record.get("crc32"):
+            problems.append(f"{path}: contents changed since the build (CRC-32 differs)")
+    return problems
+
+
+def require_intact(gen: Generation, index_dir: Path) -> None:
+    """DamagedGenerationError, naming the files, if a size does not match (cheap)."""
+    problems = verify(gen, deep=False)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DamagedGenerationError(
+            f"index at {index_dir}: generation {gen.name} is damaged: {problems[0]}{more};"
+            f" rebuild it with `gpsearch index --rebuild --index {index_dir}`"
+        )
+
+
 def publish(index_dir: Path, workdir: Path, meta: dict[str, Any]) -> Generation:
-    """Make a finished build the live generation: rename it, then switch CURRENT."""
+    """Make a finished build the live generation: record its files, rename it, then
+    switch CURRENT."""
+    meta = {**meta, FILES: record_files(workdir, index_dir)}
     (workdir / GENERATION_META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    for child in workdir.iterdir():
-        if child.is_file():
-            with child.open("rb") as handle:
-                os.fsync(handle.fileno())
+    _sync_to_disk(workdir)
     final = workdir.with_suffix("")
     workdir.rename(final)
     tmp_pointer = index_dir / f"{POINTER}.{secrets.token_hex(3)}.tmp"

@@ -186,6 +186,7 @@ class Document:
     language_method: str = ""
     group: str = ""
     translation_of: str = ""
+    truncated: bool = False  # the page was cut inside this entry: what is there is kept
 
     @classmethod
     def from_stored(cls, doc: Mapping[str, Any]) -> Document:

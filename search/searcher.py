@@ -63,6 +63,14 @@ class Searcher:
                 return self._snapshot
             gen = generations.current(self.index_dir)
             if self._snapshot is None or gen.name != self._snapshot.gen.name:
+                try:  # a damaged generation is never served: keep the one we have
+                    generations.require_intact(gen, self.index_dir)
+                except generations.DamagedGenerationError as exc:
+                    if self._snapshot is None:
+                        raise
+                    log.error("%s; still serving %s", exc, self._snapshot.gen.name)
+                    self._stamp = stamp  # said once; the next switch is checked again
+                    return self._snapshot
                 log.info("opening index generation %s", gen.name)
                 snap = _open(self.index_dir, gen)
                 self._snapshot = snap

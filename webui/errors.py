@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote_plus
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -12,6 +13,11 @@ from search import IndexNotFoundError
 from search.models import SearchError
 
 log = logging.getLogger(__name__)
+
+# The longest address served (path + query string, percent-encoded): room for every request
+# the API allows in practice (q of 500 four-byte characters is 6,000 bytes) and short of
+# what costs a worker.  gunicorn's own limit is off (webui.server): this answers in JSON.
+MAX_URL_BYTES = 16_384
 
 
 class PracticeNotFound(NotFound):
@@ -45,6 +51,21 @@ def error_response(
         )
     response.status_code = status
     return response
+
+
+def _url_too_long() -> Response | None:
+    query = request.environ.get("QUERY_STRING", "")
+    size = len(request.environ.get("PATH_INFO", "").encode("utf-8", "replace")) + len(query)
+    if size <= MAX_URL_BYTES:
+        return None
+    parts: dict[str, int] = {}
+    for pair in query.split("&"):
+        name = unquote_plus(pair.partition("=")[0])[:40]
+        parts[name] = parts.get(name, 0) + len(pair) + 1
+    longest = max(parts, key=parts.__getitem__) if parts else None
+    detail = f"; the longest parameter is {longest!r}, {parts[longest]:,} bytes" if longest else ""
+    message = f"the address is {size:,} bytes, over the limit of {MAX_URL_BYTES:,}{detail}"
+    return error_response(414, message, longest, _("Please check the address"))
 
 
 def _search_error(exc: SearchError) -> Response:
@@ -85,6 +106,7 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_url_too_long)
     app.register_error_handler(SearchError, _search_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IndexNotFoundError, _index_missing)

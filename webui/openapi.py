@@ -12,6 +12,7 @@ from search.models import (
     SORTS,
     VERSIONS,
 )
+from webui.errors import MAX_URL_BYTES
 
 # An entry of the bundled corpus (Albanian, published under /sq/): API tools reach a 200.
 EXAMPLE_ENTRY_ID = "sq-barazia-territoriale-dhe-kulturore-ne-c899bf3c"
@@ -37,6 +38,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 _ERRORS = {
     "400": {"$ref": "#/components/responses/BadRequest"},
     "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+    "414": _json(
+        _ref("Error"),
+        f"The address (path and query string, percent-encoded) is longer than"
+        f" {MAX_URL_BYTES:,} bytes; param names the longest parameter",
+    ),
     "503": {"$ref": "#/components/responses/Unavailable"},
 }
 _STR = {"type": "string"}
@@ -173,6 +179,7 @@ _ENTRY_FIELDS = {
     "year_to": _NULL_INT,
     "source": _STR,
     "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
+    "truncated": {"type": "boolean", "description": "The page was cut inside this entry"},
 }
 
 _SEARCH_REQUIRED = [
