@@ -253,3 +253,33 @@ def test_readme_screenshot(page: Page, live_server: LiveServer, phone_page: Page
     if os.environ.get("GPSEARCH_UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
         shutil.copyfile(ARTIFACTS / "readme.png", SCREENSHOT)
         shutil.copyfile(ARTIFACTS / "readme-phone.png", PHONE_SCREENSHOT)
+
+
+def _result_texts(page: Page) -> list[str]:
+    titles = page.locator(".result-title").all_inner_texts()
+    snippets = page.locator(".result .snippet").all_inner_texts()
+    return [f"{t}\n{s}" for t, s in zip(titles, snippets, strict=False)]
+
+
+def test_one_result_per_practice_and_every_version_on_request(
+    page: Page, live_server: LiveServer
+) -> None:
+    """The same Albanian text published under /sq/ and /en/ is one result listing its other
+    version; the toggle shows every entry, and back."""
+    page.goto(live_server.url + "/?q=equality+data+Ireland")
+    texts = _result_texts(page)
+    assert len(texts) == len(set(texts)), "no page shows one text twice"
+    ireland = page.locator(".result", has_text="Irlandë")
+    expect(ireland).to_have_count(1)
+    also = ireland.locator(".versions-line a")
+    expect(also).to_have_count(1)
+    assert also.first.get_attribute("href").startswith("/practice/")
+    practices = total(page)
+
+    page.get_by_role("link", name="Show every version separately").click()
+    page.wait_for_url(re.compile(r"versions=all"))
+    expect(page.locator(".result", has_text="Irlandë")).to_have_count(2)
+    assert total(page) > practices
+    page.get_by_role("link", name="One result per practice").click()
+    page.wait_for_url(lambda url: "versions=all" not in url)
+    assert total(page) == practices
