@@ -67,10 +67,15 @@ def source_env(source_root: Path) -> dict[str, str]:
 
 
 def run_worker(
-    ctx: RunContext, args: Sequence[str], out: Path, log_path: Path, timeout: float
+    ctx: RunContext,
+    args: Sequence[str],
+    out: Path,
+    log_path: Path,
+    timeout: float,
+    module: str = "benchmarks.worker",
 ) -> dict[str, Any]:
     """Run one phase in a fresh interpreter (own session, so a hang is killed with its children)."""
-    command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", str(out)]
+    command = [sys.executable, "-m", module, *args, "--out", str(out)]
     out.unlink(missing_ok=True)
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
@@ -227,6 +232,28 @@ def http_step(ctx: RunContext, size: Size, name: str, index: Path, record: dict)
     )
 
 
+def probe_step(ctx: RunContext, size: Size, index: Path, record: dict) -> None:
+    """gpsearch only: hostile queries, the cost of collapsing, the translators' page."""
+    args = ["--index", str(index), "--queries", str(ctx.queries_path)]
+    log_path = ctx.logs / f"{size.label}-gpsearch-probes.log"
+    try:
+        record["probes"] = run_worker(
+            ctx, args, ctx.work / "probes.json", log_path, 900, module="benchmarks.probes"
+        )
+    except RuntimeError as exc:
+        log.error("[%s] gpsearch: probes failed: %s", size.label, exc)
+        record["errors"].append(f"probes: {exc}")
+        return
+    hostile = record["probes"]["hostile"]
+    log.info(
+        "[%s] gpsearch: %d hostile queries, max %.1f ms (%s)",
+        size.label,
+        hostile["queries"],
+        hostile["all"]["max"],
+        hostile["worst"]["kind"],
+    )
+
+
 def measure(ctx: RunContext, size: Size, name: str) -> dict[str, Any]:
     """Every step for one size and system, in order; a failed build skips the rest."""
     record: dict[str, Any] = {"errors": []}
@@ -237,6 +264,8 @@ def measure(ctx: RunContext, size: Size, name: str) -> dict[str, Any]:
     if not build_step(ctx, size, name, index, record):
         return record
     query_step(ctx, size, name, index, record)
+    if name == "gpsearch":
+        probe_step(ctx, size, index, record)
     if wants_http(ctx, name):
         http_step(ctx, size, name, index, record)
     if not ctx.args.keep_indexes and size.entries > KEEP_INDEX_MAX_ENTRIES:

@@ -20,6 +20,7 @@ from typing import Any
 
 from benchmarks.report.chart import write_chart
 from benchmarks.report.fmt import Report, systems_with_data
+from benchmarks.report.probes import probes_section
 from benchmarks.report.relevance import relevance_category_section, relevance_section
 from benchmarks.report.sections import (
     errors_section,
@@ -47,6 +48,7 @@ SECTIONS: list[Section] = [
     Section("indexing", indexing_section),
     Section("query", query_section),
     Section("http", http_section),
+    Section("probes", probes_section),
     Section("relevance", relevance_section),
     Section("relevance_by_category", relevance_category_section),
     Section("faster", faster_section),
