@@ -51,6 +51,7 @@ class Entry:
     meta: str = ""
     group: str = ""
     translation_of: str = ""
+    topics: tuple[str, ...] = ()  # the source's own topics (ids or names), best first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +59,8 @@ class Entry:
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Entry))
 _INT_FIELDS = ("year_from", "year_to")
+MAX_DECLARED_TOPICS = 10
+TOPIC_SPLIT_RE = re.compile(r"[,;]")
 _REQUIRED = ("title", "locale")
 
 
@@ -148,12 +151,31 @@ def _clean_year(value: Any, name: str) -> int | None:
     return year
 
 
+def _clean_topics(value: Any) -> tuple[str, ...]:
+    """Declared topics: a list of names, or one text with them comma- or semicolon-
+    separated (a CSV cell).  Whether each names a known topic is the indexer's check."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = TOPIC_SPLIT_RE.split(value)
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise EntryError(f"field 'topics' must be a list or text, got {type(value).__name__}")
+    topics = tuple(dict.fromkeys(t for item in items if (t := _clean_text(item, "topics"))))
+    if len(topics) > MAX_DECLARED_TOPICS:
+        raise EntryError(f"field 'topics' has more than {MAX_DECLARED_TOPICS} topics")
+    return topics
+
+
 def make_entry(record: dict[str, Any], *, source: str) -> Entry:
     """Validate a mapping of entry fields and build an Entry (raises EntryError)."""
     values: dict[str, Any] = {}
     for name in FIELD_NAMES:
         if name in _INT_FIELDS:
             values[name] = _clean_year(record.get(name), name)
+        elif name == "topics":
+            values[name] = _clean_topics(record.get(name))
         elif name == "language":
             lang = _clean_text(record.get(name), name).lower() or None
             if lang is not None and not LANGUAGE_RE.match(lang):
