@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from search import topics
 from search.models import FacetValue
 from search.querylang import year_range
 
@@ -62,6 +63,8 @@ def _distinct(codes: np.ndarray, units: np.ndarray | None, size: int) -> np.ndar
 def _values(
     snap: Any, name: str, mask: np.ndarray, selected: set[str], units: np.ndarray | None
 ) -> list[FacetValue]:
+    if name == "topic":
+        return topics.topic_values(snap, mask, selected, units)
     unit = units[mask] if units is not None else None
     if name == "year":
         years = snap.data.years["year_from"][mask].astype(np.int64)

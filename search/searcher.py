@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer import generations
 from indexer.analysis import analysis_language
-from search import ranking, similar
+from search import ranking, similar, topics
 from search.corrections import suggestion
 from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
@@ -94,6 +94,7 @@ class Searcher:
             filters["language"] = tuple(dict.fromkeys(typed))
         language = ranking.query_language(snap, parsed)
         ranking.boost_language(snap, language, ev)
+        topics.lift(snap, parsed, ev)
         readers = (language or "", request.reader_language)
         response, unseen = self._respond(snap, request, parsed, ev, filters, readers)
         if request.hits and parsed.root is not None:
@@ -275,6 +276,7 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         versions=[
             _version(snap.stored(snap.docnum[other])) for other in snap.other_versions(doc["id"])
         ],
+        topics=list(doc.get("topics", ())),
     )
 
 
