@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from corpus import CorpusError
+from corpus import CorpusError, load_sources
 from search import Searcher, SearchRequest
 from search.models import SearchError
 from tests.search.small import small_index
@@ -147,3 +150,34 @@ def test_topic_entries_do_not_flood_results_the_words_fill(tmp_path: Path) -> No
     assert response.total == 12 and "market" not in ids(response)
     few = searcher.search(SearchRequest("labour market", filters={"topic": (LABOUR,)}))
     assert few.total == 12
+
+
+def _cli(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "gpsearch.cli", *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_cli_filter_and_export_carry_topics(searcher: Searcher) -> None:
+    index = str(searcher.index_dir)
+    data = json.loads(_cli("search", "--index", index, "--filter", "topic=education", "--json"))
+    assert data["total"] >= 3 and all("education" in h["topics"] for h in data["results"])
+    exported = [json.loads(line) for line in _cli("export", "--index", index).splitlines()]
+    assert {e["id"]: e["topics"] for e in exported}["declared"] == ["education", LABOUR]
+    assert all(e["topics"] and e["topic_scores"] for e in exported)
+
+
+def test_csv_topics_are_comma_or_semicolon_separated(tmp_path: Path) -> None:
+    path = tmp_path / "entries.csv"
+    path.write_text(
+        "title,summary,locale,topics\n"
+        'A,One,en,"education, Public space"\n'
+        "B,Two,en,education;interaction\n",
+        encoding="utf-8",
+    )
+    entries = load_sources([path]).entries
+    assert [e.topics for e in entries] == [
+        ("education", "Public space"),
+        ("education", "interaction"),
+    ]
