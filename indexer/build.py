@@ -62,6 +62,7 @@ class BuildReport:
     languages: Counter[str] = field(default_factory=Counter)
     locales: Counter[str] = field(default_factory=Counter)
     untranslated: int = 0
+    topic_seconds: float = 0.0  # assigning topics to the new and changed entries
 
     @property
     def modified(self) -> int:
@@ -85,6 +86,7 @@ class BuildReport:
             "languages": dict(self.languages.most_common()),
             "locales": dict(self.locales.most_common()),
             "untranslated": self.untranslated,
+            "topic_seconds": round(self.topic_seconds, 3),
         }
 
 
@@ -185,7 +187,9 @@ def build_index(
         phase = time.perf_counter()
         detections = detect_all(plan.todo, procs=procs, progress=progress)
         log.info("detected %d languages in %.1f s", len(plan.todo), time.perf_counter() - phase)
+        phase = time.perf_counter()
         topics = topic_index.assign_all(_assigner(), plan.todo, [d.language for d in detections])
+        report.topic_seconds = time.perf_counter() - phase
         analysed = [
             Analysed(
                 e,

@@ -95,6 +95,8 @@ class GpsearchSystem:
                 "via": "corpus.load_sources + indexer.build.build_index(rebuild=True),"
                 " languages detected (the declared ones dropped)",
                 "generation": report.generation,
+                # topic assignment's share of the build (the assigner's set-up included)
+                "topic_seconds": report.topic_seconds,
             },
         )
 
@@ -142,6 +144,13 @@ class GpsearchSystem:
             snippets=[r.snippet for r in response.results],
             facets=_facet_counts(response.facets),
         )
+
+    def facet_cost_ms(self) -> dict[str, float]:
+        """Milliseconds to count one facet over every entry (practice units, as a search
+        does), median of repeated runs: the multi-valued topic facet beside language."""
+        from benchmarks.topic_cost import facet_cost_ms
+
+        return facet_cost_ms(self._searcher)
 
     def size_bytes(self) -> int:
         assert self._workdir is not None
