@@ -31,7 +31,7 @@ from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
     Progress,
-    detect_all,
+    detect_and_assign,
     no_progress,
 )
 
@@ -62,7 +62,6 @@ class BuildReport:
     languages: Counter[str] = field(default_factory=Counter)
     locales: Counter[str] = field(default_factory=Counter)
     untranslated: int = 0
-    topic_seconds: float = 0.0  # assigning topics to the new and changed entries
 
     @property
     def modified(self) -> int:
@@ -86,7 +85,6 @@ class BuildReport:
             "languages": dict(self.languages.most_common()),
             "locales": dict(self.locales.most_common()),
             "untranslated": self.untranslated,
-            "topic_seconds": round(self.topic_seconds, 3),
         }
 
 
@@ -185,11 +183,14 @@ def build_index(
             _summarise(report, plan.previous)
             return report
         phase = time.perf_counter()
-        detections = detect_all(plan.todo, procs=procs, progress=progress)
-        log.info("detected %d languages in %.1f s", len(plan.todo), time.perf_counter() - phase)
-        phase = time.perf_counter()
-        topics = topic_index.assign_all(_assigner(), plan.todo, [d.language for d in detections])
-        report.topic_seconds = time.perf_counter() - phase
+        detections, topics = detect_and_assign(
+            plan.todo, _assigner(), procs=procs, progress=progress
+        )
+        log.info(
+            "detected languages and assigned topics of %d entries in %.1f s",
+            len(plan.todo),
+            time.perf_counter() - phase,
+        )
         analysed = [
             Analysed(
                 e,

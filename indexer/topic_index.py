@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,17 +68,14 @@ def declared(entry: Entry, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
     return tuple(TopicScore(t, 1.0, ()) for t in found[:MAX_TOPICS])
 
 
-def assign_all(
-    assigner: TopicAssigner, entries: Sequence[Entry], languages: Sequence[str]
-) -> list[tuple[TopicScore, ...]]:
-    """Each entry's topics: declared ones win, else assigned in its detected language."""
-    started = time.perf_counter()
-    found = [
-        declared(e, assigner.taxonomy) or assigner.assign(e.title, e.summary, e.body, language)
-        for e, language in zip(entries, languages, strict=True)
-    ]
-    log.info("assigned topics to %d entries in %.2f s", len(found), time.perf_counter() - started)
-    return found
+Topics = tuple[TopicScore, ...]
+
+
+def assign_entry(assigner: TopicAssigner, entry: Entry, language: str) -> Topics:
+    """An entry's topics: the declared ones win, else assigned in its detected language."""
+    return declared(entry, assigner.taxonomy) or assigner.assign(
+        entry.title, entry.summary, entry.body, language
+    )
 
 
 def stored_fields(topics: Sequence[TopicScore]) -> dict[str, Any]:
