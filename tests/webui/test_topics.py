@@ -145,3 +145,14 @@ def test_home_page_offers_topics_to_browse(client: FlaskClient, lang: str) -> No
         assert TOPICS.get(topic).names[lang] in item.text
         assert int(item.find("span", "count").text) == facets[topic]
         assert client.get(href + "&format=json").get_json()["total"] == facets[topic]
+
+
+def test_results_show_their_topics_as_links_in_the_ui_language(client: FlaskClient) -> None:
+    hits = client.get("/api/search?q=integration").get_json()["results"]
+    for lang in ("en", "fr"):
+        page = parse(client.get(f"/?q=integration&lang={lang}").data)
+        first = page.find("li", "result")
+        badges = first.find_all("a", "badge-topic")
+        assert [a.attrs["data-topic"] for a in badges] == hits[0]["topics"]
+        assert [a.text for a in badges] == [TOPICS.get(t).names[lang] for t in hits[0]["topics"]]
+        assert all("topic=" in a.attrs["href"] for a in badges)
