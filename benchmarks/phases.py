@@ -122,6 +122,7 @@ def query_summary(raw: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         "latencies_s": latencies,
         "totals": [o["total"] for o in outcomes],
         "sample": raw.get("sample"),
+        "facet_cost_ms": raw.get("facet_cost_ms"),
     }
 
 

@@ -180,6 +180,8 @@ def run_query(
     run, judged_done = _judged_run(system, judged_path, budget_s)
     # A sample answer, so the report can show that snippets and facets are real.
     sample = system.query(queries[0]) if queries else None
+    facet_cost = getattr(system, "facet_cost_ms", None)
+    facet_cost_ms = facet_cost() if facet_cost is not None else None
     peak_rss = _peak_rss_bytes() + _child_peak_rss_bytes(system)
     system.close()
     return {
@@ -195,6 +197,7 @@ def run_query(
         "outcomes": outcomes,
         "judged_run": run,
         "judged_complete": judged_done,
+        "facet_cost_ms": facet_cost_ms,
         "sample": None
         if sample is None
         else {

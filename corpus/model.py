@@ -54,6 +54,7 @@ class Entry:
     group: str = ""
     translation_of: str = ""
     truncated: bool = False
+    topics: tuple[str, ...] = ()  # the source's own topics (ids or names), best first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +72,8 @@ _BOOL_TEXT = {
     "1": True,
     "yes": True,
 }
+MAX_DECLARED_TOPICS = 10
+TOPIC_SPLIT_RE = re.compile(r"[,;]")
 _REQUIRED = ("title", "locale")
 
 
@@ -169,6 +172,23 @@ def _clean_bool(value: Any, name: str) -> bool:
     raise EntryError(f"field {name!r} must be true or false, got {value!r}")
 
 
+def _clean_topics(value: Any) -> tuple[str, ...]:
+    """Declared topics: a list of names, or one text with them comma- or semicolon-
+    separated (a CSV cell).  Whether each names a known topic is the indexer's check."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = TOPIC_SPLIT_RE.split(value)
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise EntryError(f"field 'topics' must be a list or text, got {type(value).__name__}")
+    topics = tuple(dict.fromkeys(t for item in items if (t := _clean_text(item, "topics"))))
+    if len(topics) > MAX_DECLARED_TOPICS:
+        raise EntryError(f"field 'topics' has more than {MAX_DECLARED_TOPICS} topics")
+    return topics
+
+
 def make_entry(record: dict[str, Any], *, source: str) -> Entry:
     """Validate a mapping of entry fields and build an Entry (raises EntryError)."""
     values: dict[str, Any] = {}
@@ -177,6 +197,8 @@ def make_entry(record: dict[str, Any], *, source: str) -> Entry:
             values[name] = _clean_year(record.get(name), name)
         elif name in _BOOL_FIELDS:
             values[name] = _clean_bool(record.get(name), name)
+        elif name == "topics":
+            values[name] = _clean_topics(record.get(name))
         elif name == "language":
             lang = _clean_text(record.get(name), name).lower() or None
             if lang is not None and not LANGUAGE_RE.match(lang):

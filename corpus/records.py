@@ -18,7 +18,7 @@ from corpus.model import FIELD_NAMES, Entry, EntryError, LoadReport, make_entry
 
 # Fields our own exports and the shared corpus files carry that are not Entry fields but
 # are expected (derived or evaluation data): accepted without a warning.
-KNOWN_EXTRA = {"language_confidence", "translated", "country_en"}
+KNOWN_EXTRA = {"language_confidence", "translated", "country_en", "topic_scores"}
 
 
 def _build(

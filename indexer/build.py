@@ -22,15 +22,16 @@ from typing import Any, NamedTuple
 from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
-from indexer import generations, groups, postings
+from indexer import generations, groups, postings, topic_index
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
+from indexer.topics import TopicAssigner
 from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
     Progress,
-    detect_all,
+    detect_and_assign,
     no_progress,
 )
 
@@ -185,11 +186,25 @@ def build_index(
             _summarise(report, plan.previous)
             return report
         phase = time.perf_counter()
-        detections = detect_all(plan.todo, procs=procs, progress=progress)
-        log.info("detected %d languages in %.1f s", len(plan.todo), time.perf_counter() - phase)
+        detections, topics = detect_and_assign(
+            plan.todo, _assigner(), procs=procs, progress=progress
+        )
+        log.info(
+            "detected languages and assigned topics of %d entries in %.1f s",
+            len(plan.todo),
+            time.perf_counter() - phase,
+        )
         analysed = [
-            Analysed(e, d.language, d.confidence, d.method, plan.hashes[e.id], plan.files[e.id])
-            for e, d in zip(plan.todo, detections, strict=True)
+            Analysed(
+                e,
+                d.language,
+                d.confidence,
+                d.method,
+                plan.hashes[e.id],
+                plan.files[e.id],
+                topic_index.stored_fields(t),
+            )
+            for e, d, t in zip(plan.todo, detections, topics, strict=True)
         ]
         workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
@@ -209,6 +224,12 @@ def build_index(
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         _summarise(report, published)
         return report
+
+
+@lru_cache(maxsize=1)
+def _assigner() -> TopicAssigner:
+    """One assigner per build process: it analyses the topic lexicon once (~2 s)."""
+    return TopicAssigner()
 
 
 def _plan(entries: Sequence[Entry], index_dir: Path, rebuild: bool, report: BuildReport) -> _Plan:

@@ -25,6 +25,7 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
 from corpus.model import MAX_YEAR, MIN_YEAR
+from indexer import topic_index
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
 from indexer.groups import SIGNATURE_BLOCK, Signature, signature
@@ -122,8 +123,10 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
     keys: list[np.ndarray] = []
     docs: list[np.ndarray] = []
     signatures = []
+    stored = []
     for docnum in range(segreader.doc_count_all()):
         doc = segreader.stored_fields(docnum)["doc"]
+        stored.append({k: doc.get(k, ()) for k in ("topics", "topic_scores")})
         signatures.append(signature(doc, lexicon).to_list())
         for text in (doc["title"], doc["summary"], doc.get("body", "")):
             found = pair_keys(folded_words(text)) if text else None
@@ -144,6 +147,7 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
     (out / SIGNATURES).write_text(
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in signatures), encoding="utf-8"
     )
+    topic_index.save_segment(out, stored)
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -249,6 +253,7 @@ def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: 
     for name in YEAR_COLUMNS:
         parts = [np.load(d / f"{name}.npy") for d in seg_dirs]
         np.save(out / f"{name}.npy", _concat(parts, np.int16))
+    topic_index.merge(seg_dirs, out)
     (out / "meta.json").write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -340,6 +345,7 @@ class Accel:
     columns: dict[str, np.ndarray]
     values: dict[str, list[str]]
     years: dict[str, np.ndarray]
+    topics: topic_index.TopicColumns | None = None
 
 
 def load(gen_dir: Path, *, postings: bool = True) -> Accel:
@@ -391,4 +397,5 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         columns={n: np.load(base / f"col.{n}.npy") for n in COLUMNS},
         values=meta["columns"],
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
+        topics=topic_index.load(base),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from whoosh import columns, fields
 
@@ -26,7 +27,7 @@ from indexer.analysis import (
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 7  # 7: grouping signatures carry name skeletons ("s:" anchors)
+SCHEMA_VERSION = 8  # 8: stored topics and topic arrays (7: name skeletons in signatures)
 TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
 FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
 TEXT_PARTS = ("title", "body")  # each language family has a title and a body field
@@ -82,6 +83,7 @@ class Analysed:
     method: str
     content_hash: str
     source_file: str
+    topic_fields: dict[str, Any] | None = None  # stored `topics`, `topic_scores`
 
     @property
     def family(self) -> str:
@@ -123,6 +125,7 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
             "language_method": item.method,
             "translated": item.translated,
             "content_hash": item.content_hash,
+            **(item.topic_fields or {}),
         },
         "title_f": entry.title,
         "body_f": body_text,

@@ -12,6 +12,7 @@ hook: a library call must not change what every later fork of its caller does.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 
 from corpus.model import Entry
 from indexer.detect import Detection, LanguageDetector
+from indexer.topic_index import Topics, assign_entry
+from indexer.topics import TopicAssigner
 
 # Below this many documents a single-process writer is faster than forking workers.
 PARALLEL_THRESHOLD = 2000
@@ -45,17 +48,28 @@ def die_with_parent() -> None:
 # --- language detection ----------------------------------------------------------------
 
 _worker_detector: LanguageDetector | None = None  # one per worker process
+_worker_assigner: TopicAssigner | None = None  # the build's, inherited through fork
 
 
-def _init_detector() -> None:
-    global _worker_detector
+def _init_detector(assigner: TopicAssigner | None = None) -> None:
+    global _worker_detector, _worker_assigner
     die_with_parent()
     _worker_detector = LanguageDetector()
+    _worker_assigner = assigner
 
 
 def _detect_chunk(entries: Sequence[Entry]) -> list[Detection]:
     assert _worker_detector is not None
     return [detect_entry(_worker_detector, e) for e in entries]
+
+
+def _detect_and_assign_chunk(entries: Sequence[Entry]) -> list[tuple[Detection, Topics]]:
+    assert _worker_detector is not None and _worker_assigner is not None
+    found = []
+    for entry in entries:
+        detection = detect_entry(_worker_detector, entry)
+        found.append((detection, assign_entry(_worker_assigner, entry, detection.language)))
+    return found
 
 
 def detect_entry(detector: LanguageDetector, entry: Entry) -> Detection:
@@ -76,6 +90,33 @@ def detect_all(
     with ProcessPoolExecutor(procs, initializer=_init_detector) as pool:
         results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
         return [d for chunk in results for d in chunk]
+
+
+def detect_and_assign(
+    entries: Sequence[Entry],
+    assigner: TopicAssigner,
+    *,
+    procs: int,
+    progress: Progress = no_progress,
+) -> tuple[list[Detection], list[Topics]]:
+    """Each entry's language, then its topics in that language: in the detection pool for
+    a large batch (assignment costs about as much as detection; the pool's workers fork
+    from the build and share its assigner, analysed once)."""
+    if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
+        detections = detect_all(entries, procs=1, progress=progress)
+        topics = [
+            assign_entry(assigner, e, d.language) for e, d in zip(entries, detections, strict=True)
+        ]
+        return detections, topics
+    size = max(200, len(entries) // (procs * 8))
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        procs, mp_context=context, initializer=_init_detector, initargs=(assigner,)
+    ) as pool:
+        results = progress(pool.map(_detect_and_assign_chunk, chunks), len(chunks), "detecting")
+        pairs = [pair for chunk in results for pair in chunk]
+    return [d for d, _ in pairs], [t for _, t in pairs]
 
 
 # --- Whoosh's multiprocess writer ------------------------------------------------------

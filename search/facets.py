@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from search import topics
 from search.models import FacetValue
 from search.practices import Practices
 from search.querylang import year_range
@@ -66,6 +67,8 @@ def _counts(
 def _values(
     snap: Snapshot, name: str, mask: np.ndarray, selected: set[str], practices: Practices | None
 ) -> list[FacetValue]:
+    if name == "topic":
+        return topics.topic_values(snap, mask, selected, practices)
     if name == "year":
         years = snap.data.years["year_from"]
         counts = _counts(name, years.astype(np.int64), mask & (years > 0), YEARS, practices)

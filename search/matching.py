@@ -53,6 +53,9 @@ class Evaluation:
     tiers: np.ndarray | None = None  # words matched per entry, ranked before the score
     words: int = 0  # how many words the tiers count
     loose_phrases: list[str] = field(default_factory=list)  # "phrases" matched as words
+    # Entries of a topic the query names but without its words: they join (ranked below
+    # every word match) only when the words find too few (search.topics.lift).
+    joining: np.ndarray | None = None
 
 
 Result = tuple[np.ndarray, np.ndarray]  # (mask, scores) of one clause

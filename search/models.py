@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import PurePath
 from typing import Any
 
-FACETS = ("language", "locale", "country", "city", "year", "kind", "translated")
+FACETS = ("language", "locale", "country", "city", "year", "kind", "translated", "topic")
 SORTS = ("relevance", "newest")
 VERSIONS = ("practice", "all")  # one hit per practice (its versions listed on it), or entries
 MAX_QUERY_CHARS = 500
@@ -146,6 +146,7 @@ class Hit:
     # The practice's other versions (translations, the same text under other locales):
     # {"id", "title", "language", "locale", "translated"} each.
     versions: list[dict[str, Any]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # topic ids, best first
 
     def to_dict(self) -> dict[str, Any]:
         # Every field, as asdict would give, without its deep copy (10x slower per hit).
@@ -187,12 +188,17 @@ class Document:
     group: str = ""
     translation_of: str = ""
     truncated: bool = False  # the page was cut inside this entry: what is there is kept
+    topics: tuple[str, ...] = ()  # topic ids, best first
+    # {"topic", "confidence", "evidence"}: how sure the indexer is and the words that said so
+    topic_scores: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_stored(cls, doc: Mapping[str, Any]) -> Document:
         source = doc.get("source") or ""
         return cls(
-            **{name: doc[name] for name in _DOCUMENT_FIELDS if name in doc and name != "source"},
+            **{name: doc[name] for name in _DOCUMENT_FIELDS if name in doc and name not in _SEQ},
+            topics=tuple(doc.get("topics", ())),
+            topic_scores=tuple(doc.get("topic_scores", ())),
             source=PurePath(source).name if source else "",
         )
 
@@ -201,6 +207,7 @@ class Document:
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
+_SEQ = {"source", "topics", "topic_scores"}  # set apart by from_stored
 
 
 @dataclass(frozen=True, slots=True)

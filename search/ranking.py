@@ -14,9 +14,22 @@ from search.snapshot import Snapshot
 QUERY_LANGUAGE_BOOST = 1.15
 QUERY_LANGUAGE_MIN_CONFIDENCE = 0.9
 QUERY_LANGUAGE_MAX_WORDS = 4
+TOPIC_JOIN_BELOW = 10  # results the words give below which a named topic's entries join
 
 
 def words_cut(
+    ev: Evaluation, fill: int, count: Callable[[np.ndarray], int]
+) -> tuple[np.ndarray, bool]:
+    """The entries `_words_cut` gives, and the joining topic entries when it gives fewer
+    than TOPIC_JOIN_BELOW results (whatever the page: pages must add up to the total), so
+    they never flood results the words fill."""
+    cut, relaxed = _words_cut(ev, fill, count)
+    if ev.joining is not None and count(cut) < TOPIC_JOIN_BELOW:
+        cut = cut | ev.joining
+    return cut, relaxed
+
+
+def _words_cut(
     ev: Evaluation, fill: int, count: Callable[[np.ndarray], int]
 ) -> tuple[np.ndarray, bool]:
     """Entries with all the words, or as many as it takes to fill the requested page

@@ -17,7 +17,7 @@ from search.facets import facet_counts
 
 CHECK_BELOW = 0.8  # detections less sure than this are flagged for a human to check
 UNTRANSLATED_COLUMNS = ("id", "title", "locale", "language", "confidence", "check", "url")
-REPORT_FILTERS = ("locale", "language")
+REPORT_FILTERS = ("locale", "language", "topic")
 STATES = ("translated", "untranslated", "missing")
 CELL_ENTRIES = 5  # entries listed in one cell of the coverage matrix (all are counted)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer import generations
 from indexer.analysis import analysis_language
-from search import ranking, similar
+from search import ranking, similar, topics
 from search.corrections import suggestion
 from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
@@ -103,6 +103,7 @@ class Searcher:
             filters["language"] = tuple(dict.fromkeys(typed))
         language = ranking.query_language(snap, parsed)
         ranking.boost_language(snap, language, ev)
+        topics.lift(snap, parsed, ev)
         readers = (language or "", request.reader_language)
         response, unseen = self._respond(snap, request, parsed, ev, filters, readers)
         if request.hits and parsed.root is not None:
@@ -284,6 +285,7 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         language_confidence=doc["language_confidence"],
         country_code=doc["country_code"],
         versions=_listed_versions(snap, doc["id"]),
+        topics=list(doc.get("topics", ())),
     )
 
 

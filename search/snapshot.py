@@ -192,6 +192,10 @@ class Snapshot:
 
     def column_mask(self, name: str, values: tuple[str, ...]) -> np.ndarray:
         """Documents whose metadata column equals one of the values (case/accent-blind)."""
+        if name == "topic":  # multi-valued: the topic arrays, not a column
+            from search.topics import topic_mask
+
+            return topic_mask(self, values)
         wanted = {normalize_name(v) for v in values}
         if name == "country":  # accept local or English names: "Royaume-Uni", "UK"
             for v in values:

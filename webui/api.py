@@ -13,6 +13,7 @@ from webui.i18n import ui_language
 from webui.index import get_searcher
 from webui.openapi import openapi_document
 from webui.state import SearchState
+from webui.topics import topics_data
 from webui.translators import ReportState, report_data
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -39,6 +40,12 @@ def facets() -> ResponseReturnValue:
     return jsonify(
         {key: data[key] for key in ("query", "total", "filters", "facets", "generation")}
     )
+
+
+@bp.get("/topics")
+def topics() -> ResponseReturnValue:
+    """Every topic with its names, description and count of live entries."""
+    return jsonify(topics_data(get_searcher().snapshot()))
 
 
 @bp.get("/translations")

@@ -9,9 +9,11 @@ from flask.typing import ResponseReturnValue
 
 from search import Searcher
 from webui.errors import PracticeNotFound
+from webui.i18n import ui_language
 from webui.index import get_searcher
 from webui.present import entry_view, hit_view
 from webui.state import check_params
+from webui.topics import topic_links
 
 bp = Blueprint("entry", __name__)
 
@@ -34,7 +36,12 @@ def practice_page(data: dict[str, Any]) -> dict[str, Any]:
     body = [p.strip() for p in entry.get("body", "").split("\n\n") if p.strip()]
     return {
         **data,
-        "entry": {**entry, "view": entry_view(entry), "paragraphs": body},
+        "entry": {
+            **entry,
+            "view": entry_view(entry),
+            "paragraphs": body,
+            "topic_links": topic_links(entry.get("topics"), ui_language()),
+        },
         "versions": [{**v, "view": entry_view(v)} for v in data["versions"]],
         "similar": [hit_view(h) for h in data["similar"]],
         "json_url": url_for("entry.practice", entry_id=entry["id"], format="json"),

@@ -165,6 +165,7 @@ def facet_title(name: str) -> str:
         "year": _("Year"),
         "kind": _("Type"),
         "translated": _("Translation"),
+        "topic": _("Topic"),
     }.get(name, name)
 
 
@@ -180,6 +181,10 @@ def facet_label(name: str, value: str) -> str:
         return kind_name(value)
     if name == "translated":
         return translated_name(value)
+    if name == "topic":
+        from webui.topics import topic_name
+
+        return topic_name(value, ui_language())
     return value
 
 

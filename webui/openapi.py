@@ -12,6 +12,7 @@ from search.models import (
     SORTS,
     VERSIONS,
 )
+from search.reports import REPORT_FILTERS
 from webui.errors import MAX_URL_BYTES
 
 # An entry of the bundled corpus (Albanian, published under /sq/): API tools reach a 200.
@@ -50,6 +51,12 @@ _INT = {"type": "integer"}
 _NULL_INT = {"type": ["integer", "null"]}
 _NULL_STR = {"type": ["string", "null"]}
 
+_TOPIC_VALUES = (
+    " A topic is its id (see /api/topics) or its name in any language of the taxonomy;"
+    " an entry has 1-3 topics and counts once under each."
+)
+_TOPIC_IDS = {"type": "array", "items": _STR, "description": "Topic ids, best first"}
+
 _FILTER_PARAMS = [
     {
         "name": name,
@@ -59,7 +66,8 @@ _FILTER_PARAMS = [
         "explode": True,
         "description": f"Only entries whose {name} is one of these values (repeat the"
         " parameter to select several)."
-        + (" Years also take ranges: 2019..2022, ..2015, 2019.." if name == "year" else ""),
+        + (" Years also take ranges: 2019..2022, ..2015, 2019.." if name == "year" else "")
+        + (_TOPIC_VALUES if name == "topic" else ""),
         "schema": {"type": "array", "items": {"type": "string"}},
     }
     for name in FACETS
@@ -71,7 +79,7 @@ _SEARCH_PARAMS = [
         "in": "query",
         "required": False,
         "description": 'Query: words, "exact phrase", AND/OR/NOT/-word, field:value (title,'
-        " country, city, kind, language, locale), year:2019..2022, integ*, :fr."
+        " country, city, kind, language, locale, topic), year:2019..2022, integ*, :fr."
         " Empty: every entry, newest first.",
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
         "examples": {
@@ -158,6 +166,7 @@ _HIT_FIELDS = {
             },
         },
     },
+    "topics": _TOPIC_IDS,
 }
 
 _ENTRY_FIELDS = {
@@ -180,6 +189,21 @@ _ENTRY_FIELDS = {
     "source": _STR,
     "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
     "truncated": {"type": "boolean", "description": "The page was cut inside this entry"},
+    "topics": _TOPIC_IDS,
+    "topic_scores": {
+        "type": "array",
+        "description": "Each topic with the indexer's confidence (0..1; 1 when the source"
+        " declares it) and the words that gave it",
+        "items": {
+            "type": "object",
+            "required": ["topic", "confidence", "evidence"],
+            "properties": {
+                "topic": _STR,
+                "confidence": {"type": "number"},
+                "evidence": {"type": "array", "items": _STR},
+            },
+        },
+    },
 }
 
 _SEARCH_REQUIRED = [
@@ -372,6 +396,27 @@ SCHEMAS: dict[str, Any] = {
             "totals": {"type": "object"},
         },
     },
+    "Topics": {
+        "type": "object",
+        "required": ["topics", "generation"],
+        "properties": {
+            "topics": {
+                "type": "array",
+                "description": "Every topic of the taxonomy, in display order",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "names", "description", "count"],
+                    "properties": {
+                        "id": _STR,
+                        "names": {"type": "object", "additionalProperties": _STR},
+                        "description": {"type": "object", "additionalProperties": _STR},
+                        "count": {**_INT, "description": "Live entries with this topic"},
+                    },
+                },
+            },
+            "generation": _STR,
+        },
+    },
     "TranslationsReport": {
         "type": "object",
         "required": [
@@ -400,7 +445,7 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["name", "title", "values"],
                     "properties": {
-                        "name": {"type": "string", "enum": ["locale", "language"]},
+                        "name": {"type": "string", "enum": list(REPORT_FILTERS)},
                         "title": _STR,
                         "values": {"type": "array", "items": _ref("ReportFacetValue")},
                     },
@@ -477,6 +522,13 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/topics": {
+                "get": {
+                    "operationId": "topics",
+                    "summary": "Every topic with its names, description and entry count",
+                    "responses": {"200": _json(_ref("Topics"), "The topics"), **_ERRORS},
+                }
+            },
             "/api/translations": {
                 "get": {
                     "operationId": "translations",
@@ -490,7 +542,7 @@ def openapi_document() -> dict[str, Any]:
                             "explode": True,
                             "schema": {"type": "array", "items": _STR},
                         }
-                        for name in ("locale", "language")
+                        for name in REPORT_FILTERS
                     ]
                     + [
                         {

@@ -22,8 +22,10 @@ from webui.i18n import (
     kind_name,
     language_name,
     notice_text,
+    ui_language,
 )
 from webui.state import SearchState
+from webui.topics import topic_links
 
 PAGE_WINDOW = 2  # page links shown either side of the current page
 UrlFor = Callable[[Any], str]
@@ -76,6 +78,7 @@ def entry_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "lang_attr": lang_attr(language),
         "untranslated": doc.get("translated") == "no",
         "original_url": safe_url(doc.get("url")),
+        "topics": topic_links(doc.get("topics"), ui_language()),
     }
 
 

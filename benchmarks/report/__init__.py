@@ -31,6 +31,7 @@ from benchmarks.report.sections import (
     targets_section,
 )
 from benchmarks.report.speed import http_section, indexing_section, query_section
+from benchmarks.report.topics import topics_section
 
 __all__ = ["SECTIONS", "Report", "Section", "register_section", "render", "write_report"]
 
@@ -47,6 +48,7 @@ SECTIONS: list[Section] = [
     Section("targets", targets_section),
     Section("indexing", indexing_section),
     Section("query", query_section),
+    Section("topics", topics_section),
     Section("http", http_section),
     Section("probes", probes_section),
     Section("relevance", relevance_section),

@@ -72,6 +72,7 @@ class GpsearchSystem:
 
     def build(self, entries_jsonl: Path, workdir: Path) -> BuildStats:
         """`gpsearch index FILE --index DIR --rebuild`, in-process: load + validate + index."""
+        from benchmarks.topic_cost import assignment_cost
         from corpus import load_sources
         from indexer.build import build_index
 
@@ -95,6 +96,9 @@ class GpsearchSystem:
                 "via": "corpus.load_sources + indexer.build.build_index(rebuild=True),"
                 " languages detected (the declared ones dropped)",
                 "generation": report.generation,
+                # what topic assignment costs (timed apart: in the build it shares the
+                # detection pool)
+                "topics": assignment_cost(entries),
             },
         )
 
@@ -142,6 +146,13 @@ class GpsearchSystem:
             snippets=[r.snippet for r in response.results],
             facets=_facet_counts(response.facets),
         )
+
+    def facet_cost_ms(self) -> dict[str, float]:
+        """Milliseconds to count one facet over every entry (practice units, as a search
+        does), median of repeated runs: the multi-valued topic facet beside language."""
+        from benchmarks.topic_cost import facet_cost_ms
+
+        return facet_cost_ms(self._searcher)
 
     def size_bytes(self) -> int:
         assert self._workdir is not None

@@ -58,6 +58,7 @@ def test_search_returns_the_contract(client: FlaskClient) -> None:
         "year",
         "kind",
         "translated",
+        "topic",
     }
 
 

@@ -1,0 +1,142 @@
+"""Topics at index time: each entry's ranked topics, and their arrays beside the postings.
+
+An entry's topics come from its source when it declares them (the site's own Topic wins
+over any guess), else from the TopicAssigner.  The stored entry keeps `topics` (ids, best
+first) and `topic_scores` (id, confidence, evidence); the postings export writes each
+document's topics as a small fixed-width array (`MAX_TOPICS` codes, -1 empty) so the
+`topic` facet and filter are array operations, like the single-valued columns.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.errors import CorpusError
+from corpus.model import Entry
+from indexer.analysis import fold
+from indexer.topics import MAX_TOPICS, Taxonomy, TopicAssigner, TopicScore, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+CODES = "topics.npy"  # int16 [n, MAX_TOPICS]: codes into VALUES, -1 where empty
+CONFIDENCE = "topic_conf.npy"  # float16 [n, MAX_TOPICS]
+VALUES = "topics.json"  # the topic ids the codes stand for
+NO_TOPIC = -1
+
+
+class UnknownTopicError(CorpusError):
+    """An entry declares a topic the taxonomy lacks (the message names its file:line)."""
+
+
+def topic_names(taxonomy: Taxonomy) -> dict[str, str]:
+    """Folded id and names (in every language) -> topic id: what a user or a source may
+    write for a topic ("education", "Éducation", "business-labour-market")."""
+    names: dict[str, str] = {}
+    for topic in taxonomy.topics:
+        names[fold(topic.id)] = topic.id
+        for name in topic.names.values():
+            names.setdefault(fold(name), topic.id)
+    return names
+
+
+def resolve(value: str, taxonomy: Taxonomy | None = None) -> str | None:
+    """The topic id a value names (an id or a name in any language), None when none."""
+    return topic_names(taxonomy or load_taxonomy()).get(fold(value.strip()))
+
+
+def declared(entry: Entry, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
+    """The topics an entry's source gives, in its order, full confidence; raises
+    UnknownTopicError naming the entry's file:line for a topic the taxonomy lacks."""
+    names = topic_names(taxonomy)
+    found: list[str] = []
+    for value in getattr(entry, "topics", ()) or ():
+        topic = names.get(fold(value.strip()))
+        if topic is None:
+            raise UnknownTopicError(
+                f"{entry.source or entry.id}: unknown topic {value!r}; topics are "
+                f"{', '.join(taxonomy.ids)}"
+            )
+        if topic not in found:
+            found.append(topic)
+    return tuple(TopicScore(t, 1.0, ()) for t in found[:MAX_TOPICS])
+
+
+Topics = tuple[TopicScore, ...]
+
+
+def assign_entry(assigner: TopicAssigner, entry: Entry, language: str) -> Topics:
+    """An entry's topics: the declared ones win, else assigned in its detected language."""
+    return declared(entry, assigner.taxonomy) or assigner.assign(
+        entry.title, entry.summary, entry.body, language
+    )
+
+
+def stored_fields(topics: Sequence[TopicScore]) -> dict[str, Any]:
+    """What the stored entry keeps of its topics."""
+    return {
+        "topics": [t.topic for t in topics],
+        "topic_scores": [
+            {"topic": t.topic, "confidence": t.confidence, "evidence": list(t.evidence)}
+            for t in topics
+        ],
+    }
+
+
+# --- arrays ---------------------------------------------------------------------------
+
+
+def save_segment(out: Path, docs: Sequence[dict[str, Any]]) -> None:
+    """One segment's topic arrays, from its stored entries in docnum order."""
+    values = sorted({t for doc in docs for t in doc.get("topics", ())})
+    code = {t: i for i, t in enumerate(values)}
+    codes = np.full((len(docs), MAX_TOPICS), NO_TOPIC, dtype=np.int16)
+    confidence = np.zeros((len(docs), MAX_TOPICS), dtype=np.float16)
+    for row, doc in enumerate(docs):
+        scores = {s["topic"]: s["confidence"] for s in doc.get("topic_scores", ())}
+        for k, topic in enumerate(doc.get("topics", ())[:MAX_TOPICS]):
+            codes[row, k] = code[topic]
+            confidence[row, k] = scores.get(topic, 1.0)
+    np.save(out / CODES, codes)
+    np.save(out / CONFIDENCE, confidence)
+    (out / VALUES).write_text(json.dumps(values), encoding="utf-8")
+
+
+def merge(seg_dirs: Sequence[Path], out: Path) -> None:
+    """The segments' topic arrays over the whole index, with one list of topic ids."""
+    per_segment = [json.loads((d / VALUES).read_text(encoding="utf-8")) for d in seg_dirs]
+    values = sorted({t for seg in per_segment for t in seg})
+    lookup = {t: i for i, t in enumerate(values)}
+    codes, confidence = [], []
+    for seg_dir, seg_values in zip(seg_dirs, per_segment, strict=True):
+        remap = np.asarray([lookup[t] for t in seg_values] + [NO_TOPIC], dtype=np.int16)
+        local = np.load(seg_dir / CODES)
+        codes.append(remap[local])  # -1 indexes the appended NO_TOPIC
+        confidence.append(np.load(seg_dir / CONFIDENCE))
+    empty = np.zeros((0, MAX_TOPICS))
+    np.save(out / CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
+    np.save(out / CONFIDENCE, np.concatenate(confidence) if confidence else empty)
+    (out / VALUES).write_text(json.dumps(values), encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicColumns:
+    """Every document's topics: codes into `values` (-1 empty) and confidences."""
+
+    codes: np.ndarray  # int16 [n, MAX_TOPICS]
+    confidence: np.ndarray  # float16 [n, MAX_TOPICS]
+    values: list[str]
+
+
+def load(base: Path) -> TopicColumns:
+    return TopicColumns(
+        codes=np.load(base / CODES),
+        confidence=np.load(base / CONFIDENCE),
+        values=json.loads((base / VALUES).read_text(encoding="utf-8")),
+    )

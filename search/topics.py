@@ -1,0 +1,157 @@
+"""Topics at query time: the `topic` filter and facet, and topics as a ranking signal.
+
+An entry has up to three topics (a row of the generation's topic arrays), so the facet is
+multi-valued: an entry counts once under each of its topics (with practice units, each
+(practice, topic) once).  A query that names a topic in any language ("labour market",
+"marché du travail") lifts that topic's entries: among entries with the words a little,
+and entries with none of the words join below the weakest word match, only when the
+words find too few to fill the page (see ranking.words_cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from indexer.topic_index import resolve
+from indexer.topics import Taxonomy, TopicAssigner, load_taxonomy
+from search.models import FacetValue
+from search.practices import Practices
+from search.querylang import And, Compound, Node, Or, ParsedQuery, Word
+from search.scoring import below_direct
+
+# How much a named topic lifts entries that have the words: score * (1 + LIFT * strength)
+LIFT = 0.1
+# Entries with the topic but none of the words need this strength (weight * confidence).
+JOIN_MIN = 0.3
+# A topic the query names more weakly ("carte" hints at a topic) lifts nothing.
+NAMED_MIN = 0.7
+# The share of a topic's weight its second and third topics of an entry carry.
+RANK_WEIGHTS = (1.0, 0.6, 0.4)
+
+
+@cache
+def assigner() -> TopicAssigner:
+    """The query side's assigner (reads which topics a query names), built once."""
+    return TopicAssigner()
+
+
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+# A value that is no id or name must name one topic this strongly ("marché du travail").
+NAMES_TOPIC = 0.9
+
+
+def topic_ids(values: Iterable[str]) -> list[str]:
+    """The topic ids the values name: ids or names in any language of the taxonomy, or
+    words that name a topic ("marché du travail", part of its French name)."""
+    found = []
+    for value in values:
+        topic = resolve(value)
+        if topic is None:
+            named = assigner().query_topics(value)
+            best = max(named, key=named.__getitem__, default=None)
+            topic = best if best and named[best] >= NAMES_TOPIC else None
+        if topic is not None:
+            found.append(topic)
+    return found
+
+
+def _codes(snap: Any) -> np.ndarray:
+    cols = snap.data.topics
+    if cols is None:
+        return np.full((snap.n, 1), -1, dtype=np.int16)
+    return cols.codes
+
+
+def topic_mask(snap: Any, values: Iterable[str]) -> np.ndarray:
+    """Entries with any of the topics (an unknown topic matches nothing)."""
+    cols = snap.data.topics
+    wanted = set(topic_ids(values))
+    if cols is None or not wanted:
+        return np.zeros(snap.n, dtype=bool)
+    codes = [i for i, t in enumerate(cols.values) if t in wanted]
+    return np.isin(cols.codes, codes).any(axis=1)
+
+
+def topic_values(
+    snap: Any, mask: np.ndarray, selected: set[str], practices: Practices | None
+) -> list[FacetValue]:
+    """The topic facet over `mask`: entries (or practices) per topic, most first."""
+    cols = snap.data.topics
+    values = cols.values if cols is not None else []
+    size = max(1, len(values))
+    codes = _codes(snap)[mask].astype(np.int64)
+    flat = codes.ravel()
+    keep = flat >= 0
+    if practices is None:  # an entry has each of its topics once
+        counts = np.bincount(flat[keep], minlength=len(values))
+    else:  # each (practice, topic) once, marked in a bit array
+        rows = np.repeat(practices.of[mask], codes.shape[1])
+        seen = np.zeros(practices.count * size, dtype=bool)
+        seen[rows[keep] * size + flat[keep]] = True
+        counts = np.bincount(np.flatnonzero(seen) % size, minlength=len(values))
+    found = [(values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
+    found.sort(key=lambda p: (-p[1], p[0]))
+    chosen = set(topic_ids(selected))
+    out = [FacetValue(v, c, v in chosen) for v, c in found]
+    shown = {v.value for v in out}
+    out += [FacetValue(v, 0, True) for v in sorted(chosen - shown)]
+    return out
+
+
+def counts(snap: Any) -> dict[str, int]:
+    """Live entries per topic id (every topic of the taxonomy, 0 when none)."""
+    facet = topic_values(snap, snap.alive, set(), None)
+    found = {v.value: v.count for v in facet}
+    return {t: found.get(t, 0) for t in taxonomy().ids}
+
+
+def strengths(snap: Any, named: dict[str, float]) -> np.ndarray:
+    """Per entry, how strongly it is about the topics a query names (0..1)."""
+    cols = snap.data.topics
+    out = np.zeros(snap.n, dtype=np.float32)
+    if cols is None or not named:
+        return out
+    weight = np.zeros(len(cols.values) + 1, dtype=np.float32)  # the last: no topic
+    for i, t in enumerate(cols.values):
+        weight[i] = named.get(t, 0.0)
+    for k in range(cols.codes.shape[1]):
+        found = weight[cols.codes[:, k]] * cols.confidence[:, k].astype(np.float32)
+        out = np.maximum(out, found * RANK_WEIGHTS[min(k, len(RANK_WEIGHTS) - 1)])
+    return out
+
+
+def _only_words(node: Node | None) -> bool:
+    """A query of plain words only: a phrase or prefix asks for those very words, and a
+    NOT, field or year clause is a condition entries joining without the words would skip."""
+    if isinstance(node, And | Or):
+        return all(_only_words(child) for child in node.nodes)
+    return isinstance(node, Word | Compound)
+
+
+def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
+    """Topics the query's words name lift their entries (see the module's docstring)."""
+    words = parsed.words()
+    if not words:
+        return
+    named = {t: w for t, w in assigner().query_topics(" ".join(words)).items() if w >= NAMED_MIN}
+    if not named:
+        return
+    strength = strengths(snap, named) * snap.alive
+    if not strength.any():
+        return
+    direct = ev.scores
+    lifted = np.where(ev.mask, direct * (1 + LIFT * strength), 0).astype(np.float32)
+    joining = ~ev.mask & (strength >= JOIN_MIN) & _only_words(parsed.root)
+    if joining.any():
+        top = float(direct.max()) if ev.mask.any() else 1.0
+        indirect = np.where(joining, strength * top, 0).astype(np.float32)
+        lifted += below_direct(lifted, indirect)
+        ev.joining = joining
+    ev.scores = lifted

@@ -1,0 +1,183 @@
+"""Topics in search: the multi-valued facet, the filter, `topic:` syntax, the ranking signal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus import CorpusError, load_sources
+from search import Searcher, SearchRequest
+from search.models import SearchError
+from tests.search.small import small_index
+
+LABOUR = "business-labour-market"
+RECORDS = [
+    {
+        "id": "jobs",
+        "title": "Jobs and employment for migrants",
+        "summary": "A labour market programme: employment, job training and entrepreneurship.",
+    },
+    {
+        "id": "jobs-school",
+        "title": "School and jobs",
+        "summary": "Teachers and pupils at school prepare for employment and jobs.",
+    },
+    {
+        "id": "school",
+        "title": "Intercultural school",
+        "summary": "Teachers, pupils and the school curriculum in several languages.",
+    },
+    {
+        "id": "market",
+        "title": "Apprenticeships in local firms",
+        "summary": "Employment and entrepreneurship: migrants start businesses and find work.",
+    },
+    {
+        "id": "declared",
+        "title": "A festival of music",
+        "summary": "Concerts in the park, with neighbours.",
+        "topics": "Éducation; business-labour-market",
+    },
+    {
+        "id": "french",
+        "title": "Emploi des nouveaux arrivants",
+        "summary": "Le marché du travail : emploi, formation et création d'entreprise.",
+        "language": "fr",
+        "locale": "fr",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    return Searcher(small_index(tmp_path_factory.mktemp("topics") / "index", RECORDS))
+
+
+def ids(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.id for h in response.results]
+
+
+def facet(response, name: str = "topic") -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {v.value: v.count for v in response.facets[name]}
+
+
+def test_every_entry_gets_ranked_topics_and_hits_carry_them(searcher: Searcher) -> None:
+    response = searcher.search(SearchRequest("", versions="all", per_page=20))
+    assert len(response.results) == len(RECORDS)
+    for hit in response.results:
+        assert 1 <= len(hit.topics) <= 3
+    doc = searcher.get("jobs")
+    assert doc is not None and doc.topics[0] == LABOUR
+    best = doc.topic_scores[0]
+    assert best["topic"] == LABOUR and 0 < best["confidence"] <= 1 and best["evidence"]
+    assert searcher.get("french").topics[0] == LABOUR  # whatever the entry's language
+
+
+def test_declared_topics_win_over_the_assignment(searcher: Searcher) -> None:
+    doc = searcher.get("declared")
+    assert doc.topics == ("education", LABOUR)  # names resolved, source order kept
+    assert [s["confidence"] for s in doc.topic_scores] == [1.0, 1.0]
+
+
+def test_an_unknown_declared_topic_stops_the_build_naming_the_record(tmp_path: Path) -> None:
+    bad = {"title": "T", "summary": "S", "topics": "education, astrology"}
+    with pytest.raises(CorpusError, match=r"test:1: unknown topic 'astrology'"):
+        small_index(tmp_path / "index", [bad])
+
+
+def test_an_entry_counts_once_under_each_of_its_topics(searcher: Searcher) -> None:
+    response = searcher.search(SearchRequest("", versions="all"))
+    counts = facet(response)
+    assert sum(counts.values()) > response.total  # multi-valued
+    assert counts[LABOUR] >= 4 and counts["education"] >= 3
+
+
+def test_topic_filter_is_disjunctive_and_accepts_names(searcher: Searcher) -> None:
+    edu = searcher.search(SearchRequest("", filters={"topic": ("education",)}, versions="all"))
+    assert {"school", "jobs-school", "declared"} <= set(ids(edu)) and "market" not in ids(edu)
+    # the topic facet's own selection leaves its counts alone: other topics still show
+    assert facet(edu)[LABOUR] >= 4
+    both = searcher.search(
+        SearchRequest("", filters={"topic": ("education", LABOUR)}, versions="all")
+    )
+    assert set(ids(both)) > set(ids(edu))
+    french = searcher.search(SearchRequest("", filters={"topic": ("Éducation",)}, versions="all"))
+    assert ids(french) == ids(edu)
+    with pytest.raises(SearchError, match="topics"):
+        SearchRequest("", filters={"topics": ("education",)})
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["topic:education", "topic:Éducation", "topic:Arsimi", 'topic:"Education"', "topic:EDUCATION"],
+)
+def test_topic_syntax_in_several_languages(searcher: Searcher, query: str) -> None:
+    found = set(ids(searcher.search(SearchRequest(query, versions="all"))))
+    assert {"school", "jobs-school", "declared"} <= found and "market" not in found
+
+
+def test_topic_syntax_takes_words_naming_a_topic(searcher: Searcher) -> None:
+    found = ids(searcher.search(SearchRequest('topic:"marché du travail"', versions="all")))
+    assert {"jobs", "market", "french"} <= set(found) and "school" not in found
+    assert ids(searcher.search(SearchRequest("topic:astrology"))) == []
+
+
+def test_a_topic_only_entry_ranks_below_entries_with_the_words(searcher: Searcher) -> None:
+    # "labour market" names the topic; only two entries have the words
+    found = ids(searcher.search(SearchRequest("labour market", versions="all", per_page=10)))
+    with_words = {"jobs", "french"}
+    assert set(found[: len(with_words)]) == with_words
+    assert "market" in found[len(with_words) :]  # the topic, none of the words
+    assert "school" not in found
+
+
+def test_topic_entries_do_not_join_phrases_or_negations(searcher: Searcher) -> None:
+    assert "market" not in ids(searcher.search(SearchRequest('"labour market"')))
+    assert "market" not in ids(searcher.search(SearchRequest("labour market -teachers")))
+
+
+def test_topic_entries_do_not_flood_results_the_words_fill(tmp_path: Path) -> None:
+    records = [
+        {"id": f"w{i}", "title": f"Labour market {i}", "summary": "The labour market office."}
+        for i in range(12)
+    ] + [RECORDS[3]]  # the topic, none of the words
+    searcher = Searcher(small_index(tmp_path / "index", records))
+    response = searcher.search(SearchRequest("labour market", versions="all"))
+    assert response.total == 12 and "market" not in ids(response)
+    few = searcher.search(SearchRequest("labour market", filters={"topic": (LABOUR,)}))
+    assert few.total == 12
+
+
+def _cli(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "gpsearch.cli", *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_cli_filter_and_export_carry_topics(searcher: Searcher) -> None:
+    index = str(searcher.index_dir)
+    data = json.loads(_cli("search", "--index", index, "--filter", "topic=education", "--json"))
+    assert data["total"] >= 3 and all("education" in h["topics"] for h in data["results"])
+    exported = [json.loads(line) for line in _cli("export", "--index", index).splitlines()]
+    assert {e["id"]: e["topics"] for e in exported}["declared"] == ["education", LABOUR]
+    assert all(e["topics"] and e["topic_scores"] for e in exported)
+
+
+def test_csv_topics_are_comma_or_semicolon_separated(tmp_path: Path) -> None:
+    path = tmp_path / "entries.csv"
+    path.write_text(
+        "title,summary,locale,topics\n"
+        'A,One,en,"education, Public space"\n'
+        "B,Two,en,education;interaction\n",
+        encoding="utf-8",
+    )
+    entries = load_sources([path]).entries
+    assert [e.topics for e in entries] == [
+        ("education", "Public space"),
+        ("education", "interaction"),
+    ]
