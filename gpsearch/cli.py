@@ -78,6 +78,7 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid records, count the rest.")
 @click.option("--locale", help="Site locale of listing pages without a Source address.")
 @click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
+@click.option("-v", "--verbose", is_flag=True, help="List the cities no place matched.")
 def index(
     sources: tuple[Path, ...],
     index_dir: Path,
@@ -85,6 +86,7 @@ def index(
     skip_invalid: bool,
     locale: str | None,
     procs: int | None,
+    verbose: bool,
 ) -> None:
     """Index SOURCES (files or directories; default: the bundled corpus)."""
     from corpus import load_sources
@@ -114,6 +116,13 @@ def index(
     click.echo(f"languages: {languages}")
     click.echo(f"locales: {locales}")
     click.echo(f"untranslated (language differs from locale): {report.untranslated}")
+    click.echo(
+        f"unresolved cities (placed at their country's centre): {len(report.unresolved)}"
+        + ("" if verbose or not report.unresolved else " (-v lists them)")
+    )
+    if verbose:
+        for city, code in report.unresolved:
+            click.echo(f"  {city} ({code or 'no country'})")
     click.echo(
         f"generation {report.generation} in {report.seconds:.2f} s"
         f" ({report.per_second:,.0f} entries/s)"

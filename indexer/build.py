@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
-from indexer import generations, groups, postings
+from indexer import generations, groups, places, postings
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
@@ -42,6 +42,7 @@ WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
 _NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+# (the place tables are carried: they depend on the gazetteer data, not on the entries)
 
 
 class EmptyBuildError(ValueError):
@@ -61,6 +62,8 @@ class BuildReport:
     languages: Counter[str] = field(default_factory=Counter)
     locales: Counter[str] = field(default_factory=Counter)
     untranslated: int = 0
+    # (city, country code) of this build's entries whose city no gazetteer row matched
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def modified(self) -> int:
@@ -84,6 +87,8 @@ class BuildReport:
             "languages": dict(self.languages.most_common()),
             "locales": dict(self.locales.most_common()),
             "untranslated": self.untranslated,
+            "unresolved_cities": len(self.unresolved),
+            "unresolved": [list(pair) for pair in self.unresolved],
         }
 
 
@@ -184,12 +189,14 @@ def build_index(
         phase = time.perf_counter()
         detections = detect_all(plan.todo, procs=procs, progress=progress)
         log.info("detected %d languages in %.1f s", len(plan.todo), time.perf_counter() - phase)
+        located, report.unresolved = places.resolve_entries(plan.todo)
         analysed = [
-            Analysed(e, d.language, d.confidence, d.method, plan.hashes[e.id], plan.files[e.id])
-            for e, d in zip(plan.todo, detections, strict=True)
+            Analysed(e, d.language, d.confidence, d.method, plan.hashes[e.id], plan.files[e.id], p)
+            for e, d, p in zip(plan.todo, detections, located, strict=True)
         ]
         workdir = generations.new_workdir(index_dir)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
+        places.save_tables(workdir)
         manifest = _next_manifest(plan, analysed)
         saved = None if plan.previous is None else plan.previous.path / CONCEPTS
         lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it

@@ -17,6 +17,7 @@ from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
+from corpus.places import Place, export_fields
 from indexer.analysis import (
     SUPPORTED,
     UNDETERMINED,
@@ -26,7 +27,7 @@ from indexer.analysis import (
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 7  # 7: grouping signatures carry name skeletons ("s:" anchors)
+SCHEMA_VERSION = 8  # 8: entries carry their place (lat/lon arrays, place tables)
 TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
 FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
 TEXT_PARTS = ("title", "body")  # each language family has a title and a body field
@@ -82,6 +83,7 @@ class Analysed:
     method: str
     content_hash: str
     source_file: str
+    place: Place | None = None  # the entry's city on the map (indexer.places)
 
     @property
     def family(self) -> str:
@@ -123,6 +125,7 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
             "language_method": item.method,
             "translated": item.translated,
             "content_hash": item.content_hash,
+            **export_fields(item.place),
         },
         "title_f": entry.title,
         "body_f": body_text,
