@@ -14,6 +14,9 @@ Ambiguous names (`Roma` the people) are places only when the query says so: `cit
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -140,3 +143,68 @@ class Geo:
             for code, r in zip(found.tolist(), rows.tolist(), strict=True)
             if values[int(code)]
         }
+
+
+@dataclass(frozen=True, slots=True)
+class NearFilter:
+    """A request's `near` resolved: the point, the radius, distances and the mask."""
+
+    point: NearPoint
+    km: float
+    distances: np.ndarray  # km from the point, every entry (NaN: not located)
+    mask: np.ndarray  # entries within km (located ones only)
+
+    def sort_key(self, candidates: np.ndarray) -> np.ndarray:
+        """Larger is nearer; entries without a location last."""
+        return np.nan_to_num(-self.distances[candidates], nan=-np.inf)
+
+    def distance(self, docnum: int) -> float | None:
+        value = float(self.distances[docnum])
+        return None if math.isnan(value) else round(value, 1)
+
+
+def near_filter(snap: Any, near: str, km: float | None) -> NearFilter | None:
+    """The request's `near`/`within_km` over a snapshot (None without `near`)."""
+    if not near:
+        return None
+    point = snap.geo.point(near)
+    radius = DEFAULT_RADIUS_KM if km is None else float(km)
+    distances = snap.geo.distances(point)
+    with np.errstate(invalid="ignore"):
+        mask = distances <= radius
+    return NearFilter(point, radius, distances, mask)
+
+
+def nearby(snap: Any, docnum: int, limit: int) -> list[tuple[int, float]]:
+    """Entries of the nearest other cities (one per city, nearest first), with distances:
+    what the entry page lists beside similar practices."""
+    geo = snap.geo
+    if geo.lat is None or geo.lon is None or math.isnan(float(geo.lat[docnum])):
+        return []
+    point = NearPoint(float(geo.lat[docnum]), float(geo.lon[docnum]))
+    distances = geo.distances(point)
+    cities = snap.data.columns["city"]
+    own = cities[docnum]
+    candidates = np.flatnonzero(snap.alive & (cities != own) & ~np.isnan(distances))
+    order = candidates[np.argsort(distances[candidates], kind="stable")]
+    found: list[tuple[int, float]] = []
+    seen: set[int] = set()
+    for d in order.tolist():
+        if cities[d] in seen:
+            continue
+        seen.add(int(cities[d]))
+        found.append((d, round(float(distances[d]), 1)))
+        if len(found) == limit:
+            break
+    return found
+
+
+def city_places(snap: Any, values: Iterable[Any]) -> dict[str, dict[str, float]]:
+    """Coordinates of the city facet values that are located (the map's markers)."""
+    points = snap.geo.city_points
+    found = {}
+    for facet_value in values:
+        point = points.get(facet_value.value)
+        if point is not None:
+            found[facet_value.value] = {"lat": point[0], "lon": point[1]}
+    return found
