@@ -152,7 +152,18 @@ def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", "per_page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option(
-    "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
+    "--sort",
+    type=click.Choice(["relevance", "newest", "nearest"]),
+    default="relevance",
+    show_default=True,
+    help="nearest: only with --near.",
+)
+@click.option("--near", default="", help="Only entries near this place (any language, or lat,lon).")
+@click.option(
+    "--within-km",
+    type=float,
+    default=None,
+    help="Radius around --near in km (default: 300).",
 )
 @click.option(
     "--versions",
@@ -171,13 +182,22 @@ def search(
     sort: str,
     versions: str,
     as_json: bool,
+    near: str,
+    within_km: float | None,
 ) -> None:
     """Search the index (empty QUERY: browse everything, newest first)."""
     from search import Searcher, SearchRequest
 
     with user_errors():
         request = SearchRequest(
-            query, _parse_filters(filters), page, per_page, sort, versions=versions
+            query,
+            _parse_filters(filters),
+            page,
+            per_page,
+            sort,
+            versions=versions,
+            near=near,
+            within_km=within_km,
         )
         response = Searcher(index_dir).search(request)
     if as_json:
@@ -194,6 +214,8 @@ def search(
     start = (page - 1) * per_page
     for rank, hit in enumerate(response.results, start=start + 1):
         place = ", ".join(p for p in (hit.city, hit.country) if p)
+        if hit.distance_km is not None:
+            place += f" ({hit.distance_km:,.0f} km)"
         flag = "" if hit.translated != "no" else " [untranslated]"
         click.echo(f"{rank:3}. {hit.title}")
         click.echo(f"     {hit.language} in /{hit.locale}/{flag}  {place}  {hit.period}  {hit.id}")
