@@ -117,6 +117,7 @@ def query_summary(raw: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         "latencies_s": latencies,
         "totals": [o["total"] for o in outcomes],
         "sample": raw.get("sample"),
+        "places": raw.get("places"),
     }
 
 

@@ -39,6 +39,7 @@ from search.models import SearchError
 LOCATED_WEIGHT = 1.2
 COUNTRY_WEIGHT = 1.1
 MIN_COUNTRY_CHARS = 4  # "no", "it", "de" are words, not Norway, Italy and Germany
+KM_PER_DEGREE = 111.19  # of latitude (2 pi R / 360): the band a radius can reach
 
 
 class Geo:
@@ -151,7 +152,7 @@ class NearFilter:
 
     point: NearPoint
     km: float
-    distances: np.ndarray  # km from the point, every entry (NaN: not located)
+    distances: np.ndarray  # km from the point (NaN: not located, or outside the radius' band)
     mask: np.ndarray  # entries within km (located ones only)
 
     def sort_key(self, candidates: np.ndarray) -> np.ndarray:
@@ -169,7 +170,14 @@ def near_filter(snap: Any, near: str, km: float | None) -> NearFilter | None:
         return None
     point = snap.geo.point(near)
     radius = DEFAULT_RADIUS_KM if km is None else float(km)
-    distances = snap.geo.distances(point)
+    geo = snap.geo
+    distances = np.full(snap.n, np.nan)
+    if geo.lat is not None and geo.lon is not None:
+        # Only the latitude band the radius spans can be within it (a degree of latitude
+        # is ~111 km everywhere): at 100k entries this skips most of the trigonometry.
+        with np.errstate(invalid="ignore"):
+            band = np.flatnonzero(np.abs(geo.lat - point.lat) <= radius / KM_PER_DEGREE + 0.01)
+        distances[band] = haversine_km_array(point.lat, point.lon, geo.lat[band], geo.lon[band])
     with np.errstate(invalid="ignore"):
         mask = distances <= radius
     return NearFilter(point, radius, distances, mask)
