@@ -185,3 +185,14 @@ def test_gpsearch_index_counts_the_unplaced_cities_and_lists_them_with_verbose(
         main, ["search", "--index", str(tmp_path / "index"), "--near", "Genevaa"]
     )
     assert search.exit_code == 1 and "near: unknown place 'Genevaa'" in search.output
+
+
+def test_every_city_of_the_shared_corpus_and_the_seed_pages_is_placed(eval_index: Path) -> None:
+    docs = list(Searcher(eval_index).iter_documents())
+    unplaced = sorted({(d.city, d.country_code) for d in docs if d.city and d.lat is None})
+    assert unplaced == []
+    by_city = {d.city: d for d in docs}
+    assert by_city["Ravenne"].place == "Ravenna"  # printed in French
+    assert by_city["London-Lewisham"].place == "Lewisham"  # a borough of London
+    bergen = by_city["Bergen"]  # in Norway, not Mons (Bergen in Dutch)
+    assert bergen.lat is not None and bergen.lat > 60
