@@ -65,7 +65,9 @@ _SEARCH_PARAMS = [
         "in": "query",
         "required": False,
         "description": 'Query: words, "exact phrase", AND/OR/NOT/-word, field:value (title,'
-        " country, city, kind, language, locale), year:2019..2022, integ*, :fr."
+        " country, city, kind, language, locale), year:2019..2022, integ*, :fr,"
+        " near:Geneva (within 300 km; an unknown place is a 400 naming `q`). A place name in"
+        " any language ranks the entries located there first."
         " Empty: every entry, newest first.",
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
         "examples": {
