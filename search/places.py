@@ -39,6 +39,7 @@ from search.models import SearchError
 LOCATED_WEIGHT = 1.2
 COUNTRY_WEIGHT = 1.1
 MIN_COUNTRY_CHARS = 4  # "no", "it", "de" are words, not Norway, Italy and Germany
+NAMED_CACHE = 4096  # query words whose places are remembered (a few hundred bytes each)
 KM_PER_DEGREE = 111.19  # of latitude (2 pi R / 360): the band a radius can reach
 
 
@@ -49,6 +50,7 @@ class Geo:
         self.snap = snap
         self.lat = snap.data.coordinates.get("lat")
         self.lon = snap.data.coordinates.get("lon")
+        self._named: dict[tuple[str, bool], list[Place]] = {}  # query words -> places
 
     @cached_property
     def book(self) -> PlaceBook | None:
@@ -69,7 +71,15 @@ class Geo:
         if not self.available or not text.strip():
             return []
         assert self.book is not None
-        return self.book.match_names(text, explicit=explicit, among=self.keys)
+        key = (text, explicit)
+        found = self._named.get(key)
+        if found is None:  # a lookup tries up to 8 romanisations: ~1 ms for a plain word
+            if len(self._named) >= NAMED_CACHE:
+                self._named.clear()
+            found = self._named[key] = self.book.match_names(
+                text, explicit=explicit, among=self.keys
+            )
+        return found
 
     def located(self, places: list[Place]) -> np.ndarray:
         """Entries whose place is one of `places` (a city's boroughs come with it)."""
