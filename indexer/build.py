@@ -42,7 +42,7 @@ WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
 _NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
-# (the place tables are carried: they depend on the gazetteer data, not on the entries)
+_NOT_CARRIED.add(places.LOCAL)  # the full place tables are carried: they hold no entries
 
 
 class EmptyBuildError(ValueError):
@@ -204,6 +204,7 @@ def build_index(
             phase = time.perf_counter()
             accel_stats = postings.build(reader, workdir, lexicon, procs)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
+        places.save_local(workdir, places.generation_keys(workdir))
         phase = time.perf_counter()
         previous = None if plan.rebuilt else plan.previous
         group_of = _groups(workdir, previous, plan.old, manifest)

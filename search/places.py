@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from corpus.gazetteer import gazetteer
-from corpus.place_data import Strings, Tables
 from corpus.places import (
     DEFAULT_RADIUS_KM,
     NearPoint,
@@ -32,7 +31,7 @@ from corpus.places import (
     UnknownPlace,
     haversine_km_array,
 )
-from indexer.places import load_book
+from indexer.places import load_book, load_local
 from search.models import SearchError
 
 # A located entry's score, as a multiple of the best text score of the word that named
@@ -60,7 +59,7 @@ class Geo:
     @cached_property
     def local(self) -> PlaceBook | None:
         """The places of this index (and their cities): what query words are matched to."""
-        return None if self.book is None else present_book(self.book, self.keys)
+        return load_local(self.snap.gen.path, self.keys)
 
     @cached_property
     def keys(self) -> frozenset[str]:
@@ -232,45 +231,3 @@ def city_places(snap: Any, values: Iterable[Any]) -> dict[str, dict[str, float]]
         if point is not None:
             found[facet_value.value] = {"lat": point[0], "lon": point[1]}
     return found
-
-
-def present_book(book: PlaceBook, keys: frozenset[str]) -> PlaceBook:
-    """The part of the place tables that query words are matched against: the places an
-    index has entries for and the cities they belong to (`Londres` finds Lewisham through
-    London). A few hundred rows in memory instead of binary searches over 330k mapped
-    names, so plain query words touch neither the pages nor the time of the full table,
-    which stays for `near=` (any city of the world)."""
-    t = book.tables
-    wanted = {i for i in range(len(t.keys)) if t.keys[i] in keys}
-    wanted |= {int(t.part_of[i]) for i in wanted if int(t.part_of[i]) >= 0}
-    rows = np.asarray(sorted(wanted), dtype=np.int64)
-    new_row = {int(r): i for i, r in enumerate(rows.tolist())}
-    aliases = []  # (alias index in the full table, new row)
-    for r in rows.tolist():
-        start, end = int(t.row_alias_start[r]), int(t.row_alias_start[r + 1])
-        aliases += [(int(a), new_row[r]) for a in t.row_aliases[start:end]]
-    aliases.sort()  # the full table's alias order is name order
-    alias_rows = np.asarray([row for _, row in aliases], dtype=np.int32)
-    by_row = np.argsort(alias_rows, kind="stable").astype(np.int32)
-    starts = np.searchsorted(alias_rows[by_row], np.arange(len(rows) + 1)).astype(np.int32)
-    part_of = np.asarray(
-        [new_row.get(int(t.part_of[r]), -1) for r in rows.tolist()], dtype=np.int32
-    )
-    small = Tables(
-        keys=Strings.from_list(t.keys[int(r)] for r in rows),
-        names=Strings.from_list(t.names[int(r)] for r in rows),
-        country=np.asarray(t.country)[rows],
-        lat=np.asarray(t.lat)[rows],
-        lon=np.asarray(t.lon)[rows],
-        population=np.asarray(t.population)[rows],
-        part_of=part_of,
-        alias_keys=Strings.from_list(t.alias_keys[a] for a, _ in aliases),
-        alias_rows=alias_rows,
-        row_aliases=by_row,
-        row_alias_start=starts,
-        centre_codes=t.centre_codes,
-        centre_lat=t.centre_lat,
-        centre_lon=t.centre_lon,
-        centre_names=t.centre_names,
-    )
-    return PlaceBook(small)
