@@ -123,6 +123,7 @@ def query_summary(raw: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         "totals": [o["total"] for o in outcomes],
         "sample": raw.get("sample"),
         "facet_cost_ms": raw.get("facet_cost_ms"),
+        "places": raw.get("places"),
     }
 
 

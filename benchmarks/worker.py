@@ -146,6 +146,19 @@ def _judged_run(
     return run, True
 
 
+def _places_cost(system_name: str, index: Path, system: Any) -> dict[str, Any] | None:
+    """The map, timeline and near costs (benchmarks.places_cost), gpsearch only."""
+    if system_name != "gpsearch":
+        return None
+    from benchmarks.places_cost import measure
+
+    try:
+        return measure(index, system._searcher)
+    except Exception as exc:  # a report section missing beats a lost query phase
+        log.error("places cost not measured: %s", exc)
+        return {"error": str(exc)[:200]}
+
+
 def run_query(
     system_name: str,
     index: Path,
@@ -183,6 +196,7 @@ def run_query(
     facet_cost = getattr(system, "facet_cost_ms", None)
     facet_cost_ms = facet_cost() if facet_cost is not None else None
     peak_rss = _peak_rss_bytes() + _child_peak_rss_bytes(system)
+    places = _places_cost(system_name, index, system)  # after the peak: not part of it
     system.close()
     return {
         "system": system_name,
@@ -198,6 +212,7 @@ def run_query(
         "judged_run": run,
         "judged_complete": judged_done,
         "facet_cost_ms": facet_cost_ms,
+        "places": places,
         "sample": None
         if sample is None
         else {

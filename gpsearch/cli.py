@@ -79,6 +79,7 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid records, count the rest.")
 @click.option("--locale", help="Site locale of listing pages without a Source address.")
 @click.option("--procs", type=click.IntRange(1, 64), help="Worker processes (default: 2).")
+@click.option("-v", "--verbose", is_flag=True, help="List the cities no place matched.")
 def index(
     sources: tuple[Path, ...],
     index_dir: Path,
@@ -86,6 +87,7 @@ def index(
     skip_invalid: bool,
     locale: str | None,
     procs: int | None,
+    verbose: bool,
 ) -> None:
     """Index SOURCES (files or directories; default: the bundled corpus)."""
     from corpus import load_sources
@@ -112,6 +114,13 @@ def index(
     click.echo(f"languages: {languages}")
     click.echo(f"locales: {locales}")
     click.echo(f"untranslated (language differs from locale): {report.untranslated}")
+    click.echo(
+        f"unresolved cities (placed at their country's centre): {len(report.unresolved)}"
+        + ("" if verbose or not report.unresolved else " (-v lists them)")
+    )
+    if verbose:
+        for city, code in report.unresolved:
+            click.echo(f"  {city} ({code or 'no country'})")
     click.echo(
         f"generation {report.generation} in {report.seconds:.2f} s"
         f" ({report.per_second:,.0f} entries/s)"
@@ -151,7 +160,18 @@ def _parse_filters(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--limit", "per_page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option(
-    "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
+    "--sort",
+    type=click.Choice(["relevance", "newest", "nearest"]),
+    default="relevance",
+    show_default=True,
+    help="nearest: only with --near.",
+)
+@click.option("--near", default="", help="Only entries near this place (any language, or lat,lon).")
+@click.option(
+    "--within-km",
+    type=float,
+    default=None,
+    help="Radius around --near in km (default: 300).",
 )
 @click.option(
     "--versions",
@@ -170,13 +190,22 @@ def search(
     sort: str,
     versions: str,
     as_json: bool,
+    near: str,
+    within_km: float | None,
 ) -> None:
     """Search the index (empty QUERY: browse everything, newest first)."""
     from search import Searcher, SearchRequest
 
     with user_errors():
         request = SearchRequest(
-            query, _parse_filters(filters), page, per_page, sort, versions=versions
+            query,
+            _parse_filters(filters),
+            page,
+            per_page,
+            sort,
+            versions=versions,
+            near=near,
+            within_km=within_km,
         )
         response = Searcher(index_dir).search(request)
     if as_json:
@@ -193,6 +222,8 @@ def search(
     start = (page - 1) * per_page
     for rank, hit in enumerate(response.results, start=start + 1):
         place = ", ".join(p for p in (hit.city, hit.country) if p)
+        if hit.distance_km is not None:
+            place += f" ({hit.distance_km:,.0f} km)"
         flag = "" if hit.translated != "no" else " [untranslated]"
         click.echo(f"{rank:3}. {hit.title}")
         click.echo(f"     {hit.language} in /{hit.locale}/{flag}  {place}  {hit.period}  {hit.id}")

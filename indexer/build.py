@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
-from indexer import generations, groups, postings, topic_index
+from indexer import generations, groups, places, postings, topic_index
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
@@ -43,6 +43,7 @@ WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
 _NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+_NOT_CARRIED.add(places.LOCAL)  # the full place tables are carried: they hold no entries
 
 
 class EmptyBuildError(ValueError):
@@ -62,6 +63,8 @@ class BuildReport:
     languages: Counter[str] = field(default_factory=Counter)
     locales: Counter[str] = field(default_factory=Counter)
     untranslated: int = 0
+    # (city, country code) of this build's entries whose city no gazetteer row matched
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def modified(self) -> int:
@@ -85,6 +88,8 @@ class BuildReport:
             "languages": dict(self.languages.most_common()),
             "locales": dict(self.locales.most_common()),
             "untranslated": self.untranslated,
+            "unresolved_cities": len(self.unresolved),
+            "unresolved": [list(pair) for pair in self.unresolved],
         }
 
 
@@ -194,6 +199,7 @@ def build_index(
             len(plan.todo),
             time.perf_counter() - phase,
         )
+        located, report.unresolved = places.resolve_entries(plan.todo)
         analysed = [
             Analysed(
                 e,
@@ -202,12 +208,14 @@ def build_index(
                 d.method,
                 plan.hashes[e.id],
                 plan.files[e.id],
-                topic_index.stored_fields(t),
+                topic_fields=topic_index.stored_fields(t),
+                place=p,
             )
-            for e, d, t in zip(plan.todo, detections, topics, strict=True)
+            for e, d, t, p in zip(plan.todo, detections, topics, located, strict=True)
         ]
         workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
+        places.save_tables(workdir)
         manifest = _next_manifest(plan, analysed)
         saved = None if plan.previous is None else plan.previous.path / CONCEPTS
         lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
@@ -215,6 +223,7 @@ def build_index(
             phase = time.perf_counter()
             accel_stats = postings.build(reader, workdir, lexicon, procs)
             log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
+        places.save_local(workdir, places.generation_keys(workdir))
         phase = time.perf_counter()
         previous = None if plan.rebuilt else plan.previous
         group_of = _groups(workdir, previous, plan.old, manifest)

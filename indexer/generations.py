@@ -25,6 +25,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import secrets
 import shutil
 import time
@@ -137,6 +138,7 @@ def new_workdir(index_dir: Path) -> Path:
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 
 def _out_of_space(exc: BaseException | None) -> bool:
@@ -147,6 +149,8 @@ def _out_of_space(exc: BaseException | None) -> bool:
             return True
         if "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc):
             return True
+        if isinstance(exc, OSError) and _SHORT_WRITE.fullmatch(str(exc)):
+            return True  # numpy's tofile() reports a full disk as a short write, no errno
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,9 @@ MERGED = "index"
 # Facet/metadata columns exported per document (ID fields marked sortable in the schema).
 COLUMNS = ("id", "language", "locale", "country", "city", "kind", "translated")
 YEAR_COLUMNS = ("year_from", "year_to")
+# Columns read from the stored entries rather than Whoosh columns (indexer.places).
+STORED_COLUMNS = ("place_key",)
+COORDINATES = ("lat", "lon")  # float32 per document, NaN where the city is not located
 NO_YEAR = 0
 SIGNATURES = "signatures.jsonl"
 
@@ -94,7 +97,10 @@ def export_segment(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
         np.save(tmp / f"{name}.docs.npy", doc_array)
         np.save(tmp / f"{name}.tf.npy", tf_array)
         np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
-    _export_stored(segreader, tmp, lexicon)
+    for name, values in _export_stored(segreader, tmp, lexicon).items():
+        codes, uniques = _encode(values)
+        meta["columns"][name] = uniques
+        np.save(tmp / f"col.{name}.npy", codes)
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
@@ -111,23 +117,31 @@ def export_segment(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
     tmp.rename(out)
 
 
-def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
+def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> dict[str, list[str]]:
     """One pass over the segment's stored entries for what the postings lack:
 
     - pairs of consecutive folded words as sorted 64-bit keys -> docnums (the phrase
       index: Whoosh could index pairs as terms, but at ~50 an entry that cost a third of
       the build; here it is a tenth of that);
     - each entry's translation-grouping signature, so a later build regroups from these
-      instead of re-reading and re-analysing every stored entry.
+      instead of re-reading and re-analysing every stored entry;
+    - each entry's coordinates (`lat`, `lon`) and place key (returned as a column).
     """
     keys: list[np.ndarray] = []
     docs: list[np.ndarray] = []
     signatures = []
     stored = []
-    for docnum in range(segreader.doc_count_all()):
+    count = segreader.doc_count_all()
+    coordinates = {name: np.full(count, np.nan, dtype=np.float32) for name in COORDINATES}
+    place_keys: list[str] = []
+    for docnum in range(count):
         doc = segreader.stored_fields(docnum)["doc"]
         stored.append({k: doc.get(k, ()) for k in ("topics", "topic_scores")})
         signatures.append(signature(doc, lexicon).to_list())
+        place_keys.append(doc.get("place_key") or "")
+        for name in COORDINATES:
+            if doc.get(name) is not None:
+                coordinates[name][docnum] = doc[name]
         for text in (doc["title"], doc["summary"], doc.get("body", "")):
             found = pair_keys(folded_words(text)) if text else None
             if found is not None and len(found):
@@ -148,6 +162,9 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> None:
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in signatures), encoding="utf-8"
     )
     topic_index.save_segment(out, stored)
+    for name, values in coordinates.items():
+        np.save(out / f"{name}.npy", values)
+    return {"place_key": place_keys}
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -241,7 +258,7 @@ def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: 
         ],
         "columns": {},
     }
-    for name in COLUMNS:
+    for name in (*COLUMNS, *STORED_COLUMNS):
         uniques = sorted({v for m in metas for v in m["columns"][name]})
         lookup = {v: i for i, v in enumerate(uniques)}
         parts = []
@@ -254,6 +271,9 @@ def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: 
         parts = [np.load(d / f"{name}.npy") for d in seg_dirs]
         np.save(out / f"{name}.npy", _concat(parts, np.int16))
     topic_index.merge(seg_dirs, out)
+    for name in COORDINATES:
+        parts = [np.load(d / f"{name}.npy") for d in seg_dirs]
+        np.save(out / f"{name}.npy", _concat(parts, np.float32))
     (out / "meta.json").write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -346,6 +366,7 @@ class Accel:
     values: dict[str, list[str]]
     years: dict[str, np.ndarray]
     topics: topic_index.TopicColumns | None = None
+    coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
 
 
 def load(gen_dir: Path, *, postings: bool = True) -> Accel:
@@ -394,8 +415,9 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         alive=np.load(base / "alive.npy"),
         fields=fields_,
         pairs=pairs,
-        columns={n: np.load(base / f"col.{n}.npy") for n in COLUMNS},
+        columns={n: np.load(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
         values=meta["columns"],
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
+        coordinates={n: np.load(base / f"{n}.npy", mmap_mode="r") for n in COORDINATES},
     )

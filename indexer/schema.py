@@ -18,6 +18,7 @@ from whoosh import columns, fields
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
+from corpus.places import Place, export_fields
 from indexer.analysis import (
     SUPPORTED,
     UNDETERMINED,
@@ -27,7 +28,7 @@ from indexer.analysis import (
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 8  # 8: stored topics and topic arrays (7: name skeletons in signatures)
+SCHEMA_VERSION = 9  # 9: entries carry their place (lat/lon arrays, place tables); 8: topics
 TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
 FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
 TEXT_PARTS = ("title", "body")  # each language family has a title and a body field
@@ -84,6 +85,7 @@ class Analysed:
     content_hash: str
     source_file: str
     topic_fields: dict[str, Any] | None = None  # stored `topics`, `topic_scores`
+    place: Place | None = None  # the entry's city on the map (indexer.places)
 
     @property
     def family(self) -> str:
@@ -126,6 +128,7 @@ def whoosh_document(item: Analysed) -> dict[str, object]:
             "translated": item.translated,
             "content_hash": item.content_hash,
             **(item.topic_fields or {}),
+            **export_fields(item.place),
         },
         "title_f": entry.title,
         "body_f": body_text,

@@ -105,29 +105,54 @@ class Matcher:
         if isinstance(node, Phrase):
             return self._phrase(node, ev)
         if isinstance(node, Match):
-            return self.snap.column_mask(node.field, (node.value,)), self.channels.zeros()
+            return self._match(node), self.channels.zeros()
         if isinstance(node, Years):
             return self.snap.year_mask(node.low, node.high), self.channels.zeros()
         raise TypeError(node)
+
+    def _match(self, node: Match) -> np.ndarray:
+        if node.field == "near":  # near:Geneva, within the default radius
+            return self.snap.geo.within(self.snap.geo.point(node.value, "q"))
+        mask = self.snap.column_mask(node.field, (node.value,))
+        if node.field == "city":  # city:Ginevra: the place, in any language
+            located = self.snap.geo.city_mask(node.value)
+            if located is not None:
+                mask |= located
+        return mask
+
+    def _located(self, text: str, field: str | None, scores: np.ndarray) -> bool:
+        """Add the entries located in the place `text` names (True when there are any)."""
+        if title_only(field):
+            return False
+        bonus = self.snap.geo.word_bonus(text, scores)
+        if bonus is None:
+            return False
+        scores += bonus
+        return True
 
     def _word(self, node: Word, ev: Evaluation, extra: np.ndarray | None = None) -> Result:
         scores, found = self.channels.word(node.text, node.field, ev.marks)
         if extra is not None and extra.any():  # part of a multi-word concept that matched
             scores += extra
             found = True
+        # A place name the text never uses (`Ginevra`) still gets its typo corrections:
+        # did-you-mean offers the spelling the entries use.
+        located = self._located(node.text, node.field, scores)
         if not found:
             for fix in corrections(self.snap, node.text):
                 more, hit = self.channels.word(fix, node.field, ev.marks, FUZZY_BOOST)
                 if hit:
                     scores += more
                     ev.corrections.setdefault(node.text, fix)
-            if not ev.corrections.get(node.text):
+            if not ev.corrections.get(node.text) and not located:
                 ev.unknown.append(node.text)
         return scores > 0, scores
 
     def _compound(self, node: Compound, ev: Evaluation) -> Result:
-        """All parts ("art" and "therapy"), else any of them."""
+        """All parts ("art" and "therapy"), else any of them; a place (`Mexiko-Stadt`)."""
         mask, scores = self._all_words(node.parts, node.field, ev)
+        if self._located(" ".join(node.parts), node.field, scores):
+            return scores > 0, scores
         return (mask, scores) if mask.any() else (scores > 0, scores)
 
     def _all_words(self, words: tuple[str, ...], scope: str | None, ev: Evaluation) -> Result:
@@ -144,6 +169,8 @@ class Matcher:
 
     def _phrase(self, node: Phrase, ev: Evaluation) -> Result:
         mask, scores = self._all_words(node.words, node.field, ev)
+        if self._located(" ".join(node.words), node.field, scores):
+            return scores > 0, scores
         if not mask.any():
             return mask, scores
         exact = self.channels.consecutive(folded_words(" ".join(node.words)), mask)

@@ -8,13 +8,15 @@ from pathlib import PurePath
 from typing import Any
 
 FACETS = ("language", "locale", "country", "city", "year", "kind", "translated", "topic")
-SORTS = ("relevance", "newest")
+SORTS = ("relevance", "newest", "nearest")  # nearest: only with `near`
 VERSIONS = ("practice", "all")  # one hit per practice (its versions listed on it), or entries
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # as Elasticsearch's index.max_result_window: deep pages are capped
 MAX_FILTER_VALUES = 50
 MAX_VALUE_CHARS = 200
+DEFAULT_WITHIN_KM = 300.0
+MAX_WITHIN_KM = 20_000.0  # half the Earth's circumference: every place
 
 
 # What a notice says in English (the API, the CLI); the web UI translates by code.
@@ -66,6 +68,8 @@ class SearchRequest:
     hits: bool = True  # False: counts only (no results, related, suggestion, fallback)
     versions: str = "practice"
     reader_language: str = ""  # the interface language: the version shown when it exists
+    near: str = ""  # a place name in any language or "lat,lon" (search.places)
+    within_km: float | None = None  # the radius around `near` (default 300 km)
 
     def __post_init__(self) -> None:
         """Checked and normalised once, where it is made: a SearchRequest is always valid.
@@ -93,9 +97,29 @@ class SearchRequest:
             raise SearchError("versions", f"must be one of {', '.join(VERSIONS)}")
         if not isinstance(self.reader_language, str) or len(self.reader_language) > 8:
             raise SearchError("lang", "must be a language code")
+        self._check_near()
         query = "".join(ch if ch.isprintable() else " " for ch in self.query).strip()
         object.__setattr__(self, "query", query)
         object.__setattr__(self, "filters", clean_filters(self.filters, FACETS))
+
+    def _check_near(self) -> None:
+        if not isinstance(self.near, str) or len(self.near) > MAX_VALUE_CHARS:
+            raise SearchError(
+                "near", f"must be a place name or lat,lon (at most {MAX_VALUE_CHARS})"
+            )
+        near = self.near.strip()
+        object.__setattr__(self, "near", near)
+        km = self.within_km
+        if km is not None and (
+            isinstance(km, bool) or not isinstance(km, int | float) or not 1 <= km <= MAX_WITHIN_KM
+        ):
+            raise SearchError("within_km", f"must be a number of km from 1 to {MAX_WITHIN_KM:.0f}")
+        if km is not None and not near:
+            raise SearchError("within_km", "needs near (the place to measure from)")
+        if near and km is None:
+            object.__setattr__(self, "within_km", DEFAULT_WITHIN_KM)
+        if self.sort == "nearest" and not near:
+            raise SearchError("sort", "nearest needs near (the place to measure from)")
 
 
 def clean_filters(
@@ -147,6 +171,10 @@ class Hit:
     # {"id", "title", "language", "locale", "translated"} each.
     versions: list[dict[str, Any]] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # topic ids, best first
+    lat: float | None = None  # the entry's city (None: not located)
+    lon: float | None = None
+    place: str | None = None  # the place's canonical (English) name
+    distance_km: float | None = None  # from `near`, when the request gives it
 
     def to_dict(self) -> dict[str, Any]:
         # Every field, as asdict would give, without its deep copy (10x slower per hit).
@@ -191,6 +219,10 @@ class Document:
     topics: tuple[str, ...] = ()  # topic ids, best first
     # {"topic", "confidence", "evidence"}: how sure the indexer is and the words that said so
     topic_scores: tuple[dict[str, Any], ...] = ()
+    lat: float | None = None  # the city's coordinates (None: not located)
+    lon: float | None = None
+    place: str | None = None  # the place's canonical name
+    place_approximate: bool | None = None  # True: the city was not found (country centre)
 
     @classmethod
     def from_stored(cls, doc: Mapping[str, Any]) -> Document:
@@ -238,6 +270,8 @@ class SearchResponse:
     notices: list[Notice] = field(default_factory=list)
     generation: str = ""
     took_ms: float = 0.0
+    # Coordinates of the city facet's values: {"Geneva": {"lat": 46.2, "lon": 6.1}}
+    places: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -262,4 +296,5 @@ class SearchResponse:
             "notices": self.notices,
             "generation": self.generation,
             "took_ms": round(self.took_ms, 2),
+            "places": self.places,
         }

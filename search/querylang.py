@@ -18,7 +18,15 @@ MAX_DEPTH = 32  # nested groups; deeper nesting is ignored, so parsing never exh
 MIN_PREFIX_CHARS = 3
 # field:value names; `lang` and `language` are the same.
 TEXT_FIELDS = {"title"}
-META_FIELDS = {"country", "city", "kind", "language", "locale", "topic"}
+META_FIELDS = {
+    "country",
+    "city",
+    "kind",
+    "language",
+    "locale",
+    "topic",
+    "near",
+}  # near: search.places
 FIELD_ALIASES = {"lang": "language", "type": "kind", "place": "city"}
 YEAR_FIELDS = {"year", "years"}
 

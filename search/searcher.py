@@ -25,6 +25,7 @@ from search.facets import facet_counts, filter_mask
 from search.highlight import Marks, mark, snippet
 from search.matching import Evaluation, Matcher
 from search.models import FACETS, Document, Hit, Notice, SearchRequest, SearchResponse
+from search.places import NearFilter, city_places, near_filter, nearby
 from search.practices import Practices, dedupe, language_preference, representatives
 from search.querylang import ParsedQuery, parse
 from search.snapshot import Snapshot
@@ -105,7 +106,8 @@ class Searcher:
         ranking.boost_language(snap, language, ev)
         topics.lift(snap, parsed, ev)
         readers = (language or "", request.reader_language)
-        response, unseen = self._respond(snap, request, parsed, ev, filters, readers)
+        near = near_filter(snap, request.near, request.within_km)
+        response, unseen = self._respond(snap, request, parsed, ev, filters, readers, near)
         if request.hits and parsed.root is not None:
             self._add_extras(snap, request, parsed, ev, response, unseen, readers)
         response.took_ms = (time.perf_counter() - started) * 1000
@@ -119,9 +121,12 @@ class Searcher:
         ev: Evaluation,
         filters: dict[str, tuple[str, ...]],
         readers: tuple[str, ...],
+        near: NearFilter | None = None,
     ) -> tuple[SearchResponse, np.ndarray]:
         """One page of answers with its facets, and the filtered entries it did not show."""
         masks = {name: filter_mask(snap, name, values) for name, values in filters.items()}
+        if near is not None:  # narrows every facet's counts, as a filter does
+            masks["near"] = near.mask
         filtered = np.ones(snap.n, dtype=bool)
         for m in masks.values():
             filtered &= m
@@ -131,7 +136,7 @@ class Searcher:
             total=int(sel.shown.sum()),
             page=request.page,
             per_page=request.per_page,
-            sort=request.sort,
+            sort=request.sort if near is not None or request.sort != "nearest" else "relevance",
             versions=request.versions,
             filters=filters,
             relaxed=sel.relaxed,
@@ -142,14 +147,20 @@ class Searcher:
             candidates = np.flatnonzero(sel.shown)
             newest = request.sort == "newest" or parsed.root is None
             keys = ranking.sort_keys(snap, candidates, sel.ranked, newest)
+            if near is not None and request.sort == "nearest":
+                keys = [near.sort_key(candidates), *keys]
             order = candidates[ranking.page_order(keys, request.page, request.per_page)]
             marks = ev.marks if request.highlight else Marks()
             scores = sel.ranked.scores
             response.results = [_hit(snap, int(d), float(scores[d]), marks) for d in order]
+            if near is not None:
+                for hit, d in zip(response.results, order.tolist(), strict=True):
+                    hit.distance_km = near.distance(d)
         if request.facets:
             response.facets = facet_counts(
                 snap, sel.matching, masks, FACETS, filters, sel.practices
             )
+            response.places = city_places(snap, response.facets.get("city", ()))
         return response, sel.unseen
 
     def _add_extras(
@@ -211,6 +222,22 @@ class Searcher:
             return None
         entry = Document.from_stored(snap.stored(docnum))
         return entry, _versions(snap, entry_id), _similar(snap, entry_id, similar_limit)
+
+    def nearby(self, entry_id: str, limit: int = 5) -> list[Hit]:
+        """Practices of the nearest other cities, nearest first (`distance_km` set)."""
+        return _nearby(self.snapshot(), entry_id, limit)
+
+    def practice_nearby(
+        self, entry_id: str, similar_limit: int = 5, nearby_limit: int = 5
+    ) -> tuple[Document, list[Document], list[Hit], list[Hit]] | None:
+        """practice() and the practices nearby, all from one index generation."""
+        snap = self.snapshot()
+        docnum = snap.docnum.get(entry_id)
+        if docnum is None:
+            return None
+        entry = Document.from_stored(snap.stored(docnum))
+        similar_hits = _similar(snap, entry_id, similar_limit)
+        return entry, _versions(snap, entry_id), similar_hits, _nearby(snap, entry_id, nearby_limit)
 
     def iter_documents(self) -> Iterator[Document]:
         """Every live entry, in index order (for export)."""
@@ -286,6 +313,9 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         country_code=doc["country_code"],
         versions=_listed_versions(snap, doc["id"]),
         topics=list(doc.get("topics", ())),
+        lat=doc.get("lat"),
+        lon=doc.get("lon"),
+        place=doc.get("place"),
     )
 
 
@@ -299,6 +329,18 @@ def _listed_versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
             {key: doc[key] for key in ("id", "title", "language", "locale", "translated")}
         )
     return listed
+
+
+def _nearby(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
+    docnum = snap.docnum.get(entry_id)
+    if docnum is None:
+        return []
+    hits = []
+    for d, km in nearby(snap, docnum, limit):
+        hit = _hit(snap, d, 0.0, Marks())
+        hit.distance_km = km
+        hits.append(hit)
+    return hits
 
 
 def _similar(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:

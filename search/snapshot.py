@@ -24,6 +24,7 @@ from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
 from indexer.generations import CONCEPTS, GROUPS, Generation
 from indexer.schema import FOLDED_FIELDS, text_field
+from search.places import Geo
 
 STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
 NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
@@ -89,6 +90,11 @@ class Snapshot:
         if path.is_file():
             return ConceptIndex.from_json(path.read_text(encoding="utf-8"))
         return concept_index()
+
+    @cached_property
+    def geo(self) -> Geo:
+        """Coordinates, place keys and place tables (search.places)."""
+        return Geo(self)
 
     @cached_property
     def detector(self) -> LanguageDetector:

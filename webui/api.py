@@ -38,7 +38,7 @@ def facets() -> ResponseReturnValue:
     response = get_searcher().search(state.request(highlight=False, hits=False))
     data = response.to_dict()
     return jsonify(
-        {key: data[key] for key in ("query", "total", "filters", "facets", "generation")}
+        {key: data[key] for key in ("query", "total", "filters", "facets", "places", "generation")}
     )
 
 

@@ -11,6 +11,7 @@ from search import Searcher
 from webui.errors import PracticeNotFound
 from webui.i18n import ui_language
 from webui.index import get_searcher
+from webui.places import location_map
 from webui.present import entry_view, hit_view
 from webui.state import check_params
 from webui.topics import topic_links
@@ -20,14 +21,15 @@ bp = Blueprint("entry", __name__)
 
 def practice_data(searcher: Searcher, entry_id: str, similar_limit: int) -> dict[str, Any]:
     """Entry, versions and similar practices (the API's `/api/practice/<id>`)."""
-    found = searcher.practice(entry_id, similar_limit)  # any odd id is just not found
-    if found is None:
+    found = searcher.practice_nearby(entry_id, similar_limit, similar_limit)
+    if found is None:  # any odd id is just not found
         raise PracticeNotFound(entry_id)
-    doc, versions, similar = found
+    doc, versions, similar, nearby = found
     return {
         "entry": doc.to_dict(),
         "versions": [v.to_dict() for v in versions],
         "similar": [h.to_dict() for h in similar],
+        "nearby": [h.to_dict() for h in nearby],
     }
 
 
@@ -44,6 +46,7 @@ def practice_page(data: dict[str, Any]) -> dict[str, Any]:
         },
         "versions": [{**v, "view": entry_view(v)} for v in data["versions"]],
         "similar": [hit_view(h) for h in data["similar"]],
+        "nearby": [hit_view(h) for h in data["nearby"]],
         "json_url": url_for("entry.practice", entry_id=entry["id"], format="json"),
         "api_url": url_for("api.practice", entry_id=entry["id"]),
     }
@@ -56,4 +59,4 @@ def practice(entry_id: str) -> ResponseReturnValue:
     page = practice_page(data)
     if request.args.get("format") == "json":
         return jsonify(page)
-    return render_template("entry/practice.html", page=page)
+    return render_template("entry/practice.html", page=page, location=location_map(page["entry"]))

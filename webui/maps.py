@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -22,6 +22,7 @@ COUNTRIES = Path(__file__).with_name("data") / "countries-110m.json"
 EUROPE = (-12.0, 34.0, 36.0, 64.0)  # lon_min, lat_min, lon_max, lat_max: the default view
 MIN_SPAN_DEG = 12.0  # a view narrower than this shows too little to recognise
 MAX_RADIUS, MIN_RADIUS = 22.0, 4.0
+OUTLINE_CACHE = 16  # views whose country paths are kept (~100 KB each at world scale)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ def _view(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, f
     return lon0, lat0, lon1, lat1
 
 
+@lru_cache(maxsize=OUTLINE_CACHE)
+def _outlines(view: tuple[float, float, float, float], width: int, height: int) -> str:
+    """The country paths of one view, drawn once: the same result set (a browse page, a
+    filter) gives the same view, and the paths are most of the rendering time."""
+    return _outline_paths(_Projection(view, width, height))
+
+
 def _outline_paths(proj: _Projection) -> str:
     v0, v1, v2, v3 = proj.visible()
     paths = []
@@ -147,10 +155,11 @@ def world_map_svg(
 ) -> Markup:
     """Outlines and one linked circle per marker (area ~ count; the biggest drawn first so
     that small ones stay clickable on top)."""
-    proj = _Projection(_view([(m.lat, m.lon) for m in markers]), width, height)
+    view = _view([(m.lat, m.lon) for m in markers])
+    proj = _Projection(view, width, height)
     largest = max((m.count for m in markers), default=0)
     parts = [_svg_open(width, height, title, "map", "group"), '<g class="map-land">']
-    parts += [_outline_paths(proj), '</g><g class="map-markers">']
+    parts += [_outlines(view, width, height), '</g><g class="map-markers">']
     for m in sorted(markers, key=lambda m: -m.count):
         x, y = proj(m.lon, m.lat)
         r = marker_radius(m.count, largest)

@@ -79,7 +79,9 @@ _SEARCH_PARAMS = [
         "in": "query",
         "required": False,
         "description": 'Query: words, "exact phrase", AND/OR/NOT/-word, field:value (title,'
-        " country, city, kind, language, locale, topic), year:2019..2022, integ*, :fr."
+        " country, city, kind, language, locale, topic), year:2019..2022, integ*, :fr,"
+        " near:Geneva (within 300 km; an unknown place is a 400 naming `q`). A place name in"
+        " any language ranks the entries located there first."
         " Empty: every entry, newest first.",
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
         "examples": {
@@ -111,7 +113,8 @@ _SEARCH_PARAMS = [
         "name": "sort",
         "in": "query",
         "required": False,
-        "description": "`relevance`, or `newest` first." + EMPTY_IS_DEFAULT,
+        "description": "`relevance`, `newest` first, or `nearest` first (only with `near`,"
+        " otherwise 400 naming `sort`)." + EMPTY_IS_DEFAULT,
         "allowEmptyValue": True,
         "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
         "example": "newest",
@@ -128,8 +131,36 @@ _SEARCH_PARAMS = [
         "schema": {"type": "string", "enum": list(VERSIONS), "default": "practice"},
         "example": "all",
     },
+    {
+        "name": "near",
+        "in": "query",
+        "required": False,
+        "description": "Only entries located within `within_km` of this place: a city name in"
+        " any language or spelling (`Ginevra`, `Луцьк`; `City, Country` to choose among"
+        " same-name places) or `lat,lon`. An unknown place is a 400 naming `near`, with close"
+        " matches. Entries placed only at their country's centre are never near anything."
+        " Hits then carry `distance_km`.",
+        "schema": {"type": "string", "maxLength": 200},
+        "example": "Geneva",
+    },
+    {
+        "name": "within_km",
+        "in": "query",
+        "required": False,
+        "description": "The radius around `near`, great-circle km (only with `near`)."
+        + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
+        "schema": {"type": "number", "minimum": 1, "maximum": 20000, "default": 300},
+        "example": 50,
+    },
     *_FILTER_PARAMS,
 ]
+_NULL_NUM = {"type": ["number", "null"]}
+_PLACE_FIELDS = {
+    "lat": {**_NULL_NUM, "description": "The city's latitude (null: not located)"},
+    "lon": {**_NULL_NUM, "description": "The city's longitude (null: not located)"},
+    "place": {**_NULL_STR, "description": "The place's canonical (English) name"},
+}
 
 _HIT_FIELDS = {
     "id": _STR,
@@ -167,6 +198,8 @@ _HIT_FIELDS = {
         },
     },
     "topics": _TOPIC_IDS,
+    **_PLACE_FIELDS,
+    "distance_km": {**_NULL_NUM, "description": "km from `near` (null without it)"},
 }
 
 _ENTRY_FIELDS = {
@@ -204,6 +237,21 @@ _ENTRY_FIELDS = {
             },
         },
     },
+    **_PLACE_FIELDS,
+    "place_approximate": {
+        "type": ["boolean", "null"],
+        "description": "True: the city was not found; the entry is placed at its country's"
+        " centre (lat/lon stay null)",
+    },
+}
+_PLACES = {
+    "type": "object",
+    "description": "Coordinates of the city facet's values: {city: {lat, lon}}",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["lat", "lon"],
+        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+    },
 }
 
 _SEARCH_REQUIRED = [
@@ -223,6 +271,7 @@ _SEARCH_REQUIRED = [
     "notices",
     "generation",
     "took_ms",
+    "places",
 ]
 
 SCHEMAS: dict[str, Any] = {
@@ -282,16 +331,18 @@ SCHEMAS: dict[str, Any] = {
             "notices": {"type": "array", "items": _STR},
             "generation": _STR,
             "took_ms": {"type": "number"},
+            "places": _PLACES,
         },
     },
     "FacetsResponse": {
         "type": "object",
-        "required": ["query", "total", "filters", "facets", "generation"],
+        "required": ["query", "total", "filters", "facets", "places", "generation"],
         "properties": {
             "query": _STR,
             "total": _INT,
             "filters": _ref("Filters"),
             "facets": _ref("Facets"),
+            "places": _PLACES,
             "generation": _STR,
         },
     },
@@ -303,7 +354,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Practice": {
         "type": "object",
-        "required": ["entry", "versions", "similar"],
+        "required": ["entry", "versions", "similar", "nearby"],
         "properties": {
             "entry": _ref("Entry"),
             "versions": {
@@ -315,6 +366,12 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ref("Hit"),
                 "description": "Similar practices, other cities first",
+            },
+            "nearby": {
+                "type": "array",
+                "items": _ref("Hit"),
+                "description": "Practices of the nearest other cities, nearest first"
+                " (`distance_km` from this entry's city)",
             },
         },
     },

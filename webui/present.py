@@ -198,10 +198,19 @@ def search_page(
         ),
         "notices_text": [notice_text(n) for n in data.get("notices", [])],
         "pagination": pagination(state, data["total"]),
-        "state": {**state.params(), "per_page": state.per_page, "sort": state.sort},
+        "state": {
+            **state.params(),
+            "per_page": state.per_page,
+            "sort": state.sort,
+            "within_km": f"{state.within_km:g}" if state.near and state.within_km else None,
+        },
         "json_url": url_for("search.index", **state.params(), format="json"),
         "api_url": url_for("api.search", **state.params()),
-        "sort_names": {"relevance": _("Relevance"), "newest": _("Newest first")},
+        "sort_names": {
+            "relevance": _("Relevance"),
+            "newest": _("Newest first"),
+            **({"nearest": _("Nearest first")} if state.near else {}),
+        },
         "versions_url": search_url(
             state.with_versions("all" if state.versions == "practice" else "practice")
         ),

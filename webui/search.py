@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from webui.home import home_page
 from webui.i18n import ui_language
 from webui.index import get_searcher
-from webui.present import search_page
+from webui.places import search_maps
+from webui.present import search_page, search_url
 from webui.state import SearchState
 
 bp = Blueprint("search", __name__)
@@ -24,4 +25,5 @@ def index() -> ResponseReturnValue:
     page.update(home_page(state, page))
     if request.args.get("format") == "json":
         return jsonify(page)
-    return render_template("search/index.html", page=page)
+    maps = search_maps(state, page, search_url)
+    return render_template("search/index.html", page=page, maps=maps)

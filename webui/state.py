@@ -13,11 +13,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from search.models import FACETS, SearchError, SearchRequest
+from search.models import DEFAULT_WITHIN_KM, FACETS, SearchError, SearchRequest
 
 # Parameters every page accepts besides its own: the UI language and the JSON twin switch.
 COMMON_PARAMS = ("lang", "format")
-SEARCH_PARAMS = ("q", "page", "per_page", "sort", "versions", *FACETS)
+SEARCH_PARAMS = ("q", "page", "per_page", "sort", "versions", "near", "within_km", *FACETS)
 FORMATS = ("html", "json")
 
 
@@ -50,6 +50,20 @@ def check_params(
         raise SearchError("format", f"must be one of {', '.join(FORMATS)}")
 
 
+def parse_km(args: Mapping[str, str], name: str) -> float | None:
+    """A distance in km (a number); empty means none, anything else is a 400."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SearchError(name, f"must be a number of km, got {raw[:20]!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SearchError(name, f"must be a number of km, got {raw[:20]!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class SearchState:
     q: str = ""
@@ -59,6 +73,8 @@ class SearchState:
     per_page: int = 10
     default_per_page: int = 10
     versions: str = "practice"
+    near: str = ""  # a place name or lat,lon (search.places)
+    within_km: float | None = None
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], default_per_page: int = 10) -> SearchState:
@@ -72,6 +88,8 @@ class SearchState:
             per_page=parse_int(args, "per_page", default_per_page),
             sort=(args.get("sort") or "relevance").strip(),
             versions=(args.get("versions") or "practice").strip(),
+            near=args.get("near", ""),
+            within_km=parse_km(args, "within_km"),
         )
         return cls(
             request.query,
@@ -81,6 +99,8 @@ class SearchState:
             request.per_page,
             default_per_page,
             request.versions,
+            request.near,
+            request.within_km if request.near else None,
         )
 
     def request(self, **options: Any) -> SearchRequest:
@@ -92,6 +112,8 @@ class SearchState:
             self.per_page,
             self.sort,
             versions=self.versions,
+            near=self.near,
+            within_km=self.within_km,
             **options,
         )
 
@@ -105,6 +127,10 @@ class SearchState:
         for name in FACETS:
             if self.filters.get(name):
                 params[name] = list(self.filters[name])
+        if self.near:
+            params["near"] = self.near
+            if self.within_km is not None and self.within_km != DEFAULT_WITHIN_KM:
+                params["within_km"] = f"{self.within_km:g}"
         if self.sort != "relevance":
             params["sort"] = self.sort
         if self.versions != "practice":

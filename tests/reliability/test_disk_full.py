@@ -1,7 +1,7 @@
 """A build that runs out of disk: exit 1 naming the device, no partial generation left,
 the previous generation still serving.
 
-The disk is a real 3 MB tmpfs the test mounts (as root); where mounting is not allowed
+The disk is a real 20 MB tmpfs the test mounts (as root); where mounting is not allowed
 (no CAP_SYS_ADMIN, e.g. an unprivileged container) the test is skipped with that note.
 """
 
@@ -18,7 +18,7 @@ from search import Searcher, SearchRequest
 from tests.conftest import run_cli, synthetic_jsonl
 from tests.reliability.conftest import live_generation
 
-SIZE = "3m"  # the bundled corpus fits (about 1.2 MB); 3,000 entries do not
+SIZE = "20m"  # the bundled corpus fits (about 13 MB with its place tables); 3,000 more do not
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_repeated_parameters_select_several_values(client: FlaskClient) -> None:
 
 def test_facets_for_the_whole_index_and_for_a_query(client: FlaskClient) -> None:
     whole = client.get("/api/facets").get_json()
-    assert set(whole) == {"query", "total", "filters", "facets", "generation"}
+    assert set(whole) == {"query", "total", "filters", "facets", "places", "generation"}
     assert {v["value"]: v["count"] for v in whole["facets"]["language"]} == {"en": 20, "sq": 3}
     query = client.get("/api/facets?q=integration").get_json()
     assert query["total"] == 2
@@ -82,7 +82,7 @@ def test_facets_for_the_whole_index_and_for_a_query(client: FlaskClient) -> None
 def test_practice_api(client: FlaskClient) -> None:
     entry_id = client.get("/api/search?q=integration").get_json()["results"][0]["id"]
     data = client.get(f"/api/practice/{entry_id}").get_json()
-    assert set(data) == {"entry", "versions", "similar"}
+    assert set(data) == {"entry", "versions", "similar", "nearby"}
     assert data["entry"]["id"] == entry_id and data["entry"]["body"] is not None
     assert all(set(h) >= HIT for h in data["similar"])
 

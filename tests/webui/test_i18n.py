@@ -202,3 +202,24 @@ def test_app_start_never_writes_into_the_package(tmp_path: Path) -> None:
         assert (mo.stat().st_mtime_ns, mo.read_bytes()) == before
     finally:
         os.utime(FRENCH_CATALOG, ns=(po_times.st_atime_ns, po_times.st_mtime_ns))
+
+
+def test_every_interface_string_has_a_french_translation(tmp_path: Path) -> None:
+    """Strings added to the templates or the code without a catalog entry would show in
+    English on the French pages: extract them as `pybabel extract` does and compare."""
+    from babel.messages.extract import extract_from_dir
+
+    mapping = [("webui/**.py", "python"), ("webui/templates/**.html", "jinja2")]
+    method_map = [(pattern.removeprefix("webui/"), method) for pattern, method in mapping]
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(
+            str(REPO / "webui"),
+            method_map=method_map,
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        )
+    }
+    with FRENCH_CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
+    assert sorted(found - translated) == []
