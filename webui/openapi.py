@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 description of /api (served at /api/openapi.json, checked by the tests)."""
+"""The OpenAPI 3.1 description of /api (served at /api/openapi.json, checked by the tests).
+
+The component schemas are in webui/openapi_schemas.py; this module holds the parameters
+and the paths.
+"""
 
 from __future__ import annotations
 
@@ -13,49 +17,18 @@ from search.models import (
     VERSIONS,
 )
 from search.reports import REPORT_FILTERS
-from webui.errors import MAX_URL_BYTES
-
-# An entry of the bundled corpus (Albanian, published under /sq/): API tools reach a 200.
-EXAMPLE_ENTRY_ID = "sq-barazia-territoriale-dhe-kulturore-ne-c899bf3c"
-EXAMPLE_QUERIES = {
-    "albanian": ("barazia", "Albanian: equality"),
-    "french": ("médiation interculturelle", "French words also find English entries"),
-    "misspelt": ("Valadolid", "A misspelt city: results, and a suggestion"),
-    "cyrillic": (":sr једнакост", "Serbian in Cyrillic, entries in Latin script"),
-}
-# parse_int's bound: a longer number is refused before it is read.
-MAX_WHOLE_NUMBER = 999_999_999
-EMPTY_IS_DEFAULT = " An empty value (`name=`) is taken as not given: the default."
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-_ERRORS = {
-    "400": {"$ref": "#/components/responses/BadRequest"},
-    "405": {"$ref": "#/components/responses/MethodNotAllowed"},
-    "414": _json(
-        _ref("Error"),
-        f"The address (path and query string, percent-encoded) is longer than"
-        f" {MAX_URL_BYTES:,} bytes; param names the longest parameter",
-    ),
-    "503": {"$ref": "#/components/responses/Unavailable"},
-}
-_STR = {"type": "string"}
-_INT = {"type": "integer"}
-_NULL_INT = {"type": ["integer", "null"]}
-_NULL_STR = {"type": ["string", "null"]}
-
-_TOPIC_VALUES = (
-    " A topic is its id (see /api/topics) or its name in any language of the taxonomy;"
-    " an entry has 1-3 topics and counts once under each."
+from webui.openapi_schemas import (
+    _ERRORS,
+    _STR,
+    _TOPIC_VALUES,
+    EMPTY_IS_DEFAULT,
+    EXAMPLE_ENTRY_ID,
+    EXAMPLE_QUERIES,
+    MAX_WHOLE_NUMBER,
+    SCHEMAS,
+    _json,
+    _ref,
 )
-_TOPIC_IDS = {"type": "array", "items": _STR, "description": "Topic ids, best first"}
 
 _FILTER_PARAMS = [
     {
@@ -155,366 +128,110 @@ _SEARCH_PARAMS = [
     },
     *_FILTER_PARAMS,
 ]
-_NULL_NUM = {"type": ["number", "null"]}
-_PLACE_FIELDS = {
-    "lat": {**_NULL_NUM, "description": "The city's latitude (null: not located)"},
-    "lon": {**_NULL_NUM, "description": "The city's longitude (null: not located)"},
-    "place": {**_NULL_STR, "description": "The place's canonical (English) name"},
-}
-
-_HIT_FIELDS = {
-    "id": _STR,
-    "title": _STR,
-    "summary": _STR,
-    "url": _STR,
-    "kind": _STR,
-    "language": _STR,
-    "locale": _STR,
-    "country": _STR,
-    "city": _STR,
-    "year_from": _NULL_INT,
-    "year_to": _NULL_INT,
-    "score": {"type": "number"},
-    "snippet": {"type": "string", "description": "HTML: escaped text, matches in <mark>"},
-    "title_html": {"type": "string", "description": "HTML: escaped title, matches in <mark>"},
-    "period": _STR,
-    "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-    "language_confidence": {"type": "number"},
-    "country_code": _STR,
-    "versions": {
-        "type": "array",
-        "description": "The practice's other versions (translations, the same text under"
-        " other locales)",
-        "items": {
-            "type": "object",
-            "required": ["id", "title", "language", "locale", "translated"],
-            "properties": {
-                "id": _STR,
-                "title": _STR,
-                "language": _STR,
-                "locale": _STR,
-                "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-            },
-        },
-    },
-    "topics": _TOPIC_IDS,
-    **_PLACE_FIELDS,
-    "distance_km": {**_NULL_NUM, "description": "km from `near` (null without it)"},
-}
-
-_ENTRY_FIELDS = {
-    "id": _STR,
-    "title": _STR,
-    "summary": _STR,
-    "body": _STR,
-    "url": _STR,
-    "kind": _STR,
-    "language": _STR,
-    "language_confidence": {"type": "number"},
-    "locale": _STR,
-    "country": _STR,
-    "country_en": _STR,
-    "country_code": _STR,
-    "city": _STR,
-    "period": _STR,
-    "year_from": _NULL_INT,
-    "year_to": _NULL_INT,
-    "source": _STR,
-    "translated": {"type": "string", "enum": ["yes", "no", "unknown"]},
-    "truncated": {"type": "boolean", "description": "The page was cut inside this entry"},
-    "topics": _TOPIC_IDS,
-    "topic_scores": {
-        "type": "array",
-        "description": "Each topic with the indexer's confidence (0..1; 1 when the source"
-        " declares it) and the words that gave it",
-        "items": {
-            "type": "object",
-            "required": ["topic", "confidence", "evidence"],
-            "properties": {
-                "topic": _STR,
-                "confidence": {"type": "number"},
-                "evidence": {"type": "array", "items": _STR},
-            },
-        },
-    },
-    **_PLACE_FIELDS,
-    "place_approximate": {
-        "type": ["boolean", "null"],
-        "description": "True: the city was not found; the entry is placed at its country's"
-        " centre (lat/lon stay null)",
-    },
-}
-_PLACES = {
-    "type": "object",
-    "description": "Coordinates of the city facet's values: {city: {lat, lon}}",
-    "additionalProperties": {
-        "type": "object",
-        "required": ["lat", "lon"],
-        "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
-    },
-}
-
-_SEARCH_REQUIRED = [
-    "query",
-    "total",
-    "page",
-    "per_page",
-    "pages",
-    "sort",
-    "versions",
-    "suggestion",
-    "results",
-    "facets",
-    "filters",
-    "relaxed",
-    "fallback",
-    "notices",
-    "generation",
-    "took_ms",
-    "places",
+_REPORT_PARAMS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": _STR},
+    }
+    for name in REPORT_FILTERS
+] + [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE_NUMBER, "default": 1},
+    }
+    for name, description in (
+        ("page", "Report page; past the last one, no rows."),
+        ("coverage_page", "Page of the coverage matrix (50 practices)."),
+    )
 ]
+_ENTRY_ID_PARAM = {
+    "name": "entry_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
+    "example": EXAMPLE_ENTRY_ID,
+}
+_FIRST_RESULT_LINK = {
+    "firstResult": {
+        "operationId": "practice",
+        "parameters": {"entry_id": "$response.body#/results/0/id"},
+        "description": "The first result's practice page",
+    }
+}
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "param"],
-        "properties": {
-            "error": _STR,
-            "param": {**_NULL_STR, "description": "The parameter to change, when one is at fault"},
+
+def _get(
+    operation_id: str,
+    summary: str,
+    responses: dict[str, Any],
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary}
+    if parameters is not None:
+        operation["parameters"] = parameters
+    operation["responses"] = responses
+    return {"get": operation}
+
+
+PATHS = {
+    "/api/search": _get(
+        "search",
+        "Search entries",
+        {
+            "200": {**_json(_ref("SearchResponse"), "Results page"), "links": _FIRST_RESULT_LINK},
+            **_ERRORS,
         },
-    },
-    "Hit": {"type": "object", "required": list(_HIT_FIELDS), "properties": _HIT_FIELDS},
-    "FacetValue": {
-        "type": "object",
-        "required": ["value", "count", "selected"],
-        "properties": {
-            "value": _STR,
-            "count": {"type": "integer", "minimum": 0},
-            "selected": {"type": "boolean"},
+        _SEARCH_PARAMS,
+    ),
+    "/api/facets": _get(
+        "facets",
+        "Facet counts for the whole index or for a query",
+        {"200": _json(_ref("FacetsResponse"), "Facet counts"), **_ERRORS},
+        [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort")],
+    ),
+    "/api/practice/{entry_id}": _get(
+        "practice",
+        "One entry, its other language versions and similar practices",
+        {
+            "200": _json(_ref("Practice"), "The practice"),
+            "404": {"$ref": "#/components/responses/NotFound"},
+            **_ERRORS,
         },
-    },
-    "Facets": {
-        "type": "object",
-        "description": "Counts per value; a facet's own selection is left out of its counts.",
-        "properties": {name: {"type": "array", "items": _ref("FacetValue")} for name in FACETS},
-        "required": list(FACETS),
-    },
-    "Filters": {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": _STR},
-    },
-    "SearchResponse": {
-        "type": "object",
-        "required": _SEARCH_REQUIRED,
-        "properties": {
-            "query": _STR,
-            "total": _INT,
-            "page": _INT,
-            "per_page": _INT,
-            "pages": _INT,
-            "sort": {"type": "string", "enum": list(SORTS)},
-            "versions": {"type": "string", "enum": list(VERSIONS)},
-            "suggestion": _NULL_STR,
-            "results": {"type": "array", "items": _ref("Hit")},
-            "facets": {"oneOf": [_ref("Facets"), {"type": "object", "maxProperties": 0}]},
-            "filters": _ref("Filters"),
-            "relaxed": {"type": "boolean"},
-            "fallback": {
-                "oneOf": [_ref("SearchResponse"), {"type": "null"}],
-                "description": "The query without filters, when the filters leave < 3 hits",
-            },
-            "related": {
-                "type": "array",
-                "items": _ref("Hit"),
-                "description": "Peers of the best results, offered when the page is short",
-            },
-            "notices": {"type": "array", "items": _STR},
-            "generation": _STR,
-            "took_ms": {"type": "number"},
-            "places": _PLACES,
+        [_ENTRY_ID_PARAM],
+    ),
+    "/api/topics": _get(
+        "topics",
+        "Every topic with its names, description and entry count",
+        {"200": _json(_ref("Topics"), "The topics"), **_ERRORS},
+    ),
+    "/api/translations": _get(
+        "translations",
+        "Entries not written in their locale's language; coverage matrix",
+        {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
+        _REPORT_PARAMS,
+    ),
+    "/api/openapi.json": _get(
+        "openapi",
+        "This document",
+        {
+            "200": _json({"type": "object"}, "OpenAPI 3.1 document"),
+            "405": {"$ref": "#/components/responses/MethodNotAllowed"},
         },
-    },
-    "FacetsResponse": {
-        "type": "object",
-        "required": ["query", "total", "filters", "facets", "places", "generation"],
-        "properties": {
-            "query": _STR,
-            "total": _INT,
-            "filters": _ref("Filters"),
-            "facets": _ref("Facets"),
-            "places": _PLACES,
-            "generation": _STR,
-        },
-    },
-    "Entry": {
-        "type": "object",
-        "required": list(_ENTRY_FIELDS),
-        "properties": _ENTRY_FIELDS,
-        "additionalProperties": True,
-    },
-    "Practice": {
-        "type": "object",
-        "required": ["entry", "versions", "similar", "nearby"],
-        "properties": {
-            "entry": _ref("Entry"),
-            "versions": {
-                "type": "array",
-                "items": _ref("Entry"),
-                "description": "The same practice in other languages",
-            },
-            "similar": {
-                "type": "array",
-                "items": _ref("Hit"),
-                "description": "Similar practices, other cities first",
-            },
-            "nearby": {
-                "type": "array",
-                "items": _ref("Hit"),
-                "description": "Practices of the nearest other cities, nearest first"
-                " (`distance_km` from this entry's city)",
-            },
-        },
-    },
-    "UntranslatedRow": {
-        "type": "object",
-        "required": [
-            "id",
-            "title",
-            "locale",
-            "language",
-            "confidence",
-            "check",
-            "url",
-            "country",
-            "city",
-            "versions",
-        ],
-        "properties": {
-            "id": _STR,
-            "title": _STR,
-            "locale": _STR,
-            "language": _STR,
-            "confidence": {"type": "number"},
-            "check": {"type": "boolean", "description": "Detection uncertain: check by hand"},
-            "url": _STR,
-            "country": _STR,
-            "city": _STR,
-            "versions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "language", "locale", "title"],
-                    "properties": {
-                        "id": _STR,
-                        "language": _STR,
-                        "locale": _STR,
-                        "title": _STR,
-                        "translated": _STR,
-                    },
-                },
-            },
-        },
-    },
-    "ReportFacetValue": {
-        "type": "object",
-        "required": ["value", "count", "selected", "label", "toggle_url"],
-        "properties": {
-            "value": _STR,
-            "count": _INT,
-            "selected": {"type": "boolean"},
-            "label": _STR,
-            "toggle_url": _STR,
-        },
-    },
-    "Coverage": {
-        "type": "object",
-        "required": ["locales", "rows", "totals"],
-        "properties": {
-            "locales": {"type": "array", "items": _STR},
-            "rows": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["title", "entries", "cells"],
-                    "properties": {
-                        "title": _STR,
-                        "entries": {"type": "object", "additionalProperties": {"type": "array"}},
-                        "cells": {
-                            "type": "object",
-                            "additionalProperties": {
-                                "type": "string",
-                                "enum": ["translated", "untranslated", "missing"],
-                            },
-                        },
-                    },
-                },
-            },
-            "rows_total": _INT,
-            "totals": {"type": "object"},
-        },
-    },
-    "Topics": {
-        "type": "object",
-        "required": ["topics", "generation"],
-        "properties": {
-            "topics": {
-                "type": "array",
-                "description": "Every topic of the taxonomy, in display order",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "names", "description", "count"],
-                    "properties": {
-                        "id": _STR,
-                        "names": {"type": "object", "additionalProperties": _STR},
-                        "description": {"type": "object", "additionalProperties": _STR},
-                        "count": {**_INT, "description": "Live entries with this topic"},
-                    },
-                },
-            },
-            "generation": _STR,
-        },
-    },
-    "TranslationsReport": {
-        "type": "object",
-        "required": [
-            "total",
-            "untranslated_total",
-            "page",
-            "pages",
-            "per_page",
-            "filters",
-            "rows",
-            "facet_groups",
-            "coverage",
-            "csv_url",
-        ],
-        "properties": {
-            "total": _INT,
-            "untranslated_total": _INT,
-            "page": _INT,
-            "pages": _INT,
-            "per_page": _INT,
-            "filters": _ref("Filters"),
-            "rows": {"type": "array", "items": _ref("UntranslatedRow")},
-            "facet_groups": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "title", "values"],
-                    "properties": {
-                        "name": {"type": "string", "enum": list(REPORT_FILTERS)},
-                        "title": _STR,
-                        "values": {"type": "array", "items": _ref("ReportFacetValue")},
-                    },
-                },
-            },
-            "coverage": {
-                "oneOf": [_ref("Coverage"), {"type": "null"}],
-                "description": "Practices x locales, when the library provides it",
-            },
-            "csv_url": _STR,
-        },
-    },
+    ),
+}
+RESPONSES = {
+    "BadRequest": _json(_ref("Error"), "A parameter must change (named in param)"),
+    "NotFound": _json(_ref("Error"), "No such entry"),
+    "MethodNotAllowed": _json(_ref("Error"), "Only GET and HEAD are served"),
+    "Unavailable": _json(_ref("Error"), "The index is not available"),
 }
 
 
@@ -527,120 +244,6 @@ def openapi_document() -> dict[str, Any]:
             "description": "Multilingual faceted search over the Council of Europe Intercultural"
             " Cities good practices. Every HTML page also answers `?format=json`.",
         },
-        "paths": {
-            "/api/search": {
-                "get": {
-                    "operationId": "search",
-                    "summary": "Search entries",
-                    "parameters": _SEARCH_PARAMS,
-                    "responses": {
-                        "200": {
-                            **_json(_ref("SearchResponse"), "Results page"),
-                            "links": {
-                                "firstResult": {
-                                    "operationId": "practice",
-                                    "parameters": {"entry_id": "$response.body#/results/0/id"},
-                                    "description": "The first result's practice page",
-                                }
-                            },
-                        },
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/api/facets": {
-                "get": {
-                    "operationId": "facets",
-                    "summary": "Facet counts for the whole index or for a query",
-                    "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort")],
-                    "responses": {"200": _json(_ref("FacetsResponse"), "Facet counts"), **_ERRORS},
-                }
-            },
-            "/api/practice/{entry_id}": {
-                "get": {
-                    "operationId": "practice",
-                    "summary": "One entry, its other language versions and similar practices",
-                    "parameters": [
-                        {
-                            "name": "entry_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {
-                                "type": "string",
-                                "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
-                            },
-                            "example": EXAMPLE_ENTRY_ID,
-                        }
-                    ],
-                    "responses": {
-                        "200": _json(_ref("Practice"), "The practice"),
-                        "404": {"$ref": "#/components/responses/NotFound"},
-                        **_ERRORS,
-                    },
-                }
-            },
-            "/api/topics": {
-                "get": {
-                    "operationId": "topics",
-                    "summary": "Every topic with its names, description and entry count",
-                    "responses": {"200": _json(_ref("Topics"), "The topics"), **_ERRORS},
-                }
-            },
-            "/api/translations": {
-                "get": {
-                    "operationId": "translations",
-                    "summary": "Entries not written in their locale's language; coverage matrix",
-                    "parameters": [
-                        {
-                            "name": name,
-                            "in": "query",
-                            "required": False,
-                            "style": "form",
-                            "explode": True,
-                            "schema": {"type": "array", "items": _STR},
-                        }
-                        for name in REPORT_FILTERS
-                    ]
-                    + [
-                        {
-                            "name": name,
-                            "in": "query",
-                            "required": False,
-                            "description": description + EMPTY_IS_DEFAULT,
-                            "allowEmptyValue": True,
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_WHOLE_NUMBER,
-                                "default": 1,
-                            },
-                        }
-                        for name, description in (
-                            ("page", "Report page; past the last one, no rows."),
-                            ("coverage_page", "Page of the coverage matrix (50 practices)."),
-                        )
-                    ],
-                    "responses": {"200": _json(_ref("TranslationsReport"), "Report"), **_ERRORS},
-                }
-            },
-            "/api/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document",
-                    "responses": {
-                        "200": _json({"type": "object"}, "OpenAPI 3.1 document"),
-                        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
-                    },
-                }
-            },
-        },
-        "components": {
-            "schemas": SCHEMAS,
-            "responses": {
-                "BadRequest": _json(_ref("Error"), "A parameter must change (named in param)"),
-                "NotFound": _json(_ref("Error"), "No such entry"),
-                "MethodNotAllowed": _json(_ref("Error"), "Only GET and HEAD are served"),
-                "Unavailable": _json(_ref("Error"), "The index is not available"),
-            },
-        },
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
     }
