@@ -190,29 +190,7 @@ def build_index(
             report.seconds = time.perf_counter() - started
             _summarise(report, plan.previous)
             return report
-        phase = time.perf_counter()
-        detections, topics = detect_and_assign(
-            plan.todo, _assigner(), procs=procs, progress=progress
-        )
-        log.info(
-            "detected languages and assigned topics of %d entries in %.1f s",
-            len(plan.todo),
-            time.perf_counter() - phase,
-        )
-        located, report.unresolved = places.resolve_entries(plan.todo)
-        analysed = [
-            Analysed(
-                e,
-                d.language,
-                d.confidence,
-                d.method,
-                plan.hashes[e.id],
-                plan.files[e.id],
-                topic_fields=topic_index.stored_fields(t),
-                place=p,
-            )
-            for e, d, t, p in zip(plan.todo, detections, topics, located, strict=True)
-        ]
+        analysed = _analyse(plan, procs, progress, report)
         workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
         places.save_tables(workdir)
@@ -233,6 +211,32 @@ def build_index(
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         _summarise(report, published)
         return report
+
+
+def _analyse(plan: _Plan, procs: int, progress: Progress, report: BuildReport) -> list[Analysed]:
+    """What the indexer decides about each new or changed entry: its language, topics and
+    place (unresolved cities are counted in `report`)."""
+    phase = time.perf_counter()
+    detections, topics = detect_and_assign(plan.todo, _assigner(), procs=procs, progress=progress)
+    log.info(
+        "detected languages and assigned topics of %d entries in %.1f s",
+        len(plan.todo),
+        time.perf_counter() - phase,
+    )
+    located, report.unresolved = places.resolve_entries(plan.todo)
+    return [
+        Analysed(
+            e,
+            d.language,
+            d.confidence,
+            d.method,
+            plan.hashes[e.id],
+            plan.files[e.id],
+            topic_fields=topic_index.stored_fields(t),
+            place=p,
+        )
+        for e, d, t, p in zip(plan.todo, detections, topics, located, strict=True)
+    ]
 
 
 @lru_cache(maxsize=1)

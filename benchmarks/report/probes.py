@@ -50,8 +50,14 @@ def probes_section(r: Report) -> list[str]:
         ),
         "",
     ]
+    return lines + _detail_lines(found)
+
+
+def _detail_lines(found: list[tuple[str, dict]]) -> list[str]:
+    """By kind at the largest size, collapsing and the translators' page per size."""
     size, probes = found[-1]
     by_kind = probes["hostile"]["by_kind"]
+    lines: list[str] = []
     lines += [
         f"By kind at {size}:",
         "",
