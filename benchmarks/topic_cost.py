@@ -47,13 +47,14 @@ def facet_cost_ms(searcher: Any) -> dict[str, float]:
     (practice units), and an empty-query search with the topic filter vs the language one."""
     from search.facets import facet_counts
     from search.models import SearchRequest
+    from search.practices import Practices
 
     snap = searcher.snapshot()
-    units, _ = snap.practice_numbers
+    practices = Practices.of_snapshot(snap)
     alive = snap.alive
 
     def count(name: str) -> Callable[[], Any]:
-        return lambda: facet_counts(snap, alive, {}, (name,), {}, units)
+        return lambda: facet_counts(snap, alive, {}, (name,), {}, practices)
 
     topic = (next(iter(snap.data.topics.values)),) if snap.data.topics else ()
     language = (snap.data.values["language"][0],)
