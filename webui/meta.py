@@ -18,7 +18,7 @@ bp = Blueprint("meta", __name__)
 def healthz() -> ResponseReturnValue:
     """200 with the live generation and its document count, 503 when the index is unusable."""
     try:
-        response = get_searcher().search(SearchRequest(facets=False, hits=False))
+        response = get_searcher().search(SearchRequest(facets=False, hits=False, versions="all"))
     except (IndexNotFoundError, OSError, ValueError) as exc:
         log.error("health check failed: %s", exc)
         return jsonify({"status": "unavailable", "error": "the search index is not usable"}), 503

@@ -122,3 +122,11 @@ def test_gpsearch_serve_runs_gunicorn(ui_index: Path, tmp_path: Path) -> None:
     output = running.output()
     assert output.count("Booting worker") == 2
     assert '"GET /healthz HTTP/1.1" 200' in output, "access log on stdout"
+
+
+def test_healthz_counts_entries_not_practices(ml_client: FlaskClient) -> None:
+    """A corpus with versions of one practice: /healthz counts every entry it serves."""
+    documents = ml_client.get("/healthz").get_json()["documents"]
+    entries = ml_client.get("/api/search?versions=all").get_json()["total"]
+    practices = ml_client.get("/api/search").get_json()["total"]
+    assert documents == entries > practices
