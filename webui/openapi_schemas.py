@@ -282,6 +282,7 @@ SCHEMAS: dict[str, Any] = {
             "country",
             "city",
             "versions",
+            "versions_total",
         ],
         "properties": {
             "id": _STR,
@@ -306,7 +307,9 @@ SCHEMAS: dict[str, Any] = {
                         "translated": _STR,
                     },
                 },
+                "description": "The first 5 other versions of the entry's practice",
             },
+            "versions_total": {**_INT, "description": "How many other versions there are"},
         },
     },
     "ReportFacetValue": {

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 
 from search.models import FACETS, MAX_RESULT_WINDOW
@@ -56,8 +56,16 @@ def lang_attr(language: str | None) -> str | None:
     return language if language and language != "und" else None
 
 
+_ID_SLOT = "0-id-slot"  # a valid entry id (corpus.model.ID_RE) no real id equals
+
+
 def practice_url(entry_id: str) -> str:
-    return url_for("entry.practice", entry_id=entry_id)
+    """An entry page's address.  Built once per request and filled in: pages link hundreds
+    of entries, and ids are URL-safe by construction (corpus.model.ID_RE)."""
+    cache = g.get("practice_url")
+    if cache is None:
+        cache = g.practice_url = url_for("entry.practice", entry_id=_ID_SLOT)
+    return cache.replace(_ID_SLOT, entry_id, 1)
 
 
 def place(city: str, country_en: str) -> str:

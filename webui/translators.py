@@ -16,14 +16,14 @@ from search import Searcher
 from search.models import SearchError, clean_filters
 from webui.i18n import language_name
 from webui.index import get_searcher
-from webui.present import entry_view, facet_groups
+from webui.present import entry_view, facet_groups, practice_url
 from webui.state import check_params, parse_int, toggle
 
 bp = Blueprint("translators", __name__)
 
 FILTERS = reports.REPORT_FILTERS
 COVERAGE_PER_PAGE = 50  # practices per page of the coverage matrix
-LISTED_VERSIONS = 20  # other versions shown per untranslated entry
+LISTED_VERSIONS = 5  # other versions shown per untranslated entry (all are counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,8 @@ def report_data(searcher: Searcher, state: ReportState, per_page: int) -> dict[s
             }
             for v in searcher.versions(row["id"], limit=LISTED_VERSIONS)
         ]
-        shown.append({**row, "versions": versions})
+        total = len(searcher.snapshot().other_versions(row["id"]))
+        shown.append({**row, "versions": versions, "versions_total": total})
     return {
         "total": report["total"],
         "untranslated_total": report["untranslated_total"],
@@ -135,7 +136,7 @@ def _decorate(data: dict[str, Any]) -> dict[str, Any]:
                         loc: [
                             {
                                 **e,
-                                "page_url": url_for("entry.practice", entry_id=e["id"]),
+                                "page_url": practice_url(e["id"]),
                                 "language_name": language_name(e["language"]),
                             }
                             for e in r.get("entries", {}).get(loc, [])
