@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -186,7 +187,10 @@ def build(
     if procs > 1 and len(missing) > 1:
         context = multiprocessing.get_context("fork")  # children inherit loaded analysers
         pool = ProcessPoolExecutor(
-            min(procs, len(missing)), mp_context=context, initializer=die_with_parent
+            min(procs, len(missing)),
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
         )
         with pool:
             jobs = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,13 +37,18 @@ def no_progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
     return items
 
 
-def die_with_parent() -> None:
-    """In a forked worker: get SIGKILL when the build process dies (Linux), never linger."""
+def die_with_parent(parent: int | None = None) -> None:
+    """In a forked worker: get SIGKILL when the build process dies (Linux), never linger.
+
+    `parent` is the build's pid, taken before the fork: a build killed between the fork and
+    this call would not signal its worker, which then sees it is orphaned and exits."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers end when their queues close
         pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 # --- language detection ----------------------------------------------------------------
@@ -51,9 +57,9 @@ _worker_detector: LanguageDetector | None = None  # one per worker process
 _worker_assigner: TopicAssigner | None = None  # the build's, inherited through fork
 
 
-def _init_detector(assigner: TopicAssigner | None = None) -> None:
+def _init_detector(parent: int, assigner: TopicAssigner | None = None) -> None:
     global _worker_detector, _worker_assigner
-    die_with_parent()
+    die_with_parent(parent)
     _worker_detector = LanguageDetector()
     _worker_assigner = assigner
 
@@ -87,7 +93,7 @@ def detect_all(
         return [detect_entry(detector, e) for e in progress(entries, len(entries), "detecting")]
     size = max(200, len(entries) // (procs * 8))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    with ProcessPoolExecutor(procs, initializer=_init_detector) as pool:
+    with ProcessPoolExecutor(procs, initializer=_init_detector, initargs=(os.getpid(),)) as pool:
         results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
         return [d for chunk in results for d in chunk]
 
@@ -112,7 +118,7 @@ def detect_and_assign(
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        procs, mp_context=context, initializer=_init_detector, initargs=(assigner,)
+        procs, mp_context=context, initializer=_init_detector, initargs=(os.getpid(), assigner)
     ) as pool:
         results = progress(pool.map(_detect_and_assign_chunk, chunks), len(chunks), "detecting")
         pairs = [pair for chunk in results for pair in chunk]
@@ -123,8 +129,12 @@ def detect_and_assign(
 
 
 class _SubWriter(SubWriterTask):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.parent = os.getpid()  # the build's pid, before the fork
+
     def run(self) -> None:
-        die_with_parent()
+        die_with_parent(self.parent)
         super().run()
 
 

@@ -15,7 +15,7 @@ POOL = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from indexer.workers import die_with_parent
-pool = ProcessPoolExecutor(1, initializer=die_with_parent)
+pool = ProcessPoolExecutor(1, initializer=die_with_parent, initargs=(os.getpid(),))
 print(pool.submit(os.getpid).result(), flush=True)
 time.sleep(60)
 """
