@@ -149,7 +149,7 @@ _REPORT_PARAMS = [
     }
     for name, description in (
         ("page", "Report page; past the last one, no rows."),
-        ("coverage_page", "Page of the coverage matrix (50 practices)."),
+        ("coverage_page", "Page of the coverage matrix (25 practices)."),
     )
 ]
 _ENTRY_ID_PARAM = {

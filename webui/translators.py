@@ -22,7 +22,7 @@ from webui.state import check_params, parse_int, toggle
 bp = Blueprint("translators", __name__)
 
 FILTERS = reports.REPORT_FILTERS
-COVERAGE_PER_PAGE = 50  # practices per page of the coverage matrix
+COVERAGE_PER_PAGE = 25  # practices per page of the coverage matrix
 LISTED_VERSIONS = 5  # other versions shown per untranslated entry (all are counted)
 
 
