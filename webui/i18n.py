@@ -29,8 +29,11 @@ LOCALES_DIR = Path(__file__).with_name("locales")
 
 
 def ui_language() -> str:
-    """The interface language of this request."""
-    return str(get_locale() or current_app.config["DEFAULT_UI_LANGUAGE"])
+    """The interface language of this request (worked out once per request: a page with a
+    few hundred language names asked Flask-Babel's locale resolution for each)."""
+    if "ui_language" not in g:
+        g.ui_language = str(get_locale() or current_app.config["DEFAULT_UI_LANGUAGE"])
+    return str(g.ui_language)
 
 
 def explicit_language() -> str | None:
