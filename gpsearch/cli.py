@@ -34,7 +34,8 @@ def user_errors() -> Iterator[None]:
     """Turn the library's expected errors into a one-line message and exit code 1."""
     from corpus import CorpusError
     from indexer.build import EmptyBuildError
-    from indexer.generations import BuildLockedError, DiskFullError, IndexNotFoundError
+    from indexer.diskspace import DiskFullError
+    from indexer.generations import BuildLockedError, IndexNotFoundError
     from search import SearchError
     from webui import ConfigError
 
