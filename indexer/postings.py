@@ -367,7 +367,7 @@ class Accel:
     fields: dict[str, FieldPostings]
     pairs: PairIndex
     columns: dict[str, np.ndarray]
-    values: dict[str, list[str]]
+    values: dict[str, tuple[str, ...]]  # tuples: the cyclic GC stops visiting them
     years: dict[str, np.ndarray]
     topics: topic_index.TopicColumns | None = None
     coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
@@ -420,7 +420,7 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         fields=fields_,
         pairs=pairs,
         columns={n: np.load(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
-        values=meta["columns"],
+        values={name: tuple(v) for name, v in meta["columns"].items()},
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
         coordinates={n: np.load(base / f"{n}.npy", mmap_mode="r") for n in COORDINATES},

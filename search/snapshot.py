@@ -143,7 +143,7 @@ class Snapshot:
         return rank
 
     @cached_property
-    def practices(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def practices(self) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
         """Live docnums, the practice of each (its translation group, or the entry alone)
         as a number, and the practices' keys by number."""
         docnums = np.flatnonzero(self.alive)
@@ -152,7 +152,7 @@ class Snapshot:
         practice = np.fromiter(
             (number.setdefault(k, len(number)) for k in keys), dtype=np.int64, count=len(keys)
         )
-        return docnums, practice, list(number)
+        return docnums, practice, tuple(number)
 
     @cached_property
     def practice_numbers(self) -> tuple[np.ndarray, int]:
@@ -180,14 +180,14 @@ class Snapshot:
     # --- the typo vocabulary -------------------------------------------------------------
 
     @cached_property
-    def folded_vocab(self) -> tuple[list[str], np.ndarray]:
+    def folded_vocab(self) -> tuple[tuple[str, ...], np.ndarray]:
         """Every folded term with its document frequency, for typo correction."""
         counts: dict[str, int] = {}
         for name in FOLDED_FIELDS:
             vocab, df = self.data.fields[name].vocabulary
             for t, d in zip(vocab.tolist(), df.tolist(), strict=True):
                 counts[t] = max(counts.get(t, 0), d)
-        terms = sorted(counts)
+        terms = tuple(sorted(counts))
         return terms, np.asarray([counts[t] for t in terms])
 
     def folded_df(self, word: str) -> int:
