@@ -229,9 +229,16 @@ class TopicAssigner:
         """(evidence, signal) of the words and phrases of a text: the longest phrase at
         each word (phrases may overlap: "prikupljanja podataka o jednakosti" is both data
         collection and equality data), then the words no phrase covers."""
+        return [
+            (" ".join(words[first : last + 1]).lower(), signal)
+            for first, last, signal in self._spans(words, family)
+        ]
+
+    def _spans(self, words: list[str], family: str) -> list[tuple[int, int, Signal]]:
+        """`_matches` as (first word, last word, signal): where in the text each match is."""
         seq = [(i, t) for i, w in enumerate(words) if (t := term(w, family))]
         signals, phrase_sizes = self._lookup, self._phrase_sizes
-        found: list[tuple[str, Signal]] = []
+        found: list[tuple[int, int, Signal]] = []
         covered: set[int] = set()
         for k, (_, first) in enumerate(seq):
             for size in phrase_sizes.get((family, first), ()):
@@ -242,13 +249,28 @@ class TopicAssigner:
                 if signal is not None:
                     covered.update(range(k, k + size))
                     if signal:
-                        span = words[window[0][0] : window[-1][0] + 1]
-                        found.append((" ".join(span).lower(), signal))
+                        found.append((window[0][0], window[-1][0], signal))
                     break
         for k, (i, indexed) in enumerate(seq):
             if k not in covered and (signal := signals.get((family, (indexed,)))):
-                found.append((words[i].lower(), signal))
+                found.append((i, i, signal))
         return found
+
+    def names_whole_query(self, text: str) -> bool:
+        """Whether topics account for every word of a query that is not a stop word (in
+        some lexicon language of its script): "jobs for newcomers" yes, "Barazia
+        territoriale" no (only "barazia", equality, names a topic; "territoriale" is the
+        user's own word)."""
+        words = TOKEN_RE.findall(text)
+        content: set[int] = set(range(len(words)))
+        named: set[int] = set()
+        for family in self._families:
+            in_script = [w if family in families_for(w, (family,)) else "" for w in words]
+            content -= {i for i, w in enumerate(in_script) if w and not term(w, family)}
+            for first, last, signal in self._spans(in_script, family):
+                if any(weight >= QUERY_MIN for _, weight in signal):
+                    named.update(range(first, last + 1))
+        return bool(content) and content <= named
 
     def _matches_any(self, words: list[str]) -> list[tuple[str, Signal]]:
         """Matches in every lexicon language (a query, or an entry of no known family);

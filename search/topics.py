@@ -4,8 +4,10 @@ An entry has up to three topics (a row of the generation's topic arrays), so the
 multi-valued: an entry counts once under each of its topics (with practice units, each
 (practice, topic) once).  A query that names a topic in any language ("labour market",
 "marché du travail") lifts that topic's entries: among entries with the words a little,
-and entries with none of the words join below the weakest word match, only when the
-words find too few to fill the page (see ranking.words_cut).
+when topics account for every word of the query (a word no topic names, as in "Barazia
+territoriale", is the user's own and its matches keep their order), and entries with none
+of the words join below the weakest word match, only when the words find too few to fill
+the page (see ranking.words_cut).
 """
 
 from __future__ import annotations
@@ -147,7 +149,10 @@ def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
     if not strength.any():
         return
     direct = ev.scores
-    lifted = np.where(ev.mask, direct * (1 + LIFT * strength), 0).astype(np.float32)
+    # Entries with the words are reordered by topic only when the topics account for the
+    # whole query: a word no topic names is the user's own, and its matches stay in order.
+    lift_by = LIFT if assigner().names_whole_query(" ".join(words)) else 0.0
+    lifted = np.where(ev.mask, direct * (1 + lift_by * strength), 0).astype(np.float32)
     joining = ~ev.mask & (strength >= JOIN_MIN) & _only_words(parsed.root)
     if joining.any():
         top = float(direct.max()) if ev.mask.any() else 1.0

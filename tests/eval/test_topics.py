@@ -226,6 +226,24 @@ def test_jobs_for_newcomers_names_both_of_its_topics(assigner: TopicAssigner) ->
     assert {"business-labour-market", "welcoming"} <= set(topics), topics
 
 
+@pytest.mark.parametrize(
+    ("query", "whole"),
+    [
+        ("jobs for newcomers", True),  # "for" is a stop word
+        ("marché du travail", True),
+        ("tregu i punës", True),
+        ("Barazia territoriale", False),  # "territoriale" names no topic
+        ("discrimination Oslo", False),
+        ("Valladolid", False),
+        ("", False),
+    ],
+)
+def test_a_query_is_topical_when_topics_name_all_its_words(
+    assigner: TopicAssigner, query: str, whole: bool
+) -> None:
+    assert assigner.names_whole_query(query) is whole
+
+
 @pytest.mark.parametrize("query", ["Valladolid", "Oslo", "intercultural", "2021", ""])
 def test_places_and_generic_words_name_no_topic(assigner: TopicAssigner, query: str) -> None:
     assert assigner.query_topics(query) == {}
