@@ -310,7 +310,13 @@ def export(index_dir: Path) -> None:
 
 @main.command()
 @index_option
-@click.option("--locale", help="Only entries published under this locale.")
+@click.option("--locale", multiple=True, help="Only entries published under this locale.")
+@click.option("--language", multiple=True, help="Only entries written in this language.")
+@click.option(
+    "--topic",
+    multiple=True,
+    help="Only entries of this topic: an id (education) or a name in any language.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -318,13 +324,28 @@ def export(index_dir: Path) -> None:
     default="table",
     show_default=True,
 )
-def untranslated(index_dir: Path, locale: str | None, fmt: str) -> None:
-    """Entries written in another language than the locale they are published under."""
+def untranslated(
+    index_dir: Path,
+    locale: tuple[str, ...],
+    language: tuple[str, ...],
+    topic: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Entries written in another language than the locale they are published under.
+    Each filter may be given more than once (any of its values)."""
     from search import Searcher
     from search.reports import UNTRANSLATED_COLUMNS, untranslated_rows, write_csv
+    from search.topics import taxonomy, topic_ids
 
+    for value in topic:
+        if not topic_ids([value]):
+            raise click.BadParameter(
+                f"{value!r} names no topic; topics: {', '.join(taxonomy().ids)}",
+                param_hint="--topic",
+            )
+    filters = {"locale": locale, "language": language, "topic": topic}
     with user_errors():
-        rows = untranslated_rows(Searcher(index_dir), {"locale": (locale,)} if locale else None)
+        rows = untranslated_rows(Searcher(index_dir), filters)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +96,19 @@ def test_cli_untranslated_formats(multilingual_index: Path) -> None:
     out = run_cli(*base, "--format", "csv", check=True).stdout
     header = next(csv.reader(io.StringIO(out)))
     assert header == list(UNTRANSLATED_COLUMNS)
+
+
+def test_cli_untranslated_filters_by_language_and_topic(multilingual_index: Path) -> None:
+    base = ["untranslated", "--index", str(multilingual_index), "--format", "json"]
+    every = json.loads(run_cli(*base, check=True).stdout)
+    english = json.loads(run_cli(*base, "--language", "en", check=True).stdout)
+    assert english and len(english) < len(every)
+    assert all(row["language"] == "en" for row in english)
+    searcher = Searcher(multilingual_index)
+    topic = Counter(t for row in every for t in searcher.get(row["id"]).topics).most_common(1)[0][0]
+    of_topic = json.loads(run_cli(*base, "--topic", topic, check=True).stdout)
+    expected = [row for row in every if topic in searcher.get(row["id"]).topics]
+    assert of_topic == expected and 0 < len(expected) < len(every)
+    wrong = run_cli(*base, "--topic", "astrology")
+    assert wrong.returncode == 2 and "--topic" in wrong.stderr and "education" in wrong.stderr
+    assert not wrong.stdout
