@@ -31,8 +31,12 @@ def test_probes_measure_a_real_index_and_the_report_shows_them(
     assert probes["hostile"]["queries"] == len(hostile_queries())
     assert probes["hostile"]["all"]["max"] >= probes["hostile"]["all"]["median"] > 0
     assert set(probes["versions"]) == {"all", "practice"}
-    assert "/api/translations" in probes["translators"]
+    served = probes["translators"]
+    assert served["served_by"].startswith("gpsearch serve")  # the real server, over HTTP
+    assert set(served["paths"]) >= {"/translations", "/api/translations"}
+    assert all(v["max"] >= v["median"] > 0 for v in served["paths"].values())
     text = "\n".join(
         probes_section(Report.of({"runs": {"real": {"gpsearch": {"probes": probes}}}}))
     )
-    assert "Hostile queries" in text and "/translations" in text
+    assert "Hostile queries" in text and "gpsearch serve, 2 workers" in text
+    assert "| real | /translations?page=40 |" in text and "PASS" in text
