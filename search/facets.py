@@ -45,39 +45,46 @@ def facet_counts(
     """Counts per value of each facet over `base`, narrowed by every other facet's mask.
 
     With `practices` a value counts practices, not entries: a practice with versions in
-    two languages counts once under each."""
+    two languages counts once under each.  Counting works on the matched docnums, found
+    once for each distinct set of narrowing masks (every facet without a selection of its
+    own shares one), so a query pays for its matches, not for the size of the index."""
     facets: dict[str, list[FacetValue]] = {}
+    docs_by_masks: dict[tuple[str, ...], np.ndarray] = {}
     for name in names:
-        mask = base.copy()
-        for other, m in masks.items():
-            if other != name:
-                mask &= m
-        facets[name] = _values(snap, name, mask, set(selected.get(name, ())), practices)
+        others = tuple(other for other in masks if other != name)
+        docs = docs_by_masks.get(others)
+        if docs is None:
+            mask = base.copy()
+            for other in others:
+                mask &= masks[other]
+            docs = docs_by_masks[others] = np.flatnonzero(mask)
+        facets[name] = _values(snap, name, docs, set(selected.get(name, ())), practices)
     return facets
 
 
 def _counts(
-    key: str, codes: np.ndarray, mask: np.ndarray, size: int, practices: Practices | None
+    key: str, codes: np.ndarray, docs: np.ndarray, size: int, practices: Practices | None
 ) -> np.ndarray:
     if practices is None:
-        return np.bincount(codes[mask], minlength=size)
-    return practices.value_counts(key, codes, mask, size)
+        return np.bincount(codes[docs], minlength=size)
+    return practices.value_counts(key, codes, docs, size)
 
 
 def _values(
-    snap: Snapshot, name: str, mask: np.ndarray, selected: set[str], practices: Practices | None
+    snap: Snapshot, name: str, docs: np.ndarray, selected: set[str], practices: Practices | None
 ) -> list[FacetValue]:
     if name == "topic":
-        return topics.topic_values(snap, mask, selected, practices)
+        return topics.topic_values(snap, docs, selected, practices)
     if name == "year":
         years = snap.data.years["year_from"]
-        counts = _counts(name, years.astype(np.int64), mask & (years > 0), YEARS, practices)
+        dated = docs[years[docs] > 0]
+        counts = _counts(name, years, dated, YEARS, practices)
         present = np.flatnonzero(counts)[::-1]  # newest first; not the ~2,000 empty years
         pairs = [(str(y), int(counts[y])) for y in present.tolist()]
     else:
         values = snap.data.values[name]
         codes = snap.data.columns[name]
-        counts = _counts(name, codes, mask, len(values), practices)
+        counts = _counts(name, codes, docs, len(values), practices)
         present = np.flatnonzero(counts)  # most cities are absent from most results
         pairs = [(values[i], int(counts[i])) for i in present.tolist() if values[i]]
         pairs.sort(key=lambda p: (-p[1], p[0]))

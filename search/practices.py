@@ -19,8 +19,6 @@ import numpy as np
 from search.matching import Evaluation
 from search.snapshot import Snapshot
 
-SCATTER_PAIRS = 4_000_000  # (practice, value) pairs small enough to mark in a bit array
-
 
 @dataclass(frozen=True, slots=True)
 class Practices:
@@ -42,41 +40,47 @@ class Practices:
             found = self.memo["shared"] = (self.of >= 0) & (sizes[np.maximum(self.of, 0)] > 1)
         return found
 
-    def value_counts(self, key: str, codes: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
-        """Per value code (0..size-1), how many practices have an entry in `mask` with it:
-        a practice with versions in two languages counts once under each.
+    def value_counts(self, key: str, codes: np.ndarray, docs: np.ndarray, size: int) -> np.ndarray:
+        """Per value code (0..size-1), how many practices have an entry among `docs` (live
+        docnums) with it: a practice with versions in two languages counts once under each.
+        `codes` has a code per entry, or a row of codes per entry (-1: none) for a
+        multi-valued facet.
 
-        Without a sort: where few (practice, value) pairs exist they are marked in a bit
-        array; otherwise practices whose versions all share the value (most, for country,
-        city or year) count through one code per practice, and only the others are paired.
-        """
-        if size * self.count <= SCATTER_PAIRS:
-            seen = np.zeros(self.count * size, dtype=bool)
-            seen[self.of[mask] * size + codes[mask]] = True
-            return np.bincount(np.flatnonzero(seen) % size, minlength=size)
-        shared, mixed = self._uniform(key, codes)
-        alone = mask & ~mixed
-        present = np.zeros(self.count, dtype=bool)
-        present[self.of[alone]] = True
-        counts = np.bincount(shared[present], minlength=size)
-        rest = mask & mixed
-        if rest.any():
-            pairs = np.unique(self.of[rest] * size + codes[rest]) % size
-            counts += np.bincount(pairs, minlength=size)
+        Work is in proportion to the matches: an entry whose (practice, value) no other
+        version shares counts as itself, and the classes several versions share (most
+        practices, for country or city) are marked once each (see `_classes`)."""
+        klass, class_value = self._classes(key, codes)
+        k = klass[docs].ravel()
+        c = codes[docs].ravel()
+        if codes.ndim > 1:
+            held = c >= 0
+            k, c = k[held], c[held]
+        alone = k < 0
+        counts = np.bincount(c[alone], minlength=size)
+        if not alone.all():
+            present = np.zeros(len(class_value), dtype=bool)
+            present[k[~alone]] = True
+            counts += np.bincount(class_value[present], minlength=size)
         return counts
 
-    def _uniform(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(each practice's value, whether each entry's practice has several values)."""
-        found = self.memo.get(("uniform", key))
+    def _classes(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry (and slot), the number of its (practice, value) class when other
+        versions share it, else -1; and each such class's value.  Once per generation."""
+        found = self.memo.get(("classes", key))
         if found is None:
-            live = self.of >= 0
-            low = np.full(self.count, np.iinfo(np.int64).max, dtype=np.int64)
-            high = np.full(self.count, -1, dtype=np.int64)
-            np.minimum.at(low, self.of[live], codes[live])
-            np.maximum.at(high, self.of[live], codes[live])
-            several = low != high
-            mixed = live & several[np.maximum(self.of, 0)]
-            found = self.memo[("uniform", key)] = (np.maximum(high, 0), mixed)
+            flat = codes.ravel().astype(np.int64)
+            owners = np.repeat(self.of, flat.size // max(1, len(self.of)))
+            live = (owners >= 0) & (flat >= 0)
+            width = int(flat.max()) + 1 if flat.size else 1
+            pairs, inverse, sizes = np.unique(
+                owners[live] * width + flat[live], return_inverse=True, return_counts=True
+            )
+            shared = sizes > 1
+            number = np.cumsum(shared) - 1
+            klass = np.full(flat.size, -1, dtype=np.int32)
+            klass[live] = np.where(shared[inverse], number[inverse], -1)
+            found = (klass.reshape(codes.shape), pairs[shared] % width)
+            self.memo[("classes", key)] = found
         return found
 
     def expand(self, mask: np.ndarray) -> np.ndarray:

@@ -82,22 +82,20 @@ def topic_mask(snap: Any, values: Iterable[str]) -> np.ndarray:
 
 
 def topic_values(
-    snap: Any, mask: np.ndarray, selected: set[str], practices: Practices | None
+    snap: Any, docs: np.ndarray, selected: set[str], practices: Practices | None
 ) -> list[FacetValue]:
-    """The topic facet over `mask`: entries (or practices) per topic, most first."""
+    """The topic facet over `docs` (live docnums): entries (or practices) per topic, most
+    first.  An entry has each of its topics once; with practices, each (practice, topic)
+    counts once."""
     cols = snap.data.topics
     values = cols.values if cols is not None else []
     size = max(1, len(values))
-    codes = _codes(snap)[mask].astype(np.int64)
-    flat = codes.ravel()
-    keep = flat >= 0
-    if practices is None:  # an entry has each of its topics once
-        counts = np.bincount(flat[keep], minlength=len(values))
-    else:  # each (practice, topic) once, marked in a bit array
-        rows = np.repeat(practices.of[mask], codes.shape[1])
-        seen = np.zeros(practices.count * size, dtype=bool)
-        seen[rows[keep] * size + flat[keep]] = True
-        counts = np.bincount(np.flatnonzero(seen) % size, minlength=len(values))
+    codes = _codes(snap)
+    if practices is None:
+        flat = codes[docs].ravel()
+        counts = np.bincount(flat[flat >= 0], minlength=size)
+    else:
+        counts = practices.value_counts("topic", codes, docs, size)
     found = [(values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
     found.sort(key=lambda p: (-p[1], p[0]))
     chosen = set(topic_ids(selected))
@@ -109,7 +107,7 @@ def topic_values(
 
 def counts(snap: Any) -> dict[str, int]:
     """Live entries per topic id (every topic of the taxonomy, 0 when none)."""
-    facet = topic_values(snap, snap.alive, set(), None)
+    facet = topic_values(snap, np.flatnonzero(snap.alive), set(), None)
     found = {v.value: v.count for v in facet}
     return {t: found.get(t, 0) for t in taxonomy().ids}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from search import Searcher, SearchRequest
+from search.practices import Practices
 from tests.search.small import small_index
 
 
@@ -110,3 +112,22 @@ def test_an_unknown_versions_value_names_the_parameter(translated: Searcher) -> 
     with pytest.raises(SearchError) as caught:
         SearchRequest("x", versions="some")
     assert caught.value.param == "versions"
+
+
+def test_practice_counts_match_a_brute_force_count() -> None:
+    """Facet counts in practice units against counting distinct practices by hand, for
+    single-valued and multi-valued (topic-like, -1 = empty slot) columns, over many
+    random match sets of a random grouping with deleted entries."""
+    rng = np.random.default_rng(5)
+    n, count = 3000, 900
+    of = rng.integers(0, count, n)
+    of[rng.random(n) < 0.05] = -1  # deleted documents
+    codes = rng.integers(0, 6, n)
+    rows = rng.integers(-1, 9, (n, 3))
+    practices = Practices(of, count)
+    for _ in range(25):
+        docs = np.flatnonzero((rng.random(n) < rng.random()) & (of >= 0))
+        single = practices.value_counts("kind", codes, docs, 6)
+        assert single.tolist() == [len({of[d] for d in docs if codes[d] == v}) for v in range(6)]
+        multi = practices.value_counts("topic", rows, docs, 9)
+        assert multi.tolist() == [len({of[d] for d in docs if v in rows[d]}) for v in range(9)]
