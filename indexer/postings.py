@@ -26,6 +26,7 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader
 
 from corpus.model import MAX_YEAR, MIN_YEAR
+from indexer import titles as title_store
 from indexer import topic_index
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
@@ -126,7 +127,8 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> dict[str
       the build; here it is a tenth of that);
     - each entry's translation-grouping signature, so a later build regroups from these
       instead of re-reading and re-analysing every stored entry;
-    - each entry's coordinates (`lat`, `lon`) and place key (returned as a column).
+    - each entry's coordinates (`lat`, `lon`) and place key (returned as a column);
+    - each entry's title (indexer.titles), for the versions a hit lists.
     """
     keys: list[np.ndarray] = []
     docs: list[np.ndarray] = []
@@ -135,8 +137,10 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> dict[str
     count = segreader.doc_count_all()
     coordinates = {name: np.full(count, np.nan, dtype=np.float32) for name in COORDINATES}
     place_keys: list[str] = []
+    titles: list[str] = []
     for docnum in range(count):
         doc = segreader.stored_fields(docnum)["doc"]
+        titles.append(doc["title"])
         stored.append({k: doc.get(k, ()) for k in ("topics", "topic_scores")})
         signatures.append(signature(doc, lexicon).to_list())
         place_keys.append(doc.get("place_key") or "")
@@ -163,6 +167,7 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> dict[str
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in signatures), encoding="utf-8"
     )
     topic_index.save_segment(out, stored)
+    title_store.save_segment(out, titles)
     for name, values in coordinates.items():
         np.save(out / f"{name}.npy", values)
     return {"place_key": place_keys}
@@ -371,6 +376,7 @@ class Accel:
     years: dict[str, np.ndarray]
     topics: topic_index.TopicColumns | None = None
     coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
+    titles: title_store.Titles | None = None  # None: exported before titles were
 
 
 def load(gen_dir: Path, *, postings: bool = True) -> Accel:
@@ -424,4 +430,5 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
         coordinates={n: np.load(base / f"{n}.npy", mmap_mode="r") for n in COORDINATES},
+        titles=title_store.load(seg_dirs),
     )

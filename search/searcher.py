@@ -324,9 +324,13 @@ def _listed_versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
     thousands of times must not make each result read every version)."""
     listed = []
     for other in snap.other_versions(entry_id)[:LISTED_VERSIONS]:
-        doc = snap.stored(snap.docnum[other])
+        d = snap.docnum[other]
         listed.append(
-            {key: doc[key] for key in ("id", "title", "language", "locale", "translated")}
+            {
+                "id": other,
+                "title": snap.title(d),
+                **{key: snap.column_value(key, d) for key in ("language", "locale", "translated")},
+            }
         )
     return listed
 

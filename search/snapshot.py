@@ -135,6 +135,15 @@ class Snapshot:
             self._stored.put(docnum, doc)
         return doc
 
+    def title(self, docnum: int) -> str:
+        """An entry's title, without decoding the stored entry where the index has titles."""
+        titles = self.data.titles
+        return titles[docnum] if titles is not None else self.stored(docnum)["title"]
+
+    def column_value(self, name: str, docnum: int) -> str:
+        """An entry's value of a metadata column (language, locale, translated, ...)."""
+        return self.data.values[name][self.data.columns[name][docnum]]
+
     @cached_property
     def id_rank(self) -> np.ndarray:
         """Each docnum's position in id order (reports list entries by id)."""

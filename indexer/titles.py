@@ -1,0 +1,65 @@
+"""Entry titles by docnum, memory-mapped: what a hit reads for each version it lists.
+
+A result lists the other versions of its practice (id, title, language, locale): the
+metadata columns hold all but the title, and decoding a stored entry for its title cost a
+Whoosh read and an unpickle per version.  Each segment writes its titles once, as UTF-8
+text (`titles.utf8`) with byte offsets (`titles.off.npy`); a generation reads them from
+the page cache, shared by every process, and keeps no Python strings of its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+TEXT = "titles.utf8"
+OFFSETS = "titles.off.npy"
+
+
+def save_segment(out: Path, titles: Sequence[str]) -> None:
+    """Write one segment's titles, in local docnum order."""
+    encoded = [t.encode("utf-8") for t in titles]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    (out / TEXT).write_bytes(b"".join(encoded))
+    np.save(out / OFFSETS, offsets)
+
+
+class Titles:
+    """The titles of a generation's segments, looked up by global docnum."""
+
+    def __init__(self, segments: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        self._segments = segments  # (first docnum, offsets, UTF-8 bytes), in docnum order
+        self._starts = [start for start, _, _ in segments]
+
+    def __getitem__(self, docnum: int) -> str:
+        i = bisect.bisect_right(self._starts, docnum) - 1
+        if i < 0:
+            raise IndexError(docnum)
+        start, offsets, text = self._segments[i]
+        local = docnum - start
+        if local >= len(offsets) - 1:
+            raise IndexError(docnum)
+        return text[offsets[local] : offsets[local + 1]].tobytes().decode("utf-8")
+
+
+def load(seg_dirs: Sequence[tuple[Path, int]]) -> Titles | None:
+    """The titles of segments given as (directory, first docnum); None when a segment was
+    exported before titles were (its generation reads titles from the stored entries)."""
+    segments = []
+    for seg_dir, start in seg_dirs:
+        if not (seg_dir / OFFSETS).is_file():
+            return None
+        offsets = np.load(seg_dir / OFFSETS, mmap_mode="r")
+        size = (seg_dir / TEXT).stat().st_size
+        # An empty file cannot be memory-mapped: a segment of empty titles has no bytes.
+        text = (
+            np.memmap(seg_dir / TEXT, dtype=np.uint8, mode="r")
+            if size
+            else np.zeros(0, dtype=np.uint8)
+        )
+        segments.append((start, offsets, text))
+    return Titles(segments)
