@@ -221,7 +221,9 @@ class Snapshot:
                 if code:
                     wanted.add(normalize_name(gazetteer().english_name(code)))
         index = self._value_codes(name)
-        return np.isin(self.data.columns[name], [c for w in wanted for c in index.get(w, ())])
+        chosen = np.zeros(len(self.data.values[name]), dtype=bool)  # per value code
+        chosen[[c for w in wanted for c in index.get(w, ())]] = True
+        return chosen[self.data.columns[name]]  # one gather; np.isin sorted every call
 
     def _value_codes(self, name: str) -> dict[str, list[int]]:
         """A column's normalised values (and the kind aliases) -> their codes; built once."""
