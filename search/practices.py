@@ -126,7 +126,9 @@ def representatives(
     if len(docnums):
         order = np.lexsort((docnums, -own[docnums], -preference[docnums], practices.of[docnums]))
         ranked = docnums[order]
-        _, first = np.unique(practices.of[ranked], return_index=True)
+        owner = practices.of[ranked]  # sorted: the practice is the primary key
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
         chosen[ranked[first]] = True
     return chosen
 
