@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from indexer.analysis import CYRILLIC_RE, fold
-from search.querylang import ParsedQuery, Word
+from search.querynodes import ParsedQuery, Word
 from search.snapshot import Snapshot
 
 MAX_CORRECTIONS = 3  # corrected words searched for one misspelled word

@@ -18,7 +18,7 @@ from indexer.analysis import fold, folded_words, term
 from indexer.schema import BODY_FOLDED, TITLE_FOLDED
 from search.corrections import corrections
 from search.highlight import Marks
-from search.querylang import (
+from search.querynodes import (
     TEXT_NODES,
     And,
     Compound,

@@ -8,7 +8,7 @@ import numpy as np
 
 from indexer.analysis import UNDETERMINED
 from search.matching import Evaluation
-from search.querylang import ParsedQuery
+from search.querynodes import ParsedQuery
 from search.snapshot import Snapshot
 
 QUERY_LANGUAGE_BOOST = 1.15

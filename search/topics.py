@@ -22,7 +22,7 @@ from indexer.topic_index import resolve
 from indexer.topics import Taxonomy, TopicAssigner, load_taxonomy
 from search.models import FacetValue
 from search.practices import Practices
-from search.querylang import And, Compound, Node, Or, ParsedQuery, Word
+from search.querynodes import And, Compound, Node, Or, ParsedQuery, Word
 from search.scoring import below_direct
 
 # How much a named topic lifts entries that have the words: score * (1 + LIFT * strength)
