@@ -18,7 +18,7 @@ import numpy as np
 from whoosh import index as windex
 
 from corpus.gazetteer import gazetteer, normalize_name
-from indexer import postings
+from indexer import accel
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -66,7 +66,7 @@ class Snapshot:
         self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
         self.memo: dict[Any, Any] = {}  # other derived per-generation data, by key
-        self.data = postings.load(gen.path)
+        self.data = accel.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
         self.groups: dict[str, str] = json.loads((gen.path / GROUPS).read_text(encoding="utf-8"))

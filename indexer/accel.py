@@ -1,0 +1,174 @@
+"""A generation's arrays as a query reads them: postings per field and segment, word
+pairs, metadata columns, years, topics, coordinates and titles (written by
+indexer.postings; memory-mapped where they are large, so workers share them through the
+page cache).  The layout constants live here: the writer and the readers agree on them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from indexer import titles as title_store
+from indexer import topic_index
+
+ACCEL = "accel"
+MERGED = "index"
+# Facet/metadata columns exported per document (ID fields marked sortable in the schema).
+COLUMNS = ("id", "language", "locale", "country", "city", "kind", "translated")
+YEAR_COLUMNS = ("year_from", "year_to")
+# Columns read from the stored entries rather than Whoosh columns (indexer.places).
+STORED_COLUMNS = ("place_key",)
+COORDINATES = ("lat", "lon")  # float32 per document, NaN where the city is not located
+
+
+def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPostings:
+    """One segment's inverted index for one field (local docnums)."""
+
+    terms: dict[str, int]
+    ptr: np.ndarray
+    docs: np.ndarray
+    tf: np.ndarray
+    offset: int
+
+    def slice(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        tid = self.terms.get(term)
+        if tid is None:
+            return None
+        start, end = self.ptr[tid], self.ptr[tid + 1]
+        return self.docs[start:end], self.tf[start:end]
+
+
+class FieldPostings:
+    """One field's postings over all segments: term -> (global docnums, tf)."""
+
+    def __init__(self, segments: list[SegmentPostings], lengths: np.ndarray) -> None:
+        self.segments = segments
+        self.lengths = lengths
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        found = [(seg, hit) for seg in self.segments if (hit := seg.slice(term)) is not None]
+        if not found:
+            return None
+        if len(found) == 1:
+            seg, (docs, tf) = found[0]
+            return (docs + seg.offset if seg.offset else docs), tf
+        docs = np.concatenate([d.astype(np.int64) + seg.offset for seg, (d, _) in found])
+        return docs, np.concatenate([tf for _, (_, tf) in found])
+
+    def doc_frequency(self, term: str) -> int:
+        total = 0
+        for seg in self.segments:
+            tid = seg.terms.get(term)
+            if tid is not None:
+                total += int(seg.ptr[tid + 1] - seg.ptr[tid])
+        return total
+
+    @cached_property
+    def vocabulary(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term, sorted, with its document frequency (prefix and typo lookups)."""
+        counts: dict[str, int] = {}
+        for seg in self.segments:
+            df = np.diff(seg.ptr).tolist()
+            for t, tid in seg.terms.items():
+                counts[t] = counts.get(t, 0) + df[tid]
+        terms = sorted(counts)
+        return np.asarray(terms, dtype=str), np.asarray([counts[t] for t in terms], dtype=np.int64)
+
+    def __bool__(self) -> bool:
+        return any(seg.terms for seg in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class PairIndex:
+    """Consecutive word pairs -> entries, over all segments (written by `_export_stored`)."""
+
+    segments: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]  # keys, ptr, docs, offset
+
+    def docs(self, key: np.uint64) -> np.ndarray:
+        found = []
+        for keys, ptr, docs, offset in self.segments:
+            i = int(np.searchsorted(keys, key))
+            if i < len(keys) and keys[i] == key:
+                found.append(docs[ptr[i] : ptr[i + 1]].astype(np.int64) + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Accel:
+    """A generation's arrays (memory-mapped: shared by workers through the page cache)."""
+
+    doc_count_all: int
+    alive: np.ndarray
+    fields: dict[str, FieldPostings]
+    pairs: PairIndex
+    columns: dict[str, np.ndarray]
+    values: dict[str, tuple[str, ...]]  # tuples: the cyclic GC stops visiting them
+    years: dict[str, np.ndarray]
+    topics: topic_index.TopicColumns | None = None
+    coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
+    titles: title_store.Titles | None = None  # None: exported before titles were
+
+
+def load(gen_dir: Path, *, postings: bool = True) -> Accel:
+    """A generation's arrays; without `postings` only the metadata columns (cheap)."""
+    base = gen_dir / ACCEL / MERGED
+    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
+    seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in meta["segments"]]
+    names = sorted({p.name[: -len(".vocab")] for d, _ in seg_dirs for p in d.glob("*.vocab")})
+    if not postings:
+        names = []
+    fields_: dict[str, FieldPostings] = {}
+    for name in names:
+        vocabularies = [(d / f"{name}.vocab").read_text(encoding="utf-8") for d, _ in seg_dirs]
+        if not any(vocabularies) and not name.endswith("_f"):
+            continue  # a language no entry is written in: no arrays to hold
+        segments = []
+        lengths = []
+        for (seg_dir, offset), vocab in zip(seg_dirs, vocabularies, strict=True):
+            terms = vocab.split("\n") if vocab else []
+            segments.append(
+                SegmentPostings(
+                    terms={t: i for i, t in enumerate(terms)},
+                    ptr=np.load(seg_dir / f"{name}.ptr.npy", mmap_mode="r"),
+                    docs=np.load(seg_dir / f"{name}.docs.npy", mmap_mode="r"),
+                    tf=np.load(seg_dir / f"{name}.tf.npy", mmap_mode="r"),
+                    offset=offset,
+                )
+            )
+            lengths.append(np.load(seg_dir / f"{name}.len.npy"))
+        fields_[name] = FieldPostings(segments, concat(lengths, np.float32))
+    pairs = PairIndex(
+        [
+            (
+                np.load(d / "pairs.keys.npy", mmap_mode="r"),
+                np.load(d / "pairs.ptr.npy", mmap_mode="r"),
+                np.load(d / "pairs.docs.npy", mmap_mode="r"),
+                offset,
+            )
+            for d, offset in seg_dirs
+        ]
+        if postings
+        else []
+    )
+    return Accel(
+        doc_count_all=meta["doc_count_all"],
+        alive=np.load(base / "alive.npy"),
+        fields=fields_,
+        pairs=pairs,
+        columns={n: np.load(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
+        values={name: tuple(v) for name, v in meta["columns"].items()},
+        years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
+        topics=topic_index.load(base),
+        coordinates={n: np.load(base / f"{n}.npy", mmap_mode="r") for n in COORDINATES},
+        titles=title_store.load(seg_dirs),
+    )
