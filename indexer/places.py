@@ -1,7 +1,8 @@
 """Places at index time: each new or changed entry's city resolved once, and the compact
 place tables saved into the generation for the query side (`near=`, place names).
 
-The PlaceBook is built from GeoNames (~5 s) only when a build has entries to analyse, once
+The PlaceBook is built from GeoNames (~5 s) only when a build from nothing has entries to
+analyse (an update resolves with the tables its previous generation carries), once
 per process (corpus.places.default_book); a generation then carries its tables (~10 MB of
 .npy files, hard-linked into later generations) and a query process memory-maps them.
 """
