@@ -134,6 +134,11 @@ def derive_id(locale: str, url: str, title: str) -> str:
     return f"{locale.lower()}-{slug}-{digest}" if slug else f"{locale.lower()}-{digest}"
 
 
+# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) but tab and newline;
+# one regex pass, where a per-character category test cost half of loading a JSONL file.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _clean_text(value: Any, name: str) -> str:
     if value is None:
         return ""
@@ -146,8 +151,7 @@ def _clean_text(value: Any, name: str) -> str:
             f"field {name!r} is not valid Unicode text: lone surrogate {value[exc.start]!r}"
         ) from None
     # Control characters (other than newlines/tabs) never belong in published text.
-    cleaned = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return cleaned.strip()
+    return _CONTROL.sub("", value).strip()
 
 
 def _clean_year(value: Any, name: str) -> int | None:
