@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of /api (served at /api/openapi.json, checked by the tests).
 
-The component schemas are in webui/openapi_schemas.py; this module holds the parameters
+The component schemas are in webui/openapi_schemas.py (the translators' report's in
+webui/openapi_translators.py); this module holds the parameters
 and the paths.
 """
 
@@ -29,6 +30,7 @@ from webui.openapi_schemas import (
     _json,
     _ref,
 )
+from webui.openapi_translators import TRANSLATOR_SCHEMAS
 
 _FILTER_PARAMS = [
     {
@@ -245,5 +247,5 @@ def openapi_document() -> dict[str, Any]:
             " Cities good practices. Every HTML page also answers `?format=json`.",
         },
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
+        "components": {"schemas": {**SCHEMAS, **TRANSLATOR_SCHEMAS}, "responses": RESPONSES},
     }
