@@ -256,12 +256,11 @@ class TopicAssigner:
                 found.append((i, i, signal))
         return found
 
-    def names_whole_query(self, text: str) -> bool:
-        """Whether topics account for every word of a query that is not a stop word (in
-        some lexicon language of its script): "jobs for newcomers" yes, "Barazia
-        territoriale" no (only "barazia", equality, names a topic; "territoriale" is the
-        user's own word)."""
-        words = TOKEN_RE.findall(text)
+    def _read_any(self, words: list[str]) -> tuple[list[tuple[str, Signal]], bool]:
+        """Matches in every lexicon language (a query, or an entry of no known family), a
+        word analysed only in the languages of its script; and whether topics account
+        for every word that is not a stop word (in some lexicon language of its script)."""
+        merged: dict[str, dict[str, float]] = {}
         content: set[int] = set(range(len(words)))
         named: set[int] = set()
         for family in self._families:
@@ -270,19 +269,14 @@ class TopicAssigner:
             for first, last, signal in self._spans(in_script, family):
                 if any(weight >= QUERY_MIN for _, weight in signal):
                     named.update(range(first, last + 1))
-        return bool(content) and content <= named
-
-    def _matches_any(self, words: list[str]) -> list[tuple[str, Signal]]:
-        """Matches in every lexicon language (a query, or an entry of no known family);
-        a word is only analysed in the languages of its script."""
-        merged: dict[str, dict[str, float]] = {}
-        for family in self._families:
-            in_script = [w if family in families_for(w, (family,)) else "" for w in words]
-            for found, signal in self._matches(in_script, family):
-                slot = merged.setdefault(found, {})
+                slot = merged.setdefault(" ".join(in_script[first : last + 1]).lower(), {})
                 for topic, weight in signal:
                     slot[topic] = max(slot.get(topic, 0.0), weight)
-        return [(found, tuple(slot.items())) for found, slot in merged.items()]
+        matches = [(found, tuple(slot.items())) for found, slot in merged.items()]
+        return matches, bool(content) and content <= named
+
+    def _matches_any(self, words: list[str]) -> list[tuple[str, Signal]]:
+        return self._read_any(words)[0]
 
     def assign(self, title: str, summary: str, body: str, language: str) -> tuple[TopicScore, ...]:
         """1-3 topics, best first, with a confidence in 0..1 and the words that gave them.
@@ -351,12 +345,24 @@ class TopicAssigner:
     def query_topics(self, text: str) -> dict[str, float]:
         """Topics a search query names, in any lexicon language, with a strength in 0..1
         ("labour market", "marché du travail", "tregu i punës" -> business-labour-market)."""
+        return self.read_query(text)[0]
+
+    def names_whole_query(self, text: str) -> bool:
+        """Whether topics account for every word of a query that is not a stop word:
+        "jobs for newcomers" yes, "Barazia territoriale" no (only "barazia", equality,
+        names a topic; "territoriale" is the user's own word)."""
+        return self.read_query(text)[1]
+
+    def read_query(self, text: str) -> tuple[dict[str, float], bool]:
+        """`query_topics` and `names_whole_query` from one reading of the query."""
         words = TOKEN_RE.findall(text)
         if not words:
-            return {}
+            return {}, False
+        matches, whole = self._read_any(words)
         missing: dict[str, float] = defaultdict(lambda: 1.0)  # 1 - strength, combined
-        for _, signal in self._matches_any(words):
-            for topic, weight in dict(signal).items():
+        for _, signal in matches:
+            for topic, weight in signal:
                 missing[topic] *= 1.0 - weight
         strengths = {t: round(1.0 - m, 3) for t, m in missing.items()}
-        return {t: s for t, s in sorted(strengths.items(), key=lambda kv: -kv[1]) if s >= QUERY_MIN}
+        ranked = sorted(strengths.items(), key=lambda kv: -kv[1])
+        return {t: s for t, s in ranked if s >= QUERY_MIN}, whole

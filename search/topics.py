@@ -140,7 +140,8 @@ def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
     words = parsed.words()
     if not words:
         return
-    named = {t: w for t, w in assigner().query_topics(" ".join(words)).items() if w >= NAMED_MIN}
+    named_any, whole = assigner().read_query(" ".join(words))
+    named = {t: w for t, w in named_any.items() if w >= NAMED_MIN}
     if not named:
         return
     strength = strengths(snap, named) * snap.alive
@@ -149,7 +150,7 @@ def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
     direct = ev.scores
     # Entries with the words are reordered by topic only when the topics account for the
     # whole query: a word no topic names is the user's own, and its matches stay in order.
-    lift_by = LIFT if assigner().names_whole_query(" ".join(words)) else 0.0
+    lift_by = LIFT if whole else 0.0
     lifted = np.where(ev.mask, direct * (1 + lift_by * strength), 0).astype(np.float32)
     joining = ~ev.mask & (strength >= JOIN_MIN) & _only_words(parsed.root)
     if joining.any():
