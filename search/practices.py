@@ -69,7 +69,7 @@ class Practices:
         found = self.memo.get(("classes", key))
         if found is None:
             flat = codes.ravel().astype(np.int64)
-            owners = np.repeat(self.of, flat.size // max(1, len(self.of)))
+            owners = np.repeat(self.of, 1 if codes.ndim == 1 else codes.shape[1])
             live = (owners >= 0) & (flat >= 0)
             width = int(flat.max()) + 1 if flat.size else 1
             pairs, inverse, sizes = np.unique(
