@@ -69,7 +69,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(port: int, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, bytes]:
+def get(port: int, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         connection.request("GET", path)
@@ -221,7 +221,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}: {self.tail()}")
             try:
-                status, _ = _get(port, probe_path, timeout=10)
+                status, _ = get(port, probe_path, timeout=10)
                 if status == 200:
                     return time.perf_counter() - started
             except OSError:
@@ -271,7 +271,7 @@ def run_python_load(
             started = time.perf_counter()
             kind = ""
             try:
-                status, _ = _get(port, path)
+                status, _ = get(port, path)
                 if status >= 400:
                     kind = "status"
             except TimeoutError:

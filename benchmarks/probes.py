@@ -162,7 +162,7 @@ def probe_translators(index: Path, rounds: int = 30) -> dict[str, Any]:
     )
 
     def get(path: str) -> None:
-        status, _ = http_load._get(port, path)
+        status, _ = http_load.get(port, path)
         if status != 200:
             raise RuntimeError(f"{path} answered {status}")
 
