@@ -16,17 +16,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from whoosh import index as windex
 
 from corpus.model import FIELD_NAMES, Entry
 from indexer import generations, groups, places, postings, topic_index
 from indexer.concepts import ConceptIndex, load_lexicon
-from indexer.generations import CONCEPTS, GROUPS, MANIFEST
+from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
+from indexer.manifest import Manifest, read_manifest
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.topics import TopicAssigner
+from indexer.topics import TopicAssigner, read_vocabulary, vocabulary_json
 from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
@@ -42,7 +44,8 @@ log = logging.getLogger(__name__)
 WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
-_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, generations.GENERATION_META, "MAIN_WRITELOCK"}
+_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, TOPIC_VOCABULARY, generations.GENERATION_META}
+_NOT_CARRIED.add("MAIN_WRITELOCK")
 _NOT_CARRIED.add(places.LOCAL)  # the full place tables are carried: they hold no entries
 
 
@@ -94,9 +97,14 @@ class BuildReport:
 
 
 def content_hash(entry: Entry) -> str:
-    # Field values in declaration order (dataclasses.asdict deep-copies: 5x slower).
-    payload = json.dumps([getattr(entry, name) for name in FIELD_NAMES], ensure_ascii=False)
-    return hashlib.sha1(f"{SCHEMA_VERSION}\x1f{payload}".encode()).hexdigest()[:16]
+    """A digest of every field: an update re-analyses the entries whose digest changed.
+    The repr of the field values (text, numbers, None, tuples: stable) is 40% cheaper than
+    their JSON, and hashing it is most of what an update of 100k unchanged entries costs."""
+    return hashlib.blake2b(repr(_fields(entry)).encode(), digest_size=8, person=_PERSON).hexdigest()
+
+
+_fields = attrgetter(*FIELD_NAMES)
+_PERSON = f"gpsearch-{SCHEMA_VERSION}".encode()
 
 
 def source_file(entry: Entry) -> str:
@@ -108,26 +116,8 @@ def _resolved(path: str) -> str:
     return str(Path(path).resolve())
 
 
-class ManifestRow(NamedTuple):
-    """What a generation remembers of each entry (a JSON list in manifest.json)."""
-
-    content_hash: str
-    source_file: str
-    block: str  # place-and-year block ("" when none): regrouping unit
-    declared: int  # 1 when the source declares the entry's translation group
-
-
-def _read_manifest(gen: generations.Generation | None) -> dict[str, ManifestRow] | None:
-    if gen is None:
-        return None
-    try:
-        data = json.loads((gen.path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("schema_version") != SCHEMA_VERSION:
-        log.info("index was built by another schema version: rebuilding")
-        return None
-    return {entry_id: ManifestRow(*row) for entry_id, row in data["entries"].items()}
+def _read_manifest(gen: generations.Generation | None) -> Manifest | None:
+    return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
 
 
 def _carry_over(previous: Path, workdir: Path) -> None:
@@ -149,7 +139,7 @@ class _Plan:
     """What a build has to do, from the entries given and the previous generation."""
 
     previous: generations.Generation | None
-    old: dict[str, ManifestRow]  # the previous manifest ({} when rebuilding)
+    old: Manifest  # the previous manifest (empty when rebuilding)
     hashes: dict[str, str]
     files: dict[str, str]
     todo: list[Entry]  # new and changed entries
@@ -190,13 +180,14 @@ def build_index(
             report.seconds = time.perf_counter() - started
             _summarise(report, plan.previous)
             return report
-        analysed = _analyse(plan, procs, progress, report)
+        saved = None if plan.previous is None else plan.previous.path / CONCEPTS
+        lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
+        assigner = _assigner(plan.previous, lexicon)
+        analysed = _analyse(plan, assigner, procs, progress, report)
         workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
         places.save_tables(workdir)
         manifest = _next_manifest(plan, analysed)
-        saved = None if plan.previous is None else plan.previous.path / CONCEPTS
-        lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
         with ix.reader() as reader:
             phase = time.perf_counter()
             accel_stats = postings.build(reader, workdir, lexicon, procs)
@@ -206,18 +197,20 @@ def build_index(
         previous = None if plan.rebuilt else plan.previous
         group_of = _groups(workdir, previous, plan.old, manifest)
         log.info("grouped translations in %.1f s", time.perf_counter() - phase)
-        _write_side_files(workdir, manifest, group_of, lexicon)
+        _write_side_files(workdir, manifest, group_of, lexicon, assigner)
         report.seconds = time.perf_counter() - started
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         _summarise(report, published)
         return report
 
 
-def _analyse(plan: _Plan, procs: int, progress: Progress, report: BuildReport) -> list[Analysed]:
+def _analyse(
+    plan: _Plan, assigner: TopicAssigner, procs: int, progress: Progress, report: BuildReport
+) -> list[Analysed]:
     """What the indexer decides about each new or changed entry: its language, topics and
     place (unresolved cities are counted in `report`)."""
     phase = time.perf_counter()
-    detections, topics = detect_and_assign(plan.todo, _assigner(), procs=procs, progress=progress)
+    detections, topics = detect_and_assign(plan.todo, assigner, procs=procs, progress=progress)
     log.info(
         "detected languages and assigned topics of %d entries in %.1f s",
         len(plan.todo),
@@ -243,9 +236,19 @@ def _analyse(plan: _Plan, procs: int, progress: Progress, report: BuildReport) -
     ]
 
 
+def _assigner(previous: generations.Generation | None, lexicon: ConceptIndex) -> TopicAssigner:
+    """The topic assigner of a build: from the vocabulary and lexicon the previous
+    generation saved when they are current (an update analyses no topic term), else
+    analysed, once per build process (~1-2 s: every lemmatizer's dictionary)."""
+    if previous is not None:
+        vocabulary = read_vocabulary(previous.path / TOPIC_VOCABULARY)
+        if vocabulary is not None:
+            return TopicAssigner(vocabulary=vocabulary, concepts=lexicon)
+    return _analysed_assigner()
+
+
 @lru_cache(maxsize=1)
-def _assigner() -> TopicAssigner:
-    """One assigner per build process: it analyses the topic lexicon once (~2 s)."""
+def _analysed_assigner() -> TopicAssigner:
     return TopicAssigner()
 
 
@@ -259,12 +262,12 @@ def _plan(entries: Sequence[Entry], index_dir: Path, rebuild: bool, report: Buil
     report.rebuilt = manifest is None
     if report.rebuilt and not entries:
         raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
-    old = manifest or {}
+    old = manifest or Manifest()
     hashes = {e.id: content_hash(e) for e in entries}
     files = {e.id: source_file(e) for e in entries}
-    todo = [e for e in entries if e.id not in old or old[e.id].content_hash != hashes[e.id]]
+    todo = [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
     given_files = set(files.values())
-    removed = [i for i, row in old.items() if row.source_file in given_files and i not in hashes]
+    removed = [i for i, f in old.files.items() if f in given_files and i not in hashes]
     report.new = sum(1 for e in todo if e.id not in old)
     report.changed = len(todo) - report.new
     report.removed = len(removed)
@@ -303,27 +306,27 @@ def _write_segments(
     return ix
 
 
-def _next_manifest(plan: _Plan, analysed: list[Analysed]) -> dict[str, ManifestRow]:
-    gone = set(plan.removed)
-    manifest = {k: v for k, v in plan.old.items() if k not in gone}
+def _next_manifest(plan: _Plan, analysed: list[Analysed]) -> Manifest:
+    manifest = plan.old.without(plan.removed)
     for a in analysed:
         block, declared = groups.block_and_flag(a.entry)
-        manifest[a.entry.id] = ManifestRow(a.content_hash, a.source_file, block, declared)
+        manifest.add(a.entry.id, a.content_hash, a.source_file, block, bool(declared))
     return manifest
 
 
 def _write_side_files(
     workdir: Path,
-    manifest: dict[str, ManifestRow],
+    manifest: Manifest,
     group_of: dict[str, str],
     lexicon: ConceptIndex,
+    assigner: TopicAssigner,
 ) -> None:
-    """The files beside the Whoosh index: manifest, translation groups, analysed lexicon."""
-    (workdir / MANIFEST).write_text(
-        json.dumps({"schema_version": SCHEMA_VERSION, "entries": manifest}), encoding="utf-8"
-    )
+    """The files beside the Whoosh index: manifest, translation groups, the analysed lexicon
+    and topic vocabulary."""
+    (workdir / MANIFEST).write_text(manifest.to_json(SCHEMA_VERSION), encoding="utf-8")
     (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
     (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
+    (workdir / TOPIC_VOCABULARY).write_text(vocabulary_json(assigner.vocabulary), encoding="utf-8")
 
 
 def _publish(
@@ -349,22 +352,20 @@ def _publish(
 def _groups(
     gen_dir: Path,
     previous: generations.Generation | None,
-    old: dict[str, ManifestRow],
-    new: dict[str, ManifestRow],
+    old: Manifest,
+    new: Manifest,
 ) -> dict[str, str]:
     """Translation groups of the new generation, from the entries' signatures.  Groups
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries belong to."""
-    if previous is None or any(row.declared for row in (*new.values(), *old.values())):
+    if previous is None or new.declared or old.declared:
         return groups.group_signatures(postings.load_signatures(gen_dir))
-
-    def content(rows: dict[str, ManifestRow], i: str) -> str | None:
-        return rows[i].content_hash if i in rows else None
-
-    changed = {i for i in new.keys() | old.keys() if content(new, i) != content(old, i)}
-    touched = {row.block for i in changed for row in (old.get(i), new.get(i)) if row and row.block}
+    changed = {
+        i for i in new.hashes.keys() | old.hashes.keys() if new.hashes.get(i) != old.hashes.get(i)
+    }
+    touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
-    found = {i: g for i, g in kept.items() if i in new and new[i].block not in touched}
+    found = {i: g for i, g in kept.items() if i in new and new.blocks[i] not in touched}
     if touched:
         found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
     return found

@@ -45,6 +45,7 @@ GENERATION_META = "generation.json"
 MANIFEST = "manifest.json"  # entry id -> content hash, source file, block, declared language
 GROUPS = "groups.json"  # entry id -> translation group
 CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
+TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 CHUNK = 1 << 20

@@ -10,6 +10,7 @@ topic_terms.tsv. So an Albanian entry on "të dhënat e barazisë" and an Englis
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from indexer.analysis import TOKEN_RE, analysis_language, families_for, term
-from indexer.concepts import MAX_PHRASE, ConceptIndex, concept_index
+from indexer.concepts import MAX_PHRASE, ConceptIndex, concept_index, lexicon_version
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,47 @@ def load_vocabulary(
         {k: tuple(v) for k, v in by_concept.items()},
         {k: tuple(dict.fromkeys(v)) for k, v in by_term.items()},
     )
+
+
+@cache
+def vocabulary_version() -> str:
+    """Changes when the lexicon, the analysers or a topic data file changes."""
+    digest = hashlib.sha1(lexicon_version().encode())
+    for path in (TAXONOMY, TOPIC_CONCEPTS, TOPIC_TERMS):
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+def vocabulary_json(vocabulary: TopicVocabulary) -> str:
+    """The analysed vocabulary as a build saves it beside its index (`read_vocabulary`)."""
+    return json.dumps(
+        {
+            "version": vocabulary_version(),
+            "by_concept": vocabulary.by_concept,
+            "by_term": [[f, ts, signal] for (f, ts), signal in vocabulary.by_term.items()],
+        },
+        ensure_ascii=False,
+    )
+
+
+def read_vocabulary(saved: Path) -> TopicVocabulary | None:
+    """The vocabulary a previous build saved, when it is still current: an update then
+    analyses no topic term again (which loads every lemmatizer's dictionary, ~1 s)."""
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        if data.get("version") != vocabulary_version():
+            log.info("%s: analysed from other topic data: analysing again", saved)
+            return None
+        return TopicVocabulary(
+            {c: _signal_of(pairs) for c, pairs in data["by_concept"].items()},
+            {(f, tuple(ts)): _signal_of(pairs) for f, ts, pairs in data["by_term"]},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _signal_of(pairs: list[list[Any]]) -> Signal:
+    return tuple((str(topic), float(weight)) for topic, weight in pairs)
 
 
 class TopicAssigner:

@@ -1,0 +1,75 @@
+"""What an update reads back from the previous generation instead of recomputing it: the
+manifest of entries and the analysed topic vocabulary."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from corpus import Entry, load_sources
+from indexer import build, generations
+from indexer.build import build_index
+from indexer.generations import MANIFEST, TOPIC_VOCABULARY
+from search import Searcher
+from tests.conftest import SEED_PAGES
+
+
+def _entries() -> list[Entry]:
+    return load_sources(SEED_PAGES).entries
+
+
+def _changed(entries: list[Entry]) -> list[Entry]:
+    edited = Entry(**{**entries[0].to_dict(), "summary": "Language classes for refugees."})
+    return [edited, *entries[1:]]
+
+
+def test_an_update_assigns_topics_from_the_saved_vocabulary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = _entries()
+    build_index(entries, tmp_path / "full")
+    build_index(entries, tmp_path / "updated")
+    analysed: list[int] = []
+    real = build._analysed_assigner
+    monkeypatch.setattr(build, "_analysed_assigner", lambda: analysed.append(1) or real())
+    changed = _changed(entries)
+    report = build_index(changed, tmp_path / "updated")
+    assert report.changed == 1 and not analysed  # nothing analysed again
+    build_index(changed, tmp_path / "full", rebuild=True)
+    edited = changed[0].id
+    topics = [Searcher(tmp_path / d).get(edited).topics for d in ("full", "updated")]
+    assert topics[0] == topics[1] and "language" in " ".join(topics[0])
+
+    # Vocabulary saved from other topic data (or damaged): analysed again, same topics.
+    saved = generations.current(tmp_path / "updated").path / TOPIC_VOCABULARY
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "version": "other"}))
+    build_index(entries, tmp_path / "updated")
+    assert analysed == [1]
+    build_index(entries, tmp_path / "original")
+    topics = [Searcher(tmp_path / d).get(edited).topics for d in ("original", "updated")]
+    assert topics[0] == topics[1]
+
+
+def test_an_update_compares_with_the_saved_manifest(tmp_path: Path) -> None:
+    entries = _entries()
+    build_index(entries, tmp_path)
+    report = build_index(_changed(entries), tmp_path)
+    assert (report.rebuilt, report.changed, report.unchanged) == (False, 1, len(entries) - 1)
+
+
+def test_a_manifest_of_another_format_rebuilds_with_a_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entries = _entries()
+    build_index(entries, tmp_path)
+    manifest = generations.current(tmp_path).path / MANIFEST
+    old = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({"schema_version": old["schema_version"], "entries": {}}))
+    with caplog.at_level(logging.INFO, logger="indexer.manifest"):
+        report = build_index(_changed(entries), tmp_path)
+    assert report.rebuilt and report.total == len(entries)
+    assert "another manifest format: rebuilding" in caplog.text
+    assert Searcher(tmp_path).get(entries[1].id) is not None
