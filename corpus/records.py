@@ -14,7 +14,7 @@ from typing import Any
 
 from corpus.errors import CorpusError
 from corpus.gazetteer import gazetteer
-from corpus.model import FIELD_NAMES, Entry, EntryError, LoadReport, make_entry
+from corpus.model import FIELD_NAMES, Entry, EntryError, LoadReport, has_unclean_text, make_entry
 
 # Fields our own exports and the shared corpus files carry that are not Entry fields but
 # are expected (derived or evaluation data): accepted without a warning.
@@ -29,6 +29,7 @@ def _build(
     report: LoadReport,
     skip_invalid: bool,
     unknown: set[str],
+    clean: bool = False,
 ) -> Entry | None:
     try:
         if not isinstance(record, dict):
@@ -39,7 +40,7 @@ def _build(
         country = record.get("country")
         if country and isinstance(country, str) and not record.get("country_code"):
             record = {**record, "country_code": gazetteer().country_code(country) or ""}
-        return make_entry(record, source=where)
+        return make_entry(record, source=where, clean=clean)
     except EntryError as exc:
         if not skip_invalid:
             raise CorpusError(f"{where}: {exc}") from None
@@ -74,7 +75,13 @@ def read_jsonl(
             report.errors.append(message)
             continue
         entry = _build(
-            record, where, locale=locale, report=report, skip_invalid=skip_invalid, unknown=unknown
+            record,
+            where,
+            locale=locale,
+            report=report,
+            skip_invalid=skip_invalid,
+            unknown=unknown,
+            clean=not has_unclean_text(line),
         )
         if entry:
             yield entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import CorpusError, load_sources
+from corpus.model import EntryError, make_entry
 
 GOOD = {
     "title": "Intercultural mediation to promote living together",
@@ -140,3 +142,27 @@ def test_missing_source_and_empty_directory(tmp_path: Path) -> None:
         load_sources([tmp_path / "nope.txt"])
     with pytest.raises(CorpusError, match=r"no \.txt, \.jsonl or \.csv files"):
         load_sources([tmp_path])
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_text_is_cleaned_alike_on_the_fast_path(tmp_path: Path, ensure_ascii: bool) -> None:
+    """A JSONL line with nothing to clean skips the per-field checks; every character the
+    checks remove or refuse must send its line down the checked path."""
+    specials = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\ud800", "é", ""]
+    lines = [  # a lone surrogate can only be written escaped in a UTF-8 file
+        json.dumps(
+            {"title": f"Title {k}{ch}x", "summary": f" s{ch} ", "locale": "en"},
+            ensure_ascii=ensure_ascii or ch == "\ud800",
+        )
+        for k, ch in enumerate(specials)
+    ]
+    path = tmp_path / "specials.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_sources([path], skip_invalid=True)
+    expected = []
+    for number, line in enumerate(lines, start=1):
+        with contextlib.suppress(EntryError):
+            expected.append(make_entry(json.loads(line), source=f"{path}:{number}").title)
+    assert [e.title for e in result.entries] == expected
+    assert len(result.report.errors) == 1  # the lone surrogate, named by file:line
+    assert f"{path}:{specials.index(chr(0xD800)) + 1}:" in result.report.errors[0]
