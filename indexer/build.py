@@ -28,7 +28,8 @@ from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest, read_manifest
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.topics import TopicAssigner, read_vocabulary, vocabulary_json
+from indexer.topic_data import read_vocabulary, vocabulary_json
+from indexer.topics import TopicAssigner
 from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
@@ -44,9 +45,10 @@ log = logging.getLogger(__name__)
 WRITER_MEMORY_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh reads a compound
 # segment's stored-field column into an in-memory copy (68 MB per server worker at 100k).
-_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, TOPIC_VOCABULARY, generations.GENERATION_META}
-_NOT_CARRIED.add("MAIN_WRITELOCK")
-_NOT_CARRIED.add(places.LOCAL)  # the full place tables are carried: they hold no entries
+# Per-generation files a build writes afresh (the full place tables are carried: they hold
+# no entries; places.LOCAL does).
+_NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, TOPIC_VOCABULARY, places.LOCAL, "MAIN_WRITELOCK"}
+_NOT_CARRIED.add(generations.GENERATION_META)
 
 
 class EmptyBuildError(ValueError):

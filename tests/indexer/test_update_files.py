@@ -53,13 +53,6 @@ def test_an_update_assigns_topics_from_the_saved_vocabulary(
     assert topics[0] == topics[1]
 
 
-def test_an_update_compares_with_the_saved_manifest(tmp_path: Path) -> None:
-    entries = _entries()
-    build_index(entries, tmp_path)
-    report = build_index(_changed(entries), tmp_path)
-    assert (report.rebuilt, report.changed, report.unchanged) == (False, 1, len(entries) - 1)
-
-
 def test_a_manifest_of_another_format_rebuilds_with_a_notice(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
