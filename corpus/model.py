@@ -83,7 +83,7 @@ _TEXT_FIELDS = tuple(
 
 def is_http_url(url: str) -> bool:
     if url.startswith(_PLAIN_HTTP) and url.isascii() and "[" not in url:
-        return True  # what urlsplit would say, without its cost (a fifth of an import)
+        return True  # what urlsplit would say (it was a quarter of make_entry's time)
     try:
         return urlsplit(url).scheme in ("http", "https")
     except ValueError:  # unparseable, e.g. an unclosed IPv6 bracket: http://[::1
@@ -155,7 +155,7 @@ _UNCLEAN_JSON = re.compile(r"\\[ubfr]|[\x7f-\x9f]")
 
 def has_unclean_text(json_line: str) -> bool:
     """Whether a JSON line may hold text _clean_text changes or refuses (no: make_entry
-    with clean=True builds the same entry, a fifth faster)."""
+    with clean=True builds the same entry; loading 100k entries took 10% less)."""
     return _UNCLEAN_JSON.search(json_line) is not None
 
 
