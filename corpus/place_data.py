@@ -133,16 +133,17 @@ class Tables:
 
     @classmethod
     def load(cls, directory: Path) -> Tables:
-        """Memory-map tables written by save(): pages are read when a lookup touches them."""
+        """Memory-map tables written by save(): pages are read when a lookup touches them
+        (plain ndarray views of the maps: np.memmap slices cost ten times as much)."""
         values = {}
         try:
             for field in cls.__dataclass_fields__:
                 if (directory / f"{field}.npy").exists():
-                    values[field] = np.load(directory / f"{field}.npy", mmap_mode="r")
+                    values[field] = np.asarray(np.load(directory / f"{field}.npy", mmap_mode="r"))
                 else:
                     values[field] = Strings(
-                        np.load(directory / f"{field}.blob.npy", mmap_mode="r"),
-                        np.load(directory / f"{field}.offsets.npy", mmap_mode="r"),
+                        np.asarray(np.load(directory / f"{field}.blob.npy", mmap_mode="r")),
+                        np.asarray(np.load(directory / f"{field}.offsets.npy", mmap_mode="r")),
                     )
         except (OSError, ValueError) as exc:
             raise CorpusError(f"{directory}: damaged place tables ({exc}); rebuild them") from exc

@@ -26,6 +26,12 @@ STORED_COLUMNS = ("place_key",)
 COORDINATES = ("lat", "lon")  # float32 per document, NaN where the city is not located
 
 
+def mapped(path: Path) -> np.ndarray:
+    """An .npy file memory-mapped, as a plain ndarray view: slicing an np.memmap costs ten
+    times a view's (1.1 against 0.1 us, measured), and a query slices thousands of times."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
 def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
@@ -139,9 +145,9 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
             segments.append(
                 SegmentPostings(
                     terms={t: i for i, t in enumerate(terms)},
-                    ptr=np.load(seg_dir / f"{name}.ptr.npy", mmap_mode="r"),
-                    docs=np.load(seg_dir / f"{name}.docs.npy", mmap_mode="r"),
-                    tf=np.load(seg_dir / f"{name}.tf.npy", mmap_mode="r"),
+                    ptr=mapped(seg_dir / f"{name}.ptr.npy"),
+                    docs=mapped(seg_dir / f"{name}.docs.npy"),
+                    tf=mapped(seg_dir / f"{name}.tf.npy"),
                     offset=offset,
                 )
             )
@@ -150,9 +156,9 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
     pairs = PairIndex(
         [
             (
-                np.load(d / "pairs.keys.npy", mmap_mode="r"),
-                np.load(d / "pairs.ptr.npy", mmap_mode="r"),
-                np.load(d / "pairs.docs.npy", mmap_mode="r"),
+                mapped(d / "pairs.keys.npy"),
+                mapped(d / "pairs.ptr.npy"),
+                mapped(d / "pairs.docs.npy"),
                 offset,
             )
             for d, offset in seg_dirs
@@ -169,6 +175,6 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         values={name: tuple(v) for name, v in meta["columns"].items()},
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
-        coordinates={n: np.load(base / f"{n}.npy", mmap_mode="r") for n in COORDINATES},
+        coordinates={n: mapped(base / f"{n}.npy") for n in COORDINATES},
         titles=title_store.load(seg_dirs),
     )

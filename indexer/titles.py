@@ -53,11 +53,11 @@ def load(seg_dirs: Sequence[tuple[Path, int]]) -> Titles | None:
     for seg_dir, start in seg_dirs:
         if not (seg_dir / OFFSETS).is_file():
             return None
-        offsets = np.load(seg_dir / OFFSETS, mmap_mode="r")
+        offsets = np.asarray(np.load(seg_dir / OFFSETS, mmap_mode="r"))  # a view: fast slices
         size = (seg_dir / TEXT).stat().st_size
         # An empty file cannot be memory-mapped: a segment of empty titles has no bytes.
         text = (
-            np.memmap(seg_dir / TEXT, dtype=np.uint8, mode="r")
+            np.asarray(np.memmap(seg_dir / TEXT, dtype=np.uint8, mode="r"))
             if size
             else np.zeros(0, dtype=np.uint8)
         )
