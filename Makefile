@@ -8,7 +8,7 @@ PORT ?= 8000
 INDEX ?= var/index
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup setup-dev setup-bench index run test lint bench bench-deps browser-deps nginx-deps soak lock clean
+.PHONY: setup setup-dev setup-bench index run test lint bench bench-1m bench-deps browser-deps nginx-deps soak lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ test: setup-bench browser-deps nginx-deps lint
 
 bench: setup-bench
 	$(BIN)/python -m benchmarks.run
+
+# The scale point: gpsearch and tantivy at 1M synthetic entries, library only (not in CI;
+# about 25 min on 2 cores) -> benchmarks/scale-1m/report.md.
+bench-1m: setup-bench
+	$(BIN)/python -m benchmarks.run --sizes 1m --systems gpsearch,tantivy --no-http --updates 3 --out-dir benchmarks/scale-1m $(BENCH_ARGS)
 
 # 10 minutes of mixed queries from 8 clients with a rebuild every minute (not in CI).
 soak: setup-bench
