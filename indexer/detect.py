@@ -368,7 +368,7 @@ def _is_known(word: str, code: str) -> bool:
     import simplemma
 
     try:
-        return bool(simplemma.is_known(word, code))
+        return bool(simplemma.is_known(word, code, low_memory=True))  # as stemming.LEMMATIZER
     except ValueError:
         return False
 

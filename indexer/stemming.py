@@ -10,8 +10,17 @@ from dataclasses import dataclass
 
 import simplemma
 import Stemmer
+from simplemma.strategies import DefaultStrategy
 
 _local = threading.local()
+
+# simplemma's front-coded stream backend (`low_memory`): a dictionary stays in its compact
+# form, with a sparse index, instead of a dict of every form.  Measured on simplemma 2.0:
+# Serbo-Croatian 8 MB against 65 MB, Ukrainian 9 against 74, English 6.5 against 25, and
+# each loads three times faster (hbs 0.3 s against 0.9 s); a lookup costs 5-25 us instead
+# of 1-3 us, once per distinct word (this lemmatizer's cache, then term()'s).  The same
+# data, so the same lemmas.
+LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(low_memory=True))
 
 
 def stemmer(algorithm: str) -> Stemmer.Stemmer:
@@ -215,6 +224,6 @@ def lemma(word: str, lang: str) -> str:
     Give the word as written: simplemma knows proper nouns by their capital ("Київ"
     stays "Київ", while lowercase "київ" would become the noun "кий")."""
     try:
-        return simplemma.lemmatize(word, lang=lang).lower()
+        return LEMMATIZER.lemmatize(word, lang).lower()
     except ValueError:  # pragma: no cover - unsupported code in the language table
         return word.lower()
