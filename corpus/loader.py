@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import CorpusError
+from corpus.known import KnownEntry, KnownLine, LineCache
 from corpus.listing import SOURCE_RE, read_listing
 from corpus.model import Entry, LoadReport
 from corpus.records import read_csv, read_jsonl
@@ -25,6 +26,14 @@ class LoadResult:
     entries: list[Entry] = field(default_factory=list)
     report: LoadReport = field(default_factory=LoadReport)
     files: list[Path] = field(default_factory=list)
+    # With a line cache: entries whose lines the index holds unchanged (not parsed), and
+    # the digests of the new lines it may remember (entry id -> digest).
+    known: list[KnownEntry] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries) + len(self.known)
 
 
 def bundled_sources() -> list[Path]:
@@ -118,8 +127,13 @@ def _format(path: Path, lines: list[tuple[int, str]]) -> str:
 
 
 def load_file(
-    path: Path, *, locale: str | None = None, report: LoadReport, skip_invalid: bool = False
-) -> Iterator[Entry]:
+    path: Path,
+    *,
+    locale: str | None = None,
+    report: LoadReport,
+    skip_invalid: bool = False,
+    cache: LineCache | None = None,
+) -> Iterator[Entry | KnownEntry]:
     """Entries of one file; raises CorpusError naming file:line on the first bad record."""
     try:
         data = path.read_bytes()
@@ -131,7 +145,7 @@ def load_file(
     kind = _format(path, lines)
     options = {"locale": locale, "report": report, "skip_invalid": skip_invalid}
     if kind == "jsonl":
-        return read_jsonl(path, lines, **options)
+        return read_jsonl(path, lines, cache=cache, **options)
     if kind == "csv":
         return read_csv(path, "\n".join(text for _, text in lines), **options)
     return read_listing(path, lines, **options)
@@ -142,19 +156,23 @@ def load_sources(
     *,
     locale: str | None = None,
     skip_invalid: bool = False,
+    known: Mapping[str, KnownLine] | None = None,
 ) -> LoadResult:
     """Load every entry of the given files/directories (the bundled corpus when None).
 
     The same entry listed twice (same locale, listing and title: e.g. on two pages of one
     listing) is kept once.  Bad records raise CorpusError, or with `skip_invalid` are
-    skipped and counted in `report.errors`.
+    skipped and counted in `report.errors`.  With `known` (line digest -> what an index
+    holds, see corpus.known), JSONL lines found there are not parsed: they come back in
+    `known`, and the digests of the others in `digests`.
     """
     result = LoadResult()
     result.files = expand_sources(paths) if paths else bundled_sources()
+    cache = LineCache(known) if known is not None else None
     seen: dict[str, str] = {}
     for path in result.files:
         for entry in load_file(
-            path, locale=locale, report=result.report, skip_invalid=skip_invalid
+            path, locale=locale, report=result.report, skip_invalid=skip_invalid, cache=cache
         ):
             if entry.id in seen:
                 result.report.duplicates += 1
@@ -163,10 +181,16 @@ def load_sources(
                 )
                 continue
             seen[entry.id] = entry.source
-            result.entries.append(entry)
+            if isinstance(entry, KnownEntry):
+                result.known.append(entry)
+            else:
+                result.entries.append(entry)
+    if cache is not None:
+        parsed = {e.id for e in result.entries}  # a duplicate's line is not remembered
+        result.digests = {i: d for i, d in cache.fresh.items() if i in parsed}
     report = result.report
-    report.kept = len(result.entries)
-    report.truncated = sum(1 for e in result.entries if e.truncated)
+    report.kept = result.total
+    report.truncated = sum(1 for e in (*result.entries, *result.known) if e.truncated)
     for message in (*report.warnings, *report.rejected):
         log.warning("%s", message)
     return result

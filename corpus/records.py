@@ -14,6 +14,7 @@ from typing import Any
 
 from corpus.errors import CorpusError
 from corpus.gazetteer import gazetteer
+from corpus.known import KnownEntry, LineCache
 from corpus.model import FIELD_NAMES, Entry, EntryError, LoadReport, has_unclean_text, make_entry
 
 # Fields our own exports and the shared corpus files carry that are not Entry fields but
@@ -60,12 +61,23 @@ def read_jsonl(
     locale: str | None,
     report: LoadReport,
     skip_invalid: bool,
-) -> Iterator[Entry]:
+    cache: LineCache | None = None,
+) -> Iterator[Entry | KnownEntry]:
+    """Entries of a JSONL file; with `cache`, a line the index already holds unchanged is
+    a KnownEntry (not parsed), and the digests of clean new lines go to `cache.fresh`."""
     unknown: set[str] = set()
+    digest = cache.digester(path, locale) if cache is not None else None
     for number, line in lines:
         if not line.strip():
             continue
         where = f"{path}:{number}"
+        line_digest = ""
+        if cache is not None and digest is not None:
+            line_digest = digest(line)
+            known = cache.known.get(line_digest)
+            if known is not None:
+                yield KnownEntry(known.id, where, line_digest, known.content, known.truncated)
+                continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -74,6 +86,7 @@ def read_jsonl(
                 raise CorpusError(message) from None
             report.errors.append(message)
             continue
+        unknown_before = len(unknown)
         entry = _build(
             record,
             where,
@@ -84,8 +97,16 @@ def read_jsonl(
             clean=not has_unclean_text(line),
         )
         if entry:
+            if cache is not None and len(unknown) == unknown_before and _plain(record):
+                cache.fresh.setdefault(entry.id, line_digest)
             yield entry
     _warn_unknown(path, unknown, report)
+
+
+def _plain(record: dict[str, Any]) -> bool:
+    """No field the importer ignores: a line with one is parsed on every import, so that
+    its warning is repeated."""
+    return all(k in FIELD_NAMES or k in KNOWN_EXTRA for k in record)
 
 
 def read_csv(

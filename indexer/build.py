@@ -7,26 +7,25 @@ entries (by content hash) are detected and analysed.  Nothing changed: no new ge
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
 
-from corpus.model import FIELD_NAMES, Entry
-from indexer import generations, groups, places, postings, topic_index
+from corpus.known import KnownEntry
+from corpus.model import Entry
+from indexer import generations, groups, known_lines, places, postings, topic_index
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
-from indexer.manifest import Manifest, read_manifest
+from indexer.manifest import Manifest, content_hash, read_manifest, source_file
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 from indexer.topic_data import read_vocabulary, vocabulary_json
 from indexer.topics import TopicAssigner
@@ -48,6 +47,7 @@ WRITER_MEMORY_MB = 1024
 # Per-generation files a build writes afresh (the full place tables are carried: they hold
 # no entries; places.LOCAL does).
 _NOT_CARRIED = {MANIFEST, GROUPS, CONCEPTS, TOPIC_VOCABULARY, places.LOCAL, "MAIN_WRITELOCK"}
+_NOT_CARRIED.add(known_lines.LINES)
 _NOT_CARRIED.add(generations.GENERATION_META)
 
 
@@ -98,26 +98,6 @@ class BuildReport:
         }
 
 
-def content_hash(entry: Entry) -> str:
-    """A digest of every field: an update re-analyses the entries whose digest changed.
-    The repr of the field values (text, numbers, None, tuples: stable) is 40% cheaper than
-    their JSON, and hashing it is most of what an update of 100k unchanged entries costs."""
-    return hashlib.blake2b(repr(_fields(entry)).encode(), digest_size=8, person=_PERSON).hexdigest()
-
-
-_fields = attrgetter(*FIELD_NAMES)
-_PERSON = f"gpsearch-{SCHEMA_VERSION}".encode()
-
-
-def source_file(entry: Entry) -> str:
-    return _resolved(entry.source.rsplit(":", 1)[0]) if entry.source else ""
-
-
-@lru_cache(maxsize=4096)
-def _resolved(path: str) -> str:
-    return str(Path(path).resolve())
-
-
 def _read_manifest(gen: generations.Generation | None) -> Manifest | None:
     return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
 
@@ -160,23 +140,29 @@ def build_index(
     procs: int | None = None,
     progress: Progress = no_progress,
     lock_wait: float = 0.0,
+    unchanged: Sequence[KnownEntry] = (),
+    digests: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Make `index_dir` serve `entries` (plus earlier entries from other source files).
 
     Entries from a source file given now replace that file's earlier entries: an entry that
     disappeared from its file is removed.  `rebuild` starts from nothing.  Worker processes
     (with `procs` > 1) die with the calling process (see workers.py).
+
+    `unchanged` and `digests` come from `corpus.load_sources(known=known_lines.read(...))`:
+    entries whose lines the index holds unchanged (StaleLinesError when one no longer
+    matches it), and the line digests of `entries` for the new generation to remember.
     """
     started = time.perf_counter()
     procs = procs or min(2, os.cpu_count() or 1)
     index_dir = Path(index_dir)
-    report = BuildReport(total=len(entries))
+    report = BuildReport(total=len(entries) + len(unchanged))
     with (
         generations.build_lock(index_dir, wait=lock_wait),
         generations.build_work(index_dir) as work,
     ):
         generations.cleanup(index_dir)
-        plan = _plan(entries, index_dir, rebuild, report)
+        plan = _plan(entries, unchanged, index_dir, rebuild, report)
         if not plan.rebuilt and not plan.todo and not plan.removed:
             report.generation = plan.previous.name if plan.previous else None
             report.seconds = time.perf_counter() - started
@@ -200,6 +186,15 @@ def build_index(
         group_of = _groups(workdir, previous, plan.old, manifest)
         log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         _write_side_files(workdir, manifest, group_of, lexicon, assigner)
+        lines = known_lines.next_lines(
+            None if plan.rebuilt or plan.previous is None else plan.previous.path,
+            manifest,
+            set(plan.files.values()),
+            entries,
+            unchanged,
+            digests or {},
+        )
+        known_lines.write(workdir, lines)
         report.seconds = time.perf_counter() - started
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         _summarise(report, published)
@@ -254,7 +249,13 @@ def _analysed_assigner() -> TopicAssigner:
     return TopicAssigner()
 
 
-def _plan(entries: Sequence[Entry], index_dir: Path, rebuild: bool, report: BuildReport) -> _Plan:
+def _plan(
+    entries: Sequence[Entry],
+    unchanged: Sequence[KnownEntry],
+    index_dir: Path,
+    rebuild: bool,
+    report: BuildReport,
+) -> _Plan:
     """Compare the entries with the current generation's manifest; counts go to `report`."""
     try:
         previous: generations.Generation | None = generations.current(index_dir)
@@ -262,18 +263,21 @@ def _plan(entries: Sequence[Entry], index_dir: Path, rebuild: bool, report: Buil
         previous = None
     manifest = None if rebuild else _read_manifest(previous)
     report.rebuilt = manifest is None
-    if report.rebuilt and not entries:
+    if report.rebuilt and not entries and not unchanged:
         raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
     old = manifest or Manifest()
+    known_lines.check(unchanged, old.hashes)
     hashes = {e.id: content_hash(e) for e in entries}
     files = {e.id: source_file(e) for e in entries}
     todo = [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
+    hashes.update((k.id, k.content) for k in unchanged)
+    files.update((k.id, source_file(k)) for k in unchanged)
     given_files = set(files.values())
     removed = [i for i, f in old.files.items() if f in given_files and i not in hashes]
     report.new = sum(1 for e in todo if e.id not in old)
     report.changed = len(todo) - report.new
     report.removed = len(removed)
-    report.unchanged = len(entries) - len(todo)
+    report.unchanged = len(entries) + len(unchanged) - len(todo)
     return _Plan(previous, old, hashes, files, todo, removed)
 
 

@@ -1,0 +1,126 @@
+"""Re-indexing a JSONL file parses only the lines the index does not already hold
+(corpus.known, indexer.known_lines), through the real `gpsearch` command: what it builds is
+what a full rebuild of the same file builds, and nothing it used to report goes unsaid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus import load_sources
+from indexer import generations, known_lines
+from indexer.build import build_index
+from tests.conftest import run_cli, synthetic_jsonl
+
+
+def _export(index_dir: Path) -> list[dict[str, object]]:
+    result = run_cli("export", "--index", str(index_dir), check=True)
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    for entry in entries:
+        entry.pop("source", None)  # file:line where it was read: moves with other lines
+    return sorted(entries, key=lambda e: str(e["id"]))
+
+
+def _edit(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+
+
+def _revised(line: str, note: str) -> str:
+    record = json.loads(line)
+    record["summary"] += f" ({note})"
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _new_line(line: str) -> str:
+    record = json.loads(line)
+    return json.dumps({**record, "id": "syn-new", "title": "A new practice"}, ensure_ascii=False)
+
+
+def test_an_update_parses_only_changed_lines_and_builds_what_a_rebuild_builds(
+    tmp_path: Path,
+) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 120)
+    index = tmp_path / "index"
+    first = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "not parsed again" not in first  # nothing known yet: every line parsed
+
+    # One line edited, one inserted at the top (every line number moves), one deleted.
+    _edit(
+        source,
+        lambda lines: [_new_line(lines[0]), *lines[:5], _revised(lines[5], "edited"), *lines[7:]],
+    )
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "1 new, 1 changed, 1 removed, 118 unchanged" in out
+    assert "118 unchanged line(s) the index holds were not parsed again" in out
+    assert "import: 120 entries kept" in out
+
+    rebuilt = tmp_path / "rebuilt"
+    run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
+    assert _export(index) == _export(rebuilt)
+    assert any(str(e["summary"]).endswith("(edited)") for e in _export(index))
+
+    # Unchanged file: nothing parsed, nothing built.
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "120 unchanged line(s)" in out and "0 changed: index" in out
+
+
+def test_lines_with_ignored_fields_are_parsed_and_warned_about_every_time(
+    tmp_path: Path,
+) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
+    _edit(source, lambda lines: [json.dumps({**json.loads(lines[0]), "colour": "red"}), *lines[1:]])
+    index = tmp_path / "index"
+    for round_ in range(2):
+        if round_:
+            _edit(source, lambda lines: [*lines[:3], _revised(lines[3], "again"), *lines[4:]])
+        result = run_cli("index", str(source), "--index", str(index), check=True)
+        assert "ignored unknown field(s): colour" in result.stderr
+    assert "28 unchanged line(s)" in result.stdout  # the line with `colour` was parsed
+
+
+def test_a_bad_line_is_still_an_error_naming_it(tmp_path: Path) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
+    index = tmp_path / "index"
+    run_cli("index", str(source), "--index", str(index), check=True)
+    before = generations.current(index).name
+    _edit(
+        source,
+        lambda lines: [*lines[:9], lines[9].replace('"locale": "', '"locale": "?'), *lines[10:]],
+    )
+    result = run_cli("index", str(source), "--index", str(index))
+    assert result.returncode == 1
+    assert f"{source}:10: field 'locale'" in result.stderr
+    assert generations.current(index).name == before
+
+
+def test_a_line_whose_entry_changed_in_the_index_is_parsed_again(tmp_path: Path) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
+    index = tmp_path / "index"
+    run_cli("index", str(source), "--index", str(index), check=True)
+    known = known_lines.read(index)
+    assert len(known) == 30
+    loaded = load_sources([source], known=known)
+    assert len(loaded.known) == 30 and not loaded.entries
+
+    # Another build changes an entry between the read and this build: refused...
+    entries = load_sources([source]).entries
+    entries[0] = type(entries[0])(**{**entries[0].to_dict(), "summary": "Changed elsewhere."})
+    build_index(entries, index)
+    try:
+        build_index([], index, unchanged=loaded.known, digests=loaded.digests)
+    except known_lines.StaleLinesError as exc:
+        assert entries[0].id in str(exc)
+    else:
+        raise AssertionError("a stale line was taken as unchanged")
+
+    # ... and the command parses the file again: the index serves the file as it is.
+    lines_file = generations.current(index).path / known_lines.LINES
+    data = json.loads(lines_file.read_text())
+    data["contents"] = ["0" * 16] * len(data["contents"])  # every remembered entry differs
+    lines_file.write_text(json.dumps(data))
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "1 changed" in out and "not parsed again" not in out
+    rebuilt = tmp_path / "rebuilt"
+    run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
+    assert _export(index) == _export(rebuilt)
