@@ -26,8 +26,10 @@ from benchmarks.systems import load_system
 
 log = logging.getLogger("benchmarks")
 
-# Hard stop for a build that hangs; the query phase has a soft budget (--query-budget).
+# Hard stop for a build that hangs (longer for large corpora: at least 200 entries/s with
+# the update rounds); the query phase has a soft budget (--query-budget).
 BUILD_TIMEOUT_S = 1200
+BUILD_TIMEOUT_MIN_RATE = 200
 # Indexes of corpora above this size are deleted after their system ran (disk space).
 KEEP_INDEX_MAX_ENTRIES = 50_000
 
@@ -134,7 +136,8 @@ def build_step(ctx: RunContext, size: Size, name: str, index: Path, record: dict
     args += ["--updates", str(ctx.args.updates)]
     log_path = ctx.logs / f"{size.label}-{name}.log"
     try:
-        record["build"] = run_worker(ctx, args, ctx.work / "build.json", log_path, BUILD_TIMEOUT_S)
+        timeout = max(BUILD_TIMEOUT_S, size.entries / BUILD_TIMEOUT_MIN_RATE)
+        record["build"] = run_worker(ctx, args, ctx.work / "build.json", log_path, timeout)
     except RuntimeError as exc:  # run_worker turns a timeout into one too
         log.error("[%s] %s: build failed: %s", size.label, name, exc)
         record["errors"].append(f"build: {exc}")
