@@ -86,7 +86,6 @@ def read_jsonl(
                 raise CorpusError(message) from None
             report.errors.append(message)
             continue
-        unknown_before = len(unknown)
         entry = _build(
             record,
             where,
@@ -97,7 +96,7 @@ def read_jsonl(
             clean=not has_unclean_text(line),
         )
         if entry:
-            if cache is not None and len(unknown) == unknown_before and _plain(record):
+            if cache is not None and _plain(record):
                 cache.fresh.setdefault(entry.id, line_digest)
             yield entry
     _warn_unknown(path, unknown, report)

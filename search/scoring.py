@@ -138,7 +138,20 @@ class Channels:
             for family, indexed_terms in lexicon.expansions(concept):
                 if family not in self.snap.families:
                     continue
-                if len(indexed_terms) == 1 and (family, indexed_terms[0]) in seen:
+                if len(indexed_terms) == 1:
+                    # One term: its postings added where they are, no dense temporaries
+                    # (each one a pass over every entry; more-like-this asks for hundreds).
+                    (indexed,) = indexed_terms
+                    if (family, indexed) in seen:
+                        continue
+                    weight = CONCEPT_BOOST * boost
+                    hit = False
+                    for part in parts:
+                        name = text_field(part, family)
+                        hit |= self.add(scores, name, indexed, BOOST[part] * weight)
+                    if hit:
+                        found = True
+                        marks.add_term(family, indexed)
                     continue
                 term_scores = self.zeros()
                 has_all = np.ones(self.n, dtype=bool)
