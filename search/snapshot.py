@@ -12,6 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,6 @@ class Snapshot:
         self.data = accel.load(gen.path)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
-        self.groups: dict[str, str] = json.loads((gen.path / GROUPS).read_text(encoding="utf-8"))
         self.avg_len = {
             name: float(fp.lengths[self.alive].mean()) if self.alive.any() else 1.0
             for name, fp in self.data.fields.items()
@@ -82,6 +82,7 @@ class Snapshot:
         ids = self.data.values["id"]
         self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
         self.docnum = {entry_id: int(i) for i, entry_id in enumerate(self.ids) if self.alive[i]}
+        self.groups = Groups.load(gen.path / GROUPS, self.docnum, self.n)
 
     @cached_property
     def lexicon(self) -> ConceptIndex:
@@ -156,7 +157,9 @@ class Snapshot:
         """Live docnums, the practice of each (its translation group, or the entry alone)
         as a number, and the practices' keys by number."""
         docnums = np.flatnonzero(self.alive)
-        keys = [self.groups.get(i, i) for i in self.ids[docnums]]
+        names = self.groups.names
+        codes = self.groups.code[docnums].tolist()
+        keys = [names[c] if c >= 0 else i for c, i in zip(codes, self.ids[docnums], strict=True)]
         number: dict[str, int] = {}
         practice = np.fromiter(
             (number.setdefault(k, len(number)) for k in keys), dtype=np.int64, count=len(keys)
@@ -171,20 +174,12 @@ class Snapshot:
         of[docnums] = practice
         return of, len(keys)
 
-    @cached_property
-    def group_members(self) -> dict[str, tuple[str, ...]]:
-        """Translation group -> ids of its live entries."""
-        members: dict[str, list[str]] = {}
-        for entry_id, group in self.groups.items():
-            if entry_id in self.docnum:
-                members.setdefault(group, []).append(entry_id)
-        return {group: tuple(ids) for group, ids in members.items()}
-
     def other_versions(self, entry_id: str) -> list[str]:
         """Live ids in the entry's translation group, the entry itself left out."""
-        group = self.groups.get(entry_id)
-        members = self.group_members.get(group, ()) if group else ()
-        return [other for other in members if other != entry_id]
+        docnum = self.docnum.get(entry_id)
+        if docnum is None:
+            return []
+        return [self.ids[d] for d in self.groups.members(docnum) if d != docnum]
 
     # --- the typo vocabulary -------------------------------------------------------------
 
@@ -265,3 +260,39 @@ def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | Non
     if high is not None:
         mask &= start <= high
     return mask
+
+
+class Groups:
+    """Translation groups as arrays: each docnum's group (-1: none) and each group's live
+    members in the order groups.json lists them.  The JSON's dict of every id (13 MB at
+    100k entries, and as much again for a dict of members) is read once and dropped."""
+
+    def __init__(self, code: np.ndarray, names: tuple[str, ...], ptr: np.ndarray, docs: np.ndarray):
+        self.code = code
+        self.names = names
+        self._ptr = ptr
+        self._docs = docs
+
+    @classmethod
+    def load(cls, path: Path, docnum: dict[str, int], n: int) -> Groups:
+        group_of: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        number: dict[str, int] = {}
+        members: list[int] = []
+        owners: list[int] = []
+        for entry_id, group in group_of.items():
+            d = docnum.get(entry_id)
+            if d is not None:
+                members.append(d)
+                owners.append(number.setdefault(group, len(number)))
+        del group_of
+        code = np.full(n, -1, dtype=np.int32)
+        code[members] = owners
+        order = np.argsort(np.asarray(owners, dtype=np.int64), kind="stable")
+        ptr = np.zeros(len(number) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owners, minlength=len(number)), out=ptr[1:])
+        return cls(code, tuple(number), ptr, np.asarray(members, dtype=np.int64)[order])
+
+    def members(self, docnum: int) -> list[int]:
+        """Live docnums in the group of `docnum` (itself included); [] when it has none."""
+        c = int(self.code[docnum])
+        return [] if c < 0 else self._docs[self._ptr[c] : self._ptr[c + 1]].tolist()
