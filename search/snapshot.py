@@ -102,7 +102,7 @@ class Snapshot:
         """Query language detection among the languages this generation holds."""
         held = set(self.data.values["language"]) - {UNDETERMINED}
         lemmatized = {lang for lang in held if SUPPORTED[analysis_language(lang)].lemmatizer}
-        return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized)
+        return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized, compact=True)
 
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: lemmatizer dictionaries,

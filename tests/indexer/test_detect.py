@@ -261,3 +261,21 @@ def test_results_are_well_formed(
         assert found.method in METHODS
         assert 0 <= found.confidence <= 1
         assert found.language == UNDETERMINED or 2 <= len(found.language) <= 3
+
+
+def test_the_compact_model_a_searcher_uses_detects_as_the_dense_one(
+    detector: LanguageDetector, gold_entries: list[dict[str, Any]]
+) -> None:
+    """Searchers hold the sparse matrix (18 MB less a process): same language, same
+    confidence, for whole entries and for the judged queries as typed."""
+    from tests.eval.test_qrels_wellformed import load_queries  # 162 queries, 7 languages
+
+    compact = LanguageDetector(compact=True)
+    for e in gold_entries:
+        text = (e["title"], e["summary"])
+        assert compact.detect(*text, locale=e["locale"]) == detector.detect(
+            *text, locale=e["locale"]
+        )
+    queries = [text for _, _, text in load_queries().values()]
+    assert len(queries) > 100
+    assert [compact.detect_query(q) for q in queries] == [detector.detect_query(q) for q in queries]
