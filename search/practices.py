@@ -46,26 +46,22 @@ class Practices:
         `codes` has a code per entry, or a row of codes per entry (-1: none) for a
         multi-valued facet.
 
-        Work is in proportion to the matches: an entry whose (practice, value) no other
-        version shares counts as itself, and the classes several versions share (most
-        practices, for country or city) are marked once each (see `_classes`)."""
-        klass, class_value = self._classes(key, codes)
-        k = klass[docs].ravel()
-        c = codes[docs].ravel()
-        if codes.ndim > 1:
-            held = c >= 0
-            k, c = k[held], c[held]
-        alone = k < 0
-        counts = np.bincount(c[alone], minlength=size)
-        if not alone.all():
-            present = np.zeros(len(class_value), dtype=bool)
-            present[k[~alone]] = True
-            counts += np.bincount(class_value[present], minlength=size)
-        return counts
+        Work is in proportion to the matches: one gather and one bincount over them.  An
+        entry whose (practice, value) no other version shares counts as its value; the
+        classes several versions share (most practices, for country or city) count once
+        each however many of their versions matched (see `_classes`)."""
+        slot, classes, class_value, width = self._classes(key, codes)
+        tally = np.bincount(slot[docs].ravel(), minlength=classes + width + 1)
+        counts = np.zeros(max(size, width), dtype=np.int64)
+        counts[:width] = tally[classes : classes + width]
+        counts += np.bincount(class_value[tally[:classes] > 0], minlength=len(counts))
+        return counts[:size]
 
-    def _classes(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry (and slot), the number of its (practice, value) class when other
-        versions share it, else -1; and each such class's value.  Once per generation."""
+    def _classes(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int]:
+        """Per entry (and slot), a bin: its (practice, value) class when other versions
+        share it (0..classes-1), else `classes` + its value code, and `classes` + `width`
+        for no value; the number of classes, each class's value and the width of the
+        codes.  Once per generation."""
         found = self.memo.get(("classes", key))
         if found is None:
             flat = codes.ravel().astype(np.int64)
@@ -77,9 +73,10 @@ class Practices:
             )
             shared = sizes > 1
             number = np.cumsum(shared) - 1
-            klass = np.full(flat.size, -1, dtype=np.int32)
-            klass[live] = np.where(shared[inverse], number[inverse], -1)
-            found = (klass.reshape(codes.shape), pairs[shared] % width)
+            classes = int(shared.sum())
+            slot = np.where(flat >= 0, classes + flat, classes + width).astype(np.int32)
+            slot[live] = np.where(shared[inverse], number[inverse], slot[live])
+            found = (slot.reshape(codes.shape), classes, pairs[shared] % width, width)
             self.memo[("classes", key)] = found
         return found
 
