@@ -6,8 +6,10 @@ for each JSONL line it imported cleanly, a digest of the line's text with the en
 and content hash (indexer side: `indexer.build.read_known_lines`); the loader then builds
 entries only from lines it does not recognise and passes the others on as `KnownEntry`.
 
-A digest is keyed by everything else that decides what a line becomes: the corpus code and
-the country data it reads (`fingerprint`), the file and the `--locale` option.  Lines
+A digest covers the line's number and text and is keyed by everything else that decides
+what the line becomes: the corpus code and the country data it reads (`fingerprint`), the
+file and the `--locale` option.  (A line that moved is parsed again: the entry's `source`,
+file:line, is part of it.  Edits in place, the usual update, keep every other line known.)  Lines
 whose record had unknown fields are never remembered, so their warning is repeated on
 every import; lines that failed are never remembered, so their error is too.
 """
@@ -62,10 +64,11 @@ class _Digester:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def __call__(self, line: str) -> str:
-        return hashlib.blake2b(
-            line.encode("utf-8", "surrogatepass"), digest_size=DIGEST_SIZE, key=self._key
-        ).hexdigest()
+    def __call__(self, number: int, line: str) -> str:
+        # The line number counts: an entry's `source` (file:line) is one of its fields, so
+        # a line that moved makes another entry, as a full parse would.
+        text = f"{number}:{line}".encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(text, digest_size=DIGEST_SIZE, key=self._key).hexdigest()
 
 
 @functools.lru_cache(maxsize=256)

@@ -73,7 +73,7 @@ def read_jsonl(
         where = f"{path}:{number}"
         line_digest = ""
         if cache is not None and digest is not None:
-            line_digest = digest(line)
+            line_digest = digest(number, line)
             known = cache.known.get(line_digest)
             if known is not None:
                 yield KnownEntry(known.id, where, line_digest, known.content, known.truncated)

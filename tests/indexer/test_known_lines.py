@@ -16,8 +16,6 @@ from tests.conftest import run_cli, synthetic_jsonl
 def _export(index_dir: Path) -> list[dict[str, object]]:
     result = run_cli("export", "--index", str(index_dir), check=True)
     entries = [json.loads(line) for line in result.stdout.splitlines()]
-    for entry in entries:
-        entry.pop("source", None)  # file:line where it was read: moves with other lines
     return sorted(entries, key=lambda e: str(e["id"]))
 
 
@@ -45,10 +43,10 @@ def test_an_update_parses_only_changed_lines_and_builds_what_a_rebuild_builds(
     first = run_cli("index", str(source), "--index", str(index), check=True).stdout
     assert "not parsed again" not in first  # nothing known yet: every line parsed
 
-    # One line edited, one inserted at the top (every line number moves), one deleted.
+    # One line edited in place, the last one replaced by a new entry.
     _edit(
         source,
-        lambda lines: [_new_line(lines[0]), *lines[:5], _revised(lines[5], "edited"), *lines[7:]],
+        lambda lines: [*lines[:5], _revised(lines[5], "edited"), *lines[6:-1], _new_line(lines[0])],
     )
     out = run_cli("index", str(source), "--index", str(index), check=True).stdout
     assert "1 new, 1 changed, 1 removed, 118 unchanged" in out
@@ -57,12 +55,22 @@ def test_an_update_parses_only_changed_lines_and_builds_what_a_rebuild_builds(
 
     rebuilt = tmp_path / "rebuilt"
     run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
-    assert _export(index) == _export(rebuilt)
+    assert _export(index) == _export(rebuilt)  # `source` (file:line) included
     assert any(str(e["summary"]).endswith("(edited)") for e in _export(index))
+
+    # A line inserted at the top moves every other: each entry's `source` changes, so
+    # every line is parsed and re-indexed, as without remembered lines.
+    _edit(
+        source, lambda lines: [_revised(lines[0], "copy").replace("syn-00000", "syn-top"), *lines]
+    )
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "1 new, 120 changed" in out and "not parsed again" not in out
+    run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
+    assert _export(index) == _export(rebuilt)
 
     # Unchanged file: nothing parsed, nothing built.
     out = run_cli("index", str(source), "--index", str(index), check=True).stdout
-    assert "120 unchanged line(s)" in out and "0 changed: index" in out
+    assert "121 unchanged line(s)" in out and "0 changed: index" in out
 
 
 def test_lines_with_ignored_fields_are_parsed_and_warned_about_every_time(
