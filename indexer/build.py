@@ -11,9 +11,8 @@ import json
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from whoosh import index as windex
 from corpus.known import KnownEntry
 from corpus.model import Entry
 from indexer import generations, groups, known_lines, places, postings, topic_index
+from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest, content_hash, read_manifest, source_file
@@ -53,49 +53,6 @@ _NOT_CARRIED.add(generations.GENERATION_META)
 
 class EmptyBuildError(ValueError):
     """A build that would start from nothing and add nothing: no generation to publish."""
-
-
-@dataclass(slots=True)
-class BuildReport:
-    total: int = 0
-    new: int = 0
-    changed: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    seconds: float = 0.0
-    generation: str | None = None
-    rebuilt: bool = False
-    languages: Counter[str] = field(default_factory=Counter)
-    locales: Counter[str] = field(default_factory=Counter)
-    untranslated: int = 0
-    # (city, country code) of this build's entries whose city no gazetteer row matched
-    unresolved: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def modified(self) -> int:
-        return self.new + self.changed + self.removed
-
-    @property
-    def per_second(self) -> float:
-        return (self.new + self.changed) / self.seconds if self.seconds else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "new": self.new,
-            "changed": self.changed,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "seconds": round(self.seconds, 3),
-            "entries_per_second": round(self.per_second, 1),
-            "generation": self.generation,
-            "rebuilt": self.rebuilt,
-            "languages": dict(self.languages.most_common()),
-            "locales": dict(self.locales.most_common()),
-            "untranslated": self.untranslated,
-            "unresolved_cities": len(self.unresolved),
-            "unresolved": [list(pair) for pair in self.unresolved],
-        }
 
 
 def _read_manifest(gen: generations.Generation | None) -> Manifest | None:
@@ -163,10 +120,10 @@ def build_index(
     ):
         generations.cleanup(index_dir)
         plan = _plan(entries, unchanged, index_dir, rebuild, report)
-        if not plan.rebuilt and not plan.todo and not plan.removed:
+        if not (plan.rebuilt or plan.todo or plan.removed or _unremembered(entries, digests)):
             report.generation = plan.previous.name if plan.previous else None
             report.seconds = time.perf_counter() - started
-            _summarise(report, plan.previous)
+            summarise(report, plan.previous)
             return report
         saved = None if plan.previous is None else plan.previous.path / CONCEPTS
         lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
@@ -197,8 +154,14 @@ def build_index(
         known_lines.write(workdir, lines)
         report.seconds = time.perf_counter() - started
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
-        _summarise(report, published)
+        summarise(report, published)
         return report
+
+
+def _unremembered(entries: Sequence[Entry], digests: Mapping[str, str] | None) -> bool:
+    """Lines were parsed that the index could remember (e.g. after a library build): a
+    generation with nothing changed is still written, once, so the next import skips them."""
+    return bool(digests) and any(e.id in digests for e in entries)  # type: ignore[operator]
 
 
 def _analyse(
@@ -375,25 +338,3 @@ def _groups(
     if touched:
         found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
     return found
-
-
-def _summarise(report: BuildReport, gen: generations.Generation | None) -> None:
-    """Per-language and per-locale counts of the live index, from its merged columns."""
-    if gen is None:
-        return
-    data = postings.load(gen.path, postings=False)
-    alive = data.alive
-    for name, counter in (("language", report.languages), ("locale", report.locales)):
-        codes = data.columns[name][alive]
-        for code, count in enumerate(_bincount(codes, len(data.values[name]))):
-            if count:
-                counter[data.values[name][code]] = count
-    translated = data.columns["translated"][alive]
-    no_code = data.values["translated"].index("no") if "no" in data.values["translated"] else -1
-    report.untranslated = int((translated == no_code).sum())
-
-
-def _bincount(codes: Any, size: int) -> list[int]:
-    import numpy as np
-
-    return np.bincount(codes, minlength=size).tolist()

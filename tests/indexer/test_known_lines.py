@@ -132,3 +132,18 @@ def test_a_line_whose_entry_changed_in_the_index_is_parsed_again(tmp_path: Path)
     rebuilt = tmp_path / "rebuilt"
     run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
     assert _export(index) == _export(rebuilt)
+
+
+def test_an_index_built_by_the_library_remembers_its_lines_at_the_first_import(
+    tmp_path: Path,
+) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
+    index = tmp_path / "index"
+    build_index(load_sources([source]).entries, index)  # no line digests
+    built = generations.current(index).name
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "0 changed: index" in out and "not parsed again" not in out
+    assert generations.current(index).name != built  # a generation that remembers them
+    assert len(known_lines.read(index)) == 30
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "30 unchanged line(s) the index holds were not parsed again" in out

@@ -1,0 +1,75 @@
+"""What a build reports: counts of new, changed, removed and unchanged entries, and the
+live index's languages, locales and untranslated entries (read from its columns)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer import generations, postings
+
+
+@dataclass(slots=True)
+class BuildReport:
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    rebuilt: bool = False
+    languages: Counter[str] = field(default_factory=Counter)
+    locales: Counter[str] = field(default_factory=Counter)
+    untranslated: int = 0
+    # (city, country code) of this build's entries whose city no gazetteer row matched
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def modified(self) -> int:
+        return self.new + self.changed + self.removed
+
+    @property
+    def per_second(self) -> float:
+        return (self.new + self.changed) / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 3),
+            "entries_per_second": round(self.per_second, 1),
+            "generation": self.generation,
+            "rebuilt": self.rebuilt,
+            "languages": dict(self.languages.most_common()),
+            "locales": dict(self.locales.most_common()),
+            "untranslated": self.untranslated,
+            "unresolved_cities": len(self.unresolved),
+            "unresolved": [list(pair) for pair in self.unresolved],
+        }
+
+
+def summarise(report: BuildReport, gen: generations.Generation | None) -> None:
+    """Per-language and per-locale counts of the live index, from its merged columns."""
+    if gen is None:
+        return
+    data = postings.load(gen.path, postings=False)
+    alive = data.alive
+    for name, counter in (("language", report.languages), ("locale", report.locales)):
+        codes = data.columns[name][alive]
+        for code, count in enumerate(bincount_list(codes, len(data.values[name]))):
+            if count:
+                counter[data.values[name][code]] = count
+    translated = data.columns["translated"][alive]
+    no_code = data.values["translated"].index("no") if "no" in data.values["translated"] else -1
+    report.untranslated = int((translated == no_code).sum())
+
+
+def bincount_list(codes: Any, size: int) -> list[int]:
+    import numpy as np
+
+    return np.bincount(codes, minlength=size).tolist()
