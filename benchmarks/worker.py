@@ -71,8 +71,10 @@ def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict
         log.exception("update_one failed")
         update_error = f"update failed: {type(exc).__name__}: {exc}"
     system.close()
+    cli = _cli_update(system, updates)
     return {
         "system": system_name,
+        "cli_update": cli,
         "build": stats.to_dict(),
         "size_bytes": size,
         "update_seconds": update_seconds,
@@ -80,6 +82,19 @@ def run_build(system_name: str, corpus: Path, index: Path, updates: int) -> dict
         "update_error": update_error,
         "build_peak_rss_bytes": build_peak_rss,
     }
+
+
+def _cli_update(system: Any, rounds: int) -> dict[str, Any] | None:
+    """The command-line update a system offers (gpsearch: `gpsearch index FILE` after one
+    line changed, wall seconds per round); None for the others."""
+    probe = getattr(system, "cli_update", None)
+    if probe is None or rounds < 1:
+        return None
+    try:
+        return probe(min(rounds, 3))
+    except Exception as exc:  # the build's numbers stand without it
+        log.exception("cli update failed")
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def _run_queries(

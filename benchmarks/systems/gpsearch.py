@@ -7,7 +7,9 @@ Kept thin on purpose: the harness measures the calls the CLI and the web app mak
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -78,11 +80,17 @@ class GpsearchSystem:
 
         if workdir.exists():
             shutil.rmtree(workdir)
-        started = time.perf_counter()
-        loaded = load_sources([entries_jsonl])
         # The synthetic records declare their language; listing pages never do, so gpsearch
-        # is not told: it detects every entry's language, as it would for real pages.
-        entries = [dataclasses.replace(e, language=None) for e in loaded.entries]
+        # is not told: it detects every entry's language, as it would for real pages.  The
+        # records without it are the file it indexes (also what `cli_update` edits).
+        source = _input_file(workdir)
+        with entries_jsonl.open(encoding="utf-8") as records, source.open("w") as out:
+            for line in records:
+                if line.strip():
+                    out.write(json.dumps({**json.loads(line), "language": None}) + "\n")
+        started = time.perf_counter()
+        loaded = load_sources([source])
+        entries = loaded.entries
         report = build_index(entries, workdir, rebuild=True)
         seconds = time.perf_counter() - started
         # Kept for update_one: an incremental build is given the whole file again.
@@ -101,6 +109,33 @@ class GpsearchSystem:
                 "topics": assignment_cost(entries),
             },
         )
+
+    def cli_update(self, rounds: int) -> dict[str, Any]:
+        """`gpsearch index FILE --index DIR` after one line of the indexed file changed,
+        wall time of the whole command (interpreter start included), as an editor runs it.
+
+        The file first gets the entries as the index holds them (the update rounds changed
+        some), then a first run remembers its lines (untimed: a library build gives none);
+        each timed round then edits one summary in place."""
+        if not self._entries or self._workdir is None:
+            raise NotImplementedError("gpsearch cli_update needs the entries of a build")
+        source = _input_file(self._workdir)
+        lines = [_record_line(e) for e in self._entries]
+        source.write_text("".join(lines), encoding="utf-8")
+        first = _run_index(source, self._workdir)
+        seconds: list[float] = []
+        for round_ in range(1, rounds + 1):
+            at = (round_ * 7919) % len(lines)
+            record = json.loads(lines[at])
+            record["summary"] += f" (edited on the command line, round {round_})"
+            lines[at] = json.dumps(record, ensure_ascii=False) + "\n"
+            source.write_text("".join(lines), encoding="utf-8")
+            started = time.perf_counter()
+            out = _run_index(source, self._workdir)
+            seconds.append(time.perf_counter() - started)
+            if "0 new, 1 changed, 0 removed" not in out:
+                raise RuntimeError(f"expected one changed entry, got: {out.splitlines()[:1]}")
+        return {"seconds": seconds, "first_run": first.splitlines()[:2]}
 
     def open(self, workdir: Path) -> None:
         import search
@@ -179,6 +214,28 @@ class GpsearchSystem:
             str(workers),
         ]
         return command, {}
+
+
+def _input_file(workdir: Path) -> Path:
+    return workdir.with_name(f"{workdir.name}-input.jsonl")
+
+
+def _record_line(entry: Any) -> str:
+    record = {k: v for k, v in entry.to_dict().items() if k != "source"}
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def _run_index(source: Path, index: Path) -> str:
+    """One `gpsearch index` in a new process; its output (RuntimeError when it fails)."""
+    done = subprocess.run(
+        [*_cli(), "index", str(source), "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"gpsearch index failed ({done.returncode}): {done.stderr[-300:]}")
+    return done.stdout
 
 
 SYSTEM = GpsearchSystem()
