@@ -64,11 +64,14 @@ class _Digester:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def __call__(self, number: int, line: str) -> str:
-        # The line number counts: an entry's `source` (file:line) is one of its fields, so
-        # a line that moved makes another entry, as a full parse would.
-        text = f"{number}:{line}".encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(text, digest_size=DIGEST_SIZE, key=self._key).hexdigest()
+    def __call__(self, number: int, line: str | bytes) -> str:
+        """The digest of a line's number and UTF-8 bytes (given as bytes or as text).  The
+        number counts: an entry's `source` (file:line) is one of its fields, so a line that
+        moved makes another entry, as a full parse would."""
+        raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+        h = hashlib.blake2b(b"%d:" % number, digest_size=DIGEST_SIZE, key=self._key)
+        h.update(raw)
+        return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=256)

@@ -64,20 +64,32 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _decode_lines(
-    path: Path, data: bytes, report: LoadReport | None = None
-) -> list[tuple[int, str]]:
+def _raw_lines(path: Path, data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The lines of a record file as bytes (without CR), checked as `_decode_lines`
+    checks them except for the decoding, which `read_jsonl` does when it needs the text."""
+    for number, raw in _split(path, data):
+        yield number, raw.rstrip(b"\r")
+
+
+def _split(path: Path, data: bytes) -> Iterator[tuple[int, bytes]]:
     if b"\x00" in data[:8192]:
         raise CorpusError(f"{path}:1: binary file, not a listing page, JSONL or CSV")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    lines: list[tuple[int, str]] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if len(raw) > MAX_LINE_BYTES:
             raise CorpusError(
                 f"{path}:{number}: line of {len(raw) / 1e6:.1f} MB is longer than the"
                 f" {MAX_LINE_BYTES / 1e6:.0f} MB limit for one record"
             )
+        yield number, raw
+
+
+def _decode_lines(
+    path: Path, data: bytes, report: LoadReport | None = None
+) -> list[tuple[int, str]]:
+    lines: list[tuple[int, str]] = []
+    for number, raw in _split(path, data):
         try:
             lines.append((number, raw.decode("utf-8").rstrip("\r")))
         except UnicodeDecodeError as exc:
@@ -139,6 +151,16 @@ def load_file(
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
+    if cache is not None and SUFFIXES.get(path.suffix.lower()) == "jsonl" and data.strip():
+        # Lines stay bytes until one is not recognised: most are never decoded.
+        return read_jsonl(
+            path,
+            _raw_lines(path, data),
+            cache=cache,
+            locale=locale,
+            report=report,
+            skip_invalid=skip_invalid,
+        )
     lines = _decode_lines(path, data, report)
     if not any(text.strip() for _, text in lines):
         raise CorpusError(f"{path}:1: file is empty")

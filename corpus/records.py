@@ -56,7 +56,7 @@ def _warn_unknown(path: Path, unknown: set[str], report: LoadReport) -> None:
 
 def read_jsonl(
     path: Path,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[tuple[int, str]] | Iterable[tuple[int, bytes]],
     *,
     locale: str | None,
     report: LoadReport,
@@ -67,17 +67,19 @@ def read_jsonl(
     a KnownEntry (not parsed), and the digests of clean new lines go to `cache.fresh`."""
     unknown: set[str] = set()
     digest = cache.digester(path, locale) if cache is not None else None
-    for number, line in lines:
-        if not line.strip():
-            continue
+    for number, text in lines:
         where = f"{path}:{number}"
         line_digest = ""
         if cache is not None and digest is not None:
-            line_digest = digest(number, line)
+            # The digest of a line's UTF-8 bytes: the same whether it came decoded or not.
+            line_digest = digest(number, text)
             known = cache.known.get(line_digest)
             if known is not None:
                 yield KnownEntry(known.id, where, line_digest, known.content, known.truncated)
                 continue
+        line = _text(text, where)
+        if not line.strip():
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -100,6 +102,15 @@ def read_jsonl(
                 cache.fresh.setdefault(entry.id, line_digest)
             yield entry
     _warn_unknown(path, unknown, report)
+
+
+def _text(line: str | bytes, where: str) -> str:
+    if isinstance(line, str):
+        return line
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)") from None
 
 
 def _plain(record: dict[str, Any]) -> bool:

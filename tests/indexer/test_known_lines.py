@@ -101,6 +101,15 @@ def test_a_bad_line_is_still_an_error_naming_it(tmp_path: Path) -> None:
     assert f"{source}:10: field 'locale'" in result.stderr
     assert generations.current(index).name == before
 
+    # Lines stay bytes until one is not recognised: a broken one is still named.
+    data = source.read_bytes().split(b"\n")
+    data[9] = data[9].replace(b'"locale": "?', b'"locale": "') + b"\xff"
+    source.write_bytes(b"\n".join(data))
+    result = run_cli("index", str(source), "--index", str(index))
+    assert result.returncode == 1
+    assert f"{source}:10: not valid UTF-8" in result.stderr
+    assert generations.current(index).name == before
+
 
 def test_a_line_whose_entry_changed_in_the_index_is_parsed_again(tmp_path: Path) -> None:
     source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
