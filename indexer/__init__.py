@@ -11,6 +11,7 @@ Words and languages
   stopwords.py    stop lists (Snowball, stopwordsiso, or data/stopwords_*.txt)
   analysis.py     term(): a word's indexed term; the Whoosh filters and analysers
   detect.py       language detection of entries and queries (langdetect's profiles)
+  ngram_model.py  langdetect's profiles as one (dense or sparse) log-probability matrix
   southslavic.py  the detection rules for Serbian, Croatian, Bosnian, Slovenian, Macedonian
   concepts.py     the cross-language lexicon (data/concepts.tsv), analysed
 

@@ -1,0 +1,167 @@
+"""langdetect's 55 language profiles as one log-probability matrix over character 1-3-grams
+(rows: n-grams in a sorted array; columns: languages), loaded once per process.  A text's
+log-likelihood per language is the sum of its n-grams' rows: naive Bayes with langdetect's
+smoothing, deterministic (indexer.detect adds the priors and rules).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SMOOTHING = 0.5 / 10000  # langdetect's alpha / BASE_FREQ
+
+
+class NgramModel:
+    """langdetect's profiles as a log-probability matrix: one row per n-gram, the n-grams
+    in a sorted array.  Each profile is read once, as lists of its n-grams and counts
+    (langdetect's own loader keeps a Python float per n-gram and language, ~100 MB that a
+    process never gives back)."""
+
+    def __init__(self, *, compact: bool = False) -> None:
+        from langdetect.detector_factory import PROFILES_DIRECTORY
+        from langdetect.utils.ngram import NGram
+
+        directory = Path(PROFILES_DIRECTORY)
+        files = sorted(p for p in directory.iterdir() if p.is_file() and p.name[0] != ".")
+        # Each profile as (grams, counts), read once: 184k pairs, a few MB while loading
+        # (langdetect's own loader keeps a float per n-gram and language).
+        profiles: list[tuple[str, list[str], list[int], list[int]]] = []
+        vocabulary: set[str] = set()
+        for path in files:
+            profile = json.loads(path.read_text(encoding="utf-8"))
+            freq = {g: c for g, c in profile["freq"].items() if 1 <= len(g) <= 3}
+            vocabulary.update(freq)
+            profiles.append((profile["name"], list(freq), list(freq.values()), profile["n_words"]))
+            del profile
+        ordered = sorted(vocabulary)
+        self.grams = np.asarray(ordered, dtype="<U3")
+        row_of = {g: i for i, g in enumerate(ordered)}  # dict lookups, not string bisection
+        # compact: a sparse matrix (an n-gram is in few profiles: 184k of 4.8M cells); every
+        # other cell holds the same smoothed floor.  1.3 MB instead of 19 MB, and no dense
+        # copy on the way; scoring a long text costs more (0.5 against 0.4 ms an entry), so
+        # builds keep the dense matrix and a searcher, which detects short queries, this.
+        probs = None if compact else np.zeros((len(self.grams), len(files)), dtype=np.float32)
+        cells: list[tuple[np.ndarray, int, np.ndarray]] = []
+        langs: list[str] = []
+        for column, (name, grams, gram_counts, words) in enumerate(profiles):
+            langs.append(name.split("-")[0])  # zh-cn -> zh
+            rows = np.fromiter(map(row_of.__getitem__, grams), dtype=np.int64, count=len(grams))
+            n_words = np.asarray(words, dtype=np.float64)
+            lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+            counts = np.asarray(gram_counts, dtype=np.float64)
+            if probs is None:
+                cells.append((rows, column, (counts / n_words[lengths - 1]).astype(np.float32)))
+            else:
+                probs[rows, column] = counts / n_words[lengths - 1]
+        self.langs: list[str] = langs
+        self.lang_index: dict[str, int] = {}
+        for i, code in enumerate(langs):
+            self.lang_index.setdefault(code, i)
+        self.matrix: np.ndarray | None = None
+        if probs is None:
+            self._sparse(cells)
+        else:
+            probs += SMOOTHING
+            self.matrix = np.log(probs, out=probs)
+        self._normalize = NGram.normalize
+        self._norm_cache: dict[str, str] = {}
+        log.debug("loaded %d n-grams for %d languages", len(self.grams), len(langs))
+
+    def _sparse(self, cells: list[tuple[np.ndarray, int, np.ndarray]]) -> None:
+        """Rows of (language, log-probability) pairs, each value computed as the dense
+        matrix computes it (float32: probability + smoothing, then the log)."""
+        rows = np.concatenate([r for r, _, _ in cells])
+        cols = np.concatenate([np.full(len(r), c, dtype=np.int8) for r, c, _ in cells])
+        probs = np.concatenate([p for _, _, p in cells])
+        order = np.lexsort((cols, rows))
+        probs = probs[order]
+        probs += SMOOTHING
+        self.logs = np.log(probs, out=probs)
+        self.cols = cols[order]
+        self.ptr = np.searchsorted(rows[order], np.arange(len(self.grams) + 1)).astype(np.int32)
+        floor = np.full(1, SMOOTHING, dtype=np.float32)
+        self.floor = float(np.log(floor, out=floor)[0])  # an absent n-gram's cell
+
+    def _norm(self, ch: str) -> str:
+        out = self._norm_cache.get(ch)
+        if out is None:
+            out = self._norm_cache[ch] = self._normalize(ch)
+        return out
+
+    def gram_rows(self, text: str) -> np.ndarray:
+        """Rows of the n-grams of a text, extracted like langdetect's NGram (words of
+        capitals only are skipped: acronyms say nothing of the language)."""
+        found: list[str] = []
+        norm = self._norm
+        grams = " "
+        capital = False
+        for raw in text:
+            ch = norm(raw)
+            last = grams[-1]
+            if last == " ":
+                grams = " "
+                capital = False
+                if ch == " ":
+                    continue
+            elif len(grams) >= 3:
+                grams = grams[1:]
+            grams += ch
+            if ch.isupper():
+                if last.isupper():
+                    capital = True
+            else:
+                capital = False
+            if capital:
+                continue
+            for n in (1, 2, 3):
+                if len(grams) < n:
+                    break
+                gram = grams[-n:]
+                if gram != " ":
+                    found.append(gram)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        wanted = np.asarray(found, dtype="<U3")
+        rows = np.searchsorted(self.grams, wanted)
+        rows[rows == len(self.grams)] = 0
+        return rows[self.grams[rows] == wanted]
+
+    def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
+        rows = self.gram_rows(text)
+        if len(rows) < 6:  # all capitals or nearly: read it in lowercase
+            rows = self.gram_rows(text.lower())
+        if not len(rows):
+            return np.zeros(len(self.langs)), 0
+        if self.matrix is not None:
+            return self.matrix[rows].sum(axis=0, dtype=np.float64), len(rows)
+        starts = self.ptr[rows]
+        counts = self.ptr[rows + 1] - starts
+        # the held cells of every row, one gather: row i's run starts at starts[i]
+        runs = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        cells = runs + np.arange(len(runs), dtype=runs.dtype)
+        cols = self.cols[cells]
+        held = np.bincount(cols, minlength=len(self.langs))
+        sums = np.bincount(cols, weights=self.logs[cells], minlength=len(self.langs))
+        return sums + (len(rows) - held) * self.floor, len(rows)
+
+
+_models: dict[bool, NgramModel] = {}  # dense, compact
+_model_lock = threading.Lock()
+
+
+def get_model(compact: bool = False) -> NgramModel:
+    """The process's model (loaded once; dense for builds, compact for searchers)."""
+    model = _models.get(compact)
+    if model is None:
+        with _model_lock:
+            model = _models.get(compact)
+            if model is None:
+                model = _models[compact] = NgramModel(compact=compact)
+    return model
