@@ -2,16 +2,16 @@
 
 Re-indexing a 100k-line JSONL file after one entry changed spent most of its time parsing
 and validating the 99,999 lines that did not change (1.7 s of 3.4 s).  An index remembers,
-for each JSONL line it imported cleanly, a digest of the line's text with the entry's id
-and content hash (indexer side: `indexer.build.read_known_lines`); the loader then builds
-entries only from lines it does not recognise and passes the others on as `KnownEntry`.
+for each JSONL line it imported cleanly, a digest of the line with the entry's id and
+content hash (indexer side: `indexer.known_lines`); the loader then builds entries only
+from lines it does not recognise and passes the others on as `KnownEntry`.
 
-A digest covers the line's number and text and is keyed by everything else that decides
+A digest covers the line's number and bytes and is keyed by everything else that decides
 what the line becomes: the corpus code and the country data it reads (`fingerprint`), the
-file and the `--locale` option.  (A line that moved is parsed again: the entry's `source`,
-file:line, is part of it.  Edits in place, the usual update, keep every other line known.)  Lines
-whose record had unknown fields are never remembered, so their warning is repeated on
-every import; lines that failed are never remembered, so their error is too.
+file and the `--locale` option.  A line that moved is parsed again (the entry's `source`,
+file:line, is part of it); edits in place, the usual update, keep every other line known.
+Lines whose record had unknown fields are never remembered, so their warning is repeated
+on every import; lines that failed are never remembered, so their error is too.
 """
 
 from __future__ import annotations

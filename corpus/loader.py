@@ -6,6 +6,7 @@ import csv
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from corpus.errors import CorpusError
@@ -212,7 +213,7 @@ def load_sources(
         result.digests = {i: d for i, d in cache.fresh.items() if i in parsed}
     report = result.report
     report.kept = result.total
-    report.truncated = sum(1 for e in (*result.entries, *result.known) if e.truncated)
+    report.truncated = sum(e.truncated for e in chain(result.entries, result.known))
     for message in (*report.warnings, *report.rejected):
         log.warning("%s", message)
     return result

@@ -70,7 +70,7 @@ def read_jsonl(
     for number, text in lines:
         where = f"{path}:{number}"
         line_digest = ""
-        if cache is not None and digest is not None:
+        if digest is not None and cache is not None:
             # The digest of a line's UTF-8 bytes: the same whether it came decoded or not.
             line_digest = digest(number, text)
             known = cache.known.get(line_digest)

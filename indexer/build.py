@@ -161,7 +161,9 @@ def build_index(
 def _unremembered(entries: Sequence[Entry], digests: Mapping[str, str] | None) -> bool:
     """Lines were parsed that the index could remember (e.g. after a library build): a
     generation with nothing changed is still written, once, so the next import skips them."""
-    return bool(digests) and any(e.id in digests for e in entries)  # type: ignore[operator]
+    if not digests:
+        return False
+    return any(e.id in digests for e in entries)
 
 
 def _analyse(

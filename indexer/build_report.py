@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from indexer import generations, postings
 
 
@@ -61,15 +63,9 @@ def summarise(report: BuildReport, gen: generations.Generation | None) -> None:
     alive = data.alive
     for name, counter in (("language", report.languages), ("locale", report.locales)):
         codes = data.columns[name][alive]
-        for code, count in enumerate(bincount_list(codes, len(data.values[name]))):
+        for code, count in enumerate(np.bincount(codes, minlength=len(data.values[name]))):
             if count:
                 counter[data.values[name][code]] = count
     translated = data.columns["translated"][alive]
     no_code = data.values["translated"].index("no") if "no" in data.values["translated"] else -1
     report.untranslated = int((translated == no_code).sum())
-
-
-def bincount_list(codes: Any, size: int) -> list[int]:
-    import numpy as np
-
-    return np.bincount(codes, minlength=size).tolist()
