@@ -84,10 +84,16 @@ class GpsearchSystem:
         # is not told: it detects every entry's language, as it would for real pages.  The
         # records without it are the file it indexes (also what `cli_update` edits).
         source = _input_file(workdir)
-        with entries_jsonl.open(encoding="utf-8") as records, source.open("w") as out:
+        with (
+            entries_jsonl.open(encoding="utf-8") as records,
+            source.open("w", encoding="utf-8") as out,
+        ):
             for line in records:
                 if line.strip():
-                    out.write(json.dumps({**json.loads(line), "language": None}) + "\n")
+                    out.write(
+                        json.dumps({**json.loads(line), "language": None}, ensure_ascii=False)
+                        + "\n"
+                    )
         started = time.perf_counter()
         loaded = load_sources([source])
         entries = loaded.entries
