@@ -267,7 +267,9 @@ class Groups:
     members in the order groups.json lists them.  The JSON's dict of every id (13 MB at
     100k entries, and as much again for a dict of members) is read once and dropped."""
 
-    def __init__(self, code: np.ndarray, names: tuple[str, ...], ptr: np.ndarray, docs: np.ndarray):
+    def __init__(
+        self, code: np.ndarray, names: tuple[str, ...], ptr: np.ndarray, docs: np.ndarray
+    ) -> None:
         self.code = code
         self.names = names
         self._ptr = ptr
