@@ -122,7 +122,8 @@ class GpsearchSystem:
 
         The file first gets the entries as the index holds them (the update rounds changed
         some), then a first run remembers its lines (untimed: a library build gives none);
-        each timed round then edits one summary in place."""
+        each timed round then edits one summary in place, and the file and index get their
+        entries back at the end."""
         if not self._entries or self._workdir is None:
             raise NotImplementedError("gpsearch cli_update needs the entries of a build")
         source = _input_file(self._workdir)
@@ -141,6 +142,10 @@ class GpsearchSystem:
             seconds.append(time.perf_counter() - started)
             if "0 new, 1 changed, 0 removed" not in out:
                 raise RuntimeError(f"expected one changed entry, got: {out.splitlines()[:1]}")
+        # Back to the entries as built (untimed): the query phase and the judged run must
+        # see the same index as before this probe, not its edited summaries.
+        source.write_text("".join(_record_line(e) for e in self._entries), encoding="utf-8")
+        _run_index(source, self._workdir)
         return {"seconds": seconds, "first_run": first.splitlines()[:2]}
 
     def open(self, workdir: Path) -> None:
