@@ -120,32 +120,34 @@ class GpsearchSystem:
         """`gpsearch index FILE --index DIR` after one line of the indexed file changed,
         wall time of the whole command (interpreter start included), as an editor runs it.
 
-        The file first gets the entries as the index holds them (the update rounds changed
-        some), then a first run remembers its lines (untimed: a library build gives none);
-        each timed round then edits one summary in place, and the file and index get their
-        entries back at the end."""
+        It runs on a copy of the index, so the query phase and the judged run see the index
+        as built.  The file first gets the entries as the index holds them (the update
+        rounds changed some), then a first run remembers its lines (untimed: a library build
+        gives none); each timed round then edits one summary in place."""
         if not self._entries or self._workdir is None:
             raise NotImplementedError("gpsearch cli_update needs the entries of a build")
+        index = self._workdir.with_name(f"{self._workdir.name}-cli")
+        shutil.rmtree(index, ignore_errors=True)
+        shutil.copytree(self._workdir, index)
         source = _input_file(self._workdir)
         lines = [_record_line(e) for e in self._entries]
-        source.write_text("".join(lines), encoding="utf-8")
-        first = _run_index(source, self._workdir)
-        seconds: list[float] = []
-        for round_ in range(1, rounds + 1):
-            at = (round_ * 7919) % len(lines)
-            record = json.loads(lines[at])
-            record["summary"] += f" (edited on the command line, round {round_})"
-            lines[at] = json.dumps(record, ensure_ascii=False) + "\n"
+        try:
             source.write_text("".join(lines), encoding="utf-8")
-            started = time.perf_counter()
-            out = _run_index(source, self._workdir)
-            seconds.append(time.perf_counter() - started)
-            if "0 new, 1 changed, 0 removed" not in out:
-                raise RuntimeError(f"expected one changed entry, got: {out.splitlines()[:1]}")
-        # Back to the entries as built (untimed): the query phase and the judged run must
-        # see the same index as before this probe, not its edited summaries.
-        source.write_text("".join(_record_line(e) for e in self._entries), encoding="utf-8")
-        _run_index(source, self._workdir)
+            first = _run_index(source, index)
+            seconds: list[float] = []
+            for round_ in range(1, rounds + 1):
+                at = (round_ * 7919) % len(lines)
+                record = json.loads(lines[at])
+                record["summary"] += f" (edited on the command line, round {round_})"
+                lines[at] = json.dumps(record, ensure_ascii=False) + "\n"
+                source.write_text("".join(lines), encoding="utf-8")
+                started = time.perf_counter()
+                out = _run_index(source, index)
+                seconds.append(time.perf_counter() - started)
+                if "0 new, 1 changed, 0 removed" not in out:
+                    raise RuntimeError(f"expected one changed entry, got: {out.splitlines()[:1]}")
+        finally:
+            shutil.rmtree(index, ignore_errors=True)
         return {"seconds": seconds, "first_run": first.splitlines()[:2]}
 
     def open(self, workdir: Path) -> None:
