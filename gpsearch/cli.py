@@ -91,21 +91,18 @@ def index(
     verbose: bool,
 ) -> None:
     """Index SOURCES (files or directories; default: the bundled corpus)."""
-    from corpus import load_sources
-    from indexer import known_lines
+    from indexer.build import index_sources
 
-    paths = list(sources) or None
     with user_errors():
-        # The lines this index already holds are not parsed again (corpus.known); a line
-        # whose entry changed in the index meanwhile sends the import round once more.
-        known = {} if rebuild else known_lines.read(index_dir)
-        loaded = load_sources(paths, locale=locale, skip_invalid=skip_invalid, known=known)
-        try:
-            report = _build(loaded, index_dir, rebuild, procs)
-        except known_lines.StaleLinesError as exc:
-            log.info("%s: parsing every line again", exc)
-            loaded = load_sources(paths, locale=locale, skip_invalid=skip_invalid, known={})
-            report = _build(loaded, index_dir, rebuild, procs)
+        loaded, report = index_sources(
+            list(sources) or None,
+            index_dir,
+            locale=locale,
+            skip_invalid=skip_invalid,
+            rebuild=rebuild,
+            procs=procs,
+            progress=_progress,
+        )
     click.echo(
         f"{report.total} entries from {len(loaded.files)} file(s): {report.new} new,"
         f" {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
@@ -134,20 +131,6 @@ def index(
     click.echo(
         f"generation {report.generation} in {report.seconds:.2f} s"
         f" ({report.per_second:,.0f} entries/s)"
-    )
-
-
-def _build(loaded: Any, index_dir: Path, rebuild: bool, procs: int | None) -> Any:
-    from indexer.build import build_index
-
-    return build_index(
-        loaded.entries,
-        index_dir,
-        rebuild=rebuild,
-        procs=procs,
-        progress=_progress,
-        unchanged=loaded.known,
-        digests=loaded.digests,
     )
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from whoosh import index as windex
 
-from corpus.known import KnownEntry
+from corpus.known import KnownEntry, KnownLine
+from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
 from indexer import generations, groups, known_lines, places, postings, topic_index
 from indexer.build_report import BuildReport, summarise
@@ -156,6 +157,41 @@ def build_index(
         published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
         summarise(report, published)
         return report
+
+
+def index_sources(
+    paths: Sequence[str | Path] | None,
+    index_dir: Path,
+    *,
+    locale: str | None = None,
+    skip_invalid: bool = False,
+    rebuild: bool = False,
+    procs: int | None = None,
+    progress: Progress = no_progress,
+) -> tuple[LoadResult, BuildReport]:
+    """Load source files (the bundled corpus when None) and build them into `index_dir`,
+    as `gpsearch index` does: the JSONL lines the index already holds are not parsed again
+    (corpus.known); a line whose entry changed in the index meanwhile sends the import
+    round once more, parsing every line."""
+
+    def load_and_build(known: Mapping[str, KnownLine]) -> tuple[LoadResult, BuildReport]:
+        loaded = load_sources(paths, locale=locale, skip_invalid=skip_invalid, known=known)
+        report = build_index(
+            loaded.entries,
+            index_dir,
+            rebuild=rebuild,
+            procs=procs,
+            progress=progress,
+            unchanged=loaded.known,
+            digests=loaded.digests,
+        )
+        return loaded, report
+
+    try:
+        return load_and_build({} if rebuild else known_lines.read(index_dir))
+    except known_lines.StaleLinesError as exc:
+        log.info("%s: parsing every line again", exc)
+    return load_and_build({})
 
 
 def _unremembered(entries: Sequence[Entry], digests: Mapping[str, str] | None) -> bool:
