@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import threading
 from collections import OrderedDict
 from functools import cached_property
@@ -60,9 +61,8 @@ class Snapshot:
 
     def __init__(self, gen: Generation) -> None:
         self.gen = gen
-        self.ix = windex.open_dir(str(gen.path), readonly=True)
-        self.searcher = self.ix.searcher()
         self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
+        self._open_whoosh()
         self._stored = LruCache(STORED_CACHE)
         self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
@@ -104,6 +104,19 @@ class Snapshot:
         lemmatized = {lang for lang in held if SUPPORTED[analysis_language(lang)].lemmatizer}
         return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized, compact=True)
 
+    def _open_whoosh(self) -> None:
+        self.ix = windex.open_dir(str(self.gen.path), readonly=True)
+        self.searcher = self.ix.searcher()
+        self._pid = os.getpid()
+
+    def _whoosh(self) -> Any:
+        """This process's Whoosh searcher (call with the lock held).  A forked process (a
+        server's worker, opened by its master) reopens the files: Whoosh reads with seek +
+        read, and a descriptor inherited across fork shares its offset with the parent."""
+        if self._pid != os.getpid():
+            self._open_whoosh()
+        return self.searcher
+
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: lemmatizer dictionaries,
         the concept lexicon, the typo vocabulary and the detector's dictionaries."""
@@ -117,7 +130,7 @@ class Snapshot:
         # Whoosh reads stored entries lazily: read one per segment now, so damaged files
         # stop a server at start-up rather than failing its first requests.
         with self._whoosh_lock:
-            for segreader, _offset in self.searcher.reader().leaf_readers():
+            for segreader, _offset in self._whoosh().reader().leaf_readers():
                 if segreader.doc_count_all():
                     segreader.stored_fields(0)
 
@@ -132,7 +145,7 @@ class Snapshot:
         doc = self._stored.get(docnum)
         if doc is None:
             with self._whoosh_lock:
-                doc = self.searcher.stored_fields(docnum)["doc"]
+                doc = self._whoosh().stored_fields(docnum)["doc"]
             self._stored.put(docnum, doc)
         return doc
 

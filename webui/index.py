@@ -30,3 +30,8 @@ def get_searcher() -> Searcher:
 
 def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = {"searcher": None, "lock": threading.Lock()}
+
+
+def use_searcher(app: Flask, searcher: Searcher) -> None:
+    """Serve an already opened Searcher (a server's master opens it before forking)."""
+    app.extensions[_EXTENSION]["searcher"] = searcher

@@ -1,11 +1,12 @@
 """Production serving: gunicorn with sync workers, never Flask's debug server.
 
 `serve()` opens the index once before starting, so a missing index fails at once with the
-library's message (the CLI prints it and exits 1).  That first open also loads the
-language resources every worker needs (detector profiles, lemmatizer dictionaries, the
-concept lexicon: ~110 MB); they are frozen out of the garbage collector's reach before
-gunicorn forks, so workers share them copy-on-write.  Each worker still builds its own
-app, opens the index itself and follows rebuilds on its own.
+library's message (the CLI prints it and exits 1).  The master keeps that Searcher: its
+generation (arrays, ids, groups, caches) and the language resources every worker needs
+(detector profiles, lemmatizer dictionaries, the concept lexicon) are loaded before
+gunicorn forks, frozen out of the garbage collector's reach, and shared copy-on-write by
+the workers (preload_app).  A worker reopens the generation's Whoosh files on first use
+(search.snapshot) and follows rebuilds on its own; a new generation is opened per worker.
 
 Limits and timeouts are set here, explicitly, rather than left to gunicorn's defaults
 (README, "Serving: limits, timeouts and shutdown"):
@@ -36,6 +37,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from search import Searcher
 from webui import create_app
 from webui.config import load_config
+from webui.index import use_searcher
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +61,47 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
     """gunicorn configured in code (no gunicorn.conf.py, no command-line parsing)."""
 
     def __init__(
-        self, config: dict[str, Any], options: dict[str, Any], proxy_hops: int = 0
+        self,
+        config: dict[str, Any],
+        options: dict[str, Any],
+        proxy_hops: int = 0,
+        searcher: Searcher | None = None,
     ) -> None:
         self.app_config = config
         self.options = options
         self.proxy_hops = proxy_hops
+        self.searcher = searcher
+        self._held = searcher.snapshot() if searcher is not None else None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if self.searcher is not None:
+            self.cfg.set("pre_fork", self._follow_index)
+
+    def _follow_index(self, _arbiter: Any, _worker: Any) -> None:
+        """Before forking a worker (at start, or replacing one): the master's Searcher moves
+        to the live generation, so the new worker shares it rather than opening it alone,
+        and the master lets go of the one it started with."""
+        assert self.searcher is not None
+        try:
+            live = self.searcher.snapshot()
+        except Exception as exc:  # e.g. the index directory was removed: the worker says so
+            log.warning("before forking a worker, the index could not be followed: %s", exc)
+            return
+        before, self._held = self._held, live
+        if before is not None and before is not self._held:  # a rebuild since the last fork
+            before.close()
+            del before
+            gc.unfreeze()  # the old generation's objects, frozen with the rest, can go
+            gc.collect()
+            gc.freeze()
 
     def load(self) -> Any:
         app = create_app(self.app_config)
+        if self.searcher is not None:
+            use_searcher(app, self.searcher)
         if self.proxy_hops:
             # Behind N proxies the client is the Nth address from the right of
             # X-Forwarded-For; REMOTE_ADDR (the access log's %(h)s too) becomes it.  Never
@@ -89,7 +119,7 @@ def gunicorn_options(
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "worker_class": "sync",
-        "preload_app": False,
+        "preload_app": True,  # the app and its open index, shared by the workers
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",
@@ -133,8 +163,9 @@ def serve(
         workers,
         f" behind {proxy_hops} proxy(ies)" if proxy_hops else "",
     )
-    searcher.close()  # each worker opens the index itself; the warmed caches stay
+    app = GunicornApp(config, gunicorn_options(host, port, workers), proxy_hops, searcher)
+    app.wsgi()  # the Flask app, built now so that it is frozen and shared with the rest
     gc.collect()
-    _release_free_memory()  # the closed index's memory, which no worker will use
+    _release_free_memory()  # what opening the index freed, before the workers copy it
     gc.freeze()  # a collection in a worker would otherwise touch (and copy) every page
-    GunicornApp(config, gunicorn_options(host, port, workers), proxy_hops).run()
+    app.run()

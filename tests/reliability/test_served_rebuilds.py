@@ -9,11 +9,15 @@ that was published, and its total for each unique word is that generation's.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 
+from indexer import generations
 from tests.conftest import kill_build_while_writing, synthetic_jsonl
 from tests.reliability.conftest import (
     PICKUP_SECONDS,
@@ -151,3 +155,46 @@ def test_killed_build_never_disturbs_the_server_which_follows_the_next_build(
     )
     assert not list(index_dir.glob("gen-*.tmp")), "the next build cleared the killed one"
     assert_healthy_log(output)
+
+
+def last_live(answers: list[dict[str, Any]], live: str, count: int = 10) -> bool:
+    recent = answers[-count:]
+    return len(recent) == count and all(a["generation"] == live and a["total"] == 1 for a in recent)
+
+
+def _files_held(pid: int, directory: Path) -> list[str]:
+    """Paths under `directory` process `pid` has mapped or open (deleted ones included)."""
+    maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    held = {line.split(maxsplit=5)[5] for line in maps if str(directory) in line}
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if str(directory) in target:
+                held.add(target)
+    return sorted(held)
+
+
+def test_a_replaced_worker_starts_on_the_live_generation_and_the_master_lets_the_old_go(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    """The master opened the index before forking its workers.  After two rebuilds (the
+    first generation is deleted) a worker killed and replaced starts on the live one, and
+    the master no longer holds the deleted generation's files (their disk space is freed)."""
+    index = copy_index(bundled_index, tmp_path / "index")
+    first = generations.current(index).path
+    with serving(index, tmp_path) as server:
+        assert _files_held(server.proc.pid, first), "the master holds the index it opened"
+        publish(bundled_plus(write_extra(tmp_path / "b.jsonl", UNIQUE_B)), index)
+        live = publish(bundled_plus(write_extra(tmp_path / "c.jsonl", UNIQUE_C)), index)
+        assert not first.exists(), "two builds on, the first generation is deleted"
+        old_workers = psutil.Process(server.proc.pid).children()
+        old_workers[0].kill()
+        deadline = time.monotonic() + PICKUP_SECONDS
+        while len(set(psutil.Process(server.proc.pid).children()) - set(old_workers)) < 1:
+            assert time.monotonic() < deadline, "no worker replaced the killed one"
+            time.sleep(0.1)
+        answers: list[dict[str, Any]] = []
+        while not last_live(answers, live):  # the surviving worker looks every second
+            assert time.monotonic() < deadline, answers[-10:]
+            answers.append(server.get(f"/api/search?q={UNIQUE_C}").json())
+        assert _files_held(server.proc.pid, first) == []

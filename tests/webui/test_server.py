@@ -97,7 +97,7 @@ def test_cli_serve_without_index_exits_1_with_the_directory(tmp_path: Path) -> N
     assert "Traceback" not in result.output
 
 
-def test_serve_configures_gunicorn_sync_workers_without_preload(
+def test_serve_configures_gunicorn_sync_workers_sharing_the_open_index(
     ui_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[server.GunicornApp] = []
@@ -107,9 +107,11 @@ def test_serve_configures_gunicorn_sync_workers_without_preload(
     assert app.cfg.bind == ["127.0.0.1:8123"]
     assert app.cfg.workers == 3
     assert app.cfg.worker_class_str == "sync"
-    assert app.cfg.preload_app is False
+    assert app.cfg.preload_app is True  # the master opens the index; workers share it
     assert app.cfg.accesslog == "-"
-    assert app.load().config["INDEX_DIR"] == ui_index
+    flask_app = app.wsgi()
+    assert flask_app.config["INDEX_DIR"] == ui_index
+    assert flask_app.extensions["gpsearch"]["searcher"] is app.searcher  # not opened again
     assert server.gunicorn_options("::1", 80, 2)["bind"] == "[::1]:80"
 
 

@@ -1,0 +1,42 @@
+"""A server's master opens the index and forks its workers (webui.server, preload_app):
+each process must read its own entries from the generation it inherited."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from search import Searcher, snapshot
+
+READS = 4000  # stored entries each process reads, interleaved with the other's
+
+
+def test_processes_forked_with_an_open_index_each_read_the_entries_they_ask_for(
+    bundled_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh reads stored entries with seek + read: on a descriptor shared across the fork
+    (one file offset for both processes) they would read each other's entries."""
+    monkeypatch.setattr(snapshot, "STORED_CACHE", 1)  # every read goes to the files
+    searcher = Searcher(bundled_index)
+    snap = searcher.snapshot()
+    live = [d for d in range(snap.n) if snap.alive[d]]
+    children = []
+    for seed in range(2):
+        pid = os.fork()
+        if pid == 0:  # the child: exit status = wrong entries read (0-100), 101 on errors
+            wrong = 0
+            try:
+                rnd = random.Random(seed)
+                for _ in range(READS):
+                    docnum = rnd.choice(live)
+                    wrong += snap.stored(docnum)["id"] != snap.ids[docnum]
+            except BaseException:
+                os._exit(101)
+            os._exit(min(wrong, 100))
+        children.append(pid)
+    statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    searcher.close()
+    assert statuses == [0, 0], "exit status: wrong entries read (101: errors)"
