@@ -29,28 +29,34 @@ index_option = click.option(
 )
 
 
+# The library's expected errors (module, class): a one-line message and exit code 1.
+USER_ERRORS = (
+    ("corpus.errors", "CorpusError"),
+    ("indexer.build", "EmptyBuildError"),
+    ("indexer.diskspace", "DiskFullError"),
+    ("indexer.generations", "BuildLockedError"),
+    ("indexer.generations", "IndexNotFoundError"),
+    ("search.models", "SearchError"),
+    ("webui.config", "ConfigError"),
+)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the library's expected errors into a one-line message and exit code 1."""
-    from corpus import CorpusError
-    from indexer.build import EmptyBuildError
-    from indexer.diskspace import DiskFullError
-    from indexer.generations import BuildLockedError, IndexNotFoundError
-    from search import SearchError
-    from webui import ConfigError
-
+    """Turn the library's expected errors into a one-line message and exit code 1.  Only
+    modules already imported are looked at: one never imported raised nothing, and
+    importing it here would cost `gpsearch index` Flask's start-up."""
     try:
         yield
-    except (
-        CorpusError,
-        IndexNotFoundError,
-        BuildLockedError,
-        DiskFullError,
-        EmptyBuildError,
-        SearchError,
-        ConfigError,
-    ) as exc:
-        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        expected = tuple(
+            getattr(module, name)
+            for module_name, name in USER_ERRORS
+            if (module := sys.modules.get(module_name)) is not None
+        )
+        if isinstance(exc, expected):
+            raise click.ClickException(str(exc)) from None
+        raise
 
 
 def _progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:

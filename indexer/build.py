@@ -141,7 +141,8 @@ def build_index(
         places.save_local(workdir, places.generation_keys(workdir))
         phase = time.perf_counter()
         previous = None if plan.rebuilt else plan.previous
-        group_of = _groups(workdir, previous, plan.old, manifest)
+        changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
+        group_of = _groups(workdir, previous, plan.old, manifest, changed)
         log.info("grouped translations in %.1f s", time.perf_counter() - phase)
         _write_side_files(workdir, manifest, group_of, lexicon, assigner)
         lines = known_lines.next_lines(
@@ -361,15 +362,13 @@ def _groups(
     previous: generations.Generation | None,
     old: Manifest,
     new: Manifest,
+    changed: set[str],
 ) -> dict[str, str]:
     """Translation groups of the new generation, from the entries' signatures.  Groups
     never cross a place-and-year block unless the source declares them, so an update
-    regroups only the blocks its new, changed and removed entries belong to."""
+    regroups only the blocks its new, changed and removed entries (`changed`) belong to."""
     if previous is None or new.declared or old.declared:
         return groups.group_signatures(postings.load_signatures(gen_dir))
-    changed = {
-        i for i in new.hashes.keys() | old.hashes.keys() if new.hashes.get(i) != old.hashes.get(i)
-    }
     touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
     found = {i: g for i, g in kept.items() if i in new and new.blocks[i] not in touched}
