@@ -235,19 +235,48 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
     alive = np.load(base / "alive.npy")
-    # A block's text appears verbatim in its rows: skip parsing rows of other blocks.
-    needles = None if blocks is None else [json.dumps(b, ensure_ascii=False) for b in blocks]
     found = []
     for seg in meta["segments"]:
-        lines = (gen_dir / ACCEL / seg["dir"] / SIGNATURES).read_text(encoding="utf-8")
+        path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
         offset = seg["offset"]
-        for i, line in enumerate(lines.splitlines()):
-            if not alive[offset + i] or (needles and not any(n in line for n in needles)):
+        if blocks is None:
+            rows = enumerate(path.read_text(encoding="utf-8").splitlines())
+        else:  # an update's few blocks: only the rows that hold one are decoded and parsed
+            rows = _rows_holding(path.read_bytes(), blocks)
+        for i, line in rows:
+            if not alive[offset + i]:
                 continue
             row = json.loads(line)
             if blocks is None or row[SIGNATURE_BLOCK] in blocks:
                 found.append(Signature.from_list(row))
     return found
+
+
+def _rows_holding(data: bytes, blocks: set[str]) -> list[tuple[int, bytes]]:
+    """(row number, row) of the JSONL rows in which a block's JSON text appears verbatim.
+
+    An update regroups a few blocks of a 100k-row file (90 MB): finding their text in the
+    bytes and counting the newlines before each hit costs a fraction of decoding and
+    splitting every row (0.05 against 0.3-0.5 s, measured)."""
+    starts: set[int] = set()
+    for block in blocks:
+        needle = json.dumps(block, ensure_ascii=False).encode("utf-8")
+        at = data.find(needle)
+        while at != -1:
+            start = data.rfind(b"\n", 0, at) + 1
+            starts.add(start)
+            end = data.find(b"\n", at)
+            if end == -1:
+                break
+            at = data.find(needle, end)
+    rows = []
+    number, counted = 0, 0
+    for start in sorted(starts):
+        number += data.count(b"\n", counted, start)
+        counted = start
+        end = data.find(b"\n", start)
+        rows.append((number, data[start : len(data) if end == -1 else end]))
+    return rows
 
 
 def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -> None:
