@@ -67,8 +67,9 @@ def read_jsonl(
     a KnownEntry (not parsed), and the digests of clean new lines go to `cache.fresh`."""
     unknown: set[str] = set()
     digest = cache.digester(path, locale) if cache is not None else None
+    prefix = f"{path}:"  # Path.__str__ once, not per line (100k lines: 0.05 s)
     for number, text in lines:
-        where = f"{path}:{number}"
+        where = f"{prefix}{number}"
         line_digest = ""
         if digest is not None and cache is not None:
             # The digest of a line's UTF-8 bytes: the same whether it came decoded or not.
