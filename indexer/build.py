@@ -27,6 +27,7 @@ from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest, content_hash, read_manifest, source_file
+from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 from indexer.topic_data import read_vocabulary, vocabulary_json
 from indexer.topics import TopicAssigner
@@ -133,6 +134,7 @@ def build_index(
         workdir = work.new()  # removed if the build fails (e.g. the disk is full)
         ix = _write_segments(workdir, plan, analysed, procs, progress)
         places.save_tables(workdir)
+        _keep_model(workdir)
         manifest = _next_manifest(plan, analysed)
         with ix.reader() as reader:
             phase = time.perf_counter()
@@ -209,7 +211,10 @@ def _analyse(
     """What the indexer decides about each new or changed entry: its language, topics and
     place (unresolved cities are counted in `report`)."""
     phase = time.perf_counter()
-    detections, topics = detect_and_assign(plan.todo, assigner, procs=procs, progress=progress)
+    saved = None if plan.rebuilt or plan.previous is None else plan.previous.path / MODEL_FILE
+    detections, topics = detect_and_assign(
+        plan.todo, assigner, procs=procs, progress=progress, saved_model=saved
+    )
     log.info(
         "detected languages and assigned topics of %d entries in %.1f s",
         len(plan.todo),
@@ -312,6 +317,15 @@ def _write_segments(
         raise
     log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
     return ix
+
+
+def _keep_model(workdir: Path) -> None:
+    """The generation keeps the language model (carried over, or saved once per index and
+    langdetect version): the next update and every searcher read it in 0.02 s instead of
+    parsing langdetect's 55 profiles (0.25 s)."""
+    path = workdir / MODEL_FILE
+    if not saved_model_current(path):
+        get_model().save(path)
 
 
 def _next_manifest(plan: _Plan, analysed: list[Analysed]) -> Manifest:

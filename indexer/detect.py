@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -110,12 +111,14 @@ class LanguageDetector:
         *,
         lexicon_languages: Iterable[str] | None = None,
         compact: bool = False,
+        saved_model: Path | None = None,
     ) -> None:
         """`lexicon_languages` limits the dictionaries consulted for short text (each costs
         30-120 MB of memory): a server passes the ones its analysers load anyway.
         `compact`: the model as a sparse matrix (18 MB less; slower on long text), for a
-        process that detects queries."""
-        self._model: NgramModel = get_model(compact)
+        process that detects queries.  `saved_model`: the model as an index generation
+        keeps it (indexer.ngram_model.MODEL_FILE), quicker to load than the profiles."""
+        self._model: NgramModel = get_model(compact, saved_model)
         codes = {language_code(lang) for lang in corpus_languages or ()}
         self.corpus_languages: frozenset[str] = frozenset(c for c in codes if c)
         self.lexicon_languages: frozenset[str] | None = (

@@ -17,6 +17,7 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -57,10 +58,12 @@ _worker_detector: LanguageDetector | None = None  # one per worker process
 _worker_assigner: TopicAssigner | None = None  # the build's, inherited through fork
 
 
-def _init_detector(parent: int, assigner: TopicAssigner | None = None) -> None:
+def _init_detector(
+    parent: int, assigner: TopicAssigner | None = None, saved_model: Path | None = None
+) -> None:
     global _worker_detector, _worker_assigner
     die_with_parent(parent)
-    _worker_detector = LanguageDetector()
+    _worker_detector = LanguageDetector(saved_model=saved_model)
     _worker_assigner = assigner
 
 
@@ -85,15 +88,22 @@ def detect_entry(detector: LanguageDetector, entry: Entry) -> Detection:
 
 
 def detect_all(
-    entries: Sequence[Entry], *, procs: int, progress: Progress = no_progress
+    entries: Sequence[Entry],
+    *,
+    procs: int,
+    progress: Progress = no_progress,
+    saved_model: Path | None = None,
 ) -> list[Detection]:
-    """The language of each entry, by `procs` processes for a large batch."""
+    """The language of each entry, by `procs` processes for a large batch (`saved_model`:
+    see LanguageDetector)."""
     if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detector = LanguageDetector()
+        detector = LanguageDetector(saved_model=saved_model)
         return [detect_entry(detector, e) for e in progress(entries, len(entries), "detecting")]
     size = max(200, len(entries) // (procs * 8))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    with ProcessPoolExecutor(procs, initializer=_init_detector, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        procs, initializer=_init_detector, initargs=(os.getpid(), None, saved_model)
+    ) as pool:
         results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
         return [d for chunk in results for d in chunk]
 
@@ -104,12 +114,13 @@ def detect_and_assign(
     *,
     procs: int,
     progress: Progress = no_progress,
+    saved_model: Path | None = None,
 ) -> tuple[list[Detection], list[Topics]]:
     """Each entry's language, then its topics in that language: in the detection pool for
     a large batch (assignment costs about as much as detection; the pool's workers fork
     from the build and share its assigner, analysed once)."""
     if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detections = detect_all(entries, procs=1, progress=progress)
+        detections = detect_all(entries, procs=1, progress=progress, saved_model=saved_model)
         topics = [
             assign_entry(assigner, e, d.language) for e, d in zip(entries, detections, strict=True)
         ]
@@ -118,7 +129,10 @@ def detect_and_assign(
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        procs, mp_context=context, initializer=_init_detector, initargs=(os.getpid(), assigner)
+        procs,
+        mp_context=context,
+        initializer=_init_detector,
+        initargs=(os.getpid(), assigner, saved_model),
     ) as pool:
         results = progress(pool.map(_detect_and_assign_chunk, chunks), len(chunks), "detecting")
         pairs = [pair for chunk in results for pair in chunk]

@@ -25,6 +25,7 @@ from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, t
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
 from indexer.generations import CONCEPTS, GROUPS, Generation
+from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from search.places import Geo
 
@@ -102,7 +103,12 @@ class Snapshot:
         """Query language detection among the languages this generation holds."""
         held = set(self.data.values["language"]) - {UNDETERMINED}
         lemmatized = {lang for lang in held if SUPPORTED[analysis_language(lang)].lemmatizer}
-        return LanguageDetector(corpus_languages=held, lexicon_languages=lemmatized, compact=True)
+        return LanguageDetector(
+            corpus_languages=held,
+            lexicon_languages=lemmatized,
+            compact=True,
+            saved_model=self.gen.path / MODEL_FILE,
+        )
 
     def _open_whoosh(self) -> None:
         self.ix = windex.open_dir(str(self.gen.path), readonly=True)

@@ -128,3 +128,29 @@ def test_cli_reports_zero_changed_on_an_unchanged_run(tmp_path: Path) -> None:
     assert re.search(r"languages: en \d+, fr \d+, sq \d+, sr \d+", first.stdout), first.stdout
     second = run_cli(*args, check=True)
     assert "0 changed" in second.stdout
+
+
+def test_each_generation_keeps_the_language_model_and_renews_it_for_new_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build saves the model in its generation, an update carries the same file
+    over (a hard link: nothing parsed or written), and after a langdetect or code change
+    the next update saves it anew; a searcher then reads the generation's own file."""
+    from indexer import ngram_model
+
+    entries = _entries()
+    first = build_index(entries, tmp_path)
+    kept = tmp_path / first.generation / ngram_model.MODEL_FILE
+    assert ngram_model.saved_model_current(kept)
+    changed = [Entry(**{**entries[0].to_dict(), "summary": "A zeppelin tour."}), *entries[1:]]
+    second = build_index(changed, tmp_path)
+    carried = tmp_path / second.generation / ngram_model.MODEL_FILE
+    assert carried.stat().st_ino == kept.stat().st_ino
+    monkeypatch.setattr(ngram_model, "model_key", lambda: "langdetect 1.1, say")
+    assert not ngram_model.saved_model_current(carried)
+    third = build_index(entries, tmp_path)
+    renewed = tmp_path / third.generation / ngram_model.MODEL_FILE
+    assert renewed.stat().st_ino != carried.stat().st_ino
+    assert ngram_model.saved_model_current(renewed)
+    assert ngram_model.saved_model_current(carried) is False, "the old generation untouched"
+    assert _titles(tmp_path, "zeppelin") == []
