@@ -27,6 +27,7 @@ from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest, content_hash, read_manifest, source_file
+from indexer.merging import merge_policy
 from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 from indexer.topic_data import read_vocabulary, vocabulary_json
@@ -311,7 +312,7 @@ def _write_segments(
                 writer.delete_by_term("id", entry_id)
         for item in progress(analysed, len(analysed), "indexing"):
             writer.add_document(**whoosh_document(item))
-        writer.commit()
+        writer.commit(mergetype=merge_policy)
     except BaseException:
         writer.cancel()
         raise

@@ -154,3 +154,35 @@ def test_each_generation_keeps_the_language_model_and_renews_it_for_new_code(
     assert ngram_model.saved_model_current(renewed)
     assert ngram_model.saved_model_current(carried) is False, "the old generation untouched"
     assert _titles(tmp_path, "zeppelin") == []
+
+
+def _segments(index_dir: Path) -> list[tuple[int, int]]:
+    """(documents, live documents) of each Whoosh segment of the live generation."""
+    from whoosh import index as windex
+
+    gen = generations.current(index_dir)
+    with windex.open_dir(str(gen.path)).reader() as reader:
+        return [(r.doc_count_all(), r.doc_count()) for r, _ in reader.leaf_readers()]
+
+
+@pytest.mark.parametrize(("changed", "expunged"), [(23, True), (15, True), (5, False)])
+def test_updates_do_not_keep_segments_of_deleted_entries(
+    tmp_path: Path, changed: int, expunged: bool
+) -> None:
+    """An update that changed most entries of a segment leaves neither a wholly deleted
+    segment (dropped) nor a mostly deleted one (rewritten): queries and memory then scale
+    with the live entries, not with every version ever indexed.  A few changes keep the
+    segment, its deletions marked."""
+    entries = _entries()
+    build_index(entries, tmp_path)
+    edited = [
+        Entry(**{**e.to_dict(), "summary": f"{e.summary} (edition 2)"}) if i < changed else e
+        for i, e in enumerate(entries)
+    ]
+    report = build_index(edited, tmp_path)
+    assert report.changed == changed
+    segments = _segments(tmp_path)
+    assert sum(live for _, live in segments) == 23
+    dead = sum(total - live for total, live in segments)
+    assert dead == (0 if expunged else changed), segments
+    assert Searcher(tmp_path).search(SearchRequest("edition")).total == changed
