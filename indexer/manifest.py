@@ -113,11 +113,23 @@ def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
 def content_hash(entry: Entry) -> str:
     """A digest of every field: an update re-analyses the entries whose digest changed.
     The repr of the field values (text, numbers, None, tuples: stable) is 40% cheaper than
-    their JSON, and hashing it is most of what an update of 100k unchanged entries costs."""
-    return hashlib.blake2b(repr(_fields(entry)).encode(), digest_size=8, person=_PERSON).hexdigest()
+    their JSON, and hashing it is most of what an update of 100k unchanged entries costs.
+    The source counts by its resolved file and line, not as the path was spelled: the
+    same file given as `data.jsonl` or `/srv/data.jsonl` changes no entry (it had made a
+    100k-entry update re-analyse every entry: 95 s instead of 2.5 s)."""
+    values = _fields(entry)
+    if entry.source:
+        values = (*values[:_SOURCE], _canonical(entry.source), *values[_SOURCE + 1 :])
+    return hashlib.blake2b(repr(values).encode(), digest_size=8, person=_PERSON).hexdigest()
+
+
+def _canonical(source: str) -> str:
+    path, sep, line = source.rpartition(":")
+    return f"{_resolved(path)}:{line}" if sep else _resolved(source)
 
 
 _fields = attrgetter(*FIELD_NAMES)
+_SOURCE = FIELD_NAMES.index("source")
 _PERSON = f"gpsearch-{SCHEMA_VERSION}".encode()
 
 

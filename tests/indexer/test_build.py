@@ -186,3 +186,20 @@ def test_updates_do_not_keep_segments_of_deleted_entries(
     dead = sum(total - live for total, live in segments)
     assert dead == (0 if expunged else changed), segments
     assert Searcher(tmp_path).search(SearchRequest("edition")).total == changed
+
+
+def test_the_same_file_by_another_path_changes_no_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron job gives `/srv/data.jsonl`, an operator `data.jsonl` from /srv: the entries
+    are the same, so nothing is analysed again (at 100k entries: 2.5 s, not 95 s)."""
+    source = synthetic_jsonl(tmp_path / "data.jsonl", 40)
+    index = tmp_path / "ix"
+    monkeypatch.chdir(tmp_path)
+    first = build_index(load_sources(["data.jsonl"]).entries, index)
+    assert first.new == 40
+    again = build_index(load_sources([source]).entries, index)
+    assert (again.changed, again.unchanged, again.generation) == (0, 40, first.generation)
+    monkeypatch.chdir(tmp_path.parent)
+    moved = build_index(load_sources([f"{tmp_path.name}/./data.jsonl"]).entries, index)
+    assert (moved.changed, moved.generation) == (0, first.generation)
