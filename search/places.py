@@ -15,6 +15,7 @@ Ambiguous names (`Roma` the people) are places only when the query says so: `cit
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,7 +48,10 @@ class Geo:
     """One snapshot's places: coordinates, place keys, the generation's place tables."""
 
     def __init__(self, snap: Any) -> None:
-        self.snap = snap
+        # A proxy, not a reference: the snapshot holds its Geo, and a cycle between them
+        # would outlive the snapshot in a server's worker, whose objects inherited from
+        # the master are frozen out of the collector's reach (webui.server).
+        self.snap = weakref.proxy(snap)
         self.lat = snap.data.coordinates.get("lat")
         self.lon = snap.data.coordinates.get("lon")
         self._named: dict[tuple[str, bool], list[Place]] = {}  # query words -> places

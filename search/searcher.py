@@ -74,7 +74,12 @@ class Searcher:
                     return self._snapshot
                 log.info("opening index generation %s", gen.name)
                 snap = _open(self.index_dir, gen)
-                self._snapshot = snap
+                old, self._snapshot = self._snapshot, snap
+                if old is not None and old.inherited:
+                    # Opened by the process this one was forked from (a server's master)
+                    # and never read here: its Whoosh files, frozen in reference cycles
+                    # with the rest of what was inherited, would stay open for good.
+                    old.close()
             self._stamp = stamp
             return self._snapshot
 

@@ -8,6 +8,7 @@ more-like-this neighbours) live and die with it, so a rebuild never serves stale
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import threading
@@ -115,11 +116,17 @@ class Snapshot:
         self.searcher = self.ix.searcher()
         self._pid = os.getpid()
 
+    @property
+    def inherited(self) -> bool:
+        """Opened by the process this one was forked from, its Whoosh files not reopened."""
+        return self._pid != os.getpid()
+
     def _whoosh(self) -> Any:
         """This process's Whoosh searcher (call with the lock held).  A forked process (a
         server's worker, opened by its master) reopens the files: Whoosh reads with seek +
         read, and a descriptor inherited across fork shares its offset with the parent."""
-        if self._pid != os.getpid():
+        if self.inherited:
+            self.searcher.close()  # this process's copies of the descriptors only
             self._open_whoosh()
         return self.searcher
 
@@ -142,6 +149,12 @@ class Snapshot:
 
     def close(self) -> None:
         with self._whoosh_lock:
+            self.searcher.close()
+
+    def __del__(self) -> None:
+        # Freed (no request holds it): its Whoosh files close now, not whenever the cycle
+        # collector reaches Whoosh's own objects (never, for those a worker inherited).
+        with contextlib.suppress(Exception):
             self.searcher.close()
 
     # --- stored entries ---------------------------------------------------------------

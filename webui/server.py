@@ -2,11 +2,13 @@
 
 `serve()` opens the index once before starting, so a missing index fails at once with the
 library's message (the CLI prints it and exits 1).  The master keeps that Searcher: its
-generation (arrays, ids, groups, caches) and the language resources every worker needs
-(detector profiles, lemmatizer dictionaries, the concept lexicon) are loaded before
+generation (arrays, ids, groups, facet classes) and the language resources every worker
+needs (lemma dictionaries, the language model, the concept lexicon) are loaded before
 gunicorn forks, frozen out of the garbage collector's reach, and shared copy-on-write by
 the workers (preload_app).  A worker reopens the generation's Whoosh files on first use
-(search.snapshot) and follows rebuilds on its own; a new generation is opened per worker.
+(search.snapshot) and follows rebuilds on its own.  Once a rebuild made another generation
+live, the master releases the one it opened (`release_replaced_index`); workers forked
+after that open the live generation themselves.
 
 Limits and timeouts are set here, explicitly, rather than left to gunicorn's defaults
 (README, "Serving: limits, timeouts and shutdown"):
@@ -32,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from indexer import generations
 from search import Searcher
 from webui import create_app
 from webui.config import load_config
@@ -57,6 +61,17 @@ def _release_free_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's master loop, which also lets go of a replaced index generation."""
+
+    def manage_workers(self) -> None:
+        try:
+            self.app.release_replaced_index()
+        except Exception:  # the master must go on managing its workers whatever happens
+            log.exception("releasing the master's index generation failed")
+        super().manage_workers()
+
+
 class GunicornApp(BaseApplication):  # type: ignore[misc]
     """gunicorn configured in code (no gunicorn.conf.py, no command-line parsing)."""
 
@@ -77,26 +92,38 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        if self.searcher is not None:
-            self.cfg.set("pre_fork", self._follow_index)
+        self.cfg.set("post_fork", self._in_worker)
 
-    def _follow_index(self, _arbiter: Any, _worker: Any) -> None:
-        """Before forking a worker (at start, or replacing one): the master's Searcher moves
-        to the live generation, so the new worker shares it rather than opening it alone,
-        and the master lets go of the one it started with."""
-        assert self.searcher is not None
-        try:
-            live = self.searcher.snapshot()
-        except Exception as exc:  # e.g. the index directory was removed: the worker says so
-            log.warning("before forking a worker, the index could not be followed: %s", exc)
+    def _in_worker(self, _arbiter: Any, _worker: Any) -> None:
+        """In a new worker: only the app's Searcher holds the generation, so the worker
+        frees it when it moves to another (the master's own hold is the master's)."""
+        self._held = None
+
+    def run(self) -> None:
+        _Arbiter(self).run()
+
+    def release_replaced_index(self) -> None:
+        """Once a rebuild made another generation live, the master closes the one it
+        opened and frees it (workers forked later open the live one themselves): it never
+        keeps a deleted generation's files and disk space, nor memory no worker shares.
+        Called by the master's loop, about once a second."""
+        held = self._held
+        if held is None:
             return
-        before, self._held = self._held, live
-        if before is not None and before is not self._held:  # a rebuild since the last fork
-            before.close()
-            del before
-            gc.unfreeze()  # the old generation's objects, frozen with the rest, can go
-            gc.collect()
-            gc.freeze()
+        try:
+            if generations.current(held.gen.path.parent).name == held.gen.name:
+                return
+        except Exception as exc:  # e.g. the index directory was removed: let it go too
+            log.warning("the index the master holds could not be checked: %s", exc)
+        log.info("generation %s is no longer live: the master releases it", held.gen.name)
+        self._held = None
+        assert self.searcher is not None
+        self.searcher.close()
+        del held
+        gc.unfreeze()  # its objects were frozen with the rest: they can go now
+        gc.collect()
+        gc.freeze()
+        _release_free_memory()
 
     def load(self) -> Any:
         app = create_app(self.app_config)

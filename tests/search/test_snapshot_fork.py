@@ -40,3 +40,40 @@ def test_processes_forked_with_an_open_index_each_read_the_entries_they_ask_for(
     statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
     searcher.close()
     assert statuses == [0, 0], "exit status: wrong entries read (101: errors)"
+
+
+def test_a_generation_left_behind_is_freed_without_the_cycle_collector(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    """In a server's worker the objects inherited from the master are frozen (gc.freeze):
+    only reference counting can free them.  A snapshot that sits in a reference cycle would
+    keep a replaced generation's arrays, memory maps and files for the worker's lifetime."""
+    import gc
+    import shutil
+    import weakref
+
+    from corpus import load_sources
+    from indexer.build import build_index
+    from search import SearchRequest
+
+    index = shutil.copytree(bundled_index, tmp_path / "index")
+    searcher = Searcher(index, check_interval=0)
+    first = searcher.snapshot()
+    entry_id = first.ids[0]
+    for request in (  # what fills the snapshot's caches: places, practices, neighbours
+        SearchRequest("integration"),
+        SearchRequest("intercultural", near="Oslo", within_km=500),
+        SearchRequest("culture", filters={"language": ("fr",)}, versions="all"),
+    ):
+        searcher.search(request)
+    searcher.practice_nearby(entry_id, 3, 3)
+    left = weakref.ref(first)
+    del first
+    gc.disable()
+    try:
+        entries = load_sources().entries
+        build_index(entries[:-1], index)  # one entry fewer: a new generation
+        assert searcher.snapshot() is not left()
+        assert left() is None, gc.get_referrers(left())[:3]
+    finally:
+        gc.enable()
