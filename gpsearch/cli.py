@@ -50,9 +50,9 @@ def user_errors() -> Iterator[None]:
         yield
     except Exception as exc:
         expected = tuple(
-            getattr(module, name)
+            error
             for module_name, name in USER_ERRORS
-            if (module := sys.modules.get(module_name)) is not None
+            if (error := getattr(sys.modules.get(module_name), name, None)) is not None
         )
         if isinstance(exc, expected):
             raise click.ClickException(str(exc)) from None

@@ -124,8 +124,9 @@ def content_hash(entry: Entry) -> str:
 
 
 def _canonical(source: str) -> str:
-    path, sep, line = source.rpartition(":")
-    return f"{_resolved(path)}:{line}" if sep else _resolved(source)
+    """`file:line` with the file resolved; any other source (no line) as it is."""
+    path, _, line = source.rpartition(":")
+    return f"{_resolved(path)}:{line}" if path and line.isdigit() else source
 
 
 _fields = attrgetter(*FIELD_NAMES)

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import threading
-import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -43,7 +42,7 @@ class NgramModel:
         self.lang_index: dict[str, int] = {}
         for i, code in enumerate(langs):
             self.lang_index.setdefault(code, i)
-        self._cells = cells
+        self._cells = None if compact else cells  # what `save` writes (builds save dense)
         # compact: a sparse matrix (an n-gram is in few profiles: 184k of 4.8M cells); every
         # other cell holds the same smoothed floor.  1.3 MB instead of 19 MB, and no dense
         # copy on the way; scoring a long text costs more (0.5 against 0.4 ms an entry), so
@@ -62,6 +61,8 @@ class NgramModel:
 
     def save(self, path: Path) -> None:
         """The model's cells, for `NgramModel(saved=path)` (written aside, then renamed)."""
+        if self._cells is None:
+            raise ValueError("a compact model keeps no cells to save: save the dense one")
         grams, langs, rows, cols, probs = self._cells
         tmp = path.with_name(f".{path.name}.tmp")
         with tmp.open("wb") as out:
@@ -198,16 +199,18 @@ def _read_saved(path: Path) -> Cells | None:
             if str(saved["key"]) != model_key():
                 log.info("%s: saved for another langdetect or code: not used", path)
                 return None
-            return (
-                saved["grams"],
-                saved["langs"].tolist(),
-                saved["rows"],
-                saved["cols"],
-                saved["probs"],
-            )
+            grams, langs = saved["grams"], saved["langs"].tolist()
+            rows, cols, probs = saved["rows"], saved["cols"], saved["probs"]
+        if not len(rows) == len(cols) == len(probs):
+            raise ValueError("cell columns of different lengths")
+        if min(rows.min(initial=0), cols.min(initial=0)) < 0:
+            raise ValueError("negative cell coordinates")
+        if rows.max(initial=0) >= len(grams) or cols.max(initial=0) >= len(langs):
+            raise ValueError("cells outside the n-grams and languages")
+        return grams, langs, rows, cols, probs
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # any unreadable file: the profiles instead
         log.warning("%s: unreadable (%s): the profiles are read instead", path, exc)
         return None
 
@@ -229,7 +232,7 @@ def saved_model_current(path: Path) -> bool:
     try:
         with np.load(path, allow_pickle=False) as saved:
             return bool(str(saved["key"]) == model_key())
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except Exception:  # a file np.load cannot read as ours is not current
         return False
 
 

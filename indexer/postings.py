@@ -240,7 +240,8 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
         path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
         offset = seg["offset"]
         if blocks is None:
-            rows = enumerate(path.read_text(encoding="utf-8").splitlines())
+            # split("\n"), not splitlines(): a row's JSON may hold U+2028 or U+0085
+            rows = enumerate(path.read_text(encoding="utf-8").split("\n")[:-1])
         else:  # an update's few blocks: only the rows that hold one are decoded and parsed
             rows = _rows_holding(path.read_bytes(), blocks)
         for i, line in rows:
