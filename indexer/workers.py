@@ -17,7 +17,6 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -58,12 +57,10 @@ _worker_detector: LanguageDetector | None = None  # one per worker process
 _worker_assigner: TopicAssigner | None = None  # the build's, inherited through fork
 
 
-def _init_detector(
-    parent: int, assigner: TopicAssigner | None = None, saved_model: Path | None = None
-) -> None:
+def _init_detector(parent: int, assigner: TopicAssigner | None = None) -> None:
     global _worker_detector, _worker_assigner
     die_with_parent(parent)
-    _worker_detector = LanguageDetector(saved_model=saved_model)
+    _worker_detector = LanguageDetector()
     _worker_assigner = assigner
 
 
@@ -88,22 +85,15 @@ def detect_entry(detector: LanguageDetector, entry: Entry) -> Detection:
 
 
 def detect_all(
-    entries: Sequence[Entry],
-    *,
-    procs: int,
-    progress: Progress = no_progress,
-    saved_model: Path | None = None,
+    entries: Sequence[Entry], *, procs: int, progress: Progress = no_progress
 ) -> list[Detection]:
-    """The language of each entry, by `procs` processes for a large batch (`saved_model`:
-    see LanguageDetector)."""
+    """The language of each entry, by `procs` processes for a large batch."""
     if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detector = LanguageDetector(saved_model=saved_model)
+        detector = LanguageDetector()
         return [detect_entry(detector, e) for e in progress(entries, len(entries), "detecting")]
     size = max(200, len(entries) // (procs * 8))
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    with ProcessPoolExecutor(
-        procs, initializer=_init_detector, initargs=(os.getpid(), None, saved_model)
-    ) as pool:
+    with ProcessPoolExecutor(procs, initializer=_init_detector, initargs=(os.getpid(),)) as pool:
         results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
         return [d for chunk in results for d in chunk]
 
@@ -114,13 +104,12 @@ def detect_and_assign(
     *,
     procs: int,
     progress: Progress = no_progress,
-    saved_model: Path | None = None,
 ) -> tuple[list[Detection], list[Topics]]:
     """Each entry's language, then its topics in that language: in the detection pool for
     a large batch (assignment costs about as much as detection; the pool's workers fork
     from the build and share its assigner, analysed once)."""
     if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detections = detect_all(entries, procs=1, progress=progress, saved_model=saved_model)
+        detections = detect_all(entries, procs=1, progress=progress)
         topics = [
             assign_entry(assigner, e, d.language) for e, d in zip(entries, detections, strict=True)
         ]
@@ -129,10 +118,7 @@ def detect_and_assign(
     chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        procs,
-        mp_context=context,
-        initializer=_init_detector,
-        initargs=(os.getpid(), assigner, saved_model),
+        procs, mp_context=context, initializer=_init_detector, initargs=(os.getpid(), assigner)
     ) as pool:
         results = progress(pool.map(_detect_and_assign_chunk, chunks), len(chunks), "detecting")
         pairs = [pair for chunk in results for pair in chunk]
