@@ -74,12 +74,7 @@ class Searcher:
                     return self._snapshot
                 log.info("opening index generation %s", gen.name)
                 snap = _open(self.index_dir, gen)
-                old, self._snapshot = self._snapshot, snap
-                if old is not None and old.inherited:
-                    # Opened by the process this one was forked from (a server's master)
-                    # and never read here: its Whoosh files, frozen in reference cycles
-                    # with the rest of what was inherited, would stay open for good.
-                    old.close()
+                self._snapshot = snap
             self._stamp = stamp
             return self._snapshot
 
@@ -94,6 +89,12 @@ class Searcher:
     @property
     def generation(self) -> str:
         return self.snapshot().gen.name
+
+    @property
+    def open_generation(self) -> str | None:
+        """The generation held open now, without looking for a newer one (None: none)."""
+        snap = self._snapshot
+        return None if snap is None else snap.gen.name
 
     # --- search -----------------------------------------------------------------------
 

@@ -116,16 +116,11 @@ class Snapshot:
         self.searcher = self.ix.searcher()
         self._pid = os.getpid()
 
-    @property
-    def inherited(self) -> bool:
-        """Opened by the process this one was forked from, its Whoosh files not reopened."""
-        return self._pid != os.getpid()
-
     def _whoosh(self) -> Any:
         """This process's Whoosh searcher (call with the lock held).  A forked process (a
         server's worker, opened by its master) reopens the files: Whoosh reads with seek +
         read, and a descriptor inherited across fork shares its offset with the parent."""
-        if self.inherited:
+        if self._pid != os.getpid():
             self.searcher.close()  # this process's copies of the descriptors only
             self._open_whoosh()
         return self.searcher

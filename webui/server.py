@@ -86,43 +86,31 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
         self.options = options
         self.proxy_hops = proxy_hops
         self.searcher = searcher
-        self._held = searcher.snapshot() if searcher is not None else None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("post_fork", self._in_worker)
-
-    def _in_worker(self, _arbiter: Any, _worker: Any) -> None:
-        """In a new worker: only the app's Searcher holds the generation, so the worker
-        frees it when it moves to another (the master's own hold is the master's)."""
-        self._held = None
 
     def run(self) -> None:
         _Arbiter(self).run()
 
     def release_replaced_index(self) -> None:
         """Once a rebuild made another generation live, the master closes the one it
-        opened and frees it (workers forked later open the live one themselves): it never
-        keeps a deleted generation's files and disk space, nor memory no worker shares.
-        Called by the master's loop, about once a second."""
-        held = self._held
-        if held is None:
+        opened (workers forked later open the live one themselves): it never keeps a
+        deleted generation's files and disk space, nor memory no worker shares.  Called by
+        the master's loop, about once a second."""
+        searcher = self.searcher
+        held = None if searcher is None else searcher.open_generation
+        if searcher is None or held is None:
             return
         try:
-            if generations.current(held.gen.path.parent).name == held.gen.name:
+            if generations.current(searcher.index_dir).name == held:
                 return
         except Exception as exc:  # e.g. the index directory was removed: let it go too
             log.warning("the index the master holds could not be checked: %s", exc)
-        log.info("generation %s is no longer live: the master releases it", held.gen.name)
-        self._held = None
-        assert self.searcher is not None
-        self.searcher.close()
-        del held
-        gc.unfreeze()  # its objects were frozen with the rest: they can go now
-        gc.collect()
-        gc.freeze()
+        log.info("generation %s is no longer live: the master releases it", held)
+        searcher.close()  # freed with it (nothing of a snapshot is in a cycle)
         _release_free_memory()
 
     def load(self) -> Any:
