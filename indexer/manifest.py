@@ -125,8 +125,14 @@ def content_hash(entry: Entry) -> str:
 
 def _canonical(source: str) -> str:
     """`file:line` with the file resolved; any other source (no line) as it is."""
+    path, line = _file_and_line(source)
+    return f"{_resolved(path)}:{line}" if line else source
+
+
+def _file_and_line(source: str) -> tuple[str, str]:
+    """A source's file and line ("" when it names none: a URL, `C:\\x.csv`, `manual`)."""
     path, _, line = source.rpartition(":")
-    return f"{_resolved(path)}:{line}" if path and line.isdigit() else source
+    return (path, line) if path and line.isdigit() else (source, "")
 
 
 _fields = attrgetter(*FIELD_NAMES)
@@ -135,7 +141,7 @@ _PERSON = f"gpsearch-{SCHEMA_VERSION}".encode()
 
 
 def source_file(entry: Entry | KnownEntry) -> str:
-    return _resolved(entry.source.rsplit(":", 1)[0]) if entry.source else ""
+    return _resolved(_file_and_line(entry.source)[0]) if entry.source else ""
 
 
 @lru_cache(maxsize=4096)

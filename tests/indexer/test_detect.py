@@ -303,6 +303,10 @@ def test_a_saved_model_scores_as_the_profiles_and_any_other_file_is_ignored(
     assert [compact_saved.log_likelihood(t)[0].tolist() for t in texts] == [
         compact.log_likelihood(t)[0].tolist() for t in texts
     ]
+    tampered = tmp_path / "tampered.npz"  # the file is what is read, not the profiles
+    with np.load(path) as held:
+        np.savez(tampered, **{**dict(held), "probs": held["probs"] * 2})
+    assert NgramModel(saved=tampered).log_likelihood(texts[0])[0].tolist() != expected[0]
     stale = tmp_path / "stale.npz"
     with np.load(path) as held:
         np.savez(stale, **{**dict(held), "key": np.asarray("another langdetect")})
