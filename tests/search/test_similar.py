@@ -1,0 +1,80 @@
+"""Related practices (a short page filled with peers of its best results) and the ranking
+helper the similar and related lists share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search import Searcher, SearchRequest
+from search.similar import best
+from tests.search.small import small_index
+
+FILLER = [
+    {"title": f"Neighbourhood festival {n}", "summary": "Residents meet at a summer festival."}
+    for n in range(6)
+]
+
+
+@pytest.fixture(scope="module")
+def related_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    records = [
+        {
+            "id": "seed-first",
+            "title": "Lighthouse lighthouse beekeeping cooperative",
+            "summary": "Beekeeping hives and honey cooperatives run by refugees.",
+        },
+        {
+            "id": "seed-second",
+            "title": "Chess club",
+            "summary": "A lighthouse keeper teaches chess openings and chess endgames.",
+        },
+        {
+            "id": "like-first",
+            "title": "Urban beekeeping",
+            "summary": "Honey from rooftop hives, a beekeeping cooperative of newcomers.",
+        },
+        {
+            "id": "like-second",
+            "title": "Chess in the park",
+            "summary": "Chess openings and endgames for all ages.",
+        },
+        *FILLER,
+    ]
+    index = small_index(tmp_path_factory.mktemp("related") / "index", records)
+    return Searcher(index)
+
+
+def test_a_short_page_is_filled_with_peers_of_its_best_results(
+    related_searcher: Searcher,
+) -> None:
+    response = related_searcher.search(SearchRequest("lighthouse", per_page=10))
+    shown = [h.id for h in response.results]
+    related = [h.id for h in response.related]
+    assert shown == ["seed-first", "seed-second"]
+    assert related[:2] == ["like-first", "like-second"], "the best result's peers first"
+    assert not set(related) & set(shown), "a result is never also listed as related"
+    assert not any(r.startswith("Neighbourhood") for r in related), "no unrelated filler"
+
+
+def test_a_full_page_lists_no_related(related_searcher: Searcher) -> None:
+    response = related_searcher.search(SearchRequest("festival", per_page=5))
+    assert response.total >= 5 and response.related == []
+
+
+def test_best_ranks_by_score_with_ties_in_docnum_order() -> None:
+    scores = np.asarray([0, 2, 5, 2, 0.5, 5, 2], dtype=np.float32)
+    assert best(scores, 4) == [(2, 5.0), (5, 5.0), (1, 2.0), (3, 2.0)]
+    assert best(scores, 10, floor=1.0) == [(2, 5.0), (5, 5.0), (1, 2.0), (3, 2.0), (6, 2.0)]
+    assert best(np.zeros(5, dtype=np.float32), 3) == []
+
+
+def test_best_agrees_with_a_full_stable_sort() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 500))
+        scores = (rng.integers(0, 4, n) * rng.random(n).round(1)).astype(np.float32)
+        limit, floor = int(rng.integers(1, 20)), float(rng.choice([0.0, 0.5]))
+        order = np.argsort(-scores, kind="stable")[:limit]
+        expected = [(int(d), float(scores[d])) for d in order if scores[d] > floor]
+        assert best(scores, limit, floor) == expected
