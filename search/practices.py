@@ -11,6 +11,7 @@ while the reader is shown the version in the requested language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +35,12 @@ class Practices:
 
     def shared(self) -> np.ndarray:
         """Entries whose practice has other live versions."""
-        found = self.memo.get("shared")
-        if found is None:
+
+        def make() -> np.ndarray:
             sizes = np.bincount(self.of[self.of >= 0], minlength=self.count)
-            found = self.memo["shared"] = (self.of >= 0) & (sizes[np.maximum(self.of, 0)] > 1)
-        return found
+            return (self.of >= 0) & (sizes[np.maximum(self.of, 0)] > 1)
+
+        return self._memo("shared", make)
 
     def value_counts(self, key: str, codes: np.ndarray, docs: np.ndarray, size: int) -> np.ndarray:
         """Per value code (0..size-1), how many practices have an entry among `docs` (live
@@ -82,9 +84,10 @@ class Practices:
 
     def expand(self, mask: np.ndarray) -> np.ndarray:
         """Every version of the practices that have an entry in `mask`."""
-        hit = np.zeros(self.count, dtype=bool)
+        hit = np.zeros(self.count + 1, dtype=bool)  # the last: no practice (deleted)
         hit[self.of[mask]] = True
-        return (self.of >= 0) & hit[np.maximum(self.of, 0)]
+        hit[-1] = False
+        return hit[self._memo("slot", lambda: np.where(self.of >= 0, self.of, self.count))]
 
     def count_in(self, mask: np.ndarray) -> int:
         """How many practices have an entry in `mask`."""
@@ -95,20 +98,26 @@ class Practices:
         entries of practices without one)."""
         # An entry alone in its practice is its own best; only the shared ones (40% of the
         # 100k bench corpus) go through the scatter.
-        out = np.where(mask & (self.of >= 0), values, 0).astype(values.dtype)
+        live = self._memo("live", lambda: self.of >= 0)
+        out = np.where(mask & live, values, 0).astype(values.dtype)
         shared = self.shared_docnums()
-        inside = shared[mask[shared]]
+        owners = self._memo("shared_owners", lambda: self.of[shared])
+        inside = mask[shared]
         best = np.zeros(self.count, dtype=values.dtype)
-        np.maximum.at(best, self.of[inside], values[inside])
-        out[shared] = best[self.of[shared]]
+        np.maximum.at(best, owners[inside], values[shared[inside]])
+        out[shared] = best[owners]
         return out
+
+    def _memo(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """An array derived once per generation."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = make()
+        return found
 
     def shared_docnums(self) -> np.ndarray:
         """The docnums of `shared()` (once per generation)."""
-        found = self.memo.get("shared_docnums")
-        if found is None:
-            found = self.memo["shared_docnums"] = np.flatnonzero(self.shared())
-        return found
+        return self._memo("shared_docnums", lambda: np.flatnonzero(self.shared()))
 
 
 def spread(practices: Practices, ev: Evaluation, matching: np.ndarray) -> np.ndarray:
@@ -134,12 +143,18 @@ def representatives(
     chosen = candidates & ~several  # an entry alone is its practice's only version
     docnums = np.flatnonzero(candidates & several)
     if len(docnums):
-        order = np.lexsort((docnums, -own[docnums], -preference[docnums], practices.of[docnums]))
-        ranked = docnums[order]
-        owner = practices.of[ranked]  # sorted: the practice is the primary key
-        first = np.ones(len(ranked), dtype=bool)
-        first[1:] = owner[1:] != owner[:-1]
-        chosen[ranked[first]] = True
+        # Three linear passes instead of a sort: keep each practice's most preferred
+        # versions, then the best scored of those, then the lowest docnum.
+        owner = practices.of[docnums]
+        for key, fill in ((preference, -128), (own, -np.inf)):
+            values = key[docnums]
+            top = np.full(practices.count, fill, dtype=key.dtype)
+            np.maximum.at(top, owner, values)
+            keep = values == top[owner]
+            docnums, owner = docnums[keep], owner[keep]
+        first = np.full(practices.count, len(own), dtype=np.int64)
+        np.minimum.at(first, owner, docnums)
+        chosen[first[owner]] = True
     return chosen
 
 
