@@ -317,7 +317,7 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
         translated=doc["translated"],
         language_confidence=doc["language_confidence"],
         country_code=doc["country_code"],
-        versions=_listed_versions(snap, doc["id"]),
+        versions=_listed_versions(snap, docnum),
         topics=list(doc.get("topics", ())),
         lat=doc.get("lat"),
         lon=doc.get("lon"),
@@ -325,20 +325,19 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
     )
 
 
-def _listed_versions(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
+def _listed_versions(snap: Snapshot, docnum: int) -> list[dict[str, Any]]:
     """The first versions of an entry's practice, as a hit lists them (a practice published
     thousands of times must not make each result read every version)."""
-    listed = []
-    for other in snap.other_versions(entry_id)[:LISTED_VERSIONS]:
-        d = snap.docnum[other]
-        listed.append(
-            {
-                "id": other,
-                "title": snap.title(d),
-                **{key: snap.column_value(key, d) for key in ("language", "locale", "translated")},
-            }
-        )
-    return listed
+    values, columns = snap.data.values, snap.data.columns
+    return [
+        {
+            "id": snap.ids[d],
+            "title": snap.title(d),
+            **{key: values[key][columns[key][d]] for key in ("language", "locale", "translated")},
+        }
+        for d in snap.groups.members(docnum, LISTED_VERSIONS + 1)
+        if d != docnum
+    ][:LISTED_VERSIONS]
 
 
 def _nearby(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:

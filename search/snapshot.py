@@ -168,10 +168,6 @@ class Snapshot:
         titles = self.data.titles
         return titles[docnum] if titles is not None else self.stored(docnum)["title"]
 
-    def column_value(self, name: str, docnum: int) -> str:
-        """An entry's value of a metadata column (language, locale, translated, ...)."""
-        return self.data.values[name][self.data.columns[name][docnum]]
-
     @cached_property
     def id_rank(self) -> np.ndarray:
         """Each docnum's position in id order (reports list entries by id)."""
@@ -321,7 +317,11 @@ class Groups:
         np.cumsum(np.bincount(owners, minlength=len(number)), out=ptr[1:])
         return cls(code, tuple(number), ptr, np.asarray(members, dtype=np.int64)[order])
 
-    def members(self, docnum: int) -> list[int]:
-        """Live docnums in the group of `docnum` (itself included); [] when it has none."""
+    def members(self, docnum: int, limit: int | None = None) -> list[int]:
+        """Live docnums in the group of `docnum` (itself included), the first `limit`;
+        [] when it has none."""
         c = int(self.code[docnum])
-        return [] if c < 0 else self._docs[self._ptr[c] : self._ptr[c + 1]].tolist()
+        if c < 0:
+            return []
+        start, end = int(self._ptr[c]), int(self._ptr[c + 1])
+        return self._docs[start : end if limit is None else min(end, start + limit)].tolist()

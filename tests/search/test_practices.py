@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -131,3 +133,27 @@ def test_practice_counts_match_a_brute_force_count() -> None:
         assert single.tolist() == [len({of[d] for d in docs if codes[d] == v}) for v in range(6)]
         multi = practices.value_counts("topic", rows, docs, 9)
         assert multi.tolist() == [len({of[d] for d in docs if v in rows[d]}) for v in range(9)]
+
+
+def test_a_hit_lists_the_first_versions_of_a_large_practice(tmp_path: Path) -> None:
+    """A practice published under many locales: the hit lists its first 20 other versions
+    (in the group's order, never itself), and the entry page still has all of them."""
+    locales = [f"en-r{n:02d}" for n in range(30)]
+    records = [
+        {
+            "id": f"week-{loc}",
+            "title": f"Intercultural week {loc}",
+            "summary": "A week of open kitchens and concerts.",
+            "group": "week",
+            "locale": loc,
+        }
+        for loc in locales
+    ]
+    searcher = Searcher(small_index(tmp_path / "index", records))
+    (hit,) = searcher.search(SearchRequest("kitchens")).results
+    listed = [v["id"] for v in hit.versions]
+    others = [f"week-{loc}" for loc in locales if f"week-{loc}" != hit.id]
+    assert listed == others[:20]
+    assert {v["locale"] for v in hit.versions} == {i.removeprefix("week-") for i in listed}
+    assert all(v["title"].startswith("Intercultural week") for v in hit.versions)
+    assert len(searcher.versions(hit.id)) == 29
