@@ -57,14 +57,18 @@ def distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float
     return family, [(t, weights[t]) for t in best_terms]
 
 
-def _scores(snap: Snapshot, terms: list[tuple[str, str]]) -> np.ndarray:
+def _scores(
+    snap: Snapshot, terms: list[tuple[str, str]], families: frozenset[str] | None = None
+) -> np.ndarray:
     """Scores of every entry for a bag of (family, indexed term): each term in its own
-    language's fields and, through the concept lexicon, in the other languages."""
-    channels = Channels(snap)
+    language's fields and, through the concept lexicon, in the other languages (only
+    `families`' fields when given: the entries that may be listed are all in those)."""
+    channels = Channels(snap, families)
     scores = channels.zeros()
     for family, t in terms:
-        for part in TEXT_PARTS:
-            channels.add(scores, text_field(part, family), t, BOOST[part])
+        if family in channels.families:  # else only its translations can match
+            for part in TEXT_PARTS:
+                channels.add(scores, text_field(part, family), t, BOOST[part])
         concepts = snap.lexicon.concepts(family, t)
         if concepts:
             channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
@@ -95,7 +99,8 @@ def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) 
             for t, weight in terms:
                 weights[(family, t)] += weight / top / (rank + 1)
     chosen = [key for key, _ in weights.most_common(SIMILAR_TERMS)]
-    scores = np.where(allowed & snap.alive, _scores(snap, chosen), 0)
+    allowed = allowed & snap.alive
+    scores = np.where(allowed, _scores(snap, chosen, snap.families_of(allowed)), 0)
     if not scores.any():
         return []
     return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)

@@ -168,6 +168,12 @@ class Snapshot:
         titles = self.data.titles
         return titles[docnum] if titles is not None else self.stored(docnum)["title"]
 
+    def families_of(self, mask: np.ndarray) -> frozenset[str]:
+        """The analysis families of the entries in `mask` (the fields they are in)."""
+        values = self.data.values["language"]
+        present = np.bincount(self.data.columns["language"][mask], minlength=len(values))
+        return frozenset(analysis_language(values[i]) for i in np.flatnonzero(present))
+
     @cached_property
     def id_rank(self) -> np.ndarray:
         """Each docnum's position in id order (reports list entries by id)."""
