@@ -13,6 +13,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from search.places import Geo
 
-STORED_CACHE = 2048  # decoded entries kept in memory (~2 KB each)
+STORED_CACHE = 1024  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k)
 NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
 KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
 ONGOING = 9999  # the end year of a period still running
@@ -58,6 +59,46 @@ class LruCache:
                 self._items.popitem(last=False)
 
 
+class EntryIds:
+    """Entry id -> live docnum, by binary search in the id column's sorted values.
+
+    A dict of 100k ids took 6.6 MB in each process, and a forked worker copied its pages
+    as lookups changed the reference counts of its int values; this keeps one int64 per id.
+    Reads like the dict it replaces (`get`, `[]`, `in`, `len`, `items`)."""
+
+    def __init__(self, values: tuple[str, ...], codes: np.ndarray, alive: np.ndarray) -> None:
+        self._values = values  # sorted: the merged id column (indexer.postings)
+        live = np.flatnonzero(alive)
+        self._docnum = np.full(len(values), -1, dtype=np.int64)
+        self._docnum[codes[live]] = live  # an updated entry's deleted version stays -1
+        self._count = len(live)
+
+    def get(self, entry_id: str, default: int | None = None) -> int | None:
+        i = bisect.bisect_left(self._values, entry_id)
+        if i < len(self._values) and self._values[i] == entry_id:
+            docnum = int(self._docnum[i])
+            if docnum >= 0:
+                return docnum
+        return default
+
+    def __getitem__(self, entry_id: str) -> int:
+        docnum = self.get(entry_id)
+        if docnum is None:
+            raise KeyError(entry_id)
+        return docnum
+
+    def __contains__(self, entry_id: object) -> bool:
+        return isinstance(entry_id, str) and self.get(entry_id) is not None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        for i, docnum in enumerate(self._docnum.tolist()):
+            if docnum >= 0:
+                yield self._values[i], docnum
+
+
 class Snapshot:
     """One generation, opened once: arrays, Whoosh searcher, groups. Read-only."""
 
@@ -83,7 +124,7 @@ class Snapshot:
         )
         ids = self.data.values["id"]
         self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
-        self.docnum = {entry_id: int(i) for i, entry_id in enumerate(self.ids) if self.alive[i]}
+        self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
         self.groups = Groups.load(gen.path / GROUPS, self.docnum, self.n)
 
     @cached_property
@@ -305,7 +346,7 @@ class Groups:
         self._docs = docs
 
     @classmethod
-    def load(cls, path: Path, docnum: dict[str, int], n: int) -> Groups:
+    def load(cls, path: Path, docnum: EntryIds, n: int) -> Groups:
         group_of: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
         number: dict[str, int] = {}
         members: list[int] = []
