@@ -45,6 +45,14 @@ def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
 def distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float]]]:
     """An entry's analysis family and its SIMILAR_TERMS most distinctive indexed terms,
     with their weights (frequency in the entry x rarity in the index), best first."""
+    found = snap.distinctive_terms.get(docnum)
+    if found is None:
+        found = _distinctive(snap, docnum)
+        snap.distinctive_terms.put(docnum, found)
+    return found
+
+
+def _distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float]]]:
     doc = snap.stored(docnum)
     family = analysis_language(doc["language"])
     body = snap.data.fields.get(text_field("body", family))
@@ -98,9 +106,21 @@ def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) 
             top = terms[0][1]
             for t, weight in terms:
                 weights[(family, t)] += weight / top / (rank + 1)
-    chosen = [key for key, _ in weights.most_common(SIMILAR_TERMS)]
+    chosen = tuple(key for key, _ in weights.most_common(SIMILAR_TERMS))
     allowed = allowed & snap.alive
-    scores = np.where(allowed, _scores(snap, chosen, snap.families_of(allowed)), 0)
+    families = snap.families_of(allowed)
+    # The same seeds come back with every repeat of a query, and filters change only
+    # which entries may be listed: the term set's scores are kept, sparse, per generation.
+    found = snap.related_scores.get((chosen, families))
+    if found is None:
+        dense = _scores(snap, list(chosen), families)
+        docs = np.flatnonzero(dense).astype(np.int32)
+        found = (docs, dense[docs])
+        snap.related_scores.put((chosen, families), found)
+    docs, weights_of = found
+    keep = allowed[docs]
+    scores = np.zeros(snap.n, dtype=np.float32)
+    scores[docs[keep]] = weights_of[keep]
     if not scores.any():
         return []
     return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)

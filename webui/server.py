@@ -26,8 +26,6 @@ Limits and timeouts are set here, explicitly, rather than left to gunicorn's def
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import logging
 from pathlib import Path
@@ -39,6 +37,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer import generations
 from search import Searcher
+from search.searcher import release_free_memory
 from webui import create_app
 from webui.config import load_config
 from webui.index import use_searcher
@@ -53,12 +52,6 @@ LIMIT_REQUEST_FIELDS = 50  # headers a request may have (browsers send about 15)
 LIMIT_REQUEST_FIELD_SIZE = 8190  # bytes in one header line
 # Proxies whose X-Forwarded-Proto gunicorn believes (the scheme of redirects and URLs).
 FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
-
-
-def _release_free_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc's malloc_trim)."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 class _Arbiter(Arbiter):  # type: ignore[misc]
@@ -111,7 +104,7 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
             log.warning("the index the master holds could not be checked: %s", exc)
         log.info("generation %s is no longer live: the master releases it", held)
         searcher.close()  # freed with it (nothing of a snapshot is in a cycle)
-        _release_free_memory()
+        release_free_memory()
 
     def load(self) -> Any:
         app = create_app(self.app_config)
@@ -181,6 +174,6 @@ def serve(
     app = GunicornApp(config, gunicorn_options(host, port, workers), proxy_hops, searcher)
     app.wsgi()  # the Flask app, built now so that it is frozen and shared with the rest
     gc.collect()
-    _release_free_memory()  # what opening the index freed, before the workers copy it
+    release_free_memory()  # what opening the index freed, before the workers copy it
     gc.freeze()  # a collection in a worker would otherwise touch (and copy) every page
     app.run()
