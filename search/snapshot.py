@@ -35,7 +35,7 @@ STORED_CACHE = 1024  # decoded entries kept (~2 KB each on the real corpus, ~5 K
 NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
 TERMS_CACHE = 1024  # entries whose most distinctive terms are kept (~2 KB each)
 RELATED_CACHE = 256  # related-practices term sets whose scores are kept...
-RELATED_CACHE_BYTES = 4 << 20  # ...within 4 MB (a common set at 100k entries: ~200 KB)
+RELATED_CACHE_BYTES = 2 << 20  # ...within 2 MB (a common set: ~400 KB at 100k, ~1 KB at real size)
 KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
 ONGOING = 9999  # the end year of a period still running
 
