@@ -8,7 +8,7 @@ expansions.  Each channel's BM25 weights are added into one score vector per wor
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -49,14 +49,9 @@ def title_only(scope: str | None) -> bool:
 class Channels:
     """Scores of query words over one snapshot's fields (one per query evaluation)."""
 
-    def __init__(self, snap: Snapshot, families: Collection[str] | None = None) -> None:
-        """`families`: only these languages' fields are read (None: every one the index
-        holds), as when the entries that may match are all in them."""
+    def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
         self.n = snap.n
-        self.families = (
-            snap.families if families is None else tuple(f for f in snap.families if f in families)
-        )
         # A word repeated in a query ("the the the ...") is scored once.
         self._words: dict[tuple[str, str | None, float], tuple[np.ndarray, bool]] = {}
 
@@ -102,7 +97,7 @@ class Channels:
         found = False
         seen: set[tuple[str, str]] = set()
         parts = ("title",) if title_only(scope) else TEXT_PARTS
-        for family in families_for(word, self.families):
+        for family in families_for(word, self.snap.families):
             indexed = term(word, family)
             if not indexed:
                 continue
@@ -141,7 +136,7 @@ class Channels:
         found = False
         for concept in concepts:
             for family, indexed_terms in lexicon.expansions(concept):
-                if family not in self.families:
+                if family not in self.snap.families:
                     continue
                 if len(indexed_terms) == 1:
                     # One term: its postings added where they are, no dense temporaries

@@ -45,14 +45,6 @@ def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
 def distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float]]]:
     """An entry's analysis family and its SIMILAR_TERMS most distinctive indexed terms,
     with their weights (frequency in the entry x rarity in the index), best first."""
-    found = snap.distinctive_terms.get(docnum)
-    if found is None:
-        found = _distinctive(snap, docnum)
-        snap.distinctive_terms.put(docnum, found)
-    return found
-
-
-def _distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float]]]:
     doc = snap.stored(docnum)
     family = analysis_language(doc["language"])
     body = snap.data.fields.get(text_field("body", family))
@@ -65,18 +57,14 @@ def _distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, floa
     return family, [(t, weights[t]) for t in best_terms]
 
 
-def _scores(
-    snap: Snapshot, terms: list[tuple[str, str]], families: frozenset[str] | None = None
-) -> np.ndarray:
+def _scores(snap: Snapshot, terms: list[tuple[str, str]]) -> np.ndarray:
     """Scores of every entry for a bag of (family, indexed term): each term in its own
-    language's fields and, through the concept lexicon, in the other languages (only
-    `families`' fields when given: the entries that may be listed are all in those)."""
-    channels = Channels(snap, families)
+    language's fields and, through the concept lexicon, in the other languages."""
+    channels = Channels(snap)
     scores = channels.zeros()
     for family, t in terms:
-        if family in channels.families:  # else only its translations can match
-            for part in TEXT_PARTS:
-                channels.add(scores, text_field(part, family), t, BOOST[part])
+        for part in TEXT_PARTS:
+            channels.add(scores, text_field(part, family), t, BOOST[part])
         concepts = snap.lexicon.concepts(family, t)
         if concepts:
             channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
@@ -96,31 +84,13 @@ def best(scores: np.ndarray, limit: int, floor: float = 0.0) -> Ranked:
 
 def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) -> Ranked:
     """Entries like the best results, to fill a short page: a city officer searching one
-    practice also sees its peers.  As Lucene's and Elasticsearch's more-like-this with
-    several documents: one query of the seeds' most distinctive terms (each seed's weights
-    relative to its best term, the better seeds counting more), not one per seed."""
-    weights: Counter[tuple[str, str]] = Counter()
-    for rank, docnum in enumerate(seeds):
-        family, terms = distinctive(snap, int(docnum))
-        if terms:
-            top = terms[0][1]
-            for t, weight in terms:
-                weights[(family, t)] += weight / top / (rank + 1)
-    chosen = tuple(key for key, _ in weights.most_common(SIMILAR_TERMS))
-    allowed = allowed & snap.alive
-    families = snap.families_of(allowed)
-    # The same seeds come back with every repeat of a query, and filters change only
-    # which entries may be listed: the term set's scores are kept, sparse, per generation.
-    found = snap.related_scores.get((chosen, families))
-    if found is None:
-        dense = _scores(snap, list(chosen), families)
-        docs = np.flatnonzero(dense).astype(np.int32)
-        found = (docs, dense[docs])
-        snap.related_scores.put((chosen, families), found)
-    docs, weights_of = found
-    keep = allowed[docs]
+    practice also sees its peers.  Each seed's neighbours are kept per entry (`more_like`),
+    so the short pages of repeated and related queries reuse them."""
     scores = np.zeros(snap.n, dtype=np.float32)
-    scores[docs[keep]] = weights_of[keep]
+    for rank, docnum in enumerate(seeds):
+        near, weights = more_like(snap, int(docnum))
+        scores[near] += weights / (rank + 1)
+    scores = np.where(allowed & snap.alive, scores, 0)
     if not scores.any():
         return []
     return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)

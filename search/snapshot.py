@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -33,24 +33,15 @@ from search.places import Geo
 
 STORED_CACHE = 1024  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k)
 NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
-TERMS_CACHE = 1024  # entries whose most distinctive terms are kept (~2 KB each)
-RELATED_CACHE = 256  # related-practices term sets whose scores are kept...
-RELATED_CACHE_BYTES = 2 << 20  # ...within 2 MB (a common set: ~400 KB at 100k, ~1 KB at real size)
 KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
 ONGOING = 9999  # the end year of a period still running
 
 
 class LruCache:
-    """A small thread-safe least-recently-used cache (entries, neighbours): at most `size`
-    items and, when `weigh` is given, at most `max_bytes` by its measure."""
+    """A small thread-safe least-recently-used cache (entries, neighbours)."""
 
-    def __init__(
-        self, size: int, max_bytes: int = 0, weigh: Callable[[Any], int] | None = None
-    ) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
-        self.max_bytes = max_bytes
-        self._weigh = weigh
-        self._bytes = 0
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -62,21 +53,10 @@ class LruCache:
             return value
 
     def put(self, key: Any, value: Any) -> None:
-        if self._weigh is not None and self._weigh(value) > self.max_bytes:
-            return  # larger than the whole budget: it would only flush everything else
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None and self._weigh is not None:
-                self._bytes -= self._weigh(old)
             self._items[key] = value
-            if self._weigh is not None:
-                self._bytes += self._weigh(value)
-            while self._items and (
-                len(self._items) > self.size or (self._weigh and self._bytes > self.max_bytes)
-            ):
-                _, dropped = self._items.popitem(last=False)
-                if self._weigh is not None:
-                    self._bytes -= self._weigh(dropped)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class EntryIds:
@@ -127,13 +107,7 @@ class Snapshot:
         self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
         self._open_whoosh()
         self._stored = LruCache(STORED_CACHE)
-        # Filled by search.similar: neighbours of entries, their distinctive terms, and
-        # the scores (docnums, weights) of the term sets related practices were asked for.
-        self.neighbours = LruCache(NEIGHBOURS_CACHE)
-        self.distinctive_terms = LruCache(TERMS_CACHE)
-        self.related_scores = LruCache(
-            RELATED_CACHE, RELATED_CACHE_BYTES, lambda found: found[0].nbytes + found[1].nbytes
-        )
+        self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
         self.memo: dict[Any, Any] = {}  # other derived per-generation data, by key
         self.data = accel.load(gen.path)
@@ -234,12 +208,6 @@ class Snapshot:
         """An entry's title, without decoding the stored entry where the index has titles."""
         titles = self.data.titles
         return titles[docnum] if titles is not None else self.stored(docnum)["title"]
-
-    def families_of(self, mask: np.ndarray) -> frozenset[str]:
-        """The analysis families of the entries in `mask` (the fields they are in)."""
-        values = self.data.values["language"]
-        present = np.bincount(self.data.columns["language"][mask], minlength=len(values))
-        return frozenset(analysis_language(values[i]) for i in np.flatnonzero(present))
 
     @cached_property
     def id_rank(self) -> np.ndarray:

@@ -8,7 +8,6 @@ import pytest
 
 from search import Searcher, SearchRequest
 from search.similar import best
-from search.snapshot import LruCache
 from tests.search.small import small_index
 
 FILLER = [
@@ -81,22 +80,8 @@ def test_best_agrees_with_a_full_stable_sort() -> None:
         assert best(scores, limit, floor) == expected
 
 
-def test_a_byte_bounded_cache_drops_its_oldest_items() -> None:
-    cache = LruCache(10, max_bytes=100, weigh=len)
-    cache.put("a", "x" * 40)
-    cache.put("b", "x" * 40)
-    assert cache.get("a") is not None  # now the most recently used
-    cache.put("c", "x" * 40)  # 120 bytes: the least recently used ("b") goes
-    assert cache.get("b") is None and cache.get("a") and cache.get("c")
-    cache.put("c", "x" * 10)  # replacing an item counts its new size only
-    cache.put("d", "x" * 50)
-    assert all(cache.get(k) for k in "acd")
-    cache.put("e", "x" * 500)  # larger than the whole budget: never kept, nothing dropped
-    assert [cache.get(k) is not None for k in "acde"] == [True, True, True, False]
-
-
 def test_related_practices_are_the_same_when_asked_again(related_searcher: Searcher) -> None:
-    """The second time (the term set's scores kept), other filters narrowing the list."""
+    """The second time (each seed's neighbours kept), other filters narrowing the list."""
     first = related_searcher.search(SearchRequest("lighthouse", per_page=10))
     again = related_searcher.search(SearchRequest("lighthouse", per_page=10))
     assert [h.id for h in again.related] == [h.id for h in first.related]
