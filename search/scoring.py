@@ -52,6 +52,7 @@ class Channels:
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
         self.n = snap.n
+        self._scratch_arrays: tuple[np.ndarray, np.ndarray] | None = None  # see _all_terms
         # A word repeated in a query ("the the the ...") is scored once.
         self._words: dict[tuple[str, str | None, float], tuple[np.ndarray, bool]] = {}
 
@@ -153,21 +154,12 @@ class Channels:
                         found = True
                         marks.add_term(family, indexed)
                     continue
-                term_scores = self.zeros()
-                has_all = np.ones(self.n, dtype=bool)
-                for indexed in indexed_terms:
-                    one = self.zeros()
-                    for part in parts:
-                        self.add(one, text_field(part, family), indexed, BOOST[part])
-                    has_all &= one > 0
-                    term_scores += one
-                if not has_all.any():
+                docs, term_scores = self._all_terms(family, indexed_terms, parts)
+                if not len(docs):
                     continue
-                if len(indexed_terms) > 1:
-                    forms = lexicon.written(family, indexed_terms)
-                    term_scores = self.as_written(forms, has_all, term_scores)
-                weight = CONCEPT_BOOST * boost / len(indexed_terms)
-                scores += np.where(has_all, term_scores, 0) * weight
+                forms = lexicon.written(family, indexed_terms)
+                term_scores = self.as_written(forms, docs, term_scores)
+                scores[docs] += term_scores * (CONCEPT_BOOST * boost / len(indexed_terms))
                 found = True
                 for indexed in indexed_terms:
                     marks.add_term(family, indexed)
@@ -182,18 +174,66 @@ class Channels:
             found &= hit
         return found
 
+    def _all_terms(
+        self, family: str, indexed_terms: tuple[str, ...], parts: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The entries holding every one of the terms (in any of the parts' fields) and
+        the sum of the terms' weights there, in work proportional to the postings: a
+        multi-word concept term took a dozen passes over every entry (more-like-this asks
+        for hundreds of them).  The sums are added in the order the dense form added them,
+        so the scores are the same to the bit."""
+        postings = []  # per term, its (docnums, boosted weights) in each part's field
+        for indexed in indexed_terms:
+            hits = []
+            for part in parts:
+                hit = self.bm25(text_field(part, family), indexed)
+                if hit is not None:
+                    hits.append((hit[0], BOOST[part] * hit[1]))
+            if not hits:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            postings.append(hits)
+        count, total_of = self._scratch()
+        for hits in postings:  # a docnum in both fields counts once: `+=` does not repeat
+            count[np.concatenate([d for d, _ in hits])] += 1
+        fewest = min(postings, key=lambda hits: sum(len(d) for d, _ in hits))
+        picked = []
+        for d, _ in fewest:
+            holding = d[count[d] == len(postings)]
+            count[holding] = 0  # taken: the same docnum in the next field is not again
+            picked.append(holding)
+        docs = np.concatenate(picked)
+        total = np.zeros(len(docs), dtype=np.float32)
+        for hits in postings:
+            count[np.concatenate([d for d, _ in hits])] = 0
+            for d, w in hits:
+                total_of[d] += w
+            total += total_of[docs]
+            for d, _ in hits:
+                total_of[d] = 0
+        return docs, total
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-entry counters and sums, all zero between uses (set back after each)."""
+        if self._scratch_arrays is None:
+            self._scratch_arrays = (np.zeros(self.n, dtype=np.uint8), self.zeros())
+        return self._scratch_arrays
+
     def as_written(
-        self, forms: tuple[tuple[str, ...], ...], candidates: np.ndarray, scores: np.ndarray
+        self, forms: tuple[tuple[str, ...], ...], docs: np.ndarray, scores: np.ndarray
     ) -> np.ndarray:
-        """Scores of a multi-word term: where its words stand as written (consecutive, in
-        the pair index) in full; where its stems only co-occur, damped and below every
-        written match.  "First Nations" is not "first ... national", though an inflected
-        "peuple autochtone" still counts for "peuples autochtones"."""
+        """Scores of a multi-word term's entries (`docs`, `scores`): where its words stand
+        as written (consecutive, in the pair index) in full; where its stems only co-occur,
+        damped and below every written match.  "First Nations" is not "first ...
+        national", though an inflected "peuple autochtone" still counts for "peuples
+        autochtones"."""
         if not forms:
             return scores  # an index from before written forms were kept
-        written = np.zeros(self.n, dtype=bool)
+        written = np.zeros(len(docs), dtype=bool)
         for words in forms:
-            written |= self.consecutive(words, candidates)
+            here = np.ones(len(docs), dtype=bool)
+            for key in pair_keys(list(words)):
+                here &= np.isin(docs, self.snap.data.pairs.docs(key))
+            written |= here
         loose = scores * LOOSE_CONCEPT
         if written.any():
             loose = np.minimum(loose, float(scores[written].min()) * BELOW_DIRECT)
