@@ -7,8 +7,6 @@ requests already running finish on the old one.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import threading
 import time
@@ -30,7 +28,7 @@ from search.models import FACETS, Document, Hit, Notice, SearchRequest, SearchRe
 from search.places import NearFilter, city_places, near_filter, nearby
 from search.practices import Practices, dedupe, language_preference, representatives
 from search.querylang import ParsedQuery, parse
-from search.snapshot import Snapshot
+from search.snapshot import Snapshot, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -376,14 +374,6 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
             f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"
         ) from exc
     return snap
-
-
-def release_free_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc's malloc_trim; a no-op
-    elsewhere).  Opening a generation parses JSON of every id and group and frees it:
-    ~18 MB at 100k entries that glibc would keep (RSS after open 155 -> 137 MB)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _warm_facets(snap: Snapshot) -> None:

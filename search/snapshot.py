@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import ctypes
 import json
 import os
 import threading
@@ -366,3 +367,11 @@ class Groups:
             return []
         start, end = int(self._ptr[c]), int(self._ptr[c + 1])
         return self._docs[start : end if limit is None else min(end, start + limit)].tolist()
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim; a no-op
+    elsewhere).  Opening a generation parses JSON of every id and group and frees it:
+    ~18 MB at 100k entries that glibc would keep (RSS after open 155 -> 137 MB)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)

@@ -37,7 +37,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer import generations
 from search import Searcher
-from search.searcher import release_free_memory
+from search.snapshot import release_free_memory
 from webui import create_app
 from webui.config import load_config
 from webui.index import use_searcher
