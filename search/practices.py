@@ -11,14 +11,13 @@ while the reader is shown the version in the requested language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from search.matching import Evaluation
-from search.snapshot import Snapshot
+from search.snapshot import Snapshot, derived
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ class Practices:
             sizes = np.bincount(self.of[self.of >= 0], minlength=self.count)
             return (self.of >= 0) & (sizes[np.maximum(self.of, 0)] > 1)
 
-        return self._memo("shared", make)
+        return derived(self.memo, "shared", make)
 
     def value_counts(self, key: str, codes: np.ndarray, docs: np.ndarray, size: int) -> np.ndarray:
         """Per value code (0..size-1), how many practices have an entry among `docs` (live
@@ -87,7 +86,8 @@ class Practices:
         hit = np.zeros(self.count + 1, dtype=bool)  # the last: no practice (deleted)
         hit[self.of[mask]] = True
         hit[-1] = False
-        return hit[self._memo("slot", lambda: np.where(self.of >= 0, self.of, self.count))]
+        slot = derived(self.memo, "slot", lambda: np.where(self.of >= 0, self.of, self.count))
+        return hit[slot]
 
     def count_in(self, mask: np.ndarray) -> int:
         """How many practices have an entry in `mask`."""
@@ -98,26 +98,19 @@ class Practices:
         entries of practices without one)."""
         # An entry alone in its practice is its own best; only the shared ones (40% of the
         # 100k bench corpus) go through the scatter.
-        live = self._memo("live", lambda: self.of >= 0)
+        live = derived(self.memo, "live", lambda: self.of >= 0)
         out = np.where(mask & live, values, 0).astype(values.dtype)
         shared = self.shared_docnums()
-        owners = self._memo("shared_owners", lambda: self.of[shared])
+        owners = derived(self.memo, "shared_owners", lambda: self.of[shared])
         inside = mask[shared]
         best = np.zeros(self.count, dtype=values.dtype)
         np.maximum.at(best, owners[inside], values[shared[inside]])
         out[shared] = best[owners]
         return out
 
-    def _memo(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """An array derived once per generation."""
-        found = self.memo.get(key)
-        if found is None:
-            found = self.memo[key] = make()
-        return found
-
     def shared_docnums(self) -> np.ndarray:
         """The docnums of `shared()` (once per generation)."""
-        return self._memo("shared_docnums", lambda: np.flatnonzero(self.shared()))
+        return derived(self.memo, "shared_docnums", lambda: np.flatnonzero(self.shared()))
 
 
 def spread(practices: Practices, ev: Evaluation, matching: np.ndarray) -> np.ndarray:

@@ -28,47 +28,36 @@ Ranked = list[tuple[int, float]]  # (docnum, score), best first
 
 def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of an entry's neighbours, best first, at most MORE_LIKE_KEPT, the
-    entry itself included.  Cached per entry: similar lists ask for the same entries often."""
+    entry itself included.  Cached per entry: related and similar lists ask for the same
+    entries often."""
     hit = snap.neighbours.get(docnum)
     if hit is not None:
         return hit
-    family, terms = distinctive(snap, docnum)
-    scores = np.where(snap.alive, _scores(snap, [(family, t) for t, _ in terms]), 0)
+    doc = snap.stored(docnum)
+    family = analysis_language(doc["language"])
+    text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
+    counts = Counter(t for token in tokens(text) if (t := term(token, family)))
+    channels = Channels(snap)
+    scores = channels.zeros()
+    body = snap.data.fields.get(text_field("body", family))
+    if body is not None and counts:
+
+        def weight(t: str) -> float:
+            return counts[t] * math.log(1 + snap.n / (1 + body.doc_frequency(t)))
+
+        for t in sorted(counts, key=weight, reverse=True)[:SIMILAR_TERMS]:
+            for part in TEXT_PARTS:
+                channels.add(scores, text_field(part, family), t, BOOST[part])
+            concepts = snap.lexicon.concepts(family, t)
+            if concepts:
+                channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
+    scores = np.where(snap.alive, scores, 0)
     keep = min(MORE_LIKE_KEPT, int(np.count_nonzero(scores)))
     top = np.argpartition(-scores, keep - 1)[:keep] if keep else np.zeros(0, np.int64)
     top = top[np.argsort(-scores[top], kind="stable")]
     result = (top, scores[top])
     snap.neighbours.put(docnum, result)
     return result
-
-
-def distinctive(snap: Snapshot, docnum: int) -> tuple[str, list[tuple[str, float]]]:
-    """An entry's analysis family and its SIMILAR_TERMS most distinctive indexed terms,
-    with their weights (frequency in the entry x rarity in the index), best first."""
-    doc = snap.stored(docnum)
-    family = analysis_language(doc["language"])
-    body = snap.data.fields.get(text_field("body", family))
-    if body is None:
-        return family, []
-    text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
-    counts = Counter(t for token in tokens(text) if (t := term(token, family)))
-    weights = {t: c * math.log(1 + snap.n / (1 + body.doc_frequency(t))) for t, c in counts.items()}
-    best_terms = sorted(weights, key=weights.__getitem__, reverse=True)[:SIMILAR_TERMS]
-    return family, [(t, weights[t]) for t in best_terms]
-
-
-def _scores(snap: Snapshot, terms: list[tuple[str, str]]) -> np.ndarray:
-    """Scores of every entry for a bag of (family, indexed term): each term in its own
-    language's fields and, through the concept lexicon, in the other languages."""
-    channels = Channels(snap)
-    scores = channels.zeros()
-    for family, t in terms:
-        for part in TEXT_PARTS:
-            channels.add(scores, text_field(part, family), t, BOOST[part])
-        concepts = snap.lexicon.concepts(family, t)
-        if concepts:
-            channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
-    return scores
 
 
 def best(scores: np.ndarray, limit: int, floor: float = 0.0) -> Ranked:

@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,14 @@ class LruCache:
             self._items[key] = value
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+
+def derived(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
+    """`memo[key]`, made on first use (a generation's derived data: `Snapshot.memo`)."""
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = make()
+    return found
 
 
 class EntryIds:

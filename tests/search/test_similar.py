@@ -23,6 +23,7 @@ def related_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
             "id": "seed-first",
             "title": "Lighthouse lighthouse beekeeping cooperative",
             "summary": "Beekeeping hives and honey cooperatives run by refugees.",
+            "kind": "news",
         },
         {
             "id": "seed-second",
@@ -33,6 +34,7 @@ def related_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
             "id": "like-first",
             "title": "Urban beekeeping",
             "summary": "Honey from rooftop hives, a beekeeping cooperative of newcomers.",
+            "kind": "news",
         },
         {
             "id": "like-second",
@@ -81,11 +83,12 @@ def test_best_agrees_with_a_full_stable_sort() -> None:
 
 
 def test_related_practices_are_the_same_when_asked_again(related_searcher: Searcher) -> None:
-    """The second time (each seed's neighbours kept), other filters narrowing the list."""
+    """The second time (each seed's neighbours kept) the same list; a filter narrows it."""
     first = related_searcher.search(SearchRequest("lighthouse", per_page=10))
     again = related_searcher.search(SearchRequest("lighthouse", per_page=10))
     assert [h.id for h in again.related] == [h.id for h in first.related]
     narrowed = related_searcher.search(
         SearchRequest("lighthouse", {"kind": ("news",)}, per_page=10)
     )
-    assert all(h.kind == "news" for h in narrowed.related)
+    assert [h.id for h in narrowed.results] == ["seed-first"]
+    assert [h.id for h in narrowed.related] == ["like-first"], "only peers the filter allows"
