@@ -40,6 +40,7 @@ from indexer.languages import (
 )
 from indexer.ngram_model import NgramModel, get_model
 from indexer.southslavic import LETTERS_RE
+from indexer.stemming import is_known
 
 log = logging.getLogger(__name__)
 
@@ -262,10 +263,8 @@ def _simplemma_languages() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _is_known(word: str, code: str) -> bool:
-    import simplemma
-
     try:
-        return bool(simplemma.is_known(word, code, low_memory=True))  # as stemming.LEMMATIZER
+        return is_known(word, code)
     except ValueError:
         return False
 
