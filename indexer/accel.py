@@ -7,6 +7,8 @@ page cache).  The layout constants live here: the writer and the readers agree o
 from __future__ import annotations
 
 import json
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +36,49 @@ def mapped(path: Path) -> np.ndarray:
 
 def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+
+class SortedStrings(Sequence[str]):
+    """A merged column's values (sorted, distinct) in one UTF-8 buffer, for the id column:
+    100k ids as str objects took 5.9 MB in each process, and a forked worker copied the
+    master's pages as it touched their reference counts."""
+
+    __slots__ = ("_at", "_blob")
+
+    def __init__(self, values: Sequence[str]) -> None:
+        encoded = [v.encode() for v in values]
+        self._blob = b"".join(encoded)
+        self._at = array("q", [0])
+        total = 0
+        for e in encoded:
+            total += len(e)
+            self._at.append(total)
+
+    def __len__(self) -> int:
+        return len(self._at) - 1
+
+    def __getitem__(self, code: int) -> str:  # type: ignore[override]
+        if not 0 <= code < len(self):
+            raise IndexError(code)
+        return self._blob[self._at[code] : self._at[code + 1]].decode()
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+    def find(self, value: str) -> int:
+        """The value's code, -1 when the column lacks it (binary search: UTF-8 bytes sort
+        as the str values they encode)."""
+        target = value.encode()
+        at, blob = self._at, self._blob
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            if blob[at[middle] : at[middle + 1]] < target:
+                low = middle + 1
+            else:
+                high = middle
+        found = low < len(self) and blob[at[low] : at[low + 1]] == target
+        return low if found else -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +163,8 @@ class Accel:
     fields: dict[str, FieldPostings]
     pairs: PairIndex
     columns: dict[str, np.ndarray]
-    values: dict[str, tuple[str, ...]]  # tuples: the cyclic GC stops visiting them
+    # Tuples (the cyclic GC stops visiting them); the id column's are SortedStrings.
+    values: dict[str, Sequence[str]]
     years: dict[str, np.ndarray]
     topics: topic_index.TopicColumns | None = None
     coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
@@ -172,7 +218,10 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         fields=fields_,
         pairs=pairs,
         columns={n: np.load(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
-        values={name: tuple(v) for name, v in meta["columns"].items()},
+        values={
+            name: SortedStrings(v) if name == "id" else tuple(v)
+            for name, v in meta["columns"].items()
+        },
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
         coordinates={n: mapped(base / f"{n}.npy") for n in COORDINATES},

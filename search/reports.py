@@ -168,16 +168,15 @@ class _Matrix:
             counts[locale] = len(here)
             entries[locale] = [
                 {
-                    "id": snap.ids[d],
+                    "id": snap.entry_id(d),
                     "language": values["language"][columns["language"][d]],
                     "translated": values["translated"][columns["translated"][d]],
                 }
                 for d in here[:CELL_ENTRIES].tolist()
             ]
         shown = members[: CELL_ENTRIES * len(counts)].tolist()
-        titled = min(
-            shown, key=lambda d: (values["language"][columns["language"][d]] != "en", snap.ids[d])
-        )
+        english = values["language"].index("en") if "en" in values["language"] else -1
+        titled = min(shown, key=lambda d: (columns["language"][d] != english, snap.entry_id(d)))
         return {
             "practice": self.keys[p],
             "title": snap.stored(titled)["title"],

@@ -331,7 +331,7 @@ def _listed_versions(snap: Snapshot, docnum: int) -> list[dict[str, Any]]:
     values, columns = snap.data.values, snap.data.columns
     return [
         {
-            "id": snap.ids[d],
+            "id": snap.entry_id(d),
             "title": snap.title(d),
             **{key: values[key][columns[key][d]] for key in ("language", "locale", "translated")},
         }

@@ -14,16 +14,17 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh import index as windex
 
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel
+from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -69,22 +70,23 @@ def derived(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
 
 
 class EntryIds:
-    """Entry id -> live docnum, by binary search in the id column's sorted values.
+    """Entry ids <-> live docnums, by binary search in the id column's sorted values.
 
     A dict of 100k ids took 6.6 MB in each process, and a forked worker copied its pages
     as lookups changed the reference counts of its int values; this keeps one int64 per id.
-    Reads like the dict it replaces (`get`, `[]`, `in`, `len`, `items`)."""
+    Reads like the dict it replaces (`get`, `[]`, `in`, `len`, `items`); `id_of` goes back."""
 
-    def __init__(self, values: tuple[str, ...], codes: np.ndarray, alive: np.ndarray) -> None:
-        self._values = values  # sorted: the merged id column (indexer.postings)
+    def __init__(self, values: SortedStrings, codes: np.ndarray, alive: np.ndarray) -> None:
+        self._values = values  # the merged id column (indexer.postings)
+        self._codes = codes
         live = np.flatnonzero(alive)
         self._docnum = np.full(len(values), -1, dtype=np.int64)
         self._docnum[codes[live]] = live  # an updated entry's deleted version stays -1
         self._count = len(live)
 
     def get(self, entry_id: str, default: int | None = None) -> int | None:
-        i = bisect.bisect_left(self._values, entry_id)
-        if i < len(self._values) and self._values[i] == entry_id:
+        i = self._values.find(entry_id)
+        if i >= 0:
             docnum = int(self._docnum[i])
             if docnum >= 0:
                 return docnum
@@ -106,6 +108,10 @@ class EntryIds:
         for i, docnum in enumerate(self._docnum.tolist()):
             if docnum >= 0:
                 yield self._values[i], docnum
+
+    def id_of(self, docnum: int) -> str:
+        """The id of a document (live or deleted)."""
+        return self._values[int(self._codes[docnum])]
 
 
 class Snapshot:
@@ -131,8 +137,7 @@ class Snapshot:
             for family in sorted(SUPPORTED)
             if self.data.fields.get(text_field("body", family))
         )
-        ids = self.data.values["id"]
-        self.ids = np.asarray(ids, dtype=object)[self.data.columns["id"]]
+        ids = cast(SortedStrings, self.data.values["id"])
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
         self.groups = Groups.load(gen.path / GROUPS, self.docnum, self.n)
 
@@ -218,26 +223,32 @@ class Snapshot:
         titles = self.data.titles
         return titles[docnum] if titles is not None else self.stored(docnum)["title"]
 
+    def entry_id(self, docnum: int) -> str:
+        return self.docnum.id_of(docnum)
+
     @cached_property
     def id_rank(self) -> np.ndarray:
-        """Each docnum's position in id order (reports list entries by id)."""
+        """Each docnum's position in id order (reports list entries by id): the id column's
+        codes number its sorted values."""
         rank = np.empty(self.n, dtype=np.int64)
-        rank[np.argsort(self.ids, kind="stable")] = np.arange(self.n)
+        rank[np.argsort(self.data.columns["id"], kind="stable")] = np.arange(self.n)
         return rank
 
     @cached_property
-    def practices(self) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    def practices(self) -> tuple[np.ndarray, np.ndarray, PracticeKeys]:
         """Live docnums, the practice of each (its translation group, or the entry alone)
-        as a number, and the practices' keys by number."""
+        as a number, in the order practices first appear; and the practices' keys."""
         docnums = np.flatnonzero(self.alive)
-        names = self.groups.names
-        codes = self.groups.code[docnums].tolist()
-        keys = [names[c] if c >= 0 else i for c, i in zip(codes, self.ids[docnums], strict=True)]
-        number: dict[str, int] = {}
-        practice = np.fromiter(
-            (number.setdefault(k, len(number)) for k in keys), dtype=np.int64, count=len(keys)
+        group = self.groups.code[docnums].astype(np.int64)
+        alone = len(self.groups.names) + np.arange(len(docnums), dtype=np.int64)
+        _, first, inverse = np.unique(
+            np.where(group >= 0, group, alone), return_index=True, return_inverse=True
         )
-        return docnums, practice, tuple(number)
+        order = np.argsort(first, kind="stable")
+        number = np.empty_like(order)
+        number[order] = np.arange(len(order))
+        keys = PracticeKeys(self.groups, self.docnum, docnums[first[order]])
+        return docnums, number[inverse.ravel()], keys
 
     @cached_property
     def practice_numbers(self) -> tuple[np.ndarray, int]:
@@ -252,7 +263,7 @@ class Snapshot:
         docnum = self.docnum.get(entry_id)
         if docnum is None:
             return []
-        return [self.ids[d] for d in self.groups.members(docnum) if d != docnum]
+        return [self.entry_id(d) for d in self.groups.members(docnum) if d != docnum]
 
     # --- the typo vocabulary -------------------------------------------------------------
 
@@ -333,6 +344,24 @@ def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | Non
     if high is not None:
         mask &= start <= high
     return mask
+
+
+class PracticeKeys(Sequence[str]):
+    """Each practice's key, by number: its translation group's name, or the id of the entry
+    that is alone in it (made when asked: a tuple held 100k ids)."""
+
+    def __init__(self, groups: Groups, ids: EntryIds, firsts: np.ndarray) -> None:
+        self._groups = groups  # not the snapshot: no cycle keeps a generation alive
+        self._ids = ids
+        self._firsts = firsts  # each practice's first docnum
+
+    def __len__(self) -> int:
+        return len(self._firsts)
+
+    def __getitem__(self, number: int) -> str:  # type: ignore[override]
+        docnum = int(self._firsts[number])
+        group = int(self._groups.code[docnum])
+        return self._groups.names[group] if group >= 0 else self._ids.id_of(docnum)
 
 
 class Groups:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from indexer.accel import SortedStrings
 from search.snapshot import EntryIds
 
 
 def test_ids_map_to_their_live_docnum_and_deleted_versions_are_gone() -> None:
-    values = ("a", "b", "c", "d")
+    values = SortedStrings(("a", "b", "c", "d"))
     # docnums 0..5: "b" was updated (docnum 1 deleted, docnum 4 is its new version),
     # "d" was deleted outright.
     codes = np.asarray([0, 1, 2, 3, 1, 2], dtype=np.int32)
@@ -22,15 +23,37 @@ def test_ids_map_to_their_live_docnum_and_deleted_versions_are_gone() -> None:
     assert "a" in ids and "d" not in ids and 7 not in ids
     with pytest.raises(KeyError):
         ids["d"]
+    assert [ids.id_of(d) for d in range(6)] == ["a", "b", "c", "d", "b", "c"]
 
 
 def test_lookups_agree_with_a_dict_on_random_ids() -> None:
     rng = np.random.default_rng(5)
-    values = tuple(sorted({f"e{rng.integers(0, 10**6)}" for _ in range(500)}))
+    # Ids in any script: the UTF-8 bytes must sort as the str values do.
+    letters = ["a", "z", "é", "ë", "ж", "Ω", "中", "😀", "-", "0"]
+    words = {"".join(rng.choice(letters, size=rng.integers(1, 6))) for _ in range(500)}
+    values = tuple(sorted(words))
     codes = rng.permutation(len(values)).astype(np.int32)
     alive = rng.random(len(values)) < 0.8
     expected = {values[c]: d for d, c in enumerate(codes.tolist()) if alive[d]}
-    ids = EntryIds(values, codes, alive)
+    ids = EntryIds(SortedStrings(values), codes, alive)
     assert dict(ids.items()) == expected
-    for entry_id in (*values, "e", "e99999999", "zzz"):
+    for entry_id in (
+        *values,
+        "",
+        "e",
+        "zzz",
+        "ё",
+        "😀😀😀😀😀😀😀",
+        *(v + "a" for v in values[:50]),
+    ):
         assert ids.get(entry_id) == expected.get(entry_id)
+    assert [ids.id_of(d) for d in range(len(codes))] == [values[c] for c in codes.tolist()]
+
+
+def test_sorted_strings_read_as_the_tuple() -> None:
+    values = ("", "b", "ë", "中")
+    column = SortedStrings(values)
+    assert list(column) == list(values) and len(column) == 4 and column[3] == "中"
+    assert [column.find(v) for v in (*values, "a", "ё")] == [0, 1, 2, 3, -1, -1]
+    with pytest.raises(IndexError):
+        column[4]

@@ -32,7 +32,7 @@ def test_processes_forked_with_an_open_index_each_read_the_entries_they_ask_for(
                 rnd = random.Random(seed)
                 for _ in range(READS):
                     docnum = rnd.choice(live)
-                    wrong += snap.stored(docnum)["id"] != snap.ids[docnum]
+                    wrong += snap.stored(docnum)["id"] != snap.entry_id(docnum)
             except BaseException:
                 os._exit(101)
             os._exit(min(wrong, 100))
@@ -59,7 +59,7 @@ def test_a_generation_left_behind_is_freed_without_the_cycle_collector(
     index = shutil.copytree(bundled_index, tmp_path / "index")
     searcher = Searcher(index, check_interval=0)
     first = searcher.snapshot()
-    entry_id = first.ids[0]
+    entry_id = first.entry_id(0)
     for request in (  # what fills the snapshot's caches: places, practices, neighbours
         SearchRequest("integration"),
         SearchRequest("intercultural", near="Oslo", within_km=500),
