@@ -57,10 +57,11 @@ class Marks:
         return found
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _words(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, word) of each word of a text; the texts of popular entries come back
-    request after request."""
+    request after request (as many as the decoded entries search.snapshot keeps: 1.3 MB
+    per process at 100k)."""
     return tuple((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text))
 
 
