@@ -349,15 +349,17 @@ def untranslated(
     from search.reports import UNTRANSLATED_COLUMNS, untranslated_rows, write_csv
     from search.topics import taxonomy, topic_ids
 
-    for value in topic:
-        if not topic_ids([value]):
+    with user_errors():
+        searcher = Searcher(index_dir)
+    for value in topic:  # read as the index's generation reads topic names
+        if not topic_ids(searcher.snapshot(), [value]):
             raise click.BadParameter(
                 f"{value!r} names no topic; topics: {', '.join(taxonomy().ids)}",
                 param_hint="--topic",
             )
     filters = {"locale": locale, "language": language, "topic": topic}
     with user_errors():
-        rows = untranslated_rows(Searcher(index_dir), filters)
+        rows = untranslated_rows(searcher, filters)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":

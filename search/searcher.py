@@ -377,12 +377,16 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
 
 
 def _warm_facets(snap: Snapshot) -> None:
-    """What every query's facets and result collapsing derive once per generation (each
-    facet's practice classes, ~8 MB at 100k entries), derived at open: a server's master
-    holds them before its workers fork and share them, instead of each worker its own."""
+    """What every query's facets, result collapsing and topic lift derive once per
+    generation (each facet's practice classes, ~8 MB at 100k entries), derived at open: a
+    server's master holds them before its workers fork and share them, instead of each
+    worker its own."""
     practices = Practices.of_snapshot(snap)
-    practices.shared_docnums()
-    facet_counts(snap, np.zeros(snap.n, dtype=bool), {}, FACETS, {}, practices)
+    none = np.zeros(snap.n, dtype=bool)
+    facet_counts(snap, none, {}, FACETS, {}, practices)
+    practices.expand(none)
+    practices.best(none, np.zeros(snap.n, dtype=np.float32))
+    topics.topic_confidence(snap)
     _ = snap.year_span
 
 

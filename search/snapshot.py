@@ -28,9 +28,11 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS, Generation
+from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
+from indexer.topic_data import read_vocabulary
+from indexer.topics import TopicAssigner
 from search.places import Geo
 
 STORED_CACHE = 512  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k; Solr's
@@ -151,6 +153,15 @@ class Snapshot:
         return concept_index()
 
     @cached_property
+    def topic_assigner(self) -> TopicAssigner:
+        """Reads which topics a query names, with the topic vocabulary and lexicon this
+        generation was built with (saved beside it: a process no longer analyses the
+        lexicon again, 7 MB and a second copy, and a server's master holds it before its
+        workers fork); analysed afresh when the saved vocabulary is from other topic data."""
+        vocabulary = read_vocabulary(self.gen.path / TOPIC_VOCABULARY)
+        return TopicAssigner(vocabulary=vocabulary, concepts=self.lexicon)
+
+    @cached_property
     def geo(self) -> Geo:
         """Coordinates, place keys and place tables (search.places)."""
         return Geo(self)
@@ -183,14 +194,16 @@ class Snapshot:
 
     def warm_up(self) -> None:
         """Load what the first query would otherwise wait for: lemmatizer dictionaries,
-        the concept lexicon, the typo vocabulary and the detector's dictionaries."""
+        the concept lexicon, the topic assigner, the typo vocabulary, the detector's
+        dictionaries and the country names."""
         # The lexicon's languages too: a query word is looked up in every one of them, and a
         # dictionary loading on a request (Ukrainian: 0.7 s, 64 MB) would stall it; loaded
         # here, a server's master holds them before its workers fork and share them.
         for family in dict.fromkeys((*self.families, *self.lexicon.families)):
             term("warmup", family)
         self.detector.detect_query("warm up")
-        _ = self.lexicon, self.folded_vocab, self.practice_numbers
+        _ = self.lexicon, self.topic_assigner, self.folded_vocab, self.practice_numbers
+        gazetteer()
         # Whoosh reads stored entries lazily: read one per segment now, so damaged files
         # stop a server at start-up rather than failing its first requests.
         with self._whoosh_lock:

@@ -13,13 +13,12 @@ the page (see ranking.words_cut).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 import numpy as np
 
 from indexer.topic_index import resolve
-from indexer.topics import Taxonomy, TopicAssigner, load_taxonomy
+from indexer.topics import Taxonomy, load_taxonomy
 from search.models import FacetValue
 from search.practices import Practices
 from search.querynodes import And, Compound, Node, Or, ParsedQuery, Word
@@ -36,12 +35,6 @@ NAMED_MIN = 0.7
 RANK_WEIGHTS = (1.0, 0.6, 0.4)
 
 
-@cache
-def assigner() -> TopicAssigner:
-    """The query side's assigner (reads which topics a query names), built once."""
-    return TopicAssigner()
-
-
 def taxonomy() -> Taxonomy:
     return load_taxonomy()
 
@@ -50,14 +43,14 @@ def taxonomy() -> Taxonomy:
 NAMES_TOPIC = 0.9
 
 
-def topic_ids(values: Iterable[str]) -> list[str]:
+def topic_ids(snap: Any, values: Iterable[str]) -> list[str]:
     """The topic ids the values name: ids or names in any language of the taxonomy, or
     words that name a topic ("marché du travail", part of its French name)."""
     found = []
     for value in values:
         topic = resolve(value)
         if topic is None:
-            named = assigner().query_topics(value)
+            named = snap.topic_assigner.query_topics(value)
             best = max(named, key=named.__getitem__, default=None)
             topic = best if best and named[best] >= NAMES_TOPIC else None
         if topic is not None:
@@ -75,7 +68,7 @@ def _codes(snap: Any) -> np.ndarray:
 def topic_mask(snap: Any, values: Iterable[str]) -> np.ndarray:
     """Entries with any of the topics (an unknown topic matches nothing)."""
     cols = snap.data.topics
-    wanted = set(topic_ids(values))
+    wanted = set(topic_ids(snap, values))
     if cols is None or not wanted:
         return np.zeros(snap.n, dtype=bool)
     codes = [i for i, t in enumerate(cols.values) if t in wanted]
@@ -99,7 +92,7 @@ def topic_values(
         counts = practices.value_counts("topic", codes, docs, size)
     found = [(values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
     found.sort(key=lambda p: (-p[1], p[0]))
-    chosen = set(topic_ids(selected))
+    chosen = set(topic_ids(snap, selected))
     out = [FacetValue(v, c, v in chosen) for v, c in found]
     shown = {v.value for v in out}
     out += [FacetValue(v, 0, True) for v in sorted(chosen - shown)]
@@ -122,17 +115,25 @@ def strengths(snap: Any, named: dict[str, float]) -> np.ndarray:
     weight = np.zeros(len(cols.values) + 1, dtype=np.float32)  # the last: no topic
     for i, t in enumerate(cols.values):
         weight[i] = named.get(t, 0.0)
-    # Converting the float16 column on every query cost 0.9 of its 1.5 ms at 100k
-    # entries: a float32 copy, one row per rank, is kept per generation (1.2 MB).
-    confidence = derived(
-        snap.memo,
-        "topic_confidence",
-        lambda: np.ascontiguousarray(cols.confidence.T.astype(np.float32)),
-    )
+    confidence = topic_confidence(snap)
     for k in range(cols.codes.shape[1]):
         found = weight[cols.codes[:, k]] * confidence[k]
         np.maximum(out, found * RANK_WEIGHTS[min(k, len(RANK_WEIGHTS) - 1)], out=out)
     return out
+
+
+def topic_confidence(snap: Any) -> np.ndarray | None:
+    """The topic confidences, one float32 row per rank (None without topic arrays).
+    Converting the float16 column on every query cost 0.9 of its 1.5 ms at 100k entries:
+    the copy is kept per generation (1.2 MB), made at open (search.searcher)."""
+    cols = snap.data.topics
+    if cols is None:
+        return None
+    return derived(
+        snap.memo,
+        "topic_confidence",
+        lambda: np.ascontiguousarray(cols.confidence.T.astype(np.float32)),
+    )
 
 
 def _only_words(node: Node | None) -> bool:
@@ -148,7 +149,7 @@ def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
     words = parsed.words()
     if not words:
         return
-    named_any, whole = assigner().read_query(" ".join(words))
+    named_any, whole = snap.topic_assigner.read_query(" ".join(words))
     named = {t: w for t, w in named_any.items() if w >= NAMED_MIN}
     if not named:
         return

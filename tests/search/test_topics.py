@@ -181,3 +181,30 @@ def test_csv_topics_are_comma_or_semicolon_separated(tmp_path: Path) -> None:
         ("education", "Public space"),
         ("education", "interaction"),
     ]
+
+
+def test_queries_read_topics_with_the_generations_vocabulary(searcher: Searcher) -> None:
+    """A fresh process answers topical queries and topic filters from what the build saved
+    beside the index: it never analyses the lexicon or the topic terms again (1-2 s on the
+    first such query, and a second copy of the lexicon in every server worker)."""
+    script = """
+import json, sys
+from pathlib import Path
+from indexer import concepts, topic_data
+from search import Searcher, SearchRequest
+s = Searcher(Path(sys.argv[1]))
+lifted = [h.id for h in s.search(SearchRequest("labour market", versions="all")).results]
+named = [h.id for h in s.search(SearchRequest("", filters={"topic": ("marché du travail",)},
+                                              versions="all")).results]
+print(json.dumps({"lifted": lifted, "named": named,
+                  "analysed": concepts._analysed.cache_info().currsize
+                  + topic_data.load_vocabulary.cache_info().currsize}))
+"""
+    index = searcher.snapshot().gen.path.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(index)], capture_output=True, text=True, check=True
+    )
+    found = json.loads(out.stdout)
+    assert "market" in found["lifted"]  # the topic, none of the words
+    assert {"jobs", "market", "french"} <= set(found["named"]) and "school" not in found["named"]
+    assert found["analysed"] == 0
