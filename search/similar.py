@@ -54,7 +54,7 @@ def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
     scores = np.where(snap.alive, scores, 0)
     keep = min(MORE_LIKE_KEPT, int(np.count_nonzero(scores)))
     top = np.argpartition(-scores, keep - 1)[:keep] if keep else np.zeros(0, np.int64)
-    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[np.argsort(-scores[top], kind="stable")].astype(np.int32)  # 0.8 KB an entry less
     result = (top, scores[top])
     snap.neighbours.put(docnum, result)
     return result

@@ -37,7 +37,7 @@ from search.places import Geo
 
 STORED_CACHE = 512  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k; Solr's
 # documentCache also keeps 512): 2.7 MB per process at 100k, and a miss costs 0.1 ms
-NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~3 KB each)
+NEIGHBOURS_CACHE = 4096  # entries whose more-like-this neighbours are kept (~2.5 KB each)
 KIND_ALIASES = {"practice": "good-practice", "good practice": "good-practice"}
 ONGOING = 9999  # the end year of a period still running
 
