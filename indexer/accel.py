@@ -41,12 +41,14 @@ def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 class SortedStrings(Sequence[str]):
     """A merged column's values (sorted, distinct) in one UTF-8 buffer, for the id column:
     100k ids as str objects took 5.9 MB in each process, and a forked worker copied the
-    master's pages as it touched their reference counts."""
+    master's pages as it touched their reference counts.  Read by position (negative too;
+    no slices).  Lone surrogates (JSON can carry them) are kept with "surrogatepass": their
+    bytes still sort as the code points do, so an id with one is found, never an error."""
 
     __slots__ = ("_at", "_blob")
 
     def __init__(self, values: Sequence[str]) -> None:
-        encoded = [v.encode() for v in values]
+        encoded = [v.encode("utf-8", _SURROGATES) for v in values]
         self._blob = b"".join(encoded)
         self._at = array("q", [0])
         total = 0
@@ -58,9 +60,12 @@ class SortedStrings(Sequence[str]):
         return len(self._at) - 1
 
     def __getitem__(self, code: int) -> str:  # type: ignore[override]
-        if not 0 <= code < len(self):
+        size = len(self)
+        if code < 0:
+            code += size
+        if not 0 <= code < size:
             raise IndexError(code)
-        return self._blob[self._at[code] : self._at[code + 1]].decode()
+        return self._blob[self._at[code] : self._at[code + 1]].decode("utf-8", _SURROGATES)
 
     def __iter__(self) -> Iterator[str]:
         return (self[i] for i in range(len(self)))
@@ -68,7 +73,7 @@ class SortedStrings(Sequence[str]):
     def find(self, value: str) -> int:
         """The value's code, -1 when the column lacks it (binary search: UTF-8 bytes sort
         as the str values they encode)."""
-        target = value.encode()
+        target = value.encode("utf-8", _SURROGATES)
         at, blob = self._at, self._blob
         low, high = 0, len(self)
         while low < high:
@@ -79,6 +84,9 @@ class SortedStrings(Sequence[str]):
                 high = middle
         found = low < len(self) and blob[at[low] : at[low + 1]] == target
         return low if found else -1
+
+
+_SURROGATES = "surrogatepass"
 
 
 @dataclass(frozen=True, slots=True)

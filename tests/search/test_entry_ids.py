@@ -54,6 +54,17 @@ def test_sorted_strings_read_as_the_tuple() -> None:
     values = ("", "b", "ë", "中")
     column = SortedStrings(values)
     assert list(column) == list(values) and len(column) == 4 and column[3] == "中"
+    assert column[-1] == "中" and column[-4] == ""
     assert [column.find(v) for v in (*values, "a", "ё")] == [0, 1, 2, 3, -1, -1]
     with pytest.raises(IndexError):
         column[4]
+
+
+def test_an_id_with_a_lone_surrogate_is_looked_up_not_an_error() -> None:
+    # JSON carries lone surrogates ("\ud800"), and a command line's undecodable bytes
+    # arrive as them: such an id is found when the index has it, missing otherwise.
+    values = tuple(sorted(("a", "b\ud800", "\ud7ff", "\ue000")))
+    ids = EntryIds(SortedStrings(values), np.arange(4, dtype=np.int32), np.ones(4, dtype=bool))
+    assert dict(ids.items()) == {v: i for i, v in enumerate(values)}
+    assert ids.get("b\ud800") == values.index("b\ud800")
+    assert ids.get("\udcff") is None and "x\udc80" not in ids
