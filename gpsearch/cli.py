@@ -351,8 +351,9 @@ def untranslated(
 
     with user_errors():
         searcher = Searcher(index_dir)
+        snap = searcher.snapshot()
     for value in topic:  # read as the index's generation reads topic names
-        if not topic_ids(searcher.snapshot(), [value]):
+        if not topic_ids(snap, [value]):
             raise click.BadParameter(
                 f"{value!r} names no topic; topics: {', '.join(taxonomy().ids)}",
                 param_hint="--topic",

@@ -66,7 +66,7 @@ Tokens = tuple[array, array]
 @lru_cache(maxsize=512)
 def _words(text: str) -> Tokens:
     """Where each word of a text starts and ends; the texts of popular entries come back
-    request after request (as many as the decoded entries search.snapshot keeps)."""
+    request after request (512 texts: an entry gives a title, a summary and a body)."""
     starts, ends = array("l"), array("l")
     for m in TOKEN_RE.finditer(text):
         starts.append(m.start())

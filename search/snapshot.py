@@ -362,7 +362,7 @@ def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | Non
 
 class PracticeKeys(Sequence[str]):
     """Each practice's key, by number: its translation group's name, or the id of the entry
-    that is alone in it (made when asked: a tuple held 100k ids)."""
+    that is alone in it (made when asked: a tuple held 100k ids).  Read by number only."""
 
     def __init__(self, groups: Groups, ids: EntryIds, firsts: np.ndarray) -> None:
         self._groups = groups  # not the snapshot: no cycle keeps a generation alive
