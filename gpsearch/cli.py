@@ -36,6 +36,7 @@ USER_ERRORS = (
     ("indexer.diskspace", "DiskFullError"),
     ("indexer.generations", "BuildLockedError"),
     ("indexer.generations", "IndexNotFoundError"),
+    ("indexer.workers", "WriterProcessError"),
     ("search.models", "SearchError"),
     ("webui.config", "ConfigError"),
 )

@@ -12,6 +12,8 @@ hook: a library call must not change what every later fork of its caller does.
 from __future__ import annotations
 
 import ctypes
+import errno
+import logging
 import multiprocessing
 import os
 import signal
@@ -23,8 +25,11 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 
 from corpus.model import Entry
 from indexer.detect import Detection, LanguageDetector
+from indexer.diskspace import out_of_space
 from indexer.topic_index import Topics, assign_entry
 from indexer.topics import TopicAssigner
+
+log = logging.getLogger(__name__)
 
 # Below this many documents a single-process writer is faster than forking workers.
 PARALLEL_THRESHOLD = 2000
@@ -128,14 +133,50 @@ def detect_and_assign(
 # --- Whoosh's multiprocess writer ------------------------------------------------------
 
 
+class WriterProcessError(RuntimeError):
+    """A Whoosh writer process failed: its documents are not in the index, so the build
+    fails rather than publish without them."""
+
+
+_DISK_FULL_EXIT = 28  # a writer process that ran out of disk exits with ENOSPC's number
+
+
 class _SubWriter(SubWriterTask):
+    """A Whoosh writer process that dies with the build and reports how it failed.
+
+    Whoosh's own MpWriter waits one second for each worker's segment and goes on without a
+    worker that died (its documents silently missing from the index); multiprocessing
+    prints the worker's traceback.  Here the worker logs one line and exits with a code
+    that `join` (called by MpWriter.commit) turns into an error of the build: ENOSPC's own
+    OSError for a full disk, so the build names the device, else WriterProcessError."""
+
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.parent = os.getpid()  # the build's pid, before the fork
 
     def run(self) -> None:
         die_with_parent(self.parent)
-        super().run()
+        try:
+            super().run()
+        except BaseException as exc:
+            if out_of_space(exc):
+                os._exit(_DISK_FULL_EXIT)
+            log.error(
+                "a Whoosh writer process failed: %s",
+                " ".join(f"{type(exc).__name__}: {exc}".split())[:300],
+            )
+            logging.shutdown()
+            os._exit(1)
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.exitcode == _DISK_FULL_EXIT:
+            raise OSError(errno.ENOSPC, "No space left on device (in a Whoosh writer process)")
+        if self.exitcode not in (0, None):
+            raise WriterProcessError(
+                f"a Whoosh writer process failed (exit code {self.exitcode}): the entries it"
+                " was writing are not indexed, so this build publishes nothing"
+            )
 
 
 class DyingMpWriter(MpWriter):

@@ -92,3 +92,53 @@ def test_a_build_does_not_change_what_later_forks_of_its_caller_do(tmp_path: Pat
     # a server that builds and then forks its own workers keeps them when it restarts one
     survivors = _children_after_parent_killed(BUILD_THEN_FORK, str(tmp_path))
     assert len(survivors) == 1
+
+
+FAILING_WRITER = """
+import os, sys
+from pathlib import Path
+import whoosh.multiproc
+from corpus import load_sources
+from indexer import build
+from tests.conftest import synthetic_jsonl
+
+parent = os.getpid()
+process_file = whoosh.multiproc.SubWriterTask._process_file
+
+def breaks_in_the_worker(self, filename, doc_count):
+    if os.getpid() != parent:
+        raise RuntimeError("a writer process broke")
+    return process_file(self, filename, doc_count)
+
+index = Path(sys.argv[1])
+entries = load_sources([synthetic_jsonl(index.parent / "entries.jsonl", 400)]).entries
+build.build_index(entries[:200], index)  # the live generation: 200 entries
+whoosh.multiproc.SubWriterTask._process_file = breaks_in_the_worker
+build.PARALLEL_THRESHOLD = 1  # Whoosh's writer processes for this small update
+try:
+    build.build_index(entries, index, procs=2)
+    print("published")
+except Exception as exc:
+    print("failed:", type(exc).__name__)
+"""
+
+
+def test_a_failing_writer_process_fails_the_build_instead_of_losing_its_entries(
+    tmp_path: Path,
+) -> None:
+    # Whoosh's MpWriter goes on without a worker that died: the update would publish a
+    # generation missing that worker's entries.
+    from search import Searcher, SearchRequest
+
+    index = tmp_path / "index"
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING_WRITER, str(index)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "failed: WriterProcessError"
+    assert "a Whoosh writer process failed: RuntimeError: a writer process broke" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert Searcher(index).search(SearchRequest("", versions="all")).total == 200
