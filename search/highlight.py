@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
+from itertools import chain
 
 from indexer.analysis import TOKEN_RE, fold_word, term
 
@@ -27,7 +28,7 @@ class Marks:
     terms: dict[str, set[str]] = field(default_factory=dict)
     folded: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
-    _seen: dict[tuple[str, str], bool] = field(default_factory=dict)  # answers so far
+    _seen: dict[str, dict[str, bool]] = field(default_factory=dict)  # family -> word -> answer
 
     def add_term(self, family: str, indexed: str) -> None:
         self.terms.setdefault(family, set()).add(indexed)
@@ -45,40 +46,49 @@ class Marks:
         return bool(self.terms or self.folded or self.prefixes)
 
     def matches(self, word: str, family: str) -> bool:
-        key = (word, family)
-        found = self._seen.get(key)
+        seen = self.answers(family)
+        found = seen.get(word)
         if found is None:
             folded = fold_word(word)
             wanted = self.terms.get(family)
-            found = self._seen[key] = (
+            found = seen[word] = (
                 folded in self.folded
                 or any(folded.startswith(p) for p in self.prefixes)
                 or (bool(wanted) and term(word, family) in wanted)
             )
         return found
 
-
-# The start and end offsets of a text's words (a tuple of (start, end, word) tuples took
-# 20 times the memory: 1.3 MB per process for 512 texts at 100k).
-Tokens = tuple[array, array]
+    def answers(self, family: str) -> dict[str, bool]:
+        """The words of a family answered so far (`matches` fills it)."""
+        seen = self._seen.get(family)
+        if seen is None:
+            seen = self._seen[family] = {}
+        return seen
 
 
 @lru_cache(maxsize=512)
-def _words(text: str) -> Tokens:
-    """Where each word of a text starts and ends; the texts of popular entries come back
-    request after request (512 texts: an entry gives a title, a summary and a body)."""
-    starts, ends = array("l"), array("l")
-    for m in TOKEN_RE.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-    return starts, ends
+def _words(text: str) -> array:
+    """Where each word of a text starts and ends, one after the other (start, end, start,
+    ...: a tuple of (start, end, word) tuples took 20 times the memory, 1.3 MB per process
+    for 512 texts at 100k).  The texts of popular entries come back request after request
+    (512 texts: an entry gives a title, a summary and a body)."""
+    return array("i", chain.from_iterable(m.span() for m in TOKEN_RE.finditer(text)))
 
 
 def _spans(text: str, family: str, marks: Marks) -> list[tuple[int, int]]:
     if not marks:
         return []
-    starts, ends = _words(text)
-    return [(s, e) for s, e in zip(starts, ends, strict=True) if marks.matches(text[s:e], family)]
+    seen = marks.answers(family)
+    found = []
+    bounds = iter(_words(text))
+    for start, end in zip(bounds, bounds, strict=True):
+        word = text[start:end]
+        hit = seen.get(word)
+        if hit is None:
+            hit = marks.matches(word, family)
+        if hit:
+            found.append((start, end))
+    return found
 
 
 def mark(text: str, family: str, marks: Marks) -> str:
@@ -99,22 +109,22 @@ def _render(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def snippet(texts: Iterable[str], family: str, marks: Marks, words: int = SNIPPET_WORDS) -> str:
     """The best window of about `words` words from the texts (most marks, earliest)."""
-    best: tuple[tuple[int, int], str, Tokens, list[tuple[int, int]], int] | None = None
+    best: tuple[tuple[int, int], str, array, list[tuple[int, int]], int] | None = None
     for order, text in enumerate(t for t in texts if t):
         tokens = _words(text)
-        if not tokens[0]:
+        if not tokens:
             continue
         spans = _spans(text, family, marks)
-        start, count = _best_window(tokens[0], {s for s, _ in spans}, words)
+        start, count = _best_window(tokens[0::2], {s for s, _ in spans}, words)
         if best is None or (count, -order) > best[0]:
             best = ((count, -order), text, tokens, spans, start)
         if not marks:
             break  # nothing to look for: the first text opens the snippet
     if best is None:
         return ""
-    _, text, (starts, ends), spans, start = best
-    begin = 0 if start == 0 else starts[start]
-    end = len(text) if start + words >= len(starts) else ends[start + words - 1]
+    _, text, tokens, spans, start = best
+    begin = 0 if start == 0 else tokens[2 * start]
+    end = len(text) if start + words >= len(tokens) // 2 else tokens[2 * (start + words) - 1]
     inside = [(s - begin, e - begin) for s, e in spans if s >= begin and e <= end]
     html = _render(text[begin:end], inside)
     return ("… " if begin else "") + html + (" …" if end < len(text) else "")
