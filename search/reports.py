@@ -58,10 +58,11 @@ def _untranslated(snap: Any) -> np.ndarray:
 
 
 def _ordered(snap: Any, mask: np.ndarray) -> np.ndarray:
-    """Docnums by locale, language, then id (ids start with the title's words)."""
+    """Docnums by locale, language, then id (ids start with the title's words; the id
+    column's codes number its sorted values, one per live entry)."""
     docnums = np.flatnonzero(mask)
     columns = snap.data.columns
-    keys = (snap.id_rank[docnums], columns["language"][docnums], columns["locale"][docnums])
+    keys = (columns["id"][docnums], columns["language"][docnums], columns["locale"][docnums])
     return docnums[np.lexsort(keys)]
 
 
@@ -148,7 +149,7 @@ class _Matrix:
         }
         self.sizes = np.bincount(practice, minlength=len(self.keys))
         first = np.full(len(self.keys), snap.n, dtype=np.int64)
-        np.minimum.at(first, practice, snap.id_rank[docnums])
+        np.minimum.at(first, practice, snap.data.columns["id"][docnums])  # id order
         self.order = np.lexsort((first, -self.sizes))
         by_practice = np.argsort(practice, kind="stable")
         self.members = docnums[by_practice]  # practice by practice

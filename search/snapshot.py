@@ -10,13 +10,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import ctypes
-import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -33,6 +31,7 @@ from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topic_data import read_vocabulary
 from indexer.topics import TopicAssigner
+from search.entries import EntryIds, Groups, PracticeKeys
 from search.places import Geo
 
 STORED_CACHE = 512  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k; Solr's
@@ -70,51 +69,6 @@ def derived(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
     if found is None:
         found = memo[key] = make()
     return found
-
-
-class EntryIds:
-    """Entry ids <-> live docnums, by binary search in the id column's sorted values.
-
-    A dict of 100k ids took 6.6 MB in each process, and a forked worker copied its pages
-    as lookups changed the reference counts of its int values; this keeps one int64 per id.
-    Reads like the dict it replaces (`get`, `[]`, `in`, `len`, `items`); `id_of` goes back."""
-
-    def __init__(self, values: SortedStrings, codes: np.ndarray, alive: np.ndarray) -> None:
-        self._values = values  # the merged id column (indexer.postings)
-        self._codes = codes
-        live = np.flatnonzero(alive)
-        self._docnum = np.full(len(values), -1, dtype=np.int64)
-        self._docnum[codes[live]] = live  # an updated entry's deleted version stays -1
-        self._count = len(live)
-
-    def get(self, entry_id: str, default: int | None = None) -> int | None:
-        i = self._values.find(entry_id)
-        if i >= 0:
-            docnum = int(self._docnum[i])
-            if docnum >= 0:
-                return docnum
-        return default
-
-    def __getitem__(self, entry_id: str) -> int:
-        docnum = self.get(entry_id)
-        if docnum is None:
-            raise KeyError(entry_id)
-        return docnum
-
-    def __contains__(self, entry_id: object) -> bool:
-        return isinstance(entry_id, str) and self.get(entry_id) is not None
-
-    def __len__(self) -> int:
-        return self._count
-
-    def items(self) -> Iterator[tuple[str, int]]:
-        for i, docnum in enumerate(self._docnum.tolist()):
-            if docnum >= 0:
-                yield self._values[i], docnum
-
-    def id_of(self, docnum: int) -> str:
-        """The id of a document (live or deleted)."""
-        return self._values[int(self._codes[docnum])]
 
 
 class Snapshot:
@@ -241,14 +195,6 @@ class Snapshot:
         return self.docnum.id_of(docnum)
 
     @cached_property
-    def id_rank(self) -> np.ndarray:
-        """Each docnum's position in id order (reports list entries by id): the id column's
-        codes number its sorted values."""
-        rank = np.empty(self.n, dtype=np.int64)
-        rank[np.argsort(self.data.columns["id"], kind="stable")] = np.arange(self.n)
-        return rank
-
-    @cached_property
     def practices(self) -> tuple[np.ndarray, np.ndarray, PracticeKeys]:
         """Live docnums, the practice of each (its translation group, or the entry alone)
         as a number, in the order practices first appear; and the practices' keys."""
@@ -358,66 +304,6 @@ def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | Non
     if high is not None:
         mask &= start <= high
     return mask
-
-
-class PracticeKeys(Sequence[str]):
-    """Each practice's key, by number: its translation group's name, or the id of the entry
-    that is alone in it (made when asked: a tuple held 100k ids).  Read by number only."""
-
-    def __init__(self, groups: Groups, ids: EntryIds, firsts: np.ndarray) -> None:
-        self._groups = groups  # not the snapshot: no cycle keeps a generation alive
-        self._ids = ids
-        self._firsts = firsts  # each practice's first docnum
-
-    def __len__(self) -> int:
-        return len(self._firsts)
-
-    def __getitem__(self, number: int) -> str:  # type: ignore[override]
-        docnum = int(self._firsts[number])
-        group = int(self._groups.code[docnum])
-        return self._groups.names[group] if group >= 0 else self._ids.id_of(docnum)
-
-
-class Groups:
-    """Translation groups as arrays: each docnum's group (-1: none) and each group's live
-    members in the order groups.json lists them.  The JSON's dict of every id (13 MB at
-    100k entries, and as much again for a dict of members) is read once and dropped."""
-
-    def __init__(
-        self, code: np.ndarray, names: tuple[str, ...], ptr: np.ndarray, docs: np.ndarray
-    ) -> None:
-        self.code = code
-        self.names = names
-        self._ptr = ptr
-        self._docs = docs
-
-    @classmethod
-    def load(cls, path: Path, docnum: EntryIds, n: int) -> Groups:
-        group_of: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-        number: dict[str, int] = {}
-        members: list[int] = []
-        owners: list[int] = []
-        for entry_id, group in group_of.items():
-            d = docnum.get(entry_id)
-            if d is not None:
-                members.append(d)
-                owners.append(number.setdefault(group, len(number)))
-        del group_of
-        code = np.full(n, -1, dtype=np.int32)
-        code[members] = owners
-        order = np.argsort(np.asarray(owners, dtype=np.int64), kind="stable")
-        ptr = np.zeros(len(number) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(owners, minlength=len(number)), out=ptr[1:])
-        return cls(code, tuple(number), ptr, np.asarray(members, dtype=np.int64)[order])
-
-    def members(self, docnum: int, limit: int | None = None) -> list[int]:
-        """Live docnums in the group of `docnum` (itself included), the first `limit`;
-        [] when it has none."""
-        c = int(self.code[docnum])
-        if c < 0:
-            return []
-        start, end = int(self._ptr[c]), int(self._ptr[c + 1])
-        return self._docs[start : end if limit is None else min(end, start + limit)].tolist()
 
 
 def release_free_memory() -> None:
