@@ -30,8 +30,8 @@ from indexer.manifest import Manifest, content_hash, read_manifest, source_file
 from indexer.merging import merge_policy
 from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.topic_data import read_vocabulary, vocabulary_json
-from indexer.topics import TopicAssigner
+from indexer.topic_data import vocabulary_json
+from indexer.topics import TopicAssigner, saved_assigner
 from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
@@ -252,11 +252,8 @@ def _assigner(previous: generations.Generation | None, lexicon: ConceptIndex) ->
     """The topic assigner of a build: from the vocabulary and lexicon the previous
     generation saved when they are current (an update analyses no topic term), else
     analysed, once per build process (~1-2 s: every lemmatizer's dictionary)."""
-    if previous is not None:
-        vocabulary = read_vocabulary(previous.path / TOPIC_VOCABULARY)
-        if vocabulary is not None:
-            return TopicAssigner(vocabulary=vocabulary, concepts=lexicon)
-    return _analysed_assigner()
+    saved = None if previous is None else saved_assigner(previous.path, lexicon)
+    return saved or _analysed_assigner()
 
 
 @lru_cache(maxsize=1)

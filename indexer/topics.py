@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 
 from indexer.analysis import TOKEN_RE, analysis_language, families_for, term
 from indexer.concepts import ConceptIndex, concept_index
+from indexer.generations import TOPIC_VOCABULARY
 from indexer.topic_data import (  # noqa: F401  (re-exported: the data files' readers)
     TAXONOMY,
     TOPIC_CONCEPTS,
@@ -27,6 +29,7 @@ from indexer.topic_data import (  # noqa: F401  (re-exported: the data files' re
     TopicVocabulary,
     load_taxonomy,
     load_vocabulary,
+    read_vocabulary,
 )
 
 FIELD_WEIGHTS = {"title": 2.0, "summary": 1.0, "body": 0.5}
@@ -228,3 +231,11 @@ class TopicAssigner:
         strengths = {t: round(1.0 - m, 3) for t, m in missing.items()}
         ranked = sorted(strengths.items(), key=lambda kv: -kv[1])
         return {t: s for t, s in ranked if s >= QUERY_MIN}, whole
+
+
+def saved_assigner(gen_dir: Path, lexicon: ConceptIndex) -> TopicAssigner | None:
+    """The assigner a generation's saved topic vocabulary makes with `lexicon`, when that
+    vocabulary is current (nothing analysed: every lemmatizer's dictionary, 1-2 s); None
+    when it is missing or from other topic data."""
+    vocabulary = read_vocabulary(gen_dir / TOPIC_VOCABULARY)
+    return None if vocabulary is None else TopicAssigner(vocabulary=vocabulary, concepts=lexicon)

@@ -138,7 +138,7 @@ class WriterProcessError(RuntimeError):
     fails rather than publish without them."""
 
 
-_DISK_FULL_EXIT = 28  # a writer process that ran out of disk exits with ENOSPC's number
+_DISK_FULL_EXIT = errno.ENOSPC  # the exit code of a writer process that ran out of disk
 
 
 class _SubWriter(SubWriterTask):

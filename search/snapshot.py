@@ -26,11 +26,10 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
+from indexer.generations import CONCEPTS, GROUPS, Generation
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
-from indexer.topic_data import read_vocabulary
-from indexer.topics import TopicAssigner
+from indexer.topics import TopicAssigner, saved_assigner
 from search.entries import EntryIds, Groups, PracticeKeys
 from search.places import Geo
 
@@ -112,8 +111,7 @@ class Snapshot:
         generation was built with (saved beside it: a process no longer analyses the
         lexicon again, 7 MB and a second copy, and a server's master holds it before its
         workers fork); analysed afresh when the saved vocabulary is from other topic data."""
-        vocabulary = read_vocabulary(self.gen.path / TOPIC_VOCABULARY)
-        return TopicAssigner(vocabulary=vocabulary, concepts=self.lexicon)
+        return saved_assigner(self.gen.path, self.lexicon) or TopicAssigner(concepts=self.lexicon)
 
     @cached_property
     def geo(self) -> Geo:
