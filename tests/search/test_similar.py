@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from search import Searcher, SearchRequest
-from search.similar import best
+from search.similar import best, top_docnums
 from tests.search.small import small_index
 
 FILLER = [
@@ -80,6 +80,25 @@ def test_best_agrees_with_a_full_stable_sort() -> None:
         order = np.argsort(-scores, kind="stable")[:limit]
         expected = [(int(d), float(scores[d])) for d in order if scores[d] > floor]
         assert best(scores, limit, floor) == expected
+
+
+def test_top_docnums_agrees_with_a_full_stable_sort_over_any_spread_of_scores() -> None:
+    """The contenders are found by halving a share of the best score: scores spread over
+    many orders of magnitude (one far ahead, many below 1/1024 of it), many tied, and
+    limits above and below the count of positive scores give what a full sort gives."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(rng.integers(1, 3000))
+        scores = (10.0 ** rng.uniform(-6, 3, n)).astype(np.float32)
+        scores[rng.random(n) < 0.3] = 0
+        scores[rng.random(n) < 0.2] = scores[int(rng.integers(0, n))]  # ties
+        limit = int(rng.integers(1, 400))
+        floor = float(rng.choice([0.0, 1e-4, float(scores.max()) * 0.1]))
+        order = np.argsort(-scores, kind="stable")
+        expected = [int(d) for d in order if scores[d] > floor][:limit]
+        assert top_docnums(scores, limit, floor).tolist() == expected
+    assert top_docnums(np.ones(4, dtype=np.float32), 0).tolist() == []
+    assert top_docnums(np.zeros(0, dtype=np.float32), 3).tolist() == []
 
 
 def test_related_practices_are_the_same_when_asked_again(related_searcher: Searcher) -> None:
