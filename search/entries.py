@@ -34,6 +34,14 @@ class EntryIds:
                 return docnum
         return default
 
+    def get_all(self, entry_ids: Sequence[str]) -> np.ndarray:
+        """The live docnum of each id, -1 for none (one merge, see SortedStrings.find_all)."""
+        codes = np.asarray(self._values.find_all(entry_ids), dtype=np.int64)
+        docnums = np.full(len(codes), -1, dtype=np.int64)
+        held = codes >= 0
+        docnums[held] = self._docnum[codes[held]]
+        return docnums
+
     def __getitem__(self, entry_id: str) -> int:
         docnum = self.get(entry_id)
         if docnum is None:
@@ -88,9 +96,9 @@ class Groups:
         number: dict[str, int] = {}
         members: list[int] = []
         owners: list[int] = []
-        for entry_id, group in group_of.items():
-            d = docnum.get(entry_id)
-            if d is not None:
+        found = docnum.get_all(list(group_of)).tolist()
+        for group, d in zip(group_of.values(), found, strict=True):
+            if d >= 0:
                 members.append(d)
                 owners.append(number.setdefault(group, len(number)))
         del group_of

@@ -53,6 +53,9 @@ def test_lookups_agree_with_a_dict_on_random_ids() -> None:
     ):
         assert ids.get(entry_id) == expected.get(entry_id)
     assert [ids.id_of(d) for d in range(len(codes))] == [values[c] for c in codes.tolist()]
+    # In bulk (a generation's groups): any order, repeats, absent and deleted ids.
+    asked = [*rng.permutation(values).tolist(), "", "zzz", "😀😀😀😀😀😀😀", values[3], values[0]]
+    assert ids.get_all(asked).tolist() == [expected.get(v, -1) for v in asked]
 
 
 def test_sorted_strings_read_as_the_tuple() -> None:
@@ -73,3 +76,6 @@ def test_an_id_with_a_lone_surrogate_is_looked_up_not_an_error() -> None:
     assert _live(ids, values) == {v: i for i, v in enumerate(values)}
     assert ids.get("b\ud800") == values.index("b\ud800")
     assert ids.get("\udcff") is None and ids.get("x\udc80") is None
+    asked = [*reversed(values), "\udcff", "x\udc80"]
+    assert ids.get_all(asked).tolist() == [ids.get(v, -1) for v in asked]
+    assert SortedStrings(()).find_all(["a", ""]) == [-1, -1]
