@@ -35,29 +35,17 @@ class UnknownTopicError(CorpusError):
     """An entry declares a topic the taxonomy lacks (the message names its file:line)."""
 
 
-def topic_names(taxonomy: Taxonomy) -> dict[str, str]:
-    """Folded id and names (in every language) -> topic id: what a user or a source may
-    write for a topic ("education", "Éducation", "business-labour-market")."""
-    names: dict[str, str] = {}
-    for topic in taxonomy.topics:
-        names[fold(topic.id)] = topic.id
-        for name in topic.names.values():
-            names.setdefault(fold(name), topic.id)
-    return names
-
-
 def resolve(value: str, taxonomy: Taxonomy | None = None) -> str | None:
     """The topic id a value names (an id or a name in any language), None when none."""
-    return topic_names(taxonomy or load_taxonomy()).get(fold(value.strip()))
+    return (taxonomy or load_taxonomy()).names.get(fold(value.strip()))
 
 
 def declared(entry: Entry, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
     """The topics an entry's source gives, in its order, full confidence; raises
     UnknownTopicError naming the entry's file:line for a topic the taxonomy lacks."""
-    names = topic_names(taxonomy)
     found: list[str] = []
     for value in getattr(entry, "topics", ()) or ():
-        topic = names.get(fold(value.strip()))
+        topic = taxonomy.names.get(fold(value.strip()))
         if topic is None:
             raise UnknownTopicError(
                 f"{entry.source or entry.id}: unknown topic {value!r}; topics are "
