@@ -58,7 +58,8 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, as `dataclasses.asdict` gives them, without its recursive copy (a
-        build asks twice per entry: 1.3 us instead of 18, measured)."""
+        build asks twice per entry: 1.3 us instead of 18, measured).  The same values,
+        not copies: every field is a str, number, bool, None or a tuple of str."""
         return {name: getattr(self, name) for name in FIELD_NAMES}
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -55,17 +56,18 @@ class Taxonomy:
         return next(t for t in self.topics if t.id == topic_id)
 
     @cached_property
-    def names(self) -> dict[str, str]:
+    def by_name(self) -> Mapping[str, str]:
         """Folded id and names (in every language) -> topic id: what a user or a source
         may write for a topic ("education", "Éducation", "business-labour-market").  Made
-        once per taxonomy: a build had made it again for every entry (187 folds each, a
-        tenth of a 100k-entry build's language and topic phase)."""
+        once per taxonomy: a build had made it again for every entry (187 folds each; the
+        language and topic phase of 20k entries took 12.5 s with it, 5.2 s without, both
+        profiled in one process)."""
         names: dict[str, str] = {}
         for topic in self.topics:
             names[fold(topic.id)] = topic.id
             for name in topic.names.values():
                 names.setdefault(fold(name), topic.id)
-        return names
+        return names  # shared by every caller: typed read-only (a proxy would not pickle)
 
 
 @cache

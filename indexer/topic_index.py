@@ -37,7 +37,7 @@ class UnknownTopicError(CorpusError):
 
 def resolve(value: str, taxonomy: Taxonomy | None = None) -> str | None:
     """The topic id a value names (an id or a name in any language), None when none."""
-    return (taxonomy or load_taxonomy()).names.get(fold(value.strip()))
+    return (taxonomy or load_taxonomy()).by_name.get(fold(value.strip()))
 
 
 def declared(entry: Entry, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
@@ -45,7 +45,7 @@ def declared(entry: Entry, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
     UnknownTopicError naming the entry's file:line for a topic the taxonomy lacks."""
     found: list[str] = []
     for value in getattr(entry, "topics", ()) or ():
-        topic = taxonomy.names.get(fold(value.strip()))
+        topic = taxonomy.by_name.get(fold(value.strip()))
         if topic is None:
             raise UnknownTopicError(
                 f"{entry.source or entry.id}: unknown topic {value!r}; topics are "

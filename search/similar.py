@@ -22,7 +22,7 @@ SIMILAR_TERMS = 25  # an entry's most distinctive terms that define its neighbou
 MORE_LIKE_KEPT = 200  # neighbours kept per entry: enough for related and similar lists
 SAME_CITY_FACTOR = 0.35  # peers from other cities first
 RELATED_MIN_SHARE = 0.1  # below this share of the best related score: not related
-MIN_SHARE = 2**-10  # top_docnums: below this share of the best score, every score counts
+TOP_MIN_SHARE = 2**-10  # top_docnums: below this share of the best score, all contend
 
 Ranked = list[tuple[int, float]]  # (docnum, score), best first
 
@@ -67,24 +67,34 @@ def best(scores: np.ndarray, limit: int, floor: float = 0.0) -> Ranked:
 def top_docnums(scores: np.ndarray, limit: int, floor: float = 0.0) -> np.ndarray:
     """The `limit` best-scoring docnums above `floor`, best first, ties in docnum order.
 
-    Only the contenders are sorted: the entries scoring at least a halving share of the
-    best one are counted until `limit` of them are (a comparison pass each).  A partition
-    of every entry's score cost 1 ms at 100k entries, where this costs 0.1 (the neighbours
-    of one entry, measured); it also kept an arbitrary one of tied entries at the cut."""
-    high = float(scores.max()) if len(scores) else floor
-    if high <= floor or limit < 1:
+    Only the contenders are sorted: when more than `limit` entries score above the floor,
+    those scoring at least a halving share of the best one are counted until `limit` of
+    them are (a comparison pass each).  A partition of every entry's score cost 1 ms at
+    100k entries, where this costs 0.1-0.2 (the neighbours of one entry, measured); the
+    partition also kept an arbitrary one of the entries tied at the cut.  Every bar is
+    compared in the scores' own type, as numpy compares a Python float with them."""
+    if limit < 1 or not len(scores):
         return np.zeros(0, dtype=np.int64)
-    share = 0.5
-    while True:
-        bar = high * share
-        if bar <= floor or share < MIN_SHARE:
-            candidates = np.flatnonzero(scores > floor)
-            break
-        candidates = np.flatnonzero(scores >= bar)
-        if len(candidates) >= limit:
-            break
-        share /= 2
-    if len(candidates) > limit:
+    cast = scores.dtype.type
+    low = cast(floor)
+    above = scores > low  # NaN scores never are (nor anything, for a NaN floor)
+    if np.count_nonzero(above) <= limit:
+        candidates = np.flatnonzero(above)
+    else:
+        candidates = None
+        high = cast(scores.max())  # NaN when a score is: then every score above contends
+        share = 0.5
+        while share >= TOP_MIN_SHARE:
+            bar = cast(high * share)
+            if not bar > low:
+                break
+            contenders = np.flatnonzero(scores >= bar)
+            if len(contenders) >= limit:
+                candidates = contenders
+                break
+            share /= 2
+        if candidates is None:
+            candidates = np.flatnonzero(above)
         values = scores[candidates]
         kth = np.partition(values, len(values) - limit)[len(values) - limit]
         candidates = candidates[values >= kth]

@@ -93,12 +93,25 @@ def test_top_docnums_agrees_with_a_full_stable_sort_over_any_spread_of_scores() 
         scores[rng.random(n) < 0.3] = 0
         scores[rng.random(n) < 0.2] = scores[int(rng.integers(0, n))]  # ties
         limit = int(rng.integers(1, 400))
-        floor = float(rng.choice([0.0, 1e-4, float(scores.max()) * 0.1]))
+        some_score = float(scores[int(rng.integers(0, n))])
+        floor = float(rng.choice([0.0, 1e-4, float(scores.max()) * 0.1, some_score]))
         order = np.argsort(-scores, kind="stable")
         expected = [int(d) for d in order if scores[d] > floor][:limit]
         assert top_docnums(scores, limit, floor).tolist() == expected
     assert top_docnums(np.ones(4, dtype=np.float32), 0).tolist() == []
     assert top_docnums(np.zeros(0, dtype=np.float32), 3).tolist() == []
+
+
+def test_top_docnums_compares_in_the_scores_type_and_skips_nan() -> None:
+    # 0.1 is not a float32: compared as one, the scores equal to it are not above it.
+    assert top_docnums(np.asarray([0.2, 0.1, 0.1], dtype=np.float32), 3, 0.1).tolist() == [0]
+    tiny = np.zeros(300, dtype=np.float32)
+    tiny[[5, 9]] = np.float32(2**-149)  # half the best is 0 in float32: no zero sneaks in
+    assert top_docnums(tiny, 200).tolist() == [5, 9]
+    with_nan = np.asarray([np.nan, 3, 1, np.nan, 2], dtype=np.float32)
+    assert top_docnums(with_nan, 2).tolist() == [1, 4]
+    assert top_docnums(np.tile(with_nan, 100), 2).tolist() == [1, 6]
+    assert top_docnums(with_nan, 5, float("nan")).tolist() == []
 
 
 def test_related_practices_are_the_same_when_asked_again(related_searcher: Searcher) -> None:
