@@ -36,7 +36,7 @@ class EntryIds:
 
     def get_all(self, entry_ids: Sequence[str]) -> np.ndarray:
         """The live docnum of each id, -1 for none (one merge, see SortedStrings.find_all)."""
-        codes = np.asarray(self._values.find_all(entry_ids), dtype=np.int64)
+        codes = self._values.find_all(entry_ids)
         docnums = np.full(len(codes), -1, dtype=np.int64)
         held = codes >= 0
         docnums[held] = self._docnum[codes[held]]

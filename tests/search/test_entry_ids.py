@@ -78,4 +78,4 @@ def test_an_id_with_a_lone_surrogate_is_looked_up_not_an_error() -> None:
     assert ids.get("\udcff") is None and ids.get("x\udc80") is None
     asked = [*reversed(values), "\udcff", "x\udc80"]
     assert ids.get_all(asked).tolist() == [ids.get(v, -1) for v in asked]
-    assert SortedStrings(()).find_all(["a", ""]) == [-1, -1]
+    assert SortedStrings(()).find_all(["a", ""]).tolist() == [-1, -1]
