@@ -23,6 +23,7 @@ from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from corpus.errors import one_line
 from corpus.model import Entry
 from indexer.detect import Detection, LanguageDetector
 from indexer.diskspace import out_of_space
@@ -161,10 +162,7 @@ class _SubWriter(SubWriterTask):
         except BaseException as exc:
             if out_of_space(exc):
                 os._exit(_DISK_FULL_EXIT)
-            log.error(
-                "a Whoosh writer process failed: %s",
-                " ".join(f"{type(exc).__name__}: {exc}".split())[:300],
-            )
+            log.error("a Whoosh writer process failed: %s", one_line(exc, 300))
             logging.shutdown()
             os._exit(1)
 

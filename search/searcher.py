@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import one_line
 from indexer import generations
 from indexer.analysis import analysis_language
 from search import ranking, similar, topics
@@ -368,7 +369,7 @@ def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
         _warm_facets(snap)
         release_free_memory()
     except Exception as exc:
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        detail = one_line(exc, 200)
         raise generations.IndexNotFoundError(
             f"index at {index_dir} is corrupt: generation {gen.name} cannot be opened"
             f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"

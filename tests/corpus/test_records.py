@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import CorpusError, load_sources
+from corpus.errors import one_line
 from corpus.model import EntryError, make_entry
 
 GOOD = {
@@ -166,3 +167,9 @@ def test_text_is_cleaned_alike_on_the_fast_path(tmp_path: Path, ensure_ascii: bo
     assert [e.title for e in result.entries] == expected
     assert len(result.report.errors) == 1  # the lone surrogate, named by file:line
     assert f"{path}:{specials.index(chr(0xD800)) + 1}:" in result.report.errors[0]
+
+
+def test_an_error_detail_is_one_line_of_bounded_length() -> None:
+    exc = ValueError("bad\n  value\tin\r\nline 3")
+    assert one_line(exc, 200) == "ValueError: bad value in line 3"
+    assert one_line(exc, 10) == "ValueError"
