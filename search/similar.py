@@ -104,12 +104,17 @@ def top_docnums(scores: np.ndarray, limit: int, floor: float = 0.0) -> np.ndarra
 def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) -> Ranked:
     """Entries like the best results, to fill a short page: a city officer searching one
     practice also sees its peers.  Each seed's neighbours are kept per entry (`more_like`),
-    so the short pages of repeated and related queries reuse them."""
+    so the short pages of repeated and related queries reuse them.  When the filters
+    allow no entry the page does not show yet, no neighbours are looked for (a fifth of
+    the bench's short pages at real size)."""
+    allowed = allowed & snap.alive
+    if not allowed.any():
+        return []
     scores = np.zeros(snap.n, dtype=np.float32)
     for rank, docnum in enumerate(seeds):
         near, weights = more_like(snap, int(docnum))
         scores[near] += weights / (rank + 1)
-    scores = np.where(allowed & snap.alive, scores, 0)
+    scores = np.where(allowed, scores, 0)
     if not scores.any():
         return []
     return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)

@@ -64,6 +64,21 @@ def test_a_full_page_lists_no_related(related_searcher: Searcher) -> None:
     assert response.total >= 5 and response.related == []
 
 
+def test_no_neighbours_are_looked_for_when_the_filters_leave_nothing_to_add(
+    related_searcher: Searcher,
+) -> None:
+    """Both news entries about beekeeping are on the page: with `kind: news` nothing else
+    could fill it, so the seeds' more-like-this passes are not run at all."""
+    fresh = Searcher(related_searcher.index_dir)  # its own, empty neighbour cache
+    response = fresh.search(SearchRequest("beekeeping", {"kind": ("news",)}, per_page=10))
+    assert sorted(h.id for h in response.results) == ["like-first", "seed-first"]
+    assert response.related == []
+    snap = fresh.snapshot()
+    assert all(snap.neighbours.get(snap.docnum[h.id]) is None for h in response.results)
+    unfiltered = fresh.search(SearchRequest("beekeeping", per_page=10))
+    assert unfiltered.related, "without the filter the same seeds do find peers"
+    assert snap.neighbours.get(snap.docnum["seed-first"]) is not None
+
 def test_best_ranks_by_score_with_ties_in_docnum_order() -> None:
     scores = np.asarray([0, 2, 5, 2, 0.5, 5, 2], dtype=np.float32)
     assert best(scores, 4) == [(2, 5.0), (5, 5.0), (1, 2.0), (3, 2.0)]
