@@ -79,6 +79,7 @@ def test_no_neighbours_are_looked_for_when_the_filters_leave_nothing_to_add(
     assert unfiltered.related, "without the filter the same seeds do find peers"
     assert snap.neighbours.get(snap.docnum["seed-first"]) is not None
 
+
 def test_best_ranks_by_score_with_ties_in_docnum_order() -> None:
     scores = np.asarray([0, 2, 5, 2, 0.5, 5, 2], dtype=np.float32)
     assert best(scores, 4) == [(2, 5.0), (5, 5.0), (1, 2.0), (3, 2.0)]
