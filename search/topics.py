@@ -92,10 +92,12 @@ def topic_values(
         counts = practices.value_counts("topic", codes, docs, size)
     found = [(values[i], int(counts[i])) for i in np.flatnonzero(counts).tolist()]
     found.sort(key=lambda p: (-p[1], p[0]))
-    chosen = set(topic_ids(snap, selected))
-    out = [FacetValue(v, c, v in chosen) for v, c in found]
+    # A value naming a topic selects its id; one naming none stays selected as given (a
+    # removable value matching nothing, as every other facet's unknown values do).
+    chosen = {v: ids[0] if (ids := topic_ids(snap, (v,))) else v for v in selected}
+    out = [FacetValue(v, c, v in chosen.values()) for v, c in found]
     shown = {v.value for v in out}
-    out += [FacetValue(v, 0, True) for v in sorted(chosen - shown)]
+    out += [FacetValue(v, 0, True) for v in sorted(set(chosen.values()) - shown)]
     return out
 
 

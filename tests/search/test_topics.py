@@ -111,6 +111,17 @@ def test_topic_filter_is_disjunctive_and_accepts_names(searcher: Searcher) -> No
         SearchRequest("", filters={"topics": ("education",)})
 
 
+def test_a_topic_value_naming_no_topic_stays_a_selected_value(searcher: Searcher) -> None:
+    response = searcher.search(
+        SearchRequest("", filters={"topic": ("en", "Éducation")}, versions="all")
+    )
+    selected = {v.value: v.count for v in response.facets["topic"] if v.selected}
+    # "Éducation" selects the education topic; "en" names none, matches nothing and is
+    # still listed as selected (the UI's chip can remove it), as other facets' unknowns are
+    assert "education" in selected and selected["education"] >= 3
+    assert selected["en"] == 0
+
+
 @pytest.mark.parametrize(
     "query",
     ["topic:education", "topic:Éducation", "topic:Arsimi", 'topic:"Education"', "topic:EDUCATION"],
