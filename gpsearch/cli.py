@@ -32,7 +32,7 @@ index_option = click.option(
 # The library's expected errors (module, class): a one-line message and exit code 1.
 USER_ERRORS = (
     ("corpus.errors", "CorpusError"),
-    ("indexer.build", "EmptyBuildError"),
+    ("indexer.plan", "EmptyBuildError"),
     ("indexer.diskspace", "DiskFullError"),
     ("indexer.generations", "BuildLockedError"),
     ("indexer.generations", "IndexNotFoundError"),

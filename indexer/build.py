@@ -11,8 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,12 @@ from indexer import generations, groups, known_lines, places, postings, topic_in
 from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
-from indexer.manifest import Manifest, content_hash, read_manifest, source_file
+from indexer.manifest import Manifest
 from indexer.merging import merge_policy
 from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
+from indexer.plan import EmptyBuildError as EmptyBuildError  # raised here, caught by callers
+from indexer.plan import Plan, plan_build, plan_update
+from indexer.plan import UpdateError as UpdateError
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
 from indexer.topic_data import vocabulary_json
 from indexer.topics import TopicAssigner, saved_assigner
@@ -61,14 +63,6 @@ _NOT_CARRIED = {
 }
 
 
-class EmptyBuildError(ValueError):
-    """A build that would start from nothing and add nothing: no generation to publish."""
-
-
-def _read_manifest(gen: generations.Generation | None) -> Manifest | None:
-    return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
-
-
 def _carry_over(previous: Path, workdir: Path) -> None:
     """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
     for src in previous.rglob("*"):
@@ -81,22 +75,6 @@ def _carry_over(previous: Path, workdir: Path) -> None:
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.link(src, dst)
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What a build has to do, from the entries given and the previous generation."""
-
-    previous: generations.Generation | None
-    old: Manifest  # the previous manifest (empty when rebuilding)
-    hashes: dict[str, str]
-    files: dict[str, str]
-    todo: list[Entry]  # new and changed entries
-    removed: list[str]  # ids gone from their source file
-
-    @property
-    def rebuilt(self) -> bool:
-        return not self.old
 
 
 def build_index(
@@ -121,7 +99,6 @@ def build_index(
     matches it), and the line digests of `entries` for the new generation to remember.
     """
     started = time.perf_counter()
-    procs = procs or min(2, os.cpu_count() or 1)
     index_dir = Path(index_dir)
     report = BuildReport(total=len(entries) + len(unchanged))
     with (
@@ -129,45 +106,101 @@ def build_index(
         generations.build_work(index_dir) as work,
     ):
         generations.cleanup(index_dir)
-        plan = _plan(entries, unchanged, index_dir, rebuild, report)
-        if not (plan.rebuilt or plan.todo or plan.removed or _unremembered(entries, digests)):
-            report.generation = plan.previous.name if plan.previous else None
-            report.seconds = time.perf_counter() - started
-            summarise(report, plan.previous)
-            return report
-        saved = None if plan.previous is None else plan.previous.path / CONCEPTS
-        lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
-        assigner = _assigner(plan.previous, lexicon)
-        analysed = _analyse(plan, assigner, procs, progress, report)
-        workdir = work.new()  # removed if the build fails (e.g. the disk is full)
-        ix = _write_segments(workdir, plan, analysed, procs, progress)
-        places.save_tables(workdir)
-        _keep_model(workdir)
-        manifest = _next_manifest(plan, analysed)
-        with ix.reader() as reader:
-            phase = time.perf_counter()
-            accel_stats = postings.build(reader, workdir, lexicon, procs)
-            log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
-        places.save_local(workdir, places.generation_keys(workdir))
+        plan = plan_build(entries, unchanged, index_dir, rebuild, report)
+        if plan.todo or plan.removed or plan.rebuilt or _unremembered(entries, digests):
+            return _apply(plan, work, report, started, procs, progress, entries, unchanged, digests)
+        return _unchanged(plan, report, started)
+
+
+def update_index(
+    index_dir: Path,
+    upserts: Sequence[Entry] = (),
+    deletes: Iterable[str] = (),
+    *,
+    procs: int | None = None,
+    progress: Progress = no_progress,
+    lock_wait: float = 0.0,
+) -> BuildReport:
+    """Add or replace the `upserts` (by id) and remove the `deletes` ids; every other entry
+    of the index stays, unhashed and unanalysed (as Elasticsearch's bulk index and delete,
+    or Meilisearch's add-or-replace).  An id the index does not hold is listed in the
+    report's `not_found` and logged.  UpdateError when there is no index, or an id is given
+    twice; nothing is written then."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = BuildReport()
+    with (
+        generations.build_lock(index_dir, wait=lock_wait),
+        generations.build_work(index_dir) as work,
+    ):
+        generations.cleanup(index_dir)
+        plan = plan_update(upserts, deletes, index_dir, report)
+        if report.not_found:
+            log.warning(
+                "%s: not deleted, the index holds no entry %s",
+                index_dir,
+                ", ".join(map(repr, report.not_found)),
+            )
+        if plan.todo or plan.removed:
+            return _apply(plan, work, report, started, procs, progress, upserts, (), None)
+        return _unchanged(plan, report, started)
+
+
+def _unchanged(plan: Plan, report: BuildReport, started: float) -> BuildReport:
+    """Nothing to write: the live generation stays."""
+    report.generation = plan.previous.name if plan.previous else None
+    report.seconds = time.perf_counter() - started
+    summarise(report, plan.previous)
+    return report
+
+
+def _apply(
+    plan: Plan,
+    work: generations.BuildWork,
+    report: BuildReport,
+    started: float,
+    procs: int | None,
+    progress: Progress,
+    entries: Sequence[Entry],
+    unchanged: Sequence[KnownEntry],
+    digests: Mapping[str, str] | None,
+) -> BuildReport:
+    """Analyse and write what `plan` says into a new generation, and publish it."""
+    procs = procs or min(2, os.cpu_count() or 1)
+    index_dir = work.index_dir
+    saved = None if plan.previous is None else plan.previous.path / CONCEPTS
+    lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
+    assigner = _assigner(plan.previous, lexicon)
+    analysed = _analyse(plan, assigner, procs, progress, report)
+    workdir = work.new()  # removed if the build fails (e.g. the disk is full)
+    ix = _write_segments(workdir, plan, analysed, procs, progress)
+    places.save_tables(workdir)
+    _keep_model(workdir)
+    manifest = _next_manifest(plan, analysed)
+    with ix.reader() as reader:
         phase = time.perf_counter()
-        previous = None if plan.rebuilt else plan.previous
-        changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
-        group_of = _groups(workdir, previous, plan.old, manifest, changed)
-        log.info("grouped translations in %.1f s", time.perf_counter() - phase)
-        _write_side_files(workdir, manifest, group_of, lexicon, assigner)
-        lines = known_lines.next_lines(
-            None if plan.rebuilt or plan.previous is None else plan.previous.path,
-            manifest,
-            set(plan.files.values()),
-            entries,
-            unchanged,
-            digests or {},
-        )
-        known_lines.write(workdir, lines)
-        report.seconds = time.perf_counter() - started
-        published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
-        summarise(report, published)
-        return report
+        accel_stats = postings.build(reader, workdir, lexicon, procs)
+        log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
+    places.save_local(workdir, places.generation_keys(workdir))
+    phase = time.perf_counter()
+    previous = None if plan.rebuilt else plan.previous
+    changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
+    group_of = _groups(workdir, previous, plan.old, manifest, changed)
+    log.info("grouped translations in %.1f s", time.perf_counter() - phase)
+    _write_side_files(workdir, manifest, group_of, lexicon, assigner)
+    lines = known_lines.next_lines(
+        None if plan.rebuilt or plan.previous is None else plan.previous.path,
+        manifest,
+        plan.given_files,
+        entries,
+        unchanged,
+        digests or {},
+    )
+    known_lines.write(workdir, lines)
+    report.seconds = time.perf_counter() - started
+    published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
+    summarise(report, published)
+    return report
 
 
 def index_sources(
@@ -214,7 +247,7 @@ def _unremembered(entries: Sequence[Entry], digests: Mapping[str, str] | None) -
 
 
 def _analyse(
-    plan: _Plan, assigner: TopicAssigner, procs: int, progress: Progress, report: BuildReport
+    plan: Plan, assigner: TopicAssigner, procs: int, progress: Progress, report: BuildReport
 ) -> list[Analysed]:
     """What the indexer decides about each new or changed entry: its language, topics and
     place (unresolved cities are counted in `report`)."""
@@ -261,40 +294,8 @@ def _analysed_assigner() -> TopicAssigner:
     return TopicAssigner()
 
 
-def _plan(
-    entries: Sequence[Entry],
-    unchanged: Sequence[KnownEntry],
-    index_dir: Path,
-    rebuild: bool,
-    report: BuildReport,
-) -> _Plan:
-    """Compare the entries with the current generation's manifest; counts go to `report`."""
-    try:
-        previous: generations.Generation | None = generations.current(index_dir)
-    except generations.IndexNotFoundError:
-        previous = None
-    manifest = None if rebuild else _read_manifest(previous)
-    report.rebuilt = manifest is None
-    if report.rebuilt and not entries and not unchanged:
-        raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
-    old = manifest or Manifest()
-    known_lines.check(unchanged, old.hashes)
-    hashes = {e.id: content_hash(e) for e in entries}
-    files = {e.id: source_file(e) for e in entries}
-    todo = [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
-    hashes.update((k.id, k.content) for k in unchanged)
-    files.update((k.id, source_file(k)) for k in unchanged)
-    given_files = set(files.values())
-    removed = [i for i, f in old.files.items() if f in given_files and i not in hashes]
-    report.new = sum(1 for e in todo if e.id not in old)
-    report.changed = len(todo) - report.new
-    report.removed = len(removed)
-    report.unchanged = len(entries) + len(unchanged) - len(todo)
-    return _Plan(previous, old, hashes, files, todo, removed)
-
-
 def _write_segments(
-    workdir: Path, plan: _Plan, analysed: list[Analysed], procs: int, progress: Progress
+    workdir: Path, plan: Plan, analysed: list[Analysed], procs: int, progress: Progress
 ) -> Any:
     """The Whoosh index of the new generation: the previous one's segments hard-linked,
     replaced and removed entries deleted, new and changed ones added."""
@@ -333,7 +334,7 @@ def _keep_model(workdir: Path) -> None:
         get_model().save(path)
 
 
-def _next_manifest(plan: _Plan, analysed: list[Analysed]) -> Manifest:
+def _next_manifest(plan: Plan, analysed: list[Analysed]) -> Manifest:
     manifest = plan.old.without(plan.removed)
     for a in analysed:
         block, declared = groups.block_and_flag(a.entry)

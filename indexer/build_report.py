@@ -27,6 +27,8 @@ class BuildReport:
     untranslated: int = 0
     # (city, country code) of this build's entries whose city no gazetteer row matched
     unresolved: list[tuple[str, str]] = field(default_factory=list)
+    # ids an update was asked to delete that the index does not hold
+    not_found: list[str] = field(default_factory=list)
 
     @property
     def modified(self) -> int:
@@ -52,6 +54,7 @@ class BuildReport:
             "untranslated": self.untranslated,
             "unresolved_cities": len(self.unresolved),
             "unresolved": [list(pair) for pair in self.unresolved],
+            "not_found": list(self.not_found),
         }
 
 

@@ -1,0 +1,120 @@
+"""What a build or an update has to do: the entries to analyse and the ids to remove,
+from the entries given and the current generation's manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.known import KnownEntry
+from corpus.model import Entry
+from indexer import generations, known_lines
+from indexer.build_report import BuildReport
+from indexer.generations import MANIFEST
+from indexer.manifest import Manifest, content_hash, read_manifest, source_file
+from indexer.schema import SCHEMA_VERSION
+
+
+class EmptyBuildError(ValueError):
+    """A build that would start from nothing and add nothing: no generation to publish."""
+
+
+class UpdateError(ValueError):
+    """An update that cannot be applied as asked (no index to update, an id given twice)."""
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a build has to do, from the entries given and the previous generation."""
+
+    previous: generations.Generation | None
+    old: Manifest  # the previous manifest (empty when rebuilding)
+    hashes: dict[str, str]
+    files: dict[str, str]
+    todo: list[Entry]  # new and changed entries
+    removed: list[str]  # ids gone from their source file, or deleted by id
+    # Source files given whole: their earlier lines are not remembered (an update by id
+    # gives none, so every other entry's remembered line is kept)
+    given_files: set[str]
+
+    @property
+    def rebuilt(self) -> bool:
+        return not self.old
+
+
+def _previous(index_dir: Path) -> generations.Generation | None:
+    try:
+        return generations.current(index_dir)
+    except generations.IndexNotFoundError:
+        return None
+
+
+def _manifest(gen: generations.Generation | None) -> Manifest | None:
+    return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
+
+
+def _count(report: BuildReport, old: Manifest, todo: list[Entry], removed: list[str]) -> None:
+    report.new = sum(1 for e in todo if e.id not in old)
+    report.changed = len(todo) - report.new
+    report.removed = len(removed)
+
+
+def plan_build(
+    entries: Sequence[Entry],
+    unchanged: Sequence[KnownEntry],
+    index_dir: Path,
+    rebuild: bool,
+    report: BuildReport,
+) -> Plan:
+    """Compare the entries with the current generation's manifest; counts go to `report`.
+    Every entry of a source file given is hashed: one that left its file is removed."""
+    previous = _previous(index_dir)
+    manifest = None if rebuild else _manifest(previous)
+    report.rebuilt = manifest is None
+    if report.rebuilt and not entries and not unchanged:
+        raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
+    old = manifest or Manifest()
+    known_lines.check(unchanged, old.hashes)
+    hashes = {e.id: content_hash(e) for e in entries}
+    files = {e.id: source_file(e) for e in entries}
+    todo = [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
+    hashes.update((k.id, k.content) for k in unchanged)
+    files.update((k.id, source_file(k)) for k in unchanged)
+    given_files = set(files.values())
+    removed = [i for i, f in old.files.items() if f in given_files and i not in hashes]
+    _count(report, old, todo, removed)
+    report.unchanged = len(entries) + len(unchanged) - len(todo)
+    return Plan(previous, old, hashes, files, todo, removed, given_files)
+
+
+def plan_update(
+    upserts: Sequence[Entry], deletes: Iterable[str], index_dir: Path, report: BuildReport
+) -> Plan:
+    """Only the entries and ids given: every other entry of the index stays as it is, so
+    nothing but them is hashed (an edit of one entry in 100k costs one hash, not 100k).
+    UpdateError when there is no readable index, or an id is given twice."""
+    previous = _previous(index_dir)
+    old = _manifest(previous)
+    if not old:
+        raise UpdateError(
+            f"{index_dir}: no index to update"
+            + (" (its manifest is unreadable: rebuild it)" if previous is not None else "")
+        )
+    deletes = list(deletes)
+    given = [(f"upserts[{i}]", e.id) for i, e in enumerate(upserts)]
+    given += [(f"deletes[{i}]", entry_id) for i, entry_id in enumerate(deletes)]
+    seen: dict[str, str] = {}
+    for where, entry_id in given:
+        if entry_id in seen:
+            raise UpdateError(f"{where}: entry id {entry_id!r} already given at {seen[entry_id]}")
+        seen[entry_id] = where
+    hashes = {e.id: content_hash(e) for e in upserts}
+    files = {e.id: source_file(e) for e in upserts}
+    todo = [e for e in upserts if old.hashes.get(e.id) != hashes[e.id]]
+    removed = [i for i in deletes if i in old]
+    report.not_found = [i for i in deletes if i not in old]
+    _count(report, old, todo, removed)
+    report.total = len(upserts) + len(deletes)
+    report.unchanged = len(upserts) - len(todo)
+    return Plan(previous, old, hashes, files, todo, removed, set())

@@ -1,0 +1,105 @@
+"""Updates by id (`update_index`): add or replace some entries, delete others, and leave
+every other entry of the index as it is, as a search engine's document API does."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from corpus import Entry, load_sources
+from indexer import generations
+from indexer.build import build_index, index_sources, update_index
+from indexer.plan import UpdateError
+from search import Searcher, SearchRequest
+from tests.conftest import SEED_PAGES, synthetic_jsonl
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> tuple[Path, list[Entry]]:
+    entries = load_sources(SEED_PAGES).entries
+    build_index(entries, tmp_path)
+    return tmp_path, entries
+
+
+def _ids(searcher: Searcher, query: str) -> list[str]:
+    return [h.id for h in searcher.search(SearchRequest(query, per_page=50)).results]
+
+
+def test_an_upserted_entry_replaces_its_old_version_and_the_rest_stays(
+    built: tuple[Path, list[Entry]],
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    before = _ids(searcher, "")
+    edited = dataclasses.replace(entries[3], summary="A zeppelin tour for newcomers.")
+    added = dataclasses.replace(entries[5], id="brand-new", title="Harbour choir")
+    report = update_index(index, [edited, added])
+    assert (report.new, report.changed, report.removed, report.unchanged) == (1, 1, 0, 0)
+    assert _ids(searcher, "zeppelin") == [edited.id]
+    assert _ids(searcher, "harbour choir")[:1] == ["brand-new"]
+    assert sorted(_ids(searcher, "")) == sorted([*before, "brand-new"])
+    assert searcher.get(edited.id).summary == "A zeppelin tour for newcomers."  # type: ignore[union-attr]
+    # what an entry says is analysed again: its language, as a build detects it
+    assert searcher.get("brand-new").language == searcher.get(entries[5].id).language  # type: ignore[union-attr]
+
+
+def test_a_deleted_id_goes_and_an_unknown_one_is_reported(
+    built: tuple[Path, list[Entry]], caplog: pytest.LogCaptureFixture
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    live = generations.current(index).name
+    with caplog.at_level(logging.WARNING):
+        nothing = update_index(index, deletes=["no-such-entry"])
+    assert nothing.not_found == ["no-such-entry"] and nothing.removed == 0
+    assert nothing.generation == live  # nothing to change: no new generation
+    assert "no-such-entry" in caplog.text
+    report = update_index(index, deletes=[entries[0].id, "no-such-entry"])
+    assert (report.removed, report.not_found) == (1, ["no-such-entry"])
+    assert searcher.get(entries[0].id) is None
+    assert searcher.search(SearchRequest("")).total == len(entries) - 1
+
+
+def test_an_unchanged_upsert_writes_nothing(built: tuple[Path, list[Entry]]) -> None:
+    index, entries = built
+    live = generations.current(index).name
+    report = update_index(index, [entries[2]])
+    assert (report.modified, report.unchanged, report.generation) == (0, 1, live)
+
+
+def test_an_id_given_twice_or_no_index_is_refused_and_nothing_changes(
+    built: tuple[Path, list[Entry]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    index, entries = built
+    live = generations.current(index).name
+    edited = dataclasses.replace(entries[1], summary="changed")
+    with pytest.raises(
+        UpdateError, match=r"upserts\[1\]: entry id .* already given at upserts\[0\]"
+    ):
+        update_index(index, [entries[1], edited])
+    with pytest.raises(UpdateError, match=r"deletes\[0\]: .* already given at upserts\[0\]"):
+        update_index(index, [edited], deletes=[entries[1].id])
+    assert generations.current(index).name == live
+    assert Searcher(index).get(entries[1].id).summary == entries[1].summary  # type: ignore[union-attr]
+    empty = tmp_path_factory.mktemp("empty")
+    with pytest.raises(UpdateError, match="no index to update"):
+        update_index(empty, [edited])
+
+
+def test_the_next_import_of_the_file_skips_the_lines_an_update_left_alone(
+    tmp_path: Path,
+) -> None:
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 40)
+    index = tmp_path / "index"
+    index_sources([source], index)
+    entries = load_sources([source]).entries
+    update_index(index, [dataclasses.replace(entries[7], summary="edited by id")])
+    # The file still has the old text: the next import puts it back, parsing that line
+    # only (the 39 others are remembered; the edited entry's line no longer matches).
+    loaded, report = index_sources([source], index)
+    assert (report.changed, report.unchanged) == (1, 39)
+    assert len(loaded.known) == 39
+    assert Searcher(index).get(entries[7].id).summary == entries[7].summary  # type: ignore[union-attr]
