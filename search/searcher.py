@@ -74,7 +74,7 @@ class Searcher:
                     self._stamp = stamp  # said once; the next switch is checked again
                     return self._snapshot
                 log.info("opening index generation %s", gen.name)
-                snap = _open(self.index_dir, gen)
+                snap = _open(self.index_dir, gen, self._snapshot)
                 self._snapshot = snap
             self._stamp = stamp
             return self._snapshot
@@ -357,14 +357,15 @@ def _similar(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
     return [_hit(snap, d, score, Marks()) for d, score in similar.similar(snap, entry_id, limit)]
 
 
-def _open(index_dir: Path, gen: generations.Generation) -> Snapshot:
-    """A generation's snapshot; damaged files are IndexNotFoundError naming the directory.
+def _open(index_dir: Path, gen: generations.Generation, previous: Snapshot | None) -> Snapshot:
+    """A generation's snapshot (taking what `previous` parsed of the same files); damaged
+    files are IndexNotFoundError naming the directory.
 
     Truncated or garbage Whoosh, numpy or JSON files raise whatever their reader raises
     (EOFError, UnpicklingError, ValueError, OSError...): one clear error instead.
     """
     try:
-        snap = Snapshot(gen)
+        snap = Snapshot(gen, previous)
         snap.warm_up()
         _warm_facets(snap)
         release_free_memory()

@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -26,7 +27,7 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS, Generation
+from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topics import TopicAssigner, saved_assigner
@@ -73,8 +74,10 @@ def derived(memo: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
 class Snapshot:
     """One generation, opened once: arrays, Whoosh searcher, groups. Read-only."""
 
-    def __init__(self, gen: Generation) -> None:
+    def __init__(self, gen: Generation, previous: Snapshot | None = None) -> None:
         self.gen = gen
+        if previous is not None:
+            self._reuse(previous)
         self._whoosh_lock = threading.Lock()  # Whoosh searchers are not thread-safe
         self._open_whoosh()
         self._stored = LruCache(STORED_CACHE)
@@ -96,6 +99,18 @@ class Snapshot:
         ids = cast(SortedStrings, self.data.values["id"])
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
         self.groups = Groups.load(gen.path / GROUPS, self.docnum, self.n)
+
+    def _reuse(self, previous: Snapshot) -> None:
+        """Take the previous generation's analysed lexicon and topic assigner when this
+        generation saved the same files (an update of a few entries changes neither):
+        parsing them is a quarter of a reopen at 100k entries (0.14 of 0.55 s)."""
+        held = previous.__dict__
+        if "lexicon" in held and _same_file(self.gen.path, previous.gen.path, CONCEPTS):
+            self.__dict__["lexicon"] = held["lexicon"]
+            if "topic_assigner" in held and _same_file(
+                self.gen.path, previous.gen.path, TOPIC_VOCABULARY
+            ):
+                self.__dict__["topic_assigner"] = held["topic_assigner"]
 
     @cached_property
     def lexicon(self) -> ConceptIndex:
@@ -292,6 +307,13 @@ class Snapshot:
         """Entries that started within [low, high] (the year facet counts start years)."""
         start = self.year_span[0]
         return _within(start, start, low, high)
+
+
+def _same_file(one: Path, other: Path, name: str) -> bool:
+    try:
+        return (one / name).read_bytes() == (other / name).read_bytes()
+    except OSError:
+        return False
 
 
 def _within(start: np.ndarray, end: np.ndarray, low: int | None, high: int | None) -> np.ndarray:

@@ -12,8 +12,10 @@ import pytest
 from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index, index_sources, update_index
+from indexer.generations import CONCEPTS
 from indexer.plan import UpdateError
 from search import Searcher, SearchRequest
+from search.snapshot import Snapshot
 from tests.conftest import SEED_PAGES, synthetic_jsonl
 
 
@@ -103,3 +105,23 @@ def test_the_next_import_of_the_file_skips_the_lines_an_update_left_alone(
     assert (report.changed, report.unchanged) == (1, 39)
     assert len(loaded.known) == 39
     assert Searcher(index).get(entries[7].id).summary == entries[7].summary  # type: ignore[union-attr]
+
+
+def test_a_reopen_after_an_update_shares_the_unchanged_lexicon(
+    built: tuple[Path, list[Entry]],
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    first = searcher.snapshot()
+    update_index(index, [dataclasses.replace(entries[4], summary="A zeppelin tour.")])
+    second = searcher.snapshot()
+    assert second.gen.name != first.gen.name
+    # the same saved lexicon and topic vocabulary: not parsed again, and one copy in memory
+    assert second.lexicon is first.lexicon
+    assert second.topic_assigner is first.topic_assigner
+    assert _ids(searcher, "zeppelin") == [entries[4].id]
+    # a generation whose saved lexicon differs gets its own
+    (first.gen.path / CONCEPTS).write_text("{}", encoding="utf-8")
+    third = Snapshot(second.gen, first)
+    assert third.lexicon is not first.lexicon
+    assert third.topic_assigner is not first.topic_assigner
