@@ -119,9 +119,10 @@ REASONS: dict[tuple[str, str], str] = {
     ("whoosh", "size"): "one analysed copy of each text; gpsearch adds per-language fields "
     "and numpy posting arrays beside its Whoosh segments",
     ("whoosh", "update"): "a one-document segment commit is cheap while no merge is "
-    "triggered; gpsearch's update is given the whole source again: it hashes every entry to "
-    "find the changed one, then writes a small new generation (the rest hard-linked), "
-    "exports the new segment's arrays and regroups the touched place-and-year block",
+    "triggered; gpsearch's update writes a small new generation (the rest hard-linked), "
+    "exports the new segment's arrays, regroups the touched place-and-year block and "
+    "rewrites the per-generation side files (manifest, groups, remembered lines) for all "
+    "100k entries; the Searcher then reopens every array",
     ("whoosh", "query"): "fewer stages per query (one parsed query, no relaxed matching, "
     "suggestion or unfiltered fallback search)",
     ("whoosh", "query_p95"): "fewer stages per query (one parsed query, no relaxed matching, "

@@ -47,10 +47,10 @@ class GpsearchSystem:
         "facets": "SearchResponse.facets (numpy masks over the matched set), 7 facets incl. "
         "`translated`; also suggestion + unfiltered fallback when filters hide results",
         "highlights": "SearchResponse.results[i].snippet (`<mark>`)",
-        "update": "build_index(all entries, one changed): new generation, unchanged segments "
-        "hard-linked, then the open Searcher loads it. The build detects every entry's "
-        "language (the synthetic records' declared languages are dropped, as listing pages "
-        "declare none)",
+        "update": "update_index(index, [changed entry]) (the document API, as the peers' "
+        "delete + add): a new generation, unchanged segments hard-linked, then the open "
+        "Searcher loads it. The changed entry's language is detected (the synthetic "
+        "records' declared languages are dropped, as listing pages declare none)",
     }
 
     def __init__(self) -> None:
@@ -157,13 +157,13 @@ class GpsearchSystem:
         self._searcher = search.Searcher(workdir)
 
     def update_one(self, entry: dict[str, Any]) -> float:
-        """gpsearch's incremental path: the whole source again with one entry changed.
-
-        build_index hashes every entry, re-indexes only the changed one into a new
-        generation (unchanged segments hard-linked) and publishes it; the open Searcher
+        """gpsearch's document API: `update_index` with the one changed entry (the whole
+        source again would be `build_index`, which hashes every entry to find it; the
+        command-line round measures that path).  update_index re-indexes the entry into a
+        new generation (unchanged segments hard-linked) and publishes it; the open Searcher
         then loads that generation.  Both are timed, like the peers' commit + reopen.
         """
-        from indexer.build import build_index
+        from indexer.build import update_index
 
         if not self._entries or self._workdir is None:
             raise NotImplementedError(
@@ -171,16 +171,20 @@ class GpsearchSystem:
             )
         position = self._positions[entry["id"]]
         old = self._entries[position]
-        self._entries[position] = dataclasses.replace(
+        changed = dataclasses.replace(
             old, title=entry["title"], summary=entry["summary"], body=entry.get("body") or ""
         )
+        self._entries[position] = changed  # cli_update writes the file as the index holds it
         started = time.perf_counter()
-        build_index(self._entries, self._workdir)
+        report = update_index(self._workdir, [changed])
         if self._searcher is not None:
             interval, self._searcher.check_interval = self._searcher.check_interval, 0.0
             self._searcher.snapshot()
             self._searcher.check_interval = interval
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if report.changed != 1:
+            raise RuntimeError(f"expected one changed entry, got {report.to_dict()}")
+        return seconds
 
     def query(self, q: Query) -> QueryResult:
         import search
