@@ -201,6 +201,15 @@ class Accel:
     titles: title_store.Titles | None = None  # None: exported before titles were
 
 
+def _vocabulary(path: Path) -> str | None:
+    """A segment's terms of a field, one per line; None when the segment has none (its
+    export writes no files for the field; earlier exports wrote an empty one)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
 def load(gen_dir: Path, *, postings: bool = True) -> Accel:
     """A generation's arrays; without `postings` only the metadata columns (cheap)."""
     base = gen_dir / ACCEL / MERGED
@@ -209,14 +218,18 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
     names = sorted({p.name[: -len(".vocab")] for d, _ in seg_dirs for p in d.glob("*.vocab")})
     if not postings:
         names = []
+    counts = [seg["doc_count_all"] for seg in meta["segments"]]
     fields_: dict[str, FieldPostings] = {}
     for name in names:
-        vocabularies = [(d / f"{name}.vocab").read_text(encoding="utf-8") for d, _ in seg_dirs]
+        vocabularies = [_vocabulary(d / f"{name}.vocab") for d, _ in seg_dirs]
         if not any(vocabularies) and not name.endswith("_f"):
             continue  # a language no entry is written in: no arrays to hold
         segments = []
         lengths = []
-        for (seg_dir, offset), vocab in zip(seg_dirs, vocabularies, strict=True):
+        for (seg_dir, offset), vocab, count in zip(seg_dirs, vocabularies, counts, strict=True):
+            if vocab is None:  # no term of the field in the segment: no files written
+                lengths.append(np.zeros(count, dtype=np.float32))
+                continue
             terms = vocab.split("\n") if vocab else []
             segments.append(
                 SegmentPostings(

@@ -14,6 +14,8 @@ from indexer import generations
 from indexer.build import build_index, index_sources, update_index
 from indexer.generations import CONCEPTS
 from indexer.plan import UpdateError
+from indexer.postings import text_fields
+from indexer.schema import build_schema
 from search import Searcher, SearchRequest
 from search.snapshot import Snapshot
 from tests.conftest import SEED_PAGES, synthetic_jsonl
@@ -125,3 +127,22 @@ def test_a_reopen_after_an_update_shares_the_unchanged_lexicon(
     third = Snapshot(second.gen, first)
     assert third.lexicon is not first.lexicon
     assert third.topic_assigner is not first.topic_assigner
+
+
+def test_an_updates_segment_holds_arrays_only_for_the_fields_it_has_words_in(
+    built: tuple[Path, list[Entry]],
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    before = {p.name for p in (generations.current(index).path / "accel").iterdir()}
+    update_index(index, [dataclasses.replace(entries[6], summary="A zeppelin tour.")])
+    accel = generations.current(index).path / "accel"
+    (added,) = [p for p in accel.iterdir() if p.name not in before]
+    vocabularies = list(added.glob("*.vocab"))
+    # one entry in one language: a few fields, not every language's (5 files per field)
+    assert vocabularies and all(v.read_text(encoding="utf-8") for v in vocabularies)
+    assert len(vocabularies) < len(text_fields(build_schema())) / 4
+    # every language still answers, from the segments that hold it
+    assert _ids(searcher, "zeppelin") == [entries[6].id]
+    for entry in entries[:5]:
+        assert entry.id in _ids(searcher, entry.title)
