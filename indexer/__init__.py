@@ -18,7 +18,9 @@ Words and languages
 Building
   schema.py       the Whoosh schema and an entry's stored document
   build.py        build_index(): plan -> write segments -> write side files -> publish;
+                  update_index(): the same for entries and ids given (upsert, delete);
                   index_sources(): load files and build, as `gpsearch index` does
+  plan.py         what a build or an update has to do (from the manifest)
   build_report.py what a build reports (counts, the live index's languages and locales)
   manifest.py     what a generation remembers of each entry (content hash, source file)
   known_lines.py  the JSONL lines a generation imported, so the next import skips them
