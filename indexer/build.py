@@ -114,7 +114,7 @@ def build_index(
 
 def update_index(
     index_dir: Path,
-    upserts: Sequence[Entry] = (),
+    upserts: Iterable[Entry] = (),
     deletes: Iterable[str] = (),
     *,
     procs: int | None = None,
@@ -142,7 +142,7 @@ def update_index(
                 ", ".join(map(repr, report.not_found)),
             )
         if plan.todo or plan.removed:
-            return _apply(plan, work, report, started, procs, progress, upserts, (), None)
+            return _apply(plan, work, report, started, procs, progress, (), (), None)
         return _unchanged(plan, report, started)
 
 

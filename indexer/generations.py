@@ -48,6 +48,11 @@ CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
+# generation.json: the layout of the files, which a reader refuses when it is newer than
+# the one it reads (it keeps serving what it has).  2: a segment writes no arrays for a
+# field it has no term in; 1 (no key): every field's, empty or not.
+LAYOUT_KEY = "layout"
+LAYOUT = 2
 CHUNK = 1 << 20
 
 
@@ -256,16 +261,21 @@ def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def recorded_files(gen: Generation) -> dict[str, dict[str, Any]] | None:
-    """What the build recorded about each file; None for a generation built before
-    gpsearch recorded them.  Raises DamagedGenerationError if generation.json is unreadable."""
+def _meta(gen: Generation) -> dict[str, Any]:
+    """generation.json; DamagedGenerationError if it is unreadable."""
     try:
         meta = json.loads((gen.path / GENERATION_META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DamagedGenerationError(
             f"{gen.path / GENERATION_META}: unreadable ({type(exc).__name__}: {exc})"
         ) from None
-    files = meta.get(FILES) if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def recorded_files(gen: Generation) -> dict[str, dict[str, Any]] | None:
+    """What the build recorded about each file; None for a generation built before
+    gpsearch recorded them.  Raises DamagedGenerationError if generation.json is unreadable."""
+    files = _meta(gen).get(FILES)
     return files if isinstance(files, dict) else None
 
 
@@ -275,10 +285,17 @@ def verify(gen: Generation, deep: bool = False) -> list[str]:
     Sizes only (one stat a file) unless `deep`, which also compares checksums.
     """
     try:
-        files = recorded_files(gen)
+        meta = _meta(gen)
     except DamagedGenerationError as exc:
         return [str(exc)]
-    if files is None:
+    layout = meta.get(LAYOUT_KEY, 1)
+    if not isinstance(layout, int) or layout > LAYOUT:
+        return [
+            f"{gen.path / GENERATION_META}: written by a newer gpsearch (file layout {layout},"
+            f" this one reads up to {LAYOUT}): upgrade gpsearch to read it"
+        ]
+    files = meta.get(FILES)
+    if not isinstance(files, dict):
         return (
             [
                 f"{gen.path / GENERATION_META}: records no file sizes or checksums (built by an"
@@ -316,7 +333,7 @@ def require_intact(gen: Generation, index_dir: Path) -> None:
 def publish(index_dir: Path, workdir: Path, meta: dict[str, Any]) -> Generation:
     """Make a finished build the live generation: record its files, rename it, then
     switch CURRENT."""
-    meta = {**meta, FILES: record_files(workdir, index_dir)}
+    meta = {**meta, LAYOUT_KEY: LAYOUT, FILES: record_files(workdir, index_dir)}
     (workdir / GENERATION_META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     _sync_to_disk(workdir)
     final = workdir.with_suffix("")

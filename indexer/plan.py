@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.known import KnownEntry
-from corpus.model import Entry
+from corpus.model import Entry, EntryError, make_entry
 from indexer import generations, known_lines
 from indexer.build_report import BuildReport
 from indexer.generations import MANIFEST
@@ -88,20 +88,52 @@ def plan_build(
     return Plan(previous, old, hashes, files, todo, removed, given_files)
 
 
+def _checked(upserts: Iterable[Entry]) -> list[Entry]:
+    """Each entry as the importers make them (make_entry's checks and clean-ups), or
+    UpdateError naming the one that is not."""
+    checked = []
+    for i, entry in enumerate(upserts):
+        if not isinstance(entry, Entry):
+            raise UpdateError(f"upserts[{i}]: an Entry, not {type(entry).__name__}")
+        if not isinstance(entry.id, str) or not entry.id:
+            raise UpdateError(f"upserts[{i}]: an entry to add or replace needs its id")
+        try:
+            checked.append(make_entry(entry.to_dict(), source=entry.source))
+        except (EntryError, TypeError, ValueError) as exc:
+            raise UpdateError(f"upserts[{i}] ({entry.id!r}): {exc}") from None
+    return checked
+
+
+def _ids(deletes: Iterable[str]) -> list[str]:
+    if isinstance(deletes, str | bytes):
+        raise UpdateError("deletes: a list of entry ids, not one string")
+    ids = list(deletes)
+    for i, entry_id in enumerate(ids):
+        if not isinstance(entry_id, str):
+            raise UpdateError(f"deletes[{i}]: an entry id, not {type(entry_id).__name__}")
+    return ids
+
+
 def plan_update(
-    upserts: Sequence[Entry], deletes: Iterable[str], index_dir: Path, report: BuildReport
+    upserts: Iterable[Entry], deletes: Iterable[str], index_dir: Path, report: BuildReport
 ) -> Plan:
     """Only the entries and ids given: every other entry of the index stays as it is, so
     nothing but them is hashed (an edit of one entry in 100k costs one hash, not 100k).
-    UpdateError when there is no readable index, or an id is given twice."""
+    UpdateError, naming the argument, for an entry the importers would refuse, an id
+    given twice, an update that would leave no entry, or no readable index."""
+    upserts = _checked(upserts)
+    deletes = _ids(deletes)
     previous = _previous(index_dir)
     old = _manifest(previous)
     if not old:
         raise UpdateError(
             f"{index_dir}: no index to update"
-            + (" (its manifest is unreadable: rebuild it)" if previous is not None else "")
+            + (
+                " (its manifest is unreadable or from another gpsearch version: rebuild it)"
+                if previous is not None
+                else ""
+            )
         )
-    deletes = list(deletes)
     given = [(f"upserts[{i}]", e.id) for i, e in enumerate(upserts)]
     given += [(f"deletes[{i}]", entry_id) for i, entry_id in enumerate(deletes)]
     seen: dict[str, str] = {}
@@ -113,6 +145,11 @@ def plan_update(
     files = {e.id: source_file(e) for e in upserts}
     todo = [e for e in upserts if old.hashes.get(e.id) != hashes[e.id]]
     removed = [i for i in deletes if i in old]
+    if len(removed) == len(old) and not upserts:
+        raise UpdateError(
+            f"deletes: removing every entry would leave {index_dir} empty; build it again"
+            " from its sources instead (gpsearch index --rebuild)"
+        )
     report.not_found = [i for i in deletes if i not in old]
     _count(report, old, todo, removed)
     report.total = len(upserts) + len(deletes)

@@ -4,8 +4,10 @@ every other entry of the index as it is, as a search engine's document API does.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,3 +148,53 @@ def test_an_updates_segment_holds_arrays_only_for_the_fields_it_has_words_in(
     assert _ids(searcher, "zeppelin") == [entries[6].id]
     for entry in entries[:5]:
         assert entry.id in _ids(searcher, entry.title)
+
+
+def _edit(**changes: Any) -> Any:
+    return lambda e: [dataclasses.replace(e[0], **changes)]
+
+
+def _nothing(entries: list[Entry]) -> list[Any]:
+    return []
+
+
+@pytest.mark.parametrize(
+    ("upserts", "deletes", "message"),
+    [
+        (_edit(id=""), _nothing, r"upserts\[0\]: .* needs its id"),
+        (lambda e: [e[1], *_edit(id="bad id/x")(e)], _nothing, r"upserts\[1\] .*'id'"),
+        (_edit(title=""), _nothing, r"upserts\[0\] .*'title'"),
+        (_edit(year_from=99999), _nothing, r"upserts\[0\] .*year"),
+        (_edit(kind="bogus"), _nothing, r"upserts\[0\] .*'kind'"),
+        (lambda e: [e[0].to_dict()], _nothing, r"upserts\[0\]: an Entry, not dict"),
+        (_nothing, lambda e: "abc", r"deletes: a list of entry ids, not one string"),
+        (_nothing, lambda e: [e[0].id, 7], r"deletes\[1\]: an entry id, not int"),
+        (_nothing, lambda e: [x.id for x in e], r"deletes: removing every entry would"),
+    ],
+)
+def test_what_an_import_would_refuse_is_refused_naming_the_argument(
+    built: tuple[Path, list[Entry]], upserts: Any, deletes: Any, message: str
+) -> None:
+    index, entries = built
+    live = generations.current(index).name
+    with pytest.raises(UpdateError, match=message):
+        update_index(index, upserts(entries), deletes(entries))
+    assert generations.current(index).name == live
+    assert Searcher(index).search(SearchRequest("")).total == len(entries)
+
+
+def test_a_generation_in_a_newer_layout_is_refused_and_the_old_one_keeps_serving(
+    built: tuple[Path, list[Entry]], caplog: pytest.LogCaptureFixture
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    serving = searcher.generation
+    update_index(index, [dataclasses.replace(entries[0], summary="A zeppelin tour.")])
+    newer = generations.current(index).path / generations.GENERATION_META
+    meta = json.loads(newer.read_text(encoding="utf-8"))
+    newer.write_text(json.dumps({**meta, "layout": generations.LAYOUT + 1}), encoding="utf-8")
+    with caplog.at_level(logging.ERROR):
+        assert searcher.generation == serving
+    assert "written by a newer gpsearch" in caplog.text
+    with pytest.raises(generations.IndexNotFoundError, match="newer gpsearch"):
+        Searcher(index)
