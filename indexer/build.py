@@ -391,6 +391,8 @@ def _groups(
         return groups.group_signatures(postings.load_signatures(gen_dir))
     touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
+    for entry_id in changed:  # no earlier group (one now without a block is in none)
+        kept.pop(entry_id, None)
     found = {i: g for i, g in kept.items() if i in new and new.blocks[i] not in touched}
     if touched:
         found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))

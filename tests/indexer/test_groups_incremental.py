@@ -38,3 +38,19 @@ def test_incremental_groups_equal_a_full_regrouping(tmp_path: Path, shared_corpu
         full = assign_groups(f["doc"] for f in searcher.reader().all_stored_fields())
     assert incremental == full
     assert len(after_add) > len(incremental) >= len(lutsk)
+
+
+def test_an_entry_updated_out_of_every_block_leaves_its_group(
+    tmp_path: Path, shared_corpus: Path
+) -> None:
+    from indexer.build import update_index
+
+    pages = load_sources([shared_corpus / "pages", *bundled_sources()]).entries
+    build_index(pages, tmp_path)
+    lutsk = sorted(e.id for e in pages if e.title == "Art-therapy in Lutsk")
+    assert len({_groups(tmp_path)[i] for i in lutsk}) == 1 and len(lutsk) > 1
+    moved = next(e for e in pages if e.id == lutsk[0])
+    # no place and no year: never compared, so in no group, as a build from nothing says
+    placeless = Entry(**{**moved.to_dict(), "country": "", "city": "", "meta": "", "period": ""})
+    update_index(tmp_path, [Entry(**{**placeless.to_dict(), "year_from": None, "year_to": None})])
+    assert lutsk[0] not in _groups(tmp_path)
