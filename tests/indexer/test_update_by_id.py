@@ -14,7 +14,7 @@ import pytest
 from corpus import Entry, load_sources
 from indexer import generations
 from indexer.build import build_index, index_sources, update_index
-from indexer.generations import CONCEPTS
+from indexer.generations import CONCEPTS, TOPIC_VOCABULARY
 from indexer.plan import UpdateError
 from indexer.postings import text_fields
 from indexer.schema import build_schema
@@ -124,11 +124,17 @@ def test_a_reopen_after_an_update_shares_the_unchanged_lexicon(
     assert second.lexicon is first.lexicon
     assert second.topic_assigner is first.topic_assigner
     assert _ids(searcher, "zeppelin") == [entries[4].id]
-    # a generation whose saved lexicon differs gets its own
-    (first.gen.path / CONCEPTS).write_text("{}", encoding="utf-8")
+    # a generation whose saved topic vocabulary differs gets its own assigner; one whose
+    # saved lexicon differs, its own lexicon and assigner
+    vocabulary = first.gen.path / TOPIC_VOCABULARY
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + " ", encoding="utf-8")
     third = Snapshot(second.gen, first)
-    assert third.lexicon is not first.lexicon
+    assert third.lexicon is first.lexicon
     assert third.topic_assigner is not first.topic_assigner
+    (first.gen.path / CONCEPTS).write_text("{}", encoding="utf-8")
+    fourth = Snapshot(second.gen, first)
+    assert fourth.lexicon is not first.lexicon
+    assert fourth.topic_assigner is not first.topic_assigner
 
 
 def test_an_updates_segment_holds_arrays_only_for_the_fields_it_has_words_in(
