@@ -182,7 +182,7 @@ class Searcher:
     ) -> None:
         """Related practices, notices, did-you-mean and the unfiltered fallback."""
         total = response.total
-        if request.page == 1 and 0 < total < request.per_page:
+        if request.related and request.page == 1 and 0 < total < request.per_page:
             seeds = np.asarray([snap.docnum[h.id] for h in response.results[:RELATED_SEEDS]])
             wanted = request.per_page - total
             found = similar.related(snap, seeds, unseen, wanted * RELATED_PER_PRACTICE)

@@ -59,6 +59,18 @@ def test_a_short_page_is_filled_with_peers_of_its_best_results(
     assert not any(r.startswith("Neighbourhood") for r in related), "no unrelated filler"
 
 
+def test_a_search_that_asks_for_no_related_practices_runs_no_neighbour_pass(
+    related_searcher: Searcher,
+) -> None:
+    fresh = Searcher(related_searcher.index_dir)  # its own, empty neighbour cache
+    plain = fresh.search(SearchRequest("lighthouse", per_page=10, related=False))
+    assert [h.id for h in plain.results] == ["seed-first", "seed-second"]
+    assert plain.related == [] and plain.to_dict()["related"] == []
+    snap = fresh.snapshot()
+    assert snap.neighbours.get(snap.docnum["seed-first"]) is None
+    assert fresh.search(SearchRequest("lighthouse", per_page=10)).related  # the default
+
+
 def test_a_full_page_lists_no_related(related_searcher: Searcher) -> None:
     response = related_searcher.search(SearchRequest("festival", per_page=5))
     assert response.total >= 5 and response.related == []
