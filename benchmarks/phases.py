@@ -122,10 +122,22 @@ def query_summary(raw: dict[str, Any], queries: Sequence[Query]) -> dict[str, An
         "rss_open_bytes": raw["rss_open_bytes"],
         "peak_rss_bytes": raw["peak_rss_bytes"],
         "latencies_s": latencies,
+        "with_related": _with_related(raw.get("latencies_with_related_s"), queries),
         "totals": [o["total"] for o in outcomes],
         "sample": raw.get("sample"),
         "facet_cost_ms": raw.get("facet_cost_ms"),
         "places": raw.get("places"),
+    }
+
+
+def _with_related(latencies: list[float] | None, queries: Sequence[Query]) -> dict | None:
+    """The same queries with related practices (gpsearch, as its web UI asks)."""
+    if not latencies:
+        return None
+    queries = queries[: len(latencies)]
+    return {
+        "latency_ms": summarize_ms(latencies),
+        "by_filters": grouped_ms(latencies, (q.n_filters for q in queries)),
     }
 
 

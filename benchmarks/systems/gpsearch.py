@@ -39,7 +39,9 @@ def _facet_counts(facets: dict[str, list[Any]]) -> dict[str, dict[str, int]]:
 class GpsearchSystem:
     name = "gpsearch"
     notes: ClassVar[dict[str, str]] = {
-        "match": "search.Searcher.search(SearchRequest(query, filters, page=1, per_page=10)); "
+        "match": "search.Searcher.search(SearchRequest(query, filters, page=1, per_page=10, "
+        "related=False)): what the peers do, without the related practices a short page "
+        "also lists in the web UI (timed in a pass of their own); "
         "ranks entries with more of the words first instead of requiring all (as the OR "
         "peers do; the `-and` peers require all), per-language analysers, cross-language "
         "concepts",
@@ -187,10 +189,20 @@ class GpsearchSystem:
         return seconds
 
     def query(self, q: Query) -> QueryResult:
+        """Results, facets and highlights, as the peers are asked: no related practices."""
+        return self._query(q, related=False)
+
+    def query_with_related(self, q: Query) -> QueryResult:
+        """As the web UI and the API ask: a short first page also lists related practices."""
+        return self._query(q, related=True)
+
+    def _query(self, q: Query, *, related: bool) -> QueryResult:
         import search
 
         filters = {name: tuple(values) for name, values in q.filters.items()}
-        request = search.SearchRequest(query=q.text, filters=filters, page=1, per_page=TOP_K)
+        request = search.SearchRequest(
+            query=q.text, filters=filters, page=1, per_page=TOP_K, related=related
+        )
         response = self._searcher.search(request)
         return QueryResult(
             total=response.total,
