@@ -107,6 +107,18 @@ _SEARCH_PARAMS = [
         "example": "all",
     },
     {
+        "name": "related",
+        "in": "query",
+        "required": False,
+        "description": "`1`: a first page shorter than `per_page` also lists `related`"
+        " practices (peers of its best results that the filters allow); `0`: it does not, and"
+        " the answer comes sooner (a pass over every entry per result it looks at)."
+        + EMPTY_IS_DEFAULT,
+        "allowEmptyValue": True,
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "1"},
+        "example": "0",
+    },
+    {
         "name": "near",
         "in": "query",
         "required": False,
@@ -197,7 +209,7 @@ PATHS = {
         "facets",
         "Facet counts for the whole index or for a query",
         {"200": _json(_ref("FacetsResponse"), "Facet counts"), **_ERRORS},
-        [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort")],
+        [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "sort", "related")],
     ),
     "/api/practice/{entry_id}": _get(
         "practice",

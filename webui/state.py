@@ -17,7 +17,17 @@ from search.models import DEFAULT_WITHIN_KM, FACETS, SearchError, SearchRequest
 
 # Parameters every page accepts besides its own: the UI language and the JSON twin switch.
 COMMON_PARAMS = ("lang", "format")
-SEARCH_PARAMS = ("q", "page", "per_page", "sort", "versions", "near", "within_km", *FACETS)
+SEARCH_PARAMS = (
+    "q",
+    "page",
+    "per_page",
+    "sort",
+    "versions",
+    "near",
+    "within_km",
+    "related",
+    *FACETS,
+)
 FORMATS = ("html", "json")
 
 
@@ -50,6 +60,16 @@ def check_params(
         raise SearchError("format", f"must be one of {', '.join(FORMATS)}")
 
 
+def parse_flag(args: Mapping[str, str], name: str, default: bool) -> bool:
+    """`1`/`true` or `0`/`false`; empty means the default, anything else is a 400."""
+    raw = (args.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("0", "1", "true", "false"):
+        raise SearchError(name, f"must be 0 or 1, got {raw[:20]!r}")
+    return raw in ("1", "true")
+
+
 def parse_km(args: Mapping[str, str], name: str) -> float | None:
     """A distance in km (a number); empty means none, anything else is a 400."""
     raw = (args.get(name) or "").strip()
@@ -75,6 +95,7 @@ class SearchState:
     versions: str = "practice"
     near: str = ""  # a place name or lat,lon (search.places)
     within_km: float | None = None
+    related: bool = True  # related practices fill a short first page (`related=0`: not)
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], default_per_page: int = 10) -> SearchState:
@@ -101,6 +122,7 @@ class SearchState:
             request.versions,
             request.near,
             request.within_km if request.near else None,
+            parse_flag(args, "related", True),
         )
 
     def request(self, **options: Any) -> SearchRequest:
@@ -114,7 +136,7 @@ class SearchState:
             versions=self.versions,
             near=self.near,
             within_km=self.within_km,
-            **options,
+            **{"related": self.related, **options},
         )
 
     # --- state changes: each returns a new state, on page 1 unless it is a page change ----
@@ -135,6 +157,8 @@ class SearchState:
             params["sort"] = self.sort
         if self.versions != "practice":
             params["versions"] = self.versions
+        if not self.related:
+            params["related"] = 0
         if self.per_page != self.default_per_page:
             params["per_page"] = self.per_page
         if self.page != 1:

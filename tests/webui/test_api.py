@@ -103,6 +103,7 @@ def test_practice_api(client: FlaskClient) -> None:
         ("q=" + "x" * 501, "q"),
         ("format=xml", "format"),
         ("page=99999999999999", "page"),
+        ("related=maybe", "related"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(
@@ -115,6 +116,16 @@ def test_bad_parameters_are_400_naming_the_parameter(
         assert response.get_json()["error"]
     page = client.get(f"/?{query}")
     assert page.status_code == 400 and f"<code>{param}</code>".encode() in page.data
+
+
+def test_related_practices_can_be_left_out(client: FlaskClient) -> None:
+    asked = client.get("/api/search?q=lutsk").get_json()
+    assert asked["total"] == 1 and asked["related"], "a short page lists related practices"
+    for off in ("0", "false"):
+        plain = client.get(f"/api/search?q=lutsk&related={off}").get_json()
+        assert plain["results"] == asked["results"] and plain["related"] == []
+    page = client.get("/?q=lutsk&related=0").data.decode()
+    assert "related=0" in page  # the page's own links keep the choice
 
 
 def test_unknown_api_path_is_json_404(client: FlaskClient) -> None:
