@@ -124,8 +124,8 @@ def update_index(
     """Add or replace the `upserts` (by id) and remove the `deletes` ids; every other entry
     of the index stays, unhashed and unanalysed (as Elasticsearch's bulk index and delete,
     or Meilisearch's add-or-replace).  An id the index does not hold is listed in the
-    report's `not_found` and logged.  UpdateError when there is no index, or an id is given
-    twice; nothing is written then."""
+    report's `not_found` and logged.  UpdateError (see indexer.plan) names the argument
+    that cannot be applied; nothing is written then."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()

@@ -21,7 +21,8 @@ class EmptyBuildError(ValueError):
 
 
 class UpdateError(ValueError):
-    """An update that cannot be applied as asked (no index to update, an id given twice)."""
+    """An update that cannot be applied as asked: no readable index, an entry an import
+    would refuse, an id given twice, or every entry deleted."""
 
 
 @dataclass(slots=True)
@@ -54,6 +55,16 @@ def _manifest(gen: generations.Generation | None) -> Manifest | None:
     return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
 
 
+def _compared(
+    entries: Sequence[Entry], old: Manifest
+) -> tuple[dict[str, str], dict[str, str], list[Entry]]:
+    """Each entry's content hash and source file, and the entries whose hash the manifest
+    does not hold (new or changed)."""
+    hashes = {e.id: content_hash(e) for e in entries}
+    files = {e.id: source_file(e) for e in entries}
+    return hashes, files, [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
+
+
 def _count(report: BuildReport, old: Manifest, todo: list[Entry], removed: list[str]) -> None:
     report.new = sum(1 for e in todo if e.id not in old)
     report.changed = len(todo) - report.new
@@ -76,9 +87,7 @@ def plan_build(
         raise EmptyBuildError(f"nothing to index into {index_dir}: the sources hold no entries")
     old = manifest or Manifest()
     known_lines.check(unchanged, old.hashes)
-    hashes = {e.id: content_hash(e) for e in entries}
-    files = {e.id: source_file(e) for e in entries}
-    todo = [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
+    hashes, files, todo = _compared(entries, old)
     hashes.update((k.id, k.content) for k in unchanged)
     files.update((k.id, source_file(k)) for k in unchanged)
     given_files = set(files.values())
@@ -141,9 +150,7 @@ def plan_update(
         if entry_id in seen:
             raise UpdateError(f"{where}: entry id {entry_id!r} already given at {seen[entry_id]}")
         seen[entry_id] = where
-    hashes = {e.id: content_hash(e) for e in upserts}
-    files = {e.id: source_file(e) for e in upserts}
-    todo = [e for e in upserts if old.hashes.get(e.id) != hashes[e.id]]
+    hashes, files, todo = _compared(upserts, old)
     removed = [i for i in deletes if i in old]
     if len(removed) == len(old) and not upserts:
         raise UpdateError(
