@@ -288,12 +288,21 @@ def verify(gen: Generation, deep: bool = False) -> list[str]:
         meta = _meta(gen)
     except DamagedGenerationError as exc:
         return [str(exc)]
+    newer = _newer_layout(gen, meta)
+    return [newer] if newer else _file_problems(gen, meta, deep)
+
+
+def _newer_layout(gen: Generation, meta: dict[str, Any]) -> str | None:
     layout = meta.get(LAYOUT_KEY, 1)
-    if not isinstance(layout, int) or layout > LAYOUT:
-        return [
-            f"{gen.path / GENERATION_META}: written by a newer gpsearch (file layout {layout},"
-            f" this one reads up to {LAYOUT}): upgrade gpsearch to read it"
-        ]
+    if isinstance(layout, int) and layout <= LAYOUT:
+        return None
+    return (
+        f"{gen.path / GENERATION_META}: written by a newer gpsearch (file layout {layout},"
+        f" this one reads up to {LAYOUT}): upgrade gpsearch to read it"
+    )
+
+
+def _file_problems(gen: Generation, meta: dict[str, Any], deep: bool) -> list[str]:
     files = meta.get(FILES)
     if not isinstance(files, dict):
         return (
@@ -320,8 +329,19 @@ def verify(gen: Generation, deep: bool = False) -> list[str]:
 
 
 def require_intact(gen: Generation, index_dir: Path) -> None:
-    """DamagedGenerationError, naming the files, if a size does not match (cheap)."""
-    problems = verify(gen, deep=False)
+    """DamagedGenerationError, naming the files, if a size does not match (cheap), or if
+    the generation was written in a newer layout than this code reads."""
+    try:
+        meta = _meta(gen)
+    except DamagedGenerationError as exc:
+        problems = [str(exc)]
+    else:
+        newer = _newer_layout(gen, meta)
+        if newer:
+            raise DamagedGenerationError(
+                f"index at {index_dir}: generation {gen.name} cannot be served: {newer}"
+            )
+        problems = _file_problems(gen, meta, deep=False)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise DamagedGenerationError(
