@@ -65,16 +65,11 @@ _NOT_CARRIED = {
 
 def _carry_over(previous: Path, workdir: Path) -> None:
     """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
-    for src in previous.rglob("*"):
-        rel = src.relative_to(previous)
-        if rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (postings.ACCEL, postings.MERGED):
-            continue
-        dst = workdir / rel
-        if src.is_dir():
-            dst.mkdir(parents=True, exist_ok=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.link(src, dst)
+
+    def skip(rel: Path) -> bool:
+        return rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (postings.ACCEL, postings.MERGED)
+
+    generations.link_tree(previous, workdir, skip)
 
 
 def build_index(
@@ -181,7 +176,7 @@ def _apply(
         phase = time.perf_counter()
         accel_stats = postings.build(reader, workdir, lexicon, procs)
         log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
-    places.save_local(workdir, places.generation_keys(workdir))
+    places.save_local(workdir, places.generation_keys(workdir), previous=_carried(plan))
     phase = time.perf_counter()
     previous = None if plan.rebuilt else plan.previous
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
@@ -325,6 +320,11 @@ def _write_segments(
     return ix
 
 
+def _carried(plan: Plan) -> Path | None:
+    """The generation whose files this build carries over (None: it starts from nothing)."""
+    return None if plan.rebuilt or plan.previous is None else plan.previous.path
+
+
 def _keep_model(workdir: Path) -> None:
     """The generation keeps the language model (carried over, or saved once per index and
     langdetect version): the next update and every searcher read it in 0.01 s instead of
@@ -393,7 +393,8 @@ def _groups(
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
     for entry_id in changed:  # no earlier group (one now without a block is in none)
         kept.pop(entry_id, None)
-    found = {i: g for i, g in kept.items() if i in new and new.blocks[i] not in touched}
+    blocks = new.blocks  # every id of the new manifest has one ("" when none)
+    found = {i: g for i, g in kept.items() if (b := blocks.get(i)) is not None and b not in touched}
     if touched:
         found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
     return found

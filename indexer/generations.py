@@ -29,7 +29,7 @@ import secrets
 import shutil
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,6 +193,21 @@ def build_work(index_dir: Path) -> Iterator[BuildWork]:
                 " free some space and run the build again"
             ) from exc
         raise
+
+
+def link_tree(src: Path, dst: Path, skip: Callable[[Path], bool] = lambda rel: False) -> None:
+    """Hard-link the files under `src` into `dst` (directories made, `skip`ped relative
+    paths left out): a generation's files are never rewritten, so a later one shares them."""
+    for path in src.rglob("*"):
+        rel = path.relative_to(src)
+        if skip(rel):
+            continue
+        target = dst / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
 
 
 def _sync_to_disk(workdir: Path) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from corpus.model import Entry
 from corpus.place_data import Strings, Tables
 from corpus.places import Place, PlaceBook, default_book
+from indexer import generations
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,19 @@ def save_tables(gen_dir: Path, book: PlaceBook | None = None) -> None:
     tmp.rename(target)
 
 
-def save_local(gen_dir: Path, keys: frozenset[str], book: PlaceBook | None = None) -> None:
-    """Write the generation's own places (present_book) beside the full tables."""
+def save_local(
+    gen_dir: Path,
+    keys: frozenset[str],
+    book: PlaceBook | None = None,
+    previous: Path | None = None,
+) -> None:
+    """Write the generation's own places (present_book) beside the full tables.  A build
+    that carried the tables over from `previous`, whose entries name the same places, links
+    that generation's table instead: the cut reads every row of the full tables (60 ms of a
+    one-entry update at 100k entries, measured)."""
+    if previous is not None and (previous / LOCAL).is_dir() and generation_keys(previous) == keys:
+        generations.link_tree(previous / LOCAL, gen_dir / LOCAL)
+        return
     full = book or load_book(gen_dir)
     if full is None:
         return

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from corpus import Entry, load_sources
-from indexer import generations
+from indexer import generations, places
 from indexer.build import build_index, index_sources, update_index
 from indexer.generations import CONCEPTS, TOPIC_VOCABULARY
 from indexer.plan import UpdateError
@@ -205,3 +206,27 @@ def test_a_generation_in_a_newer_layout_is_refused_and_the_old_one_keeps_serving
     assert "damaged" not in caplog.text  # nothing to rebuild: this code is the older one
     with pytest.raises(generations.IndexNotFoundError, match=r"cannot be served: .*newer"):
         Searcher(index)
+
+
+def test_an_update_keeps_the_local_place_table_and_makes_it_anew_for_a_new_city(
+    built: tuple[Path, list[Entry]],
+) -> None:
+    index, entries = built
+    first = generations.current(index).path
+    update_index(index, [dataclasses.replace(entries[3], summary="A zeppelin tour.")])
+    second = generations.current(index).path
+    shared = [p for p in (first / places.LOCAL).rglob("*") if p.is_file()]
+    assert shared and all(
+        os.path.samefile(p, second / places.LOCAL / p.relative_to(first / places.LOCAL))
+        for p in shared
+    )  # the same places: the previous table's files, not a cut of the full tables again
+    moved = dataclasses.replace(
+        entries[5], id="brand-new", city="Kraków", country="Poland", country_code="PL"
+    )
+    update_index(index, [moved])
+    third = generations.current(index).path
+    local = places.load_local(third, places.generation_keys(third))
+    assert local is not None
+    names = {local.tables.names[i] for i in range(len(local.tables.keys))}
+    assert any(name.startswith("Krak") for name in names), names
+    assert Searcher(index).get("brand-new").lat is not None  # type: ignore[union-attr]
