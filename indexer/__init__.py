@@ -23,6 +23,7 @@ Building
   plan.py         what a build or an update has to do (from the manifest)
   build_report.py what a build reports (counts, the live index's languages and locales)
   manifest.py     what a generation remembers of each entry (content hash, source file)
+  resources.py    the analysed lexicon and topic assigner a build reads and keeps
   known_lines.py  the JSONL lines a generation imported, so the next import skips them
   workers.py      the build's worker processes (detection pool, Whoosh's writer), which
                   die with it

@@ -7,11 +7,11 @@ page cache).  The layout constants live here: the writer and the readers agree o
 from __future__ import annotations
 
 import json
-from array import array
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +25,8 @@ COLUMNS = ("id", "language", "locale", "country", "city", "kind", "translated")
 YEAR_COLUMNS = ("year_from", "year_to")
 # Columns read from the stored entries rather than Whoosh columns (indexer.places).
 STORED_COLUMNS = ("place_key",)
+# The id column's values, sorted (SortedStrings), beside its codes in a segment and merged.
+ID_VALUES = "col.id.values.npy"
 COORDINATES = ("lat", "lon")  # float32 per document, NaN where the city is not located
 
 
@@ -39,73 +41,74 @@ def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 
 
 class SortedStrings(Sequence[str]):
-    """A merged column's values (sorted, distinct) in one UTF-8 buffer, for the id column:
-    100k ids as str objects took 5.9 MB in each process, and a forked worker copied the
-    master's pages as it touched their reference counts.  Read by position (negative too;
-    no slices).  Lone surrogates (JSON can carry them) are kept with "surrogatepass": their
-    bytes still sort as the code points do, so an id with one is found, never an error."""
+    """A merged column's values (sorted, distinct) as one numpy array of their UTF-8 bytes
+    (fixed width), for the id column: memory-mapped from the generation (`save`), so no
+    process makes a str object per id (100k ids as str took 5.9 MB in each), and lookups
+    are numpy's binary search.  Read by position (negative too; no slices).  Lone
+    surrogates (JSON can carry them) are kept with "surrogatepass": their bytes still sort
+    as the code points do, so an id with one is found, never an error.  Fixed-width bytes
+    lose a value's trailing NULs: ids hold none (corpus.model.ID_RE), and a value asked
+    for with a NUL is never found."""
 
-    __slots__ = ("_at", "_blob")
+    __slots__ = ("_values",)
 
-    def __init__(self, values: Sequence[str]) -> None:
-        encoded = [v.encode("utf-8", _SURROGATES) for v in values]
-        self._blob = b"".join(encoded)
-        self._at = array("q", [0])
-        total = 0
-        for e in encoded:
-            total += len(e)
-            self._at.append(total)
+    def __init__(self, values: Sequence[str] | np.ndarray) -> None:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "S":
+            self._values = values
+        else:
+            self._values = encode_strings(values)
+
+    @classmethod
+    def load(cls, path: Path) -> SortedStrings:
+        return cls(mapped(path))
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._values
+
+    def save(self, path: Path) -> None:
+        np.save(path, self._values)
 
     def __len__(self) -> int:
-        return len(self._at) - 1
+        return len(self._values)
 
     def __getitem__(self, code: int) -> str:  # type: ignore[override]
-        size = len(self)
-        if code < 0:
-            code += size
-        if not 0 <= code < size:
+        if not -len(self._values) <= code < len(self._values):
             raise IndexError(code)
-        return self._blob[self._at[code] : self._at[code + 1]].decode("utf-8", _SURROGATES)
+        return bytes(self._values[code]).decode("utf-8", _SURROGATES)
 
     def __iter__(self) -> Iterator[str]:
-        return (self[i] for i in range(len(self)))
+        return (v.decode("utf-8", _SURROGATES) for v in self._values.tolist())
 
     def find(self, value: str) -> int:
-        """The value's code, -1 when the column lacks it (binary search: UTF-8 bytes sort
-        as the str values they encode)."""
+        """The value's code, -1 when the column lacks it."""
         target = value.encode("utf-8", _SURROGATES)
-        at, blob = self._at, self._blob
-        low, high = 0, len(self)
-        while low < high:
-            middle = (low + high) // 2
-            if blob[at[middle] : at[middle + 1]] < target:
-                low = middle + 1
-            else:
-                high = middle
-        found = low < len(self) and blob[at[low] : at[low + 1]] == target
-        return low if found else -1
+        i = int(np.searchsorted(self._values, target))
+        found = i < len(self._values) and self._values[i] == target and b"\0" not in target
+        return i if found else -1
 
     def find_all(self, values: Sequence[str]) -> np.ndarray:
-        """Each value's code (-1 where the column lacks it), in one merge of the values,
-        sorted, with the column (str order is the UTF-8 bytes' order, lone surrogates
-        included): reading the groups of 100k entries (40k grouped ids) takes 0.08 s,
-        where `find` one id at a time made it 0.19 (measured).  For large batches: the
-        merge walks the column up to the largest value asked for.  It makes no object per
-        value (a sorted list of (bytes, index) pairs had left 2.5 MB of a process's heap
-        fragmented after open)."""
-        order = np.argsort(np.asarray(values, dtype=object), kind="stable")
+        """Each value's code (-1 where the column lacks it), in one vectorised binary
+        search: reading the groups of 100k entries (40k grouped ids) takes a few ms."""
         codes = np.full(len(values), -1, dtype=np.int64)
-        at, blob, size = self._at, self._blob, len(self)
-        code = 0
-        for i in order:
-            target = values[i].encode("utf-8", _SURROGATES)
-            while code < size and blob[at[code] : at[code + 1]] < target:
-                code += 1
-            if code == size:
-                break
-            if blob[at[code] : at[code + 1]] == target:
-                codes[i] = code
+        if not len(values) or not len(self._values):
+            return codes
+        encoded = [v.encode("utf-8", _SURROGATES) for v in values]
+        targets = np.asarray(encoded, dtype=bytes)
+        at = np.searchsorted(self._values, targets)
+        inside = np.flatnonzero(at < len(self._values))
+        same = self._values[at[inside]] == targets[inside]
+        hit = inside[same]
+        codes[hit] = at[hit]
+        if b"\0" in b"".join(encoded):
+            codes[[i for i, t in enumerate(encoded) if b"\0" in t]] = -1
         return codes
+
+
+def encode_strings(values: Iterable[str]) -> np.ndarray:
+    """Strings as a numpy array of their UTF-8 bytes (fixed width; see SortedStrings)."""
+    encoded = [v.encode("utf-8", _SURROGATES) for v in values]
+    return np.asarray(encoded, dtype=bytes) if encoded else np.zeros(0, dtype="S1")
 
 
 _SURROGATES = "surrogatepass"
@@ -199,49 +202,99 @@ class Accel:
     topics: topic_index.TopicColumns | None = None
     coordinates: dict[str, np.ndarray] = field(default_factory=dict)  # lat, lon (NaN: none)
     titles: title_store.Titles | None = None  # None: exported before titles were
+    path: Path | None = None  # the generation's directory
+    segments: dict[str, SegmentFields] = field(default_factory=dict)  # by segment directory
 
 
-def _vocabulary(path: Path) -> str | None:
-    """A segment's terms of a field, one per line; None when the segment has none (its
-    export writes no files for the field; earlier exports wrote an empty one)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+# One segment's postings and lengths per field that has files there (an empty term list
+# for a field of an earlier export's empty files).
+SegmentFields = dict[str, tuple[SegmentPostings, np.ndarray]]
+
+
+def _segment_fields(seg_dir: Path, offset: int) -> SegmentFields:
+    found: SegmentFields = {}
+    for vocab_path in seg_dir.glob("*.vocab"):
+        name = vocab_path.name[: -len(".vocab")]
+        vocab = vocab_path.read_text(encoding="utf-8")
+        terms = vocab.split("\n") if vocab else []
+        postings = SegmentPostings(
+            terms={t: i for i, t in enumerate(terms)},
+            ptr=mapped(seg_dir / f"{name}.ptr.npy"),
+            docs=mapped(seg_dir / f"{name}.docs.npy"),
+            tf=mapped(seg_dir / f"{name}.tf.npy"),
+            offset=offset,
+        )
+        found[name] = (postings, np.load(seg_dir / f"{name}.len.npy"))
+    return found
+
+
+def _shared(previous: Accel | None, seg_dir: Path, offset: int) -> SegmentFields | None:
+    """A segment's fields as `previous` loaded them, when it holds the same segment (the
+    same files, hard-linked: segments are never rewritten), moved to `offset`."""
+    if previous is None or previous.path is None:
         return None
+    fields_of = previous.segments.get(seg_dir.name)
+    old_dir = previous.path / ACCEL / seg_dir.name
+    try:
+        if fields_of is None or not (seg_dir / "meta.json").samefile(old_dir / "meta.json"):
+            return None
+    except OSError:
+        return None
+    return {
+        name: (postings if postings.offset == offset else replace(postings, offset=offset), lengths)
+        for name, (postings, lengths) in fields_of.items()
+    }
 
 
-def load(gen_dir: Path, *, postings: bool = True) -> Accel:
-    """A generation's arrays; without `postings` only the metadata columns (cheap)."""
+def _values(directory: Path, name: str, meta: dict[str, Any]) -> Sequence[str]:
+    """A column's values in a segment or the merged layout (`meta`: its meta.json)."""
+    if name != "id":
+        return tuple(meta["columns"][name])
+    return segment_ids(directory, meta)
+
+
+def segment_ids(directory: Path, meta: dict[str, Any]) -> SortedStrings:
+    """The id column's values, from their bytes (layout 3), or as meta.json listed them."""
+    path = directory / ID_VALUES
+    return SortedStrings.load(path) if path.is_file() else SortedStrings(meta["columns"]["id"])
+
+
+def load(gen_dir: Path, *, postings: bool = True, previous: Accel | None = None) -> Accel:
+    """A generation's arrays; without `postings` only the metadata columns (cheap).  The
+    segments it shares with `previous` (an earlier generation of the same index: its files
+    hard-linked) are taken from it, not read again: a one-entry update's reopen read every
+    term list of the 100k-entry segment once more."""
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
     seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in meta["segments"]]
-    names = sorted({p.name[: -len(".vocab")] for d, _ in seg_dirs for p in d.glob("*.vocab")})
-    if not postings:
-        names = []
     counts = [seg["doc_count_all"] for seg in meta["segments"]]
+    held: dict[str, SegmentFields] = {}
+    if postings:
+        for seg_dir, offset in seg_dirs:
+            held[seg_dir.name] = _shared(previous, seg_dir, offset) or _segment_fields(
+                seg_dir, offset
+            )
+    names = sorted({name for fields_of in held.values() for name in fields_of})
     fields_: dict[str, FieldPostings] = {}
     for name in names:
-        vocabularies = [_vocabulary(d / f"{name}.vocab") for d, _ in seg_dirs]
-        if not any(vocabularies) and not name.endswith("_f"):
+        parts = [held[d.name].get(name) for d, _ in seg_dirs]
+        if not any(part and part[0].terms for part in parts) and not name.endswith("_f"):
             continue  # a language no entry is written in: no arrays to hold
-        segments = []
-        lengths = []
-        for (seg_dir, offset), vocab, count in zip(seg_dirs, vocabularies, counts, strict=True):
-            if vocab is None:  # no term of the field in the segment: no files written
-                lengths.append(np.zeros(count, dtype=np.float32))
-                continue
-            terms = vocab.split("\n") if vocab else []
-            segments.append(
-                SegmentPostings(
-                    terms={t: i for i, t in enumerate(terms)},
-                    ptr=mapped(seg_dir / f"{name}.ptr.npy"),
-                    docs=mapped(seg_dir / f"{name}.docs.npy"),
-                    tf=mapped(seg_dir / f"{name}.tf.npy"),
-                    offset=offset,
-                )
-            )
-            lengths.append(np.load(seg_dir / f"{name}.len.npy"))
+        lengths = [
+            part[1] if part else np.zeros(count, dtype=np.float32)  # no term there: no files
+            for part, count in zip(parts, counts, strict=True)
+        ]
+        segments = [part[0] for part in parts if part]
         fields_[name] = FieldPostings(segments, concat(lengths, np.float32))
+    # What the next generation takes of each segment: the fields kept, their lengths as
+    # views of the merged arrays (copies of their own would double them: 4.8 MB at 100k).
+    for (seg_dir, offset), count in zip(seg_dirs, counts, strict=True):
+        if seg_dir.name in held:
+            held[seg_dir.name] = {
+                name: (part, fields_[name].lengths[offset : offset + count])
+                for name, (part, _) in held[seg_dir.name].items()
+                if name in fields_
+            }
     pairs = PairIndex(
         [
             (
@@ -261,12 +314,11 @@ def load(gen_dir: Path, *, postings: bool = True) -> Accel:
         fields=fields_,
         pairs=pairs,
         columns={n: np.load(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
-        values={
-            name: SortedStrings(v) if name == "id" else tuple(v)
-            for name, v in meta["columns"].items()
-        },
+        values={name: _values(base, name, meta) for name in (*COLUMNS, *STORED_COLUMNS)},
         years={n: np.load(base / f"{n}.npy") for n in YEAR_COLUMNS},
         topics=topic_index.load(base),
         coordinates={n: mapped(base / f"{n}.npy") for n in COORDINATES},
         titles=title_store.load(seg_dirs),
+        path=gen_dir,
+        segments=held,
     )

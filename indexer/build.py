@@ -12,7 +12,6 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
 from indexer import generations, groups, known_lines, places, postings, topic_index
 from indexer.build_report import BuildReport, summarise
-from indexer.concepts import ConceptIndex, load_lexicon
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest
 from indexer.merging import merge_policy
@@ -31,9 +29,9 @@ from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
 from indexer.plan import EmptyBuildError as EmptyBuildError  # raised here, caught by callers
 from indexer.plan import Plan, plan_build, plan_update
 from indexer.plan import UpdateError as UpdateError
+from indexer.resources import load_resources, save_resources
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.topic_data import vocabulary_json
-from indexer.topics import TopicAssigner, saved_assigner
+from indexer.topics import TopicAssigner
 from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
@@ -163,9 +161,9 @@ def _apply(
     """Analyse and write what `plan` says into a new generation, and publish it."""
     procs = procs or min(2, os.cpu_count() or 1)
     index_dir = work.index_dir
-    saved = None if plan.previous is None else plan.previous.path / CONCEPTS
-    lexicon = load_lexicon(saved)  # loaded before the export workers fork, which use it
-    assigner = _assigner(plan.previous, lexicon)
+    # loaded before the export workers fork, which use the lexicon
+    resources = load_resources(None if plan.previous is None else plan.previous.path)
+    lexicon, assigner = resources.lexicon, resources.assigner
     analysed = _analyse(plan, assigner, procs, progress, report)
     workdir = work.new()  # removed if the build fails (e.g. the disk is full)
     ix = _write_segments(workdir, plan, analysed, procs, progress)
@@ -182,7 +180,8 @@ def _apply(
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
     group_of = _groups(workdir, previous, plan.old, manifest, changed)
     log.info("grouped translations in %.1f s", time.perf_counter() - phase)
-    _write_side_files(workdir, manifest, group_of, lexicon, assigner)
+    _write_side_files(workdir, manifest, group_of)
+    save_resources(workdir, resources)
     lines = known_lines.next_lines(
         None if plan.rebuilt or plan.previous is None else plan.previous.path,
         manifest,
@@ -276,19 +275,6 @@ def _analyse(
     ]
 
 
-def _assigner(previous: generations.Generation | None, lexicon: ConceptIndex) -> TopicAssigner:
-    """The topic assigner of a build: from the vocabulary and lexicon the previous
-    generation saved when they are current (an update analyses no topic term), else
-    analysed, once per build process (~1-2 s: every lemmatizer's dictionary)."""
-    saved = None if previous is None else saved_assigner(previous.path, lexicon)
-    return saved or _analysed_assigner()
-
-
-@lru_cache(maxsize=1)
-def _analysed_assigner() -> TopicAssigner:
-    return TopicAssigner()
-
-
 def _write_segments(
     workdir: Path, plan: Plan, analysed: list[Analysed], procs: int, progress: Progress
 ) -> Any:
@@ -342,19 +328,10 @@ def _next_manifest(plan: Plan, analysed: list[Analysed]) -> Manifest:
     return manifest
 
 
-def _write_side_files(
-    workdir: Path,
-    manifest: Manifest,
-    group_of: dict[str, str],
-    lexicon: ConceptIndex,
-    assigner: TopicAssigner,
-) -> None:
-    """The files beside the Whoosh index: manifest, translation groups, the analysed lexicon
-    and topic vocabulary."""
+def _write_side_files(workdir: Path, manifest: Manifest, group_of: dict[str, str]) -> None:
+    """The files beside the Whoosh index: the manifest and the translation groups."""
     (workdir / MANIFEST).write_text(manifest.to_json(SCHEMA_VERSION), encoding="utf-8")
     (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
-    (workdir / CONCEPTS).write_text(lexicon.to_json(), encoding="utf-8")
-    (workdir / TOPIC_VOCABULARY).write_text(vocabulary_json(assigner.vocabulary), encoding="utf-8")
 
 
 def _publish(

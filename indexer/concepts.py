@@ -120,13 +120,14 @@ def load_lexicon(saved: Path | None = None, path: Path = LEXICON) -> ConceptInde
     when it is still current, which spares analysing it again (1-2 s: every lemmatizer's
     dictionary); otherwise `concept_index(path)`."""
     if saved is not None:
-        reused = _read_saved(saved)
+        reused = saved_lexicon(saved)
         if reused is not None:
             return reused
     return concept_index(path)
 
 
-def _read_saved(saved: Path) -> ConceptIndex | None:
+def saved_lexicon(saved: Path) -> ConceptIndex | None:
+    """The lexicon a generation saved, when it is current; else None."""
     try:
         data = json.loads(saved.read_text(encoding="utf-8"))
         if data.get("lexicon") != lexicon_version():

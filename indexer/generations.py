@@ -49,10 +49,11 @@ TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by thi
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 # generation.json: the layout of the files, which a reader refuses when it is newer than
-# the one it reads (it keeps serving what it has).  2: a segment writes no arrays for a
-# field it has no term in; 1 (no key): every field's, empty or not.
+# the one it reads (it keeps serving what it has).  3: the id column's values are an
+# array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a segment writes no arrays
+# for a field it has no term in; 1 (no key): every field's, empty or not.
 LAYOUT_KEY = "layout"
-LAYOUT = 2
+LAYOUT = 3
 CHUNK = 1 << 20
 
 

@@ -93,21 +93,20 @@ class Groups:
     @classmethod
     def load(cls, path: Path, docnum: EntryIds, n: int) -> Groups:
         group_of: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-        number: dict[str, int] = {}
-        members: list[int] = []
-        owners: list[int] = []
-        found = docnum.get_all(list(group_of)).tolist()
-        for group, d in zip(group_of.values(), found, strict=True):
-            if d >= 0:
-                members.append(d)
-                owners.append(number.setdefault(group, len(number)))
+        found = docnum.get_all(list(group_of))
+        live = found >= 0
+        names = [g for g, held in zip(group_of.values(), live.tolist(), strict=True) if held]
         del group_of
+        # Groups numbered in the order their first live member is listed
+        number = {g: i for i, g in enumerate(dict.fromkeys(names))}
+        owners = np.fromiter(map(number.__getitem__, names), dtype=np.int64, count=len(names))
+        members = found[live]
         code = np.full(n, -1, dtype=np.int32)
         code[members] = owners
-        order = np.argsort(np.asarray(owners, dtype=np.int64), kind="stable")
+        order = np.argsort(owners, kind="stable")
         ptr = np.zeros(len(number) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owners, minlength=len(number)), out=ptr[1:])
-        return cls(code, tuple(number), ptr, np.asarray(members, dtype=np.int64)[order])
+        return cls(code, tuple(number), ptr, members[order])
 
     def members(self, docnum: int, limit: int | None = None) -> list[int]:
         """Live docnums in the group of `docnum` (itself included), the first `limit`;

@@ -84,7 +84,7 @@ class Snapshot:
         self.neighbours = LruCache(NEIGHBOURS_CACHE)  # filled by search.similar
         self._value_index: dict[str, dict[str, list[int]]] = {}  # see _value_codes
         self.memo: dict[Any, Any] = {}  # other derived per-generation data, by key
-        self.data = accel.load(gen.path)
+        self.data = accel.load(gen.path, previous=None if previous is None else previous.data)
         self.n = self.data.doc_count_all
         self.alive = self.data.alive
         self.avg_len = {
@@ -310,7 +310,11 @@ class Snapshot:
 
 
 def _same_file(one: Path, other: Path, name: str) -> bool:
+    """Whether two generations saved the same file: one file linked into both (as an
+    update keeps them, indexer.resources), else the same bytes."""
     try:
+        if (one / name).samefile(other / name):
+            return True
         return (one / name).read_bytes() == (other / name).read_bytes()
     except OSError:
         return False

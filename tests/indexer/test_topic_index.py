@@ -6,7 +6,7 @@ import pytest
 
 from corpus import make_entry
 from indexer import workers
-from indexer.build import _analysed_assigner as _assigner
+from indexer.resources import _analysed_assigner as _assigner
 
 TEXTS = [
     ("Jobs for refugees", "Employment and job training for newcomers."),

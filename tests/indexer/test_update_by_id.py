@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -125,13 +125,19 @@ def test_a_reopen_after_an_update_shares_the_unchanged_lexicon(
     assert second.lexicon is first.lexicon
     assert second.topic_assigner is first.topic_assigner
     assert _ids(searcher, "zeppelin") == [entries[4].id]
+    # the update kept the files themselves (linked, not written again)
+    for name in (CONCEPTS, TOPIC_VOCABULARY):
+        assert (second.gen.path / name).samefile(first.gen.path / name)
     # a generation whose saved topic vocabulary differs gets its own assigner; one whose
     # saved lexicon differs, its own lexicon and assigner
     vocabulary = first.gen.path / TOPIC_VOCABULARY
-    vocabulary.write_text(vocabulary.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    text = vocabulary.read_text(encoding="utf-8")
+    vocabulary.unlink()  # a file of its own, as another build writes it
+    vocabulary.write_text(text + " ", encoding="utf-8")
     third = Snapshot(second.gen, first)
     assert third.lexicon is first.lexicon
     assert third.topic_assigner is not first.topic_assigner
+    (first.gen.path / CONCEPTS).unlink()
     (first.gen.path / CONCEPTS).write_text("{}", encoding="utf-8")
     fourth = Snapshot(second.gen, first)
     assert fourth.lexicon is not first.lexicon
@@ -217,8 +223,7 @@ def test_an_update_keeps_the_local_place_table_and_makes_it_anew_for_a_new_city(
     second = generations.current(index).path
     shared = [p for p in (first / places.LOCAL).rglob("*") if p.is_file()]
     assert shared and all(
-        os.path.samefile(p, second / places.LOCAL / p.relative_to(first / places.LOCAL))
-        for p in shared
+        p.samefile(second / places.LOCAL / p.relative_to(first / places.LOCAL)) for p in shared
     )  # the same places: the previous table's files, not a cut of the full tables again
     moved = dataclasses.replace(
         entries[5], id="brand-new", city="Kraków", country="Poland", country_code="PL"
@@ -230,3 +235,29 @@ def test_an_update_keeps_the_local_place_table_and_makes_it_anew_for_a_new_city(
     names = {local.tables.names[i] for i in range(len(local.tables.keys))}
     assert any(name.startswith("Krak") for name in names), names
     assert Searcher(index).get("brand-new").lat is not None  # type: ignore[union-attr]
+
+
+def test_a_reopen_after_an_update_shares_the_segments_both_generations_hold(
+    built: tuple[Path, list[Entry]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    index, entries = built
+    searcher = Searcher(index, check_interval=0)
+    first = searcher.snapshot()
+    before = {q: _ids(searcher, q) for q in ("intercultural", "city", "")}
+    update_index(index, [dataclasses.replace(entries[4], summary="A zeppelin tour.")])
+    second = searcher.snapshot()
+    old, new = first.data.fields["body_f"].segments, second.data.fields["body_f"].segments
+    assert len(new) == len(old) + 1
+    assert all(a is b for a, b in zip(old, new, strict=False))  # read once, not again
+    assert new[-1].offset == first.n  # the update's own segment, after them
+    assert _ids(searcher, "zeppelin") == [entries[4].id]
+    edited = entries[4].id
+    for query, found in before.items():  # every other entry as before, from the shared arrays
+        assert sorted(set(_ids(searcher, query)) - {edited}) == sorted(set(found) - {edited})
+    # The same segment names in another index's files: read from those files, not shared.
+    copy = tmp_path_factory.mktemp("copy") / "index"
+    shutil.copytree(index, copy)
+    elsewhere = Snapshot(generations.current(copy), second)
+    assert not any(
+        a is b for a, b in zip(elsewhere.data.fields["body_f"].segments, new, strict=True)
+    )

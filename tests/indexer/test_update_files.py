@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus import Entry, load_sources
-from indexer import build, generations
+from indexer import generations, resources
 from indexer.build import build_index
 from indexer.generations import MANIFEST, TOPIC_VOCABULARY
 from search import Searcher
@@ -33,8 +33,8 @@ def test_an_update_assigns_topics_from_the_saved_vocabulary(
     build_index(entries, tmp_path / "full")
     build_index(entries, tmp_path / "updated")
     analysed: list[int] = []
-    real = build._analysed_assigner
-    monkeypatch.setattr(build, "_analysed_assigner", lambda: analysed.append(1) or real())
+    real = resources._analysed_assigner
+    monkeypatch.setattr(resources, "_analysed_assigner", lambda: analysed.append(1) or real())
     changed = _changed(entries)
     report = build_index(changed, tmp_path / "updated")
     assert report.changed == 1 and not analysed  # nothing analysed again
