@@ -368,10 +368,10 @@ def _groups(
         return groups.group_signatures(postings.load_signatures(gen_dir))
     touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
-    for entry_id in changed:  # no earlier group (one now without a block is in none)
-        kept.pop(entry_id, None)
-    blocks = new.blocks  # every id of the new manifest has one ("" when none)
-    found = {i: g for i, g in kept.items() if (b := blocks.get(i)) is not None and b not in touched}
+    # Regrouped from nothing: the changed entries (one now without a block is in no
+    # group) and every entry of a touched block; the others keep their groups.
+    again = changed | {i for i, b in new.blocks.items() if b in touched} if touched else changed
+    found = {i: g for i, g in kept.items() if i not in again and i in new.hashes}
     if touched:
         found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
     return found

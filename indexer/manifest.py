@@ -3,9 +3,10 @@ file, place-and-year block (the regrouping unit; "" when none) and whether its s
 declares its translation group.  An update compares the entries it is given with this to
 find what changed.
 
-Stored as columns in manifest.json (ids, hashes, a table of source files and each entry's
-code in it, ...): read as one JSON object per entry, 100k entries cost half a second of
-every update; columns load in a few dict(zip()) calls.
+Stored as columns in manifest.json: the ids and the hashes each one string of lines (no
+id or hash holds a newline), the source files and the blocks as tables with each entry's
+code in them.  Read as one JSON object per entry, 100k entries cost half a second of every
+update; as lists of strings, 75 ms to read and 60 to write; as lines, about half that.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from indexer.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 1: {"entries": {id: [hash, file, block, declared]}}, SHA-1 of JSON hashes
+FORMAT = 3  # 2: ids, hashes and blocks as lists; 1: {"entries": {id: [...]}}, SHA-1 hashes
 
 
 @dataclass(slots=True)
@@ -68,15 +69,18 @@ class Manifest:
         ids = list(self.hashes)
         sources = sorted(set(self.files.values()))
         code = {source: k for k, source in enumerate(sources)}
+        block_of = _in_order(self.blocks, ids)
+        blocks = {b: k for k, b in enumerate(dict.fromkeys(block_of))}
         return json.dumps(
             {
                 "schema_version": schema_version,
                 "format": FORMAT,
-                "ids": ids,
-                "hashes": list(self.hashes.values()),
+                "ids": "\n".join(ids),
+                "hashes": "\n".join(self.hashes.values()),
                 "sources": sources,
-                "source": [code[f] for f in _in_order(self.files, ids)],
-                "blocks": _in_order(self.blocks, ids),
+                "source": list(map(code.__getitem__, _in_order(self.files, ids))),
+                "block": list(map(blocks.__getitem__, block_of)),
+                "blocks": list(blocks),
                 "declared": sorted(self.declared),
             },
             ensure_ascii=False,
@@ -99,23 +103,34 @@ def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
     if not isinstance(data, dict) or data.get("schema_version") != schema_version:
         log.info("index was built by another schema version: rebuilding")
         return None
-    if data.get("format") != FORMAT:
+    if data.get("format") not in (2, FORMAT):
         log.info("%s: another manifest format: rebuilding", path)
         return None
     try:
-        ids, sources = data["ids"], data["sources"]
-        columns = (data["hashes"], data["source"], data["blocks"])
+        if data["format"] == 2:  # an index built before format 3: read as it is
+            ids, hashes, sources = data["ids"], data["hashes"], data["sources"]
+            blocks, data["block"] = data["blocks"], range(len(data["blocks"]))
+        else:
+            ids, hashes = _lines(data["ids"]), _lines(data["hashes"])
+            sources, blocks = data["sources"], data["blocks"]
+        columns = (hashes, data["source"], data["block"])
         if any(len(column) != len(ids) for column in columns):
             raise ValueError("columns of different lengths")
         return Manifest(
-            dict(zip(ids, data["hashes"], strict=True)),
+            dict(zip(ids, hashes, strict=True)),
             dict(zip(ids, map(sources.__getitem__, data["source"]), strict=True)),
-            dict(zip(ids, data["blocks"], strict=True)),
+            dict(zip(ids, map(blocks.__getitem__, data["block"]), strict=True)),
             set(data["declared"]),
         )
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         log.warning("%s: unreadable manifest (%s): rebuilding", path, exc)
         return None
+
+
+def _lines(text: str) -> list[str]:
+    if not isinstance(text, str):
+        raise TypeError(f"a string of lines, not {type(text).__name__}")
+    return text.split("\n") if text else []
 
 
 def content_hash(entry: Entry) -> str:

@@ -13,6 +13,8 @@ from corpus import Entry, load_sources
 from indexer import generations, resources
 from indexer.build import build_index
 from indexer.generations import MANIFEST, TOPIC_VOCABULARY
+from indexer.manifest import read_manifest
+from indexer.schema import SCHEMA_VERSION
 from search import Searcher
 from tests.conftest import SEED_PAGES
 
@@ -66,3 +68,34 @@ def test_a_manifest_of_another_format_rebuilds_with_a_notice(
     assert report.rebuilt and report.total == len(entries)
     assert "another manifest format: rebuilding" in caplog.text
     assert Searcher(tmp_path).get(entries[1].id) is not None
+
+
+def test_an_index_whose_manifest_is_in_the_previous_format_updates_without_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    entries = _entries()
+    build_index(entries, tmp_path)
+    path = generations.current(tmp_path).path / MANIFEST
+    now = read_manifest(path, SCHEMA_VERSION)
+    assert now is not None and len(now) == len(entries)
+    ids = list(now.hashes)
+    path.unlink()  # as gpsearch wrote it before format 3: columns as lists
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "format": 2,
+                "ids": ids,
+                "hashes": [now.hashes[i] for i in ids],
+                "sources": sorted(set(now.files.values())),
+                "source": [sorted(set(now.files.values())).index(now.files[i]) for i in ids],
+                "blocks": [now.blocks[i] for i in ids],
+                "declared": sorted(now.declared),
+            }
+        )
+    )
+    assert read_manifest(path, SCHEMA_VERSION) == now
+    report = build_index(_changed(entries), tmp_path)
+    assert not report.rebuilt and (report.changed, report.unchanged) == (1, len(entries) - 1)
+    again = read_manifest(generations.current(tmp_path).path / MANIFEST, SCHEMA_VERSION)
+    assert again is not None and again.blocks == now.blocks and again.files == now.files
