@@ -290,13 +290,13 @@ def check(index_dir: Path) -> None:
     recorded (exit 1 naming each damaged file)."""
     import time
 
-    from indexer import generations
+    from indexer import generations, integrity
 
     with user_errors():
         gen = generations.current(index_dir)
         started = time.perf_counter()
-        problems = generations.verify(gen, deep=True)
-        files = generations.recorded_files(gen) or {}
+        problems = integrity.verify(gen, deep=True)
+        files = integrity.recorded_files(gen) or {}
     if problems:
         raise click.ClickException(
             f"index {index_dir}: generation {gen.name} is damaged:\n  " + "\n  ".join(problems)

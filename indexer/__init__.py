@@ -29,5 +29,7 @@ Building
                   die with it
   postings.py     postings, facet columns and word pairs as numpy arrays per segment
   groups.py       translation groups (and how an editor overrides them)
+  signatures.py   each segment's grouping signatures, with a row index by block
   generations.py  atomic generations behind one CURRENT pointer; the build lock
+  integrity.py    the size and CRC-32 a generation records of each file, and the checks
 """

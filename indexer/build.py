@@ -20,7 +20,7 @@ from whoosh import index as windex
 from corpus.known import KnownEntry, KnownLine
 from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
-from indexer import generations, groups, known_lines, places, postings, topic_index
+from indexer import generations, groups, known_lines, places, postings, signatures, topic_index
 from indexer.build_report import BuildReport, summarise
 from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import Manifest
@@ -172,7 +172,7 @@ def _apply(
     manifest = _next_manifest(plan, analysed)
     with ix.reader() as reader:
         phase = time.perf_counter()
-        accel_stats = postings.build(reader, workdir, lexicon, procs)
+        accel_stats = postings.build(reader, workdir, lexicon, procs, _carried(plan))
         log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
     places.save_local(workdir, places.generation_keys(workdir), previous=_carried(plan))
     phase = time.perf_counter()
@@ -365,7 +365,7 @@ def _groups(
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries (`changed`) belong to."""
     if previous is None or new.declared or old.declared:
-        return groups.group_signatures(postings.load_signatures(gen_dir))
+        return groups.group_signatures(signatures.load_signatures(gen_dir))
     touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
     # Regrouped from nothing: the changed entries (one now without a block is in no
@@ -373,5 +373,5 @@ def _groups(
     again = changed | {i for i, b in new.blocks.items() if b in touched} if touched else changed
     found = {i: g for i, g in kept.items() if i not in again and i in new.hashes}
     if touched:
-        found.update(groups.group_signatures(postings.load_signatures(gen_dir, touched)))
+        found.update(groups.group_signatures(signatures.load_signatures(gen_dir, touched)))
     return found

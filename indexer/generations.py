@@ -9,10 +9,8 @@ Layout of an index directory:
 Readers resolve CURRENT once per open, so a running server answers from the old generation
 until the new one is complete; a crash or SIGKILL mid-build leaves CURRENT untouched.
 
-generation.json records the size and CRC-32 of every other file of its generation.  Damage
-is random, not an attack, so CRC-32 is enough: at 100k entries (258 MB) it takes 0.13 s
-where SHA-256 takes 1.6 s (2% of the build).  Servers compare sizes before switching to a
-generation (`verify(deep=False)`: a stat per file); `gpsearch check` compares checksums.
+generation.json records the size and CRC-32 of every other file of its generation
+(indexer.integrity, which checks them).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ import os
 import secrets
 import shutil
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,137 +235,11 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _crc32(path: Path) -> str:
-    crc = 0
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            crc = zlib.crc32(block, crc)
-    return f"{crc:08x}"
-
-
-def _previous_records(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
-    try:
-        gen = current(index_dir)
-        files = json.loads((gen.path / GENERATION_META).read_text(encoding="utf-8"))[FILES]
-    except (IndexNotFoundError, OSError, ValueError, KeyError, TypeError):
-        return None
-    return (gen.path, files) if isinstance(files, dict) else None
-
-
-def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
-    """Size and CRC-32 of every file of a finished build.
-
-    Files hard-linked from the live generation (segments an update carried over) keep the
-    checksum recorded for them there: same inode, same bytes, nothing to read again.
-    """
-    previous = _previous_records(index_dir)
-    records: dict[str, dict[str, Any]] = {}
-    for path in sorted(p for p in workdir.rglob("*") if p.is_file()):
-        rel = path.relative_to(workdir).as_posix()
-        if rel == GENERATION_META:
-            continue
-        st = path.stat()
-        if previous is not None and rel in previous[1]:
-            with contextlib.suppress(OSError):
-                if os.path.samestat(st, (previous[0] / rel).stat()):
-                    records[rel] = previous[1][rel]
-                    continue
-        records[rel] = {"size": st.st_size, "crc32": _crc32(path)}
-    return records
-
-
-def _meta(gen: Generation) -> dict[str, Any]:
-    """generation.json; DamagedGenerationError if it is unreadable."""
-    try:
-        meta = json.loads((gen.path / GENERATION_META).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DamagedGenerationError(
-            f"{gen.path / GENERATION_META}: unreadable ({type(exc).__name__}: {exc})"
-        ) from None
-    return meta if isinstance(meta, dict) else {}
-
-
-def recorded_files(gen: Generation) -> dict[str, dict[str, Any]] | None:
-    """What the build recorded about each file; None for a generation built before
-    gpsearch recorded them.  Raises DamagedGenerationError if generation.json is unreadable."""
-    files = _meta(gen).get(FILES)
-    return files if isinstance(files, dict) else None
-
-
-def verify(gen: Generation, deep: bool = False) -> list[str]:
-    """Problems with a generation's files, each naming the file; [] when intact.
-
-    Sizes only (one stat a file) unless `deep`, which also compares checksums.
-    """
-    try:
-        meta = _meta(gen)
-    except DamagedGenerationError as exc:
-        return [str(exc)]
-    newer = _newer_layout(gen, meta)
-    return [newer] if newer else _file_problems(gen, meta, deep)
-
-
-def _newer_layout(gen: Generation, meta: dict[str, Any]) -> str | None:
-    layout = meta.get(LAYOUT_KEY, 1)
-    if isinstance(layout, int) and layout <= LAYOUT:
-        return None
-    return (
-        f"{gen.path / GENERATION_META}: written by a newer gpsearch (file layout {layout},"
-        f" this one reads up to {LAYOUT}): upgrade gpsearch to read it"
-    )
-
-
-def _file_problems(gen: Generation, meta: dict[str, Any], deep: bool) -> list[str]:
-    files = meta.get(FILES)
-    if not isinstance(files, dict):
-        return (
-            [
-                f"{gen.path / GENERATION_META}: records no file sizes or checksums (built by an"
-                " older gpsearch): rebuild to check it"
-            ]
-            if deep
-            else []
-        )
-    problems = []
-    for rel, record in sorted(files.items()):
-        path = gen.path / rel
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            problems.append(f"{path}: {exc.strerror.lower() if exc.strerror else exc}")
-            continue
-        if size != record.get("size"):
-            problems.append(f"{path}: {size:,} bytes where the build wrote {record.get('size'):,}")
-        elif deep and _crc32(path) != record.get("crc32"):
-            problems.append(f"{path}: contents changed since the build (CRC-32 differs)")
-    return problems
-
-
-def require_intact(gen: Generation, index_dir: Path) -> None:
-    """DamagedGenerationError, naming the files, if a size does not match (cheap), or if
-    the generation was written in a newer layout than this code reads."""
-    try:
-        meta = _meta(gen)
-    except DamagedGenerationError as exc:
-        problems = [str(exc)]
-    else:
-        newer = _newer_layout(gen, meta)
-        if newer:
-            raise DamagedGenerationError(
-                f"index at {index_dir}: generation {gen.name} cannot be served: {newer}"
-            )
-        problems = _file_problems(gen, meta, deep=False)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise DamagedGenerationError(
-            f"index at {index_dir}: generation {gen.name} is damaged: {problems[0]}{more};"
-            f" rebuild it with `gpsearch index --rebuild --index {index_dir}`"
-        )
-
-
 def publish(index_dir: Path, workdir: Path, meta: dict[str, Any]) -> Generation:
     """Make a finished build the live generation: record its files, rename it, then
     switch CURRENT."""
+    from indexer.integrity import record_files  # it reads generations: imported here
+
     meta = {**meta, LAYOUT_KEY: LAYOUT, FILES: record_files(workdir, index_dir)}
     (workdir / GENERATION_META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     _sync_to_disk(workdir)

@@ -45,13 +45,13 @@ from indexer.accel import (  # noqa: F401  (re-exported: the layout and the read
 )
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
-from indexer.groups import SIGNATURE_BLOCK, Signature, signature
+from indexer.groups import signature
+from indexer.signatures import save_signatures
 from indexer.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
 NO_YEAR = 0
-SIGNATURES = "signatures.jsonl"
 
 
 def text_fields(schema: wfields.Schema) -> list[str]:
@@ -176,9 +176,7 @@ def _export_stored(segreader: Any, out: Path, lexicon: ConceptIndex) -> dict[str
     np.save(out / "pairs.keys.npy", unique)
     np.save(out / "pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
     np.save(out / "pairs.docs.npy", all_docs)
-    (out / SIGNATURES).write_text(
-        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in signatures), encoding="utf-8"
-    )
+    save_signatures(out, signatures)
     topic_index.save_segment(out, stored)
     title_store.save_segment(out, titles)
     for name, values in coordinates.items():
@@ -193,10 +191,15 @@ def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
 
 
 def build(
-    reader: IndexReader, gen_dir: Path, lexicon: ConceptIndex, procs: int = 1
+    reader: IndexReader,
+    gen_dir: Path,
+    lexicon: ConceptIndex,
+    procs: int = 1,
+    previous: Path | None = None,
 ) -> dict[str, int]:
     """Export segments missing from `gen_dir/accel` (in parallel when there are several,
-    as after a multiprocess build) and record the generation's layout."""
+    as after a multiprocess build) and record the generation's layout (extending that of
+    `previous`, the generation whose segments this one carried over, where it can)."""
     accel = gen_dir / ACCEL
     accel.mkdir(exist_ok=True)
     leaves = list(reader.leaf_readers())
@@ -224,7 +227,8 @@ def build(
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
             shutil.rmtree(stale)
-    _write_layout(reader, leaves, seg_dirs, accel / MERGED)
+    held = None if previous is None else previous / ACCEL / MERGED
+    _write_layout(reader, leaves, seg_dirs, accel / MERGED, held)
     return {"segments": len(leaves), "exported": len(missing)}
 
 
@@ -239,58 +243,11 @@ def _export_in_child(gen_dir: str, segment_id: str, out: Path, lexicon: ConceptI
     raise LookupError(f"segment {segment_id} not in {gen_dir}")
 
 
-def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signature]:
-    """The grouping signatures of the generation's live entries (of some blocks only)."""
-    base = gen_dir / ACCEL / MERGED
-    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    alive = np.load(base / "alive.npy")
-    found = []
-    for seg in meta["segments"]:
-        path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
-        offset = seg["offset"]
-        if blocks is None:
-            # split("\n"), not splitlines(): a row's JSON may hold U+2028 or U+0085
-            rows = enumerate(path.read_text(encoding="utf-8").split("\n")[:-1])
-        else:  # an update's few blocks: only the rows that hold one are decoded and parsed
-            rows = _rows_holding(path.read_bytes(), blocks)
-        for i, line in rows:
-            if not alive[offset + i]:
-                continue
-            row = json.loads(line)
-            if blocks is None or row[SIGNATURE_BLOCK] in blocks:
-                found.append(Signature.from_list(row))
-    return found
-
-
-def _rows_holding(data: bytes, blocks: set[str]) -> list[tuple[int, bytes]]:
-    """(row number, row) of the JSONL rows in which a block's JSON text appears verbatim.
-
-    An update regroups a few blocks of a 100k-row file (90 MB): finding their text in the
-    bytes and counting the newlines before each hit costs a fraction of decoding and
-    splitting every row (0.05 against 0.3-0.5 s, measured)."""
-    starts: set[int] = set()
-    for block in blocks:
-        needle = json.dumps(block, ensure_ascii=False).encode("utf-8")
-        at = data.find(needle)
-        while at != -1:
-            start = data.rfind(b"\n", 0, at) + 1
-            starts.add(start)
-            end = data.find(b"\n", at)
-            if end == -1:
-                break
-            at = data.find(needle, end)
-    rows = []
-    number, counted = 0, 0
-    for start in sorted(starts):
-        number += data.count(b"\n", counted, start)
-        counted = start
-        end = data.find(b"\n", start)
-        rows.append((number, data[start : len(data) if end == -1 else end]))
-    return rows
-
-
-def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path) -> None:
-    """Segments in docnum order, deletions, and metadata columns over the whole index."""
+def _write_layout(
+    reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path, previous: Path | None
+) -> None:
+    """Segments in docnum order, deletions, and metadata columns over the whole index
+    (`previous`: the merged layout of the generation this one follows, if any)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir()
@@ -310,7 +267,7 @@ def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: 
         ],
         "columns": {},
     }
-    _merge_ids(seg_dirs, metas, out)
+    _merge_ids(seg_dirs, metas, out, previous)
     for name in (*COLUMNS, *STORED_COLUMNS):
         if name == "id":
             continue
@@ -332,15 +289,49 @@ def _write_layout(reader: IndexReader, leaves: list, seg_dirs: list[Path], out: 
     (out / "meta.json").write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _merge_ids(seg_dirs: list[Path], metas: list[dict[str, Any]], out: Path) -> None:
+def _merge_ids(
+    seg_dirs: list[Path], metas: list[dict[str, Any]], out: Path, previous: Path | None
+) -> None:
     """The id column over all segments: the sorted distinct ids as bytes, and each
     segment's codes mapped into them by one vectorised binary search (as str values in
-    meta.json, 100k ids took 30-40 ms of every update to merge, write and read back)."""
+    meta.json, 100k ids took 30-40 ms of every update to merge, write and read back).
+    When the segments are `previous`'s (its merged layout) and some after them, its column
+    is extended: the few new ids inserted, the old codes shifted past them (a sort of
+    every id took 20 ms of a one-entry update at 100k)."""
     ids = [segment_ids(d, m).array for d, m in zip(seg_dirs, metas, strict=True)]
-    merged = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype="S1")
-    parts = [
-        np.searchsorted(merged, own).astype(np.int32)[np.load(d / "col.id.npy")]
-        for d, own in zip(seg_dirs, ids, strict=True)
+    kept = _kept_segments(seg_dirs, previous)
+    if kept:
+        held = np.load(previous / ID_VALUES)  # type: ignore[operator]
+        new = np.unique(np.concatenate(ids[kept:]))
+        width = max(held.dtype.itemsize, new.dtype.itemsize, 1)
+        held = held.astype(f"S{width}")
+        at = np.searchsorted(held, new)
+        found = at < len(held)
+        found[found] = held[at[found]] == new[found]
+        merged = np.insert(held, at[~found], new[~found])
+        old = np.load(previous / "col.id.npy")  # type: ignore[operator]
+        parts = [old + np.searchsorted(at[~found], old, side="right").astype(np.int32)]
+        tail = zip(seg_dirs[kept:], ids[kept:], strict=True)
+    else:
+        merged = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype="S1")
+        parts = []
+        tail = zip(seg_dirs, ids, strict=True)
+    parts += [
+        np.searchsorted(merged, own).astype(np.int32)[np.load(d / "col.id.npy")] for d, own in tail
     ]
     np.save(out / "col.id.npy", concat(parts, np.int32))
     SortedStrings(merged).save(out / ID_VALUES)
+
+
+def _kept_segments(seg_dirs: list[Path], previous: Path | None) -> int:
+    """How many of `seg_dirs`, in order, a previous merged layout (with the id column as
+    bytes) holds as its segments, all of them; 0 when it does not."""
+    if previous is None or not (previous / ID_VALUES).is_file():
+        return 0
+    try:
+        meta = json.loads((previous / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    names = [seg["dir"] for seg in meta["segments"]]
+    held = [d.name for d in seg_dirs[: len(names)]]
+    return len(names) if names and held == names and len(seg_dirs) > len(names) else 0

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from corpus.errors import one_line
-from indexer import generations
+from indexer import generations, integrity
 from indexer.analysis import analysis_language
 from search import ranking, similar, topics
 from search.corrections import suggestion
@@ -66,7 +66,7 @@ class Searcher:
             gen = generations.current(self.index_dir)
             if self._snapshot is None or gen.name != self._snapshot.gen.name:
                 try:  # a damaged generation is never served: keep the one we have
-                    generations.require_intact(gen, self.index_dir)
+                    integrity.require_intact(gen, self.index_dir)
                 except generations.DamagedGenerationError as exc:
                     if self._snapshot is None:
                         raise

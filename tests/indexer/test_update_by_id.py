@@ -261,3 +261,23 @@ def test_a_reopen_after_an_update_shares_the_segments_both_generations_hold(
     assert not any(
         a is b for a, b in zip(elsewhere.data.fields["body_f"].segments, new, strict=True)
     )
+
+
+def test_after_updates_every_id_finds_its_own_entry(built: tuple[Path, list[Entry]]) -> None:
+    index, entries = built
+    # new ids sorting first, last and longer than any the index holds, over three updates
+    longest = "z" + "-x" * 60
+    update_index(index, [dataclasses.replace(entries[1], id="0-first", title="First")])
+    update_index(index, [dataclasses.replace(entries[2], id=longest, title="Longest")])
+    update_index(
+        index,
+        [dataclasses.replace(entries[3], summary="Edited.")],
+        deletes=[entries[4].id],
+    )
+    searcher = Searcher(index)
+    expected = {e.id for e in entries} - {entries[4].id} | {"0-first", longest}
+    assert {d.id for d in searcher.iter_documents()} == expected
+    for entry_id in expected:
+        assert searcher.get(entry_id).id == entry_id  # type: ignore[union-attr]
+    assert searcher.get(longest).title == "Longest"  # type: ignore[union-attr]
+    assert searcher.get(entries[4].id) is None

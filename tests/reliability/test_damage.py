@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpus import load_sources
-from indexer import generations
+from indexer import generations, integrity
 from indexer.build import build_index
 from search import Searcher, SearchRequest
 from tests.conftest import run_cli
@@ -45,7 +45,7 @@ def _only(gen_dir: Path, pattern: str) -> Path:
 def test_check_passes_on_an_intact_index(seed_index: Path) -> None:
     result = run_cli("check", "--index", str(seed_index))
     assert result.returncode == 0, result.stderr
-    files = generations.recorded_files(generations.current(seed_index))
+    files = integrity.recorded_files(generations.current(seed_index))
     assert files and len(files) > 100  # every Whoosh file, every array, every JSON file
     assert f"ok: {len(files)} files" in result.stdout
     assert "CRC-32" in result.stdout
@@ -117,14 +117,14 @@ def test_an_update_records_carried_files_without_reading_them(
     """Segments an update hard-links keep their recorded checksums; the new generation
     still passes a full check."""
     index_dir = copy_index(seed_index, tmp_path / "index")
-    before = generations.recorded_files(generations.current(index_dir))
+    before = integrity.recorded_files(generations.current(index_dir))
     entries = load_sources().entries
     changed = [*entries[:-1], entries[-1].__class__(**{**entries[-1].to_dict(), "title": "New"})]
     build_index(changed, index_dir, procs=1)
     gen = generations.current(index_dir)
-    after = generations.recorded_files(gen)
+    after = integrity.recorded_files(gen)
     assert before and after
     carried = [rel for rel in before if rel in after and rel.startswith("MAIN_")]
     assert any(rel.endswith(".pst") for rel in carried), "the old segment is carried over"
     assert all(after[rel] == before[rel] for rel in carried)
-    assert generations.verify(gen, deep=True) == []
+    assert integrity.verify(gen, deep=True) == []
