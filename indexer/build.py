@@ -366,11 +366,11 @@ def _groups(
     regroups only the blocks its new, changed and removed entries (`changed`) belong to."""
     if previous is None or new.declared or old.declared:
         return groups.group_signatures(signatures.load_signatures(gen_dir))
-    touched = {b for i in changed for b in (old.blocks.get(i), new.blocks.get(i)) if b}
+    touched = {b for i in changed for b in (old.block_of(i), new.block_of(i)) if b}
     kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
     # Regrouped from nothing: the changed entries (one now without a block is in no
     # group) and every entry of a touched block; the others keep their groups.
-    again = changed | {i for i, b in new.blocks.items() if b in touched} if touched else changed
+    again = changed | set(new.ids_in(touched)) if touched else changed
     for entry_id in again:  # (the kept groups hold only ids of the previous manifest)
         kept.pop(entry_id, None)
     found = kept

@@ -59,7 +59,7 @@ def next_lines(
     """What the new generation remembers: the lines of the files imported now (skipped
     ones and those parsed cleanly), and the earlier lines of files not given this time."""
     lines: dict[str, KnownLine] = {}
-    if previous is not None and not given_files.issuperset(manifest.files.values()):
+    if previous is not None and not given_files.issuperset(manifest.source_files()):
         for digest, known in _read_file(previous / LINES).items():
             if (
                 manifest.files.get(known.id) not in given_files

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 
@@ -29,68 +29,181 @@ log = logging.getLogger(__name__)
 FORMAT = 3  # 2: ids, hashes and blocks as lists; 1: {"entries": {id: [...]}}, SHA-1 hashes
 
 
-@dataclass(slots=True)
 class Manifest:
-    hashes: dict[str, str] = field(default_factory=dict)  # entry id -> content hash
-    files: dict[str, str] = field(default_factory=dict)  # entry id -> source file
-    blocks: dict[str, str] = field(default_factory=dict)  # entry id -> block ("" when none)
-    declared: set[str] = field(default_factory=set)  # ids whose source declares the group
+    """Columns by row (ids, content hashes, each entry's source file and block as codes in
+    their tables) and the ids whose source declares their group.  An update looks up and
+    changes a few rows; the dicts by id a build compares every entry with are made when
+    first asked for (`hashes`, `files`, `blocks`: read-only views)."""
+
+    __slots__ = (
+        "_block",
+        "_blocks",
+        "_hashes",
+        "_ids",
+        "_row",
+        "_source",
+        "_sources",
+        "_views",
+        "declared",
+    )
+
+    def __init__(self, declared: Iterable[str] = ()) -> None:
+        self._ids: list[str] = []
+        self._hashes: list[str] = []
+        self._source: list[int] = []  # code in _sources
+        self._sources: list[str] = []
+        self._block: list[int] = []  # code in _blocks ("" when none)
+        self._blocks: list[str] = []
+        self.declared = set(declared)
+        self._row: dict[str, int] | None = None  # id -> row, made on first lookup
+        self._views: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def from_columns(
+        cls,
+        ids: list[str],
+        hashes: list[str],
+        columns: tuple[list[int], list[str], list[int], list[str]],
+        declared: Iterable[str],
+    ) -> Manifest:
+        """From read columns: (source codes, sources, block codes, blocks)."""
+        manifest = cls(declared)
+        manifest._ids, manifest._hashes = ids, hashes
+        manifest._source, manifest._sources, manifest._block, manifest._blocks = columns
+        if not len(ids) == len(hashes) == len(manifest._source) == len(manifest._block):
+            raise ValueError("columns of different lengths")
+        return manifest
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self._ids)
 
     def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self.hashes
+        return entry_id in self._rows()
+
+    def _rows(self) -> dict[str, int]:
+        if self._row is None:
+            self._row = dict(zip(self._ids, range(len(self._ids)), strict=True))
+        return self._row
+
+    def hash_of(self, entry_id: str) -> str | None:
+        row = self._rows().get(entry_id)
+        return None if row is None else self._hashes[row]
+
+    def block_of(self, entry_id: str) -> str | None:
+        row = self._rows().get(entry_id)
+        return None if row is None else self._blocks[self._block[row]]
+
+    def ids_in(self, blocks: set[str]) -> list[str]:
+        """The ids of the entries in any of `blocks`."""
+        codes = {k for k, block in enumerate(self._blocks) if block in blocks}
+        return [i for i, code in zip(self._ids, self._block, strict=True) if code in codes]
+
+    def source_files(self) -> set[str]:
+        """The source files the entries come from."""
+        return {self._sources[code] for code in set(self._source)}
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        """Entry id -> content hash (made once; do not change it)."""
+        return self._view("hashes", lambda: self._hashes)
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Entry id -> source file (made once; do not change it)."""
+        return self._view("files", lambda: list(map(self._sources.__getitem__, self._source)))
+
+    @property
+    def blocks(self) -> dict[str, str]:
+        """Entry id -> block, "" when none (made once; do not change it)."""
+        return self._view("blocks", lambda: list(map(self._blocks.__getitem__, self._block)))
+
+    def _view(self, name: str, values: Callable[[], list[str]]) -> dict[str, str]:
+        view = self._views.get(name)
+        if view is None:
+            view = self._views[name] = dict(zip(self._ids, values(), strict=True))
+        return view
 
     def without(self, gone: Iterable[str]) -> Manifest:
-        """A copy without the entries `gone` (dicts copied whole, then the few dropped:
-        filtering 100k ids one by one took 43 ms of each update)."""
+        """A copy without the entries `gone` (the columns copied whole and the few rows
+        dropped, or filtered when many go)."""
         drop = set(gone)
-        copy = Manifest(
-            self.hashes.copy(), self.files.copy(), self.blocks.copy(), self.declared - drop
-        )
-        for column in (copy.hashes, copy.files, copy.blocks):
-            for entry_id in drop:
-                column.pop(entry_id, None)
+        rows = sorted(r for i in drop if (r := self._rows().get(i)) is not None)
+        copy = Manifest(self.declared - drop)
+        columns = (self._ids, self._hashes, self._source, self._block)
+        if len(rows) <= 64:
+            copied = [column.copy() for column in columns]
+            for row in reversed(rows):
+                for column in copied:
+                    del column[row]
+        else:
+            keep = [i not in drop for i in self._ids]
+            copied = [list(compress(column, keep)) for column in columns]
+        copy._ids, copy._hashes, copy._source, copy._block = copied
+        copy._sources, copy._blocks = self._sources.copy(), self._blocks.copy()
+        if not rows and self._row is not None:
+            copy._row = self._row.copy()  # the same rows: no index to make again
         return copy
 
     def add(
         self, entry_id: str, content_hash: str, source: str, block: str, declared: bool
     ) -> None:
-        self.hashes[entry_id] = content_hash
-        self.files[entry_id] = source
-        self.blocks[entry_id] = block
+        """Add an entry, or replace the one with its id (in its row)."""
+        source_code, block_code = _code(self._sources, source), _code(self._blocks, block)
+        rows = self._rows()
+        row = rows.get(entry_id)
+        if row is None:
+            rows[entry_id] = len(self._ids)
+            self._ids.append(entry_id)
+            self._hashes.append(content_hash)
+            self._source.append(source_code)
+            self._block.append(block_code)
+        else:
+            self._hashes[row], self._source[row], self._block[row] = (
+                content_hash,
+                source_code,
+                block_code,
+            )
+        self._views.clear()
         if declared:
             self.declared.add(entry_id)
         else:
             self.declared.discard(entry_id)
 
     def to_json(self, schema_version: int | str) -> str:
-        ids = list(self.hashes)
-        sources = sorted(set(self.files.values()))
-        code = {source: k for k, source in enumerate(sources)}
-        block_of = _in_order(self.blocks, ids)
-        blocks = {b: k for k, b in enumerate(dict.fromkeys(block_of))}
+        sources, source = _compact(self._sources, self._source)
+        blocks, block = _compact(self._blocks, self._block)
         return json.dumps(
             {
                 "schema_version": schema_version,
                 "format": FORMAT,
-                "ids": "\n".join(ids),
-                "hashes": "\n".join(self.hashes.values()),
+                "ids": "\n".join(self._ids),
+                "hashes": "\n".join(self._hashes),
                 "sources": sources,
-                "source": list(map(code.__getitem__, _in_order(self.files, ids))),
-                "block": list(map(blocks.__getitem__, block_of)),
-                "blocks": list(blocks),
+                "source": source,
+                "block": block,
+                "blocks": blocks,
                 "declared": sorted(self.declared),
             },
             ensure_ascii=False,
         )
 
 
-def _in_order(column: dict[str, str], ids: list[str]) -> list[str]:
-    """A column's values in the order of `ids` (its own order when the keys are the same:
-    a manifest's columns are filled together, and the lookups cost 25 ms at 100k)."""
-    return list(column.values()) if list(column) == ids else [column[i] for i in ids]
+def _code(table: list[str], value: str) -> int:
+    """`value`'s code in a small table (source files, blocks), added when new."""
+    try:
+        return table.index(value)
+    except ValueError:
+        table.append(value)
+        return len(table) - 1
+
+
+def _compact(table: list[str], codes: list[int]) -> tuple[list[str], list[int]]:
+    """The table of the values still used, in first-use order, and codes into it."""
+    used = list(dict.fromkeys(codes))
+    if len(used) == len(table) and used == sorted(used):
+        return table, codes
+    new = {old: k for k, old in enumerate(used)}
+    return [table[k] for k in used], list(map(new.__getitem__, codes))
 
 
 def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
@@ -108,20 +221,19 @@ def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
         return None
     try:
         if data["format"] == 2:  # an index built before format 3: read as it is
-            ids, hashes, sources = data["ids"], data["hashes"], data["sources"]
-            blocks, data["block"] = data["blocks"], range(len(data["blocks"]))
+            ids, hashes, rows = data["ids"], data["hashes"], data["blocks"]
+            blocks = list(dict.fromkeys(rows))
+            code = {block: k for k, block in enumerate(blocks)}
+            block = list(map(code.__getitem__, rows))
         else:
             ids, hashes = _lines(data["ids"]), _lines(data["hashes"])
-            sources, blocks = data["sources"], data["blocks"]
-        columns = (hashes, data["source"], data["block"])
-        if any(len(column) != len(ids) for column in columns):
-            raise ValueError("columns of different lengths")
-        return Manifest(
-            dict(zip(ids, hashes, strict=True)),
-            dict(zip(ids, map(sources.__getitem__, data["source"]), strict=True)),
-            dict(zip(ids, map(blocks.__getitem__, data["block"]), strict=True)),
-            set(data["declared"]),
-        )
+            blocks, block = data["blocks"], data["block"]
+        sources, source = data["sources"], data["source"]
+        for codes, table in ((source, sources), (block, blocks)):
+            if codes and not (min(codes) >= 0 and max(codes) < len(table)):
+                raise ValueError("a code outside its table")
+        columns = (source, sources, block, blocks)
+        return Manifest.from_columns(ids, hashes, columns, data["declared"])
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         log.warning("%s: unreadable manifest (%s): rebuilding", path, exc)
         return None

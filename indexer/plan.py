@@ -62,7 +62,7 @@ def _compared(
     does not hold (new or changed)."""
     hashes = {e.id: content_hash(e) for e in entries}
     files = {e.id: source_file(e) for e in entries}
-    return hashes, files, [e for e in entries if old.hashes.get(e.id) != hashes[e.id]]
+    return hashes, files, [e for e in entries if old.hash_of(e.id) != hashes[e.id]]
 
 
 def _count(report: BuildReport, old: Manifest, todo: list[Entry], removed: list[str]) -> None:
