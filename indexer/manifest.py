@@ -38,6 +38,7 @@ class Manifest:
     __slots__ = (
         "_block",
         "_blocks",
+        "_codes",
         "_hashes",
         "_ids",
         "_row",
@@ -56,6 +57,7 @@ class Manifest:
         self._blocks: list[str] = []
         self.declared = set(declared)
         self._row: dict[str, int] | None = None  # id -> row, made on first lookup
+        self._codes: dict[str, dict[str, int]] = {}  # table -> value -> code, as needed
         self._views: dict[str, dict[str, str]] = {}
 
     @classmethod
@@ -148,7 +150,8 @@ class Manifest:
         self, entry_id: str, content_hash: str, source: str, block: str, declared: bool
     ) -> None:
         """Add an entry, or replace the one with its id (in its row)."""
-        source_code, block_code = _code(self._sources, source), _code(self._blocks, block)
+        source_code = self._code("sources", self._sources, source)
+        block_code = self._code("blocks", self._blocks, block)
         rows = self._rows()
         row = rows.get(entry_id)
         if row is None:
@@ -169,6 +172,17 @@ class Manifest:
         else:
             self.declared.discard(entry_id)
 
+    def _code(self, name: str, table: list[str], value: str) -> int:
+        """`value`'s code in one of the tables (source files, blocks), added when new."""
+        codes = self._codes.get(name)
+        if codes is None:
+            codes = self._codes[name] = {v: k for k, v in enumerate(table)}
+        code = codes.get(value)
+        if code is None:
+            code = codes[value] = len(table)
+            table.append(value)
+        return code
+
     def to_json(self, schema_version: int | str) -> str:
         sources, source = _compact(self._sources, self._source)
         blocks, block = _compact(self._blocks, self._block)
@@ -176,8 +190,8 @@ class Manifest:
             {
                 "schema_version": schema_version,
                 "format": FORMAT,
-                "ids": "\n".join(self._ids),
-                "hashes": "\n".join(self._hashes),
+                "ids": _as_lines(self._ids),
+                "hashes": _as_lines(self._hashes),
                 "sources": sources,
                 "source": source,
                 "block": block,
@@ -188,13 +202,11 @@ class Manifest:
         )
 
 
-def _code(table: list[str], value: str) -> int:
-    """`value`'s code in a small table (source files, blocks), added when new."""
-    try:
-        return table.index(value)
-    except ValueError:
-        table.append(value)
-        return len(table) - 1
+def _as_lines(values: list[str]) -> str | list[str]:
+    """Values as one string of lines; as a list when lines cannot hold them (an empty value,
+    or one with a newline: a library caller's Entry is not checked as an import's is)."""
+    joined = "\n".join(values)
+    return joined if all(values) and joined.count("\n") == len(values) - 1 else values
 
 
 def _compact(table: list[str], codes: list[int]) -> tuple[list[str], list[int]]:
@@ -220,8 +232,8 @@ def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
         log.info("%s: another manifest format: rebuilding", path)
         return None
     try:
-        if data["format"] == 2:  # an index built before format 3: read as it is
-            ids, hashes, rows = data["ids"], data["hashes"], data["blocks"]
+        if data["format"] == 2:  # an index built before format 3: lists of each column
+            ids, hashes, rows = (_lines(data[k]) for k in ("ids", "hashes", "blocks"))
             blocks = list(dict.fromkeys(rows))
             code = {block: k for k, block in enumerate(blocks)}
             block = list(map(code.__getitem__, rows))
@@ -229,17 +241,31 @@ def read_manifest(path: Path, schema_version: int | str) -> Manifest | None:
             ids, hashes = _lines(data["ids"]), _lines(data["hashes"])
             blocks, block = data["blocks"], data["block"]
         sources, source = data["sources"], data["source"]
-        for codes, table in ((source, sources), (block, blocks)):
+        for name, table in (("sources", sources), ("blocks", blocks)):
+            if not isinstance(table, list) or not set(map(type, table)) <= {str}:
+                raise TypeError(f"{name}: not a list of strings")
+        for name, codes, table in (("source", source, sources), ("block", block, blocks)):
+            # the sum of ints is an int (a float, a string or a list among them is not)
+            if not isinstance(codes, list) or type(sum(codes)) is not int:
+                raise TypeError(f"{name}: not a list of integers")
             if codes and not (min(codes) >= 0 and max(codes) < len(table)):
-                raise ValueError("a code outside its table")
+                raise ValueError(f"{name}: a code outside its table")
         columns = (source, sources, block, blocks)
-        return Manifest.from_columns(ids, hashes, columns, data["declared"])
+        manifest = Manifest.from_columns(ids, hashes, columns, data["declared"])
+        if len(manifest._rows()) != len(ids):
+            raise ValueError("an id listed twice")
+        return manifest
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         log.warning("%s: unreadable manifest (%s): rebuilding", path, exc)
         return None
 
 
-def _lines(text: str) -> list[str]:
+def _lines(text: str | list[str]) -> list[str]:
+    """A column written as lines (or as a list, see _as_lines)."""
+    if isinstance(text, list):
+        if not set(map(type, text)) <= {str}:
+            raise TypeError("not a list of strings")
+        return text
     if not isinstance(text, str):
         raise TypeError(f"a string of lines, not {type(text).__name__}")
     return text.split("\n") if text else []

@@ -11,6 +11,7 @@ changed (search.snapshot shares what it parsed of them).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -72,6 +73,7 @@ def save_resources(workdir: Path, resources: Resources) -> None:
 
 # (file identity, what it was read with) -> (that object, what was read): one entry a file
 _READ: dict[tuple[str, tuple[int, ...]], tuple[object, Any]] = {}
+_READ_LOCK = threading.Lock()
 
 
 def _read_once(path: Path, read: Callable[[Path], T], given: object = None) -> T:
@@ -86,9 +88,10 @@ def _read_once(path: Path, read: Callable[[Path], T], given: object = None) -> T
     if held is not None and held[0] is given:
         return cast(T, held[1])
     found = read(path)
-    for key in [k for k in _READ if k[0] == path.name]:  # the file's previous version
-        _READ.pop(key, None)
-    _READ[(path.name, identity)] = (given, found)
+    with _READ_LOCK:  # builds of other indexes may run in other threads
+        for key in [k for k in _READ if k[0] == path.name]:  # the file's previous version
+            del _READ[key]
+        _READ[(path.name, identity)] = (given, found)
     return found
 
 

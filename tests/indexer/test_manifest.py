@@ -3,6 +3,7 @@ read and written as columns, and the same as dicts keyed by id would hold it."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -60,3 +61,40 @@ def test_a_manifest_with_a_code_outside_its_table_is_unreadable(tmp_path: Path) 
     path = tmp_path / "manifest.json"
     path.write_text(manifest.to_json(SCHEMA_VERSION).replace('"block": [0]', '"block": [7]'))
     assert read_manifest(path, SCHEMA_VERSION) is None  # the caller rebuilds, with a notice
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": [0.0]},  # a code that is no int
+        {"ids": "a\na"},  # an id listed twice
+        {"sources": {"0": "f.jsonl"}},
+        {"blocks": "b"},
+        {"hashes": 7},
+    ],
+)
+def test_a_damaged_manifest_is_unreadable_never_an_error_later(
+    tmp_path: Path, change: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    manifest = Manifest()
+    manifest.add("a", "0" * 16, "f.jsonl", "b", False)
+    data = {**json.loads(manifest.to_json(SCHEMA_VERSION)), **change}
+    if change.get("ids") == "a\na":
+        data["hashes"], data["source"], data["block"] = "0\n1", [0, 0], [0, 0]
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert read_manifest(path, SCHEMA_VERSION) is None  # the caller rebuilds
+    assert "unreadable manifest" in caplog.text
+
+
+def test_ids_that_lines_cannot_hold_round_trip(tmp_path: Path) -> None:
+    # A library caller's Entry is not checked as an import's is: an id with a newline, or an
+    # empty one, is kept as written (as a list) rather than breaking every later update.
+    for ids in (["odd\nid", "b"], [""], ["x", ""]):
+        manifest = Manifest()
+        for entry_id in ids:
+            manifest.add(entry_id, "0" * 16, "f.jsonl", "", False)
+        path = tmp_path / "manifest.json"
+        path.write_text(manifest.to_json(SCHEMA_VERSION), encoding="utf-8")
+        again = read_manifest(path, SCHEMA_VERSION)
+        assert again is not None and list(again.hashes) == ids
