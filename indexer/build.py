@@ -172,18 +172,17 @@ def _apply(
     manifest = _next_manifest(plan, analysed)
     with ix.reader() as reader:
         phase = time.perf_counter()
-        accel_stats = postings.build(reader, workdir, lexicon, procs, _carried(plan))
+        accel_stats = postings.build(reader, workdir, lexicon, procs, plan.carried)
         log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
-    places.save_local(workdir, places.generation_keys(workdir), previous=_carried(plan))
+    places.save_local(workdir, places.generation_keys(workdir), previous=plan.carried)
     phase = time.perf_counter()
-    previous = None if plan.rebuilt else plan.previous
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
-    group_of = _groups(workdir, previous, plan.old, manifest, changed)
+    group_of = _groups(workdir, plan.carried, plan.old, manifest, changed)
     log.info("grouped translations in %.1f s", time.perf_counter() - phase)
     _write_side_files(workdir, manifest, group_of)
     save_resources(workdir, resources)
     lines = known_lines.next_lines(
-        None if plan.rebuilt or plan.previous is None else plan.previous.path,
+        plan.carried,
         manifest,
         plan.given_files,
         entries,
@@ -258,7 +257,7 @@ def _analyse(
     # An update resolves with the place tables the previous generation carries (memory-
     # mapped: milliseconds), which the new generation keeps and serves; only a build from
     # nothing builds the book from GeoNames (~5 s).
-    book = None if plan.rebuilt or plan.previous is None else places.load_book(plan.previous.path)
+    book = None if plan.carried is None else places.load_book(plan.carried)
     located, report.unresolved = places.resolve_entries(plan.todo, book)
     return [
         Analysed(
@@ -280,10 +279,10 @@ def _write_segments(
 ) -> Any:
     """The Whoosh index of the new generation: the previous one's segments hard-linked,
     replaced and removed entries deleted, new and changed ones added."""
-    if plan.rebuilt or plan.previous is None:
+    if plan.carried is None:
         ix = windex.create_in(str(workdir), build_schema())
     else:
-        _carry_over(plan.previous.path, workdir)
+        _carry_over(plan.carried, workdir)
         ix = windex.open_dir(str(workdir))
     phase = time.perf_counter()
     options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
@@ -304,11 +303,6 @@ def _write_segments(
         raise
     log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
     return ix
-
-
-def _carried(plan: Plan) -> Path | None:
-    """The generation whose files this build carries over (None: it starts from nothing)."""
-    return None if plan.rebuilt or plan.previous is None else plan.previous.path
 
 
 def _keep_model(workdir: Path) -> None:
@@ -356,7 +350,7 @@ def _publish(
 
 def _groups(
     gen_dir: Path,
-    previous: generations.Generation | None,
+    previous: Path | None,
     old: Manifest,
     new: Manifest,
     changed: set[str],
@@ -367,13 +361,12 @@ def _groups(
     if previous is None or new.declared or old.declared:
         return groups.group_signatures(signatures.load_signatures(gen_dir))
     touched = {b for i in changed for b in (old.block_of(i), new.block_of(i)) if b}
-    kept = json.loads((previous.path / GROUPS).read_text(encoding="utf-8"))
+    kept = json.loads((previous / GROUPS).read_text(encoding="utf-8"))
     # Regrouped from nothing: the changed entries (one now without a block is in no
     # group) and every entry of a touched block; the others keep their groups.
     again = changed | set(new.ids_in(touched)) if touched else changed
     for entry_id in again:  # (the kept groups hold only ids of the previous manifest)
         kept.pop(entry_id, None)
-    found = kept
     if touched:
-        found.update(groups.group_signatures(signatures.load_signatures(gen_dir, touched)))
-    return found
+        kept.update(groups.group_signatures(signatures.load_signatures(gen_dir, touched)))
+    return kept

@@ -43,6 +43,11 @@ class Plan:
     def rebuilt(self) -> bool:
         return not self.old
 
+    @property
+    def carried(self) -> Path | None:
+        """The generation whose files the new one starts from (None: from nothing)."""
+        return None if self.rebuilt or self.previous is None else self.previous.path
+
 
 def _previous(index_dir: Path) -> generations.Generation | None:
     try:
