@@ -7,7 +7,6 @@ entries (by content hash) are detected and analysed.  Nothing changed: no new ge
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -22,8 +21,16 @@ from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
 from indexer import generations, groups, known_lines, places, postings, signatures, topic_index
 from indexer.build_report import BuildReport, summarise
-from indexer.generations import CONCEPTS, GROUPS, MANIFEST, TOPIC_VOCABULARY
-from indexer.manifest import Manifest
+from indexer.generations import (
+    CONCEPTS,
+    GROUPS,
+    GROUPS_DELTA,
+    MANIFEST,
+    MANIFEST_DELTA,
+    TOPIC_VOCABULARY,
+)
+from indexer.group_files import GroupFile, read_groups, write_groups
+from indexer.manifest import Manifest, write_manifest
 from indexer.merging import merge_policy
 from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
 from indexer.plan import EmptyBuildError as EmptyBuildError  # raised here, caught by callers
@@ -51,7 +58,9 @@ WRITER_MEMORY_MB = 1024
 # no entries; places.LOCAL does).
 _NOT_CARRIED = {
     MANIFEST,
+    MANIFEST_DELTA,
     GROUPS,
+    GROUPS_DELTA,
     CONCEPTS,
     TOPIC_VOCABULARY,
     places.LOCAL,
@@ -177,9 +186,9 @@ def _apply(
     places.save_local(workdir, places.generation_keys(workdir), previous=plan.carried)
     phase = time.perf_counter()
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
-    group_of = _groups(workdir, plan.carried, plan.old, manifest, changed)
+    group_file = _groups(workdir, plan.carried, plan.old, manifest, changed)
     log.info("grouped translations in %.1f s", time.perf_counter() - phase)
-    _write_side_files(workdir, manifest, group_of)
+    _write_side_files(workdir, manifest, group_file)
     save_resources(workdir, resources)
     lines = known_lines.next_lines(
         plan.carried,
@@ -322,10 +331,11 @@ def _next_manifest(plan: Plan, analysed: list[Analysed]) -> Manifest:
     return manifest
 
 
-def _write_side_files(workdir: Path, manifest: Manifest, group_of: dict[str, str]) -> None:
-    """The files beside the Whoosh index: the manifest and the translation groups."""
-    (workdir / MANIFEST).write_text(manifest.to_json(SCHEMA_VERSION), encoding="utf-8")
-    (workdir / GROUPS).write_text(json.dumps(group_of, ensure_ascii=False), encoding="utf-8")
+def _write_side_files(workdir: Path, manifest: Manifest, group_file: GroupFile) -> None:
+    """The files beside the Whoosh index: the manifest and the translation groups (each
+    the previous one linked and the rows changed since it, while they are few)."""
+    write_manifest(workdir, manifest, SCHEMA_VERSION)
+    write_groups(workdir, group_file)
 
 
 def _publish(
@@ -354,19 +364,17 @@ def _groups(
     old: Manifest,
     new: Manifest,
     changed: set[str],
-) -> dict[str, str]:
+) -> GroupFile:
     """Translation groups of the new generation, from the entries' signatures.  Groups
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries (`changed`) belong to."""
     if previous is None or new.declared or old.declared:
-        return groups.group_signatures(signatures.load_signatures(gen_dir))
+        return GroupFile(groups.group_signatures(signatures.load_signatures(gen_dir)))
     touched = {b for i in changed for b in (old.block_of(i), new.block_of(i)) if b}
-    kept = json.loads((previous / GROUPS).read_text(encoding="utf-8"))
+    kept = read_groups(previous, once=True)
     # Regrouped from nothing: the changed entries (one now without a block is in no
     # group) and every entry of a touched block; the others keep their groups.
     again = changed | set(new.ids_in(touched)) if touched else changed
-    for entry_id in again:  # (the kept groups hold only ids of the previous manifest)
-        kept.pop(entry_id, None)
-    if touched:
-        kept.update(groups.group_signatures(signatures.load_signatures(gen_dir, touched)))
+    found = signatures.load_signatures(gen_dir, touched) if touched else []
+    kept.regroup(again, groups.group_signatures(found))
     return kept

@@ -41,16 +41,25 @@ GENERATION_META = "generation.json"
 # Written into each generation by the build, read by servers:
 MANIFEST = "manifest.json"  # entry id -> content hash, source file, block, declared language
 GROUPS = "groups.json"  # entry id -> translation group
+# The rows changed since the manifest and groups files an update linked from the previous
+# generation (written instead of the whole files while they are small: see delta_fits)
+MANIFEST_DELTA = "manifest.delta.json"
+GROUPS_DELTA = "groups.delta.json"
 CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 # generation.json: the layout of the files, which a reader refuses when it is newer than
-# the one it reads (it keeps serving what it has).  3: the id column's values are an
+# the one it reads (it keeps serving what it has).  4: groups.json may be a base that
+# groups.delta.json changes; 3: the id column's values are an
 # array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a segment writes no arrays
 # for a field it has no term in; 1 (no key): every field's, empty or not.
 LAYOUT_KEY = "layout"
-LAYOUT = 3
+LAYOUT = 4
+# A delta holds at most this share of its file's rows (or DELTA_MIN_ROWS): then the whole
+# file is written again, once, and the next updates write deltas over it
+DELTA_SHARE = 20
+DELTA_MIN_ROWS = 1000
 CHUNK = 1 << 20
 
 
@@ -191,6 +200,11 @@ def build_work(index_dir: Path) -> Iterator[BuildWork]:
                 " free some space and run the build again"
             ) from exc
         raise
+
+
+def delta_fits(changed: int, rows: int) -> bool:
+    """Whether `changed` rows of a file of `rows` are written as a delta over it."""
+    return changed <= max(DELTA_MIN_ROWS, rows // DELTA_SHARE)
 
 
 def link_tree(src: Path, dst: Path, skip: Callable[[Path], bool] = lambda rel: False) -> None:

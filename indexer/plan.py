@@ -11,8 +11,7 @@ from corpus.known import KnownEntry
 from corpus.model import Entry, EntryError, make_entry
 from indexer import generations, known_lines
 from indexer.build_report import BuildReport
-from indexer.generations import MANIFEST
-from indexer.manifest import Manifest, content_hash, read_manifest, source_file
+from indexer.manifest import Manifest, content_hash, read_generation_manifest, source_file
 from indexer.schema import SCHEMA_VERSION
 
 
@@ -57,7 +56,7 @@ def _previous(index_dir: Path) -> generations.Generation | None:
 
 
 def _manifest(gen: generations.Generation | None) -> Manifest | None:
-    return None if gen is None else read_manifest(gen.path / MANIFEST, SCHEMA_VERSION)
+    return None if gen is None else read_generation_manifest(gen.path, SCHEMA_VERSION)
 
 
 def _compared(

@@ -11,19 +11,15 @@ changed (search.snapshot shares what it parsed of them).
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 from indexer.concepts import ConceptIndex, load_lexicon, saved_lexicon
 from indexer.generations import CONCEPTS, TOPIC_VOCABULARY
+from indexer.readonce import read_once
 from indexer.topic_data import vocabulary_json
 from indexer.topics import TopicAssigner, saved_assigner
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +38,11 @@ def load_resources(previous: Path | None) -> Resources:
     them into the next (save_resources), so the updates a long-running process makes
     read them once (reading them took 40-50 ms of each one-entry update at 100k; once
     cached, 8-11 ms remain, measured)."""
-    saved = None if previous is None else _read_once(previous / CONCEPTS, saved_lexicon)
+    saved = None if previous is None else read_once(previous / CONCEPTS, saved_lexicon)
     lexicon = saved or load_lexicon(None)
     assigner = None
     if previous is not None:
-        assigner = _read_once(
+        assigner = read_once(
             previous / TOPIC_VOCABULARY, lambda _: saved_assigner(previous, lexicon), lexicon
         )
     return Resources(
@@ -70,30 +66,6 @@ def save_resources(workdir: Path, resources: Resources) -> None:
     else:
         vocabulary = vocabulary_json(resources.assigner.vocabulary)
         (workdir / TOPIC_VOCABULARY).write_text(vocabulary, encoding="utf-8")
-
-
-# (file identity, what it was read with) -> (that object, what was read): one entry a file
-_READ: dict[tuple[str, tuple[int, ...]], tuple[object, Any]] = {}
-_READ_LOCK = threading.Lock()
-
-
-def _read_once(path: Path, read: Callable[[Path], T], given: object = None) -> T:
-    """`read(path)`, or what it returned for the same file (device, inode, size, mtime:
-    files of a generation are never rewritten in place) read with the same `given`."""
-    try:
-        st = path.stat()
-    except OSError:
-        return read(path)
-    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    held = _READ.get((path.name, identity))
-    if held is not None and held[0] is given:
-        return cast(T, held[1])
-    found = read(path)
-    with _READ_LOCK:  # builds of other indexes may run in other threads
-        for key in [k for k in _READ if k[0] == path.name]:  # the file's previous version
-            del _READ[key]
-        _READ[(path.name, identity)] = (given, found)
-    return found
 
 
 @lru_cache(maxsize=1)

@@ -3,9 +3,7 @@ practice's key, each group's members (search.snapshot opens them with the genera
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -91,8 +89,8 @@ class Groups:
         self._docs = docs
 
     @classmethod
-    def load(cls, path: Path, docnum: EntryIds, n: int) -> Groups:
-        group_of: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    def load(cls, group_of: dict[str, str], docnum: EntryIds, n: int) -> Groups:
+        """From a generation's groups (indexer.group_files.read_groups)."""
         found = docnum.get_all(list(group_of))
         live = found >= 0
         names = [g for g, held in zip(group_of.values(), live.tolist(), strict=True) if held]

@@ -27,7 +27,8 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
+from indexer.generations import CONCEPTS, TOPIC_VOCABULARY, Generation
+from indexer.group_files import read_groups
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topics import TopicAssigner, saved_assigner
@@ -98,7 +99,7 @@ class Snapshot:
         )
         ids = cast(SortedStrings, self.data.values["id"])
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
-        self.groups = Groups.load(gen.path / GROUPS, self.docnum, self.n)
+        self.groups = Groups.load(read_groups(gen.path).of, self.docnum, self.n)
 
     def _reuse(self, previous: Snapshot) -> None:
         """Take the previous generation's analysed lexicon and topic assigner when this

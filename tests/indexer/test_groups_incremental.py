@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from corpus import Entry, bundled_sources, load_sources
 from indexer import generations
-from indexer.build import GROUPS, build_index
+from indexer.build import build_index
+from indexer.group_files import read_groups
 from indexer.groups import assign_groups
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 
 
 def _groups(index_dir: Path) -> dict[str, str]:
-    path = generations.current(index_dir).path / GROUPS
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_groups(generations.current(index_dir).path).of
 
 
 def test_incremental_groups_equal_a_full_regrouping(tmp_path: Path, shared_corpus: Path) -> None:

@@ -13,7 +13,7 @@ from corpus import Entry, load_sources
 from indexer import generations, resources
 from indexer.build import build_index
 from indexer.generations import MANIFEST, TOPIC_VOCABULARY
-from indexer.manifest import read_manifest
+from indexer.manifest import read_generation_manifest, read_manifest
 from indexer.schema import SCHEMA_VERSION
 from search import Searcher
 from tests.conftest import SEED_PAGES
@@ -99,5 +99,5 @@ def test_an_index_whose_manifest_is_in_the_previous_format_updates_without_a_reb
     assert older.files == now.files and older.blocks == now.blocks
     report = build_index(_changed(entries), tmp_path)
     assert not report.rebuilt and (report.changed, report.unchanged) == (1, len(entries) - 1)
-    again = read_manifest(generations.current(tmp_path).path / MANIFEST, SCHEMA_VERSION)
+    again = read_generation_manifest(generations.current(tmp_path).path, SCHEMA_VERSION)
     assert again is not None and again.blocks == now.blocks and again.files == now.files

@@ -1,0 +1,40 @@
+"""Files of a generation read once per process while they stay the same file.
+
+A generation's files are never rewritten in place, and an update links the ones it does
+not change into the next generation, so a long-running process that makes or reads
+many generations (a server, a script updating one entry after another) would otherwise
+parse the same bytes again on every update.  A file is known by its device, inode, size
+and modification time; each file name keeps one entry, its latest version.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+# (file name, file identity) -> (what it was read with, what was read): one entry a name
+_READ: dict[tuple[str, tuple[int, ...]], tuple[object, Any]] = {}
+_LOCK = threading.Lock()
+
+
+def read_once(path: Path, read: Callable[[Path], T], given: object = None) -> T:
+    """`read(path)`, or what it returned for the same file read with the same `given`.
+    The caller must not change what it gets: the next caller gets the same object."""
+    try:
+        st = path.stat()
+    except OSError:
+        return read(path)
+    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    held = _READ.get((path.name, identity))
+    if held is not None and held[0] is given:
+        return cast(T, held[1])
+    found = read(path)
+    with _LOCK:  # builds of other indexes may run in other threads
+        for key in [k for k in _READ if k[0] == path.name]:  # the file's previous version
+            del _READ[key]
+        _READ[(path.name, identity)] = (given, found)
+    return found

@@ -1,0 +1,149 @@
+"""An update writes the manifest and the translation groups as the rows it changed, beside
+the previous generation's files linked, and reads back what a build of the same entries
+holds; past a share of the rows the files are written whole again."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from corpus import Entry, load_sources
+from indexer import generations
+from indexer.build import build_index, update_index
+from indexer.generations import GROUPS, GROUPS_DELTA, MANIFEST, MANIFEST_DELTA
+from indexer.group_files import GroupFile, read_groups, write_groups
+from indexer.manifest import Manifest, read_generation_manifest
+from indexer.schema import SCHEMA_VERSION
+from search import Searcher
+from tests.conftest import SEED_PAGES
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
+
+
+def _live(index_dir: Path) -> Path:
+    return generations.current(index_dir).path
+
+
+def _manifest(index_dir: Path) -> Manifest:
+    manifest = read_generation_manifest(_live(index_dir), SCHEMA_VERSION)
+    assert manifest is not None
+    return manifest
+
+
+def _inode(path: Path) -> int:
+    return path.stat().st_ino
+
+
+def _same(a: Manifest, b: Manifest) -> None:
+    assert a.hashes == b.hashes and a.files == b.files and a.blocks == b.blocks
+    assert a.declared == b.declared
+
+
+def _edited(entry: Entry, text: str) -> Entry:
+    return Entry(**{**entry.to_dict(), "summary": f"{entry.summary} {text}"})
+
+
+def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manifest(
+    tmp_path: Path, shared_corpus: Path
+) -> None:
+    pages = load_sources([shared_corpus / "pages"]).entries
+    translated = load_sources([TRANSLATIONS]).entries
+    index = tmp_path / "updated"
+    build_index(pages, index)
+    first = {name: _inode(_live(index) / name) for name in (MANIFEST, GROUPS)}
+    final = {e.id: e for e in pages}
+    steps: list[tuple[list[Entry], list[str]]] = [
+        ([_edited(pages[0], "Edited once.")], []),
+        (translated, [pages[1].id]),  # new entries: pairs of translations
+        ([_edited(pages[0], "Edited twice."), _edited(translated[0], "And this.")], []),
+    ]
+    for upserts, deletes in steps:
+        update_index(index, upserts, deletes)
+        final.update((e.id, e) for e in upserts)
+        for entry_id in deletes:
+            del final[entry_id]
+        live = _live(index)
+        assert (live / MANIFEST_DELTA).exists() and (live / GROUPS_DELTA).exists()
+        assert {name: _inode(live / name) for name in first} == first  # linked, not written
+    build_index(list(final.values()), tmp_path / "built")
+    _same(_manifest(index), _manifest(tmp_path / "built"))
+    delta = json.loads((_live(index) / MANIFEST_DELTA).read_text())
+    assert (len(delta["rows"]), delta["removed"]) == (len(translated) + 1, [pages[1].id])
+    groups = read_groups(_live(index)).of
+    assert groups == read_groups(_live(tmp_path / "built")).of
+    assert read_groups(_live(index)).delta  # the translations joined groups
+    # What a searcher lists: each version's group, as the build's index does
+    searcher, built = Searcher(index), Searcher(tmp_path / "built")
+    for entry_id in final:
+        assert searcher.get(entry_id) is not None
+        assert set(searcher.snapshot().other_versions(entry_id)) == set(
+            built.snapshot().other_versions(entry_id)
+        )
+
+
+def test_past_its_share_of_rows_a_delta_is_written_whole_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = load_sources(SEED_PAGES).entries
+    index = tmp_path / "updated"
+    build_index(entries, index)
+    first = _inode(_live(index) / MANIFEST)
+    monkeypatch.setattr(generations, "DELTA_MIN_ROWS", 2)
+    monkeypatch.setattr(generations, "DELTA_SHARE", len(entries) + 1)  # 2 rows, not a share
+    for n in range(2):
+        update_index(index, [_edited(entries[n], "Edited.")])
+        assert _inode(_live(index) / MANIFEST) == first
+    update_index(index, [_edited(entries[2], "Edited.")])  # a third row: written whole
+    live = _live(index)
+    assert not (live / MANIFEST_DELTA).exists()
+    assert _inode(live / MANIFEST) != first
+    update_index(index, [_edited(entries[3], "Edited.")])  # and a delta over that one
+    assert (_live(index) / MANIFEST).samefile(live / MANIFEST)
+    assert json.loads((_live(index) / MANIFEST_DELTA).read_text())["base_rows"] == len(entries)
+    build_index([_edited(e, "Edited.") for e in entries[:4]] + entries[4:], tmp_path / "built")
+    _same(_manifest(index), _manifest(tmp_path / "built"))
+
+
+def test_a_group_delta_and_the_groups_written_whole_list_the_same_order(tmp_path: Path) -> None:
+    base = {f"e{n}": f"g{n % 7}" for n in range(40)}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / GROUPS).write_text(json.dumps(base), encoding="utf-8")
+    groups = read_groups(tmp_path / "a", once=True)
+    groups.regroup(["e1", "e8", "e15", "e3"], {"e1": "g-new", "e8": "g-new", "e15": "g1"})
+    groups.regroup(["e8", "e2"], {"e2": "g-new", "e8": "g-new"})
+    assert groups.delta == {"e3": None, "e1": "g-new", "e8": "g-new", "e2": "g-new"}
+    for name, file in (("delta", groups), ("whole", GroupFile(groups.of))):
+        (tmp_path / name).mkdir()
+        write_groups(tmp_path / name, file)
+        assert (tmp_path / name / GROUPS_DELTA).exists() == (name == "delta")
+    delta, whole = (read_groups(tmp_path / name).of for name in ("delta", "whole"))
+    assert list(delta.items()) == list(whole.items()) == list(groups.of.items())
+    assert "e3" not in delta and list(delta)[-3:] == ["e1", "e8", "e2"]
+    assert base == json.loads((tmp_path / "a" / GROUPS).read_text())  # the base unchanged
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"{",
+        lambda data: data.replace(b'"base_rows": ', b'"base_rows": 1'),
+        lambda data: data.replace(b'"rows": [[', b'"rows": [[7, '),
+    ],
+    ids=["not JSON", "another base", "a row of the wrong types"],
+)
+def test_a_damaged_manifest_delta_rebuilds_with_a_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: object
+) -> None:
+    entries = load_sources(SEED_PAGES).entries
+    build_index(entries, tmp_path)
+    update_index(tmp_path, [_edited(entries[0], "Edited.")])
+    path = _live(tmp_path) / MANIFEST_DELTA
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    with caplog.at_level(logging.WARNING, logger="indexer.manifest"):
+        report = build_index(entries, tmp_path)
+    assert report.rebuilt and report.total == len(entries)
+    assert f"{path}: unreadable" in caplog.text
+    assert Searcher(tmp_path).get(entries[0].id).summary == entries[0].summary  # type: ignore[union-attr]
