@@ -62,26 +62,46 @@ class Practices:
         """Per entry (and slot), a bin: its (practice, value) class when other versions
         share it (0..classes-1), else `classes` + its value code, and `classes` + `width`
         for no value; the number of classes, each class's value and the width of the
-        codes.  Once per generation."""
+        codes.  Once per generation.
+
+        Only versions of a practice with others can share a class of single values.  The
+        slots are taken in practice order (`by_practice`), so the keys to sort are sorted
+        but within each practice's few versions, which a stable sort (a merge of runs)
+        orders faster than np.unique sorted them in docnum order: at 100k entries 1.2-2
+        instead of 4.5-5 ms a facet, and 19 instead of 28 for the topics (every reopen)."""
         found = self.memo.get(("classes", key))
         if found is None:
             flat = codes.ravel().astype(np.int64)
-            owners = np.repeat(self.of, 1 if codes.ndim == 1 else codes.shape[1])
-            live = (owners >= 0) & (flat >= 0)
-            if codes.ndim == 1:  # only versions of a practice with others can share a class
-                live &= self.shared()  # (40% of entries at 100k: the sort takes 40% as long)
             width = int(flat.max()) + 1 if flat.size else 1
-            pairs, inverse, sizes = np.unique(
-                owners[live] * width + flat[live], return_inverse=True, return_counts=True
-            )
-            shared = sizes > 1
+            per = 1 if codes.ndim == 1 else codes.shape[1]
+            docs = self.by_practice(alone=per > 1)  # (a row may repeat a value)
+            pos = (docs[:, None] * per + np.arange(per)).ravel() if per > 1 else docs
+            pos = pos[flat[pos] >= 0]
+            keys = self.of[pos // per].astype(np.int64) * width + flat[pos]
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            first = np.ones(len(ordered), dtype=bool)
+            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+            pair = np.cumsum(first) - 1  # each slot's (practice, value), in sorted order
+            shared = np.bincount(pair, minlength=int(first.sum())) > 1
             number = np.cumsum(shared) - 1
             classes = int(shared.sum())
             slot = np.where(flat >= 0, classes + flat, classes + width).astype(np.int32)
-            slot[live] = np.where(shared[inverse], number[inverse], slot[live])
-            found = (slot.reshape(codes.shape), classes, pairs[shared] % width, width)
+            inside = shared[pair]
+            slot[pos[order[inside]]] = number[pair[inside]]
+            found = (slot.reshape(codes.shape), classes, ordered[first][shared] % width, width)
             self.memo[("classes", key)] = found
         return found
+
+    def by_practice(self, *, alone: bool = False) -> np.ndarray:
+        """The docnums of `shared()` (and with `alone`, of every live entry), ordered by
+        practice (once per generation)."""
+
+        def make() -> np.ndarray:
+            docs = np.flatnonzero(self.of >= 0) if alone else self.shared_docnums()
+            return docs[np.argsort(self.of[docs], kind="stable")]
+
+        return derived(self.memo, ("by_practice", alone), make)
 
     def expand(self, mask: np.ndarray) -> np.ndarray:
         """Every version of the practices that have an entry in `mask`."""
