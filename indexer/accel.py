@@ -90,18 +90,22 @@ class SortedStrings(Sequence[str]):
     def find_all(self, values: Sequence[str]) -> np.ndarray:
         """Each value's code (-1 where the column lacks it), in one vectorised binary
         search: reading the groups of 100k entries (40k grouped ids) takes a few ms."""
-        codes = np.full(len(values), -1, dtype=np.int64)
-        if not len(values) or not len(self._values):
-            return codes
         encoded = [v.encode("utf-8", _SURROGATES) for v in values]
-        targets = np.asarray(encoded, dtype=bytes)
+        codes = self.find_encoded(np.asarray(encoded, dtype=bytes))
+        if b"\0" in b"".join(encoded):
+            codes[[i for i, t in enumerate(encoded) if b"\0" in t]] = -1
+        return codes
+
+    def find_encoded(self, targets: np.ndarray) -> np.ndarray:
+        """find_all for values as fixed-width bytes (encode_strings) without NUL."""
+        codes = np.full(len(targets), -1, dtype=np.int64)
+        if not len(targets) or not len(self._values):
+            return codes
         at = np.searchsorted(self._values, targets)
         inside = np.flatnonzero(at < len(self._values))
         same = self._values[at[inside]] == targets[inside]
         hit = inside[same]
         codes[hit] = at[hit]
-        if b"\0" in b"".join(encoded):
-            codes[[i for i, t in enumerate(encoded) if b"\0" in t]] = -1
         return codes
 
 

@@ -51,13 +51,20 @@ def read_groups(gen_dir: Path, *, once: bool = False) -> GroupFile:
     process while generations link it (an indexer's updates); a searcher reads it each
     time and drops it.  Raises ValueError (or OSError) when the files are damaged."""
     path = gen_dir / GROUPS
-    base = read_once(path, _read_map) if once else _read_map(path)
+    base = read_once(path, read_base) if once else read_base(path)
+    delta = read_delta(gen_dir, len(base))
+    if not delta:
+        return GroupFile(dict(base) if once else base, path, base, delta)
+    return GroupFile(_applied(base, delta), path, base, delta)
+
+
+def read_delta(gen_dir: Path, base_rows: int) -> dict[str, str | None]:
+    """A generation's groups delta over a base of `base_rows` ids ({} when it has none)."""
     try:
         text = (gen_dir / GROUPS_DELTA).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return GroupFile(dict(base) if once else base, path, base)
-    delta = _delta(json.loads(text), len(base), gen_dir / GROUPS_DELTA)
-    return GroupFile(_applied(base, delta), path, base, delta)
+        return {}
+    return _delta(json.loads(text), base_rows, gen_dir / GROUPS_DELTA)
 
 
 def _applied(base: Mapping[str, str], delta: Mapping[str, str | None]) -> dict[str, str]:
@@ -83,7 +90,8 @@ def write_groups(workdir: Path, groups: GroupFile) -> None:
     (workdir / GROUPS).write_text(json.dumps(groups.of, ensure_ascii=False), encoding="utf-8")
 
 
-def _read_map(path: Path) -> dict[str, str]:
+def read_base(path: Path) -> dict[str, str]:
+    """A groups.json: entry id -> group."""
     found = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(found, dict):
         raise ValueError(f"{path}: not a map of ids to groups")

@@ -27,12 +27,12 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, TOPIC_VOCABULARY, Generation
-from indexer.group_files import read_groups
+from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
+from indexer.group_files import read_base, read_delta
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topics import TopicAssigner, saved_assigner
-from search.entries import EntryIds, Groups, PracticeKeys
+from search.entries import EntryIds, GroupRows, Groups, PracticeKeys
 from search.places import Geo
 
 STORED_CACHE = 512  # decoded entries kept (~2 KB each on the real corpus, ~5 KB at 100k; Solr's
@@ -99,7 +99,10 @@ class Snapshot:
         )
         ids = cast(SortedStrings, self.data.values["id"])
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
-        self.groups = Groups.load(read_groups(gen.path).of, self.docnum, self.n)
+        # Each generation's groups: the rows of the groups.json it links, and its delta
+        self.group_file, self.group_rows = _group_rows(gen.path, previous)
+        rows = self.group_rows.changed(read_delta(gen.path, self.group_rows.count))
+        self.groups = Groups.load(rows, self.docnum, self.n)
 
     def _reuse(self, previous: Snapshot) -> None:
         """Take the previous generation's analysed lexicon and topic assigner when this
@@ -308,6 +311,18 @@ class Snapshot:
         """Entries that started within [low, high] (the year facet counts start years)."""
         start = self.year_span[0]
         return _within(start, start, low, high)
+
+
+def _group_rows(gen_dir: Path, previous: Snapshot | None) -> tuple[tuple[int, ...], GroupRows]:
+    """The identity of the groups.json a generation holds (device, inode, size, mtime)
+    and its rows: the previous snapshot's when it is the same file (an update links it;
+    the generation that held it first may be gone), else read."""
+    path = gen_dir / GROUPS
+    st = path.stat()
+    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if previous is not None and previous.group_file == identity:
+        return identity, previous.group_rows
+    return identity, GroupRows.of(read_base(path))
 
 
 def _same_file(one: Path, other: Path, name: str) -> bool:

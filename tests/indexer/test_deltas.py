@@ -60,8 +60,11 @@ def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manif
         (translated, [pages[1].id]),  # new entries: pairs of translations
         ([_edited(pages[0], "Edited twice."), _edited(translated[0], "And this.")], []),
     ]
+    follower = Searcher(index, check_interval=0)  # reopens each generation
+    rows = follower.snapshot().group_rows
     for upserts, deletes in steps:
         update_index(index, upserts, deletes)
+        follower.snapshot()
         final.update((e.id, e) for e in upserts)
         for entry_id in deletes:
             del final[entry_id]
@@ -75,13 +78,16 @@ def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manif
     groups = read_groups(_live(index)).of
     assert groups == read_groups(_live(tmp_path / "built")).of
     assert read_groups(_live(index)).delta  # the translations joined groups
-    # What a searcher lists: each version's group, as the build's index does
-    searcher, built = Searcher(index), Searcher(tmp_path / "built")
+    # What a searcher lists: each version's group, as the build's index does, and the
+    # same in the order a fresh open lists it as in a searcher that followed the updates
+    fresh, built = Searcher(index).snapshot(), Searcher(tmp_path / "built").snapshot()
+    followed = follower.snapshot()
+    assert followed.gen.name == fresh.gen.name and followed.group_rows is rows  # reused
+    assert followed.groups.names == fresh.groups.names
     for entry_id in final:
-        assert searcher.get(entry_id) is not None
-        assert set(searcher.snapshot().other_versions(entry_id)) == set(
-            built.snapshot().other_versions(entry_id)
-        )
+        versions = fresh.other_versions(entry_id)
+        assert set(versions) == set(built.other_versions(entry_id))
+        assert followed.other_versions(entry_id) == versions
 
 
 def test_past_its_share_of_rows_a_delta_is_written_whole_again(
