@@ -64,17 +64,17 @@ class Practices:
         for no value; the number of classes, each class's value and the width of the
         codes.  Once per generation.
 
-        Only versions of a practice with others can share a class of single values.  The
-        slots are taken in practice order (`by_practice`), so the keys to sort are sorted
-        but within each practice's few versions, which a stable sort (a merge of runs)
-        orders faster than np.unique sorted them in docnum order: at 100k entries 1.2-2
-        instead of 4.5-5 ms a facet, and 19 instead of 28 for the topics (every reopen)."""
+        Only versions of a practice with others can share a class (or an entry whose row
+        repeats a value).  The slots are taken in practice order (`by_practice`), so the
+        keys to sort are sorted but within each practice's few versions, which a stable
+        sort (a merge of runs) orders faster than np.unique sorted them in docnum order:
+        at 100k entries 1.2-2 instead of 4.5-5 ms a facet (every reopen)."""
         found = self.memo.get(("classes", key))
         if found is None:
             flat = codes.ravel().astype(np.int64)
             width = int(flat.max()) + 1 if flat.size else 1
             per = 1 if codes.ndim == 1 else codes.shape[1]
-            docs = self.by_practice(alone=per > 1)  # (a row may repeat a value)
+            docs = self.by_practice(alone=per > 1 and self._repeats(codes))
             pos = (docs[:, None] * per + np.arange(per)).ravel() if per > 1 else docs
             pos = pos[flat[pos] >= 0]
             keys = self.of[pos // per].astype(np.int64) * width + flat[pos]
@@ -92,6 +92,13 @@ class Practices:
             found = (slot.reshape(codes.shape), classes, ordered[first][shared] % width, width)
             self.memo[("classes", key)] = found
         return found
+
+    def _repeats(self, rows: np.ndarray) -> bool:
+        """Whether an entry alone in its practice repeats a value in its row (then it is
+        a class of its own: counted once)."""
+        alone = rows[(self.of >= 0) & ~self.shared()]
+        ordered = np.sort(alone, axis=1)
+        return bool(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any())
 
     def by_practice(self, *, alone: bool = False) -> np.ndarray:
         """The docnums of `shared()` (and with `alone`, of every live entry), ordered by
