@@ -125,14 +125,19 @@ def test_practice_counts_match_a_brute_force_count() -> None:
     of = rng.integers(0, count, n)
     of[rng.random(n) < 0.05] = -1  # deleted documents
     codes = rng.integers(0, 6, n)
-    rows = rng.integers(-1, 9, (n, 3))
+    rows = rng.integers(-1, 9, (n, 3))  # values repeated in a row, too
+    distinct = np.argsort(rng.random((n, 9)), axis=1)[:, :3]  # no value twice in a row
+    distinct[rng.random((n, 3)) < 0.3] = -1
     practices = Practices(of, count)
     for _ in range(25):
         docs = np.flatnonzero((rng.random(n) < rng.random()) & (of >= 0))
         single = practices.value_counts("kind", codes, docs, 6)
         assert single.tolist() == [len({of[d] for d in docs if codes[d] == v}) for v in range(6)]
-        multi = practices.value_counts("topic", rows, docs, 9)
-        assert multi.tolist() == [len({of[d] for d in docs if v in rows[d]}) for v in range(9)]
+        for key, multi in (("topic", rows), ("distinct", distinct)):
+            counts = practices.value_counts(key, multi, docs, 9)
+            assert counts.tolist() == [
+                len({of[d] for d in docs if v in multi[d]}) for v in range(9)
+            ]
 
 
 def test_a_hit_lists_the_first_versions_of_a_large_practice(tmp_path: Path) -> None:
