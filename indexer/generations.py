@@ -51,9 +51,9 @@ KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 # generation.json: the layout of the files, which a reader refuses when it is newer than
 # the one it reads (it keeps serving what it has).  4: groups.json may be a base that
-# groups.delta.json changes; 3: the id column's values are an
-# array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a segment writes no arrays
-# for a field it has no term in; 1 (no key): every field's, empty or not.
+# groups.delta.json changes (a server of layout 3 would read the base alone); 3: the id
+# column's values are an array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a
+# segment writes no arrays for a field it has no term in; 1 (no key): every field's.
 LAYOUT_KEY = "layout"
 LAYOUT = 4
 # A delta holds at most this share of its file's rows (or DELTA_MIN_ROWS): then the whole

@@ -11,7 +11,6 @@ that way too, so a delta read back and the map written whole list the same order
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -81,8 +80,11 @@ def _applied(base: Mapping[str, str], delta: Mapping[str, str | None]) -> dict[s
 def write_groups(workdir: Path, groups: GroupFile) -> None:
     """The new generation's groups: a delta over the linked base while it is small."""
     if groups.base is not None and delta_fits(len(groups.delta), len(groups.base_of)):
-        with contextlib.suppress(OSError):  # (the base is gone: written whole)
+        try:
             os.link(groups.base, workdir / GROUPS)
+        except FileNotFoundError:
+            pass  # the base is gone: written whole (never into the linked file)
+        else:
             data = {"format": DELTA_FORMAT, "base_rows": len(groups.base_of)}
             data["groups"] = list(groups.delta.items())
             (workdir / GROUPS_DELTA).write_text(json.dumps(data, ensure_ascii=False), "utf-8")

@@ -16,7 +16,6 @@ its updates after the first read and write only their own rows.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -72,8 +71,7 @@ class Manifest:
         self._row: dict[str, int] | None = None  # id -> row, made on first lookup
         self._codes: dict[str, dict[str, int]] = {}  # table -> value -> code, as needed
         self._views: dict[str, dict[str, str]] = {}
-        # The manifest file this one was read from (a later generation links it and
-        # writes the rows changed since, `_since`, beside it) and its number of rows
+        # The file this was read from (the next generation links it) and its rows
         self._base: Path | None = None
         self._base_rows = 0
         self._since: dict[str, None] = {}  # ids added, changed or removed since `_base`
@@ -257,10 +255,12 @@ class Manifest:
 def write_manifest(workdir: Path, manifest: Manifest, schema_version: int | str) -> None:
     """The generation's manifest: the rows changed since the one it was read from, beside
     that one linked, while they are few; else the whole of it (26 ms at 100k entries)."""
-    base = manifest._base
-    if base is not None and delta_fits(len(manifest._since), manifest._base_rows):
-        with contextlib.suppress(OSError):  # (the base is gone: written whole)
-            os.link(base, workdir / MANIFEST)
+    if manifest._base is not None and delta_fits(len(manifest._since), manifest._base_rows):
+        try:
+            os.link(manifest._base, workdir / MANIFEST)
+        except FileNotFoundError:
+            pass  # the base is gone: written whole (never into the linked file)
+        else:
             delta = manifest.delta_json(schema_version)
             (workdir / MANIFEST_DELTA).write_text(delta, encoding="utf-8")
             return

@@ -4,15 +4,18 @@ holds; past a share of the rows the files are written whole again."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from corpus import Entry, load_sources
-from indexer import generations
+from indexer import generations, integrity
 from indexer.build import build_index, update_index
+from indexer.diskspace import DiskFullError
 from indexer.generations import GROUPS, GROUPS_DELTA, MANIFEST, MANIFEST_DELTA
 from indexer.group_files import GroupFile, read_groups, write_groups
 from indexer.manifest import Manifest, read_generation_manifest
@@ -153,3 +156,28 @@ def test_a_damaged_manifest_delta_rebuilds_with_a_notice(
     assert report.rebuilt and report.total == len(entries)
     assert f"{path}: unreadable" in caplog.text
     assert Searcher(tmp_path).get(entries[0].id).summary == entries[0].summary  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", [MANIFEST_DELTA, GROUPS_DELTA])
+def test_a_delta_the_disk_cannot_hold_leaves_the_linked_files_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    entries = load_sources(SEED_PAGES).entries
+    build_index(entries, tmp_path)
+    live = _live(tmp_path)
+    before = {file: (live / file).read_bytes() for file in (MANIFEST, GROUPS)}
+    real = Path.write_text
+
+    def write_text(path: Path, *args: Any, **kwargs: Any) -> int:
+        if path.name == name:  # the disk fills as the delta is written
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    with pytest.raises(DiskFullError):
+        update_index(tmp_path, [_edited(entries[0], "Edited.")])
+    monkeypatch.undo()
+    assert _live(tmp_path) == live  # still served, its files as they were
+    assert {file: (live / file).read_bytes() for file in before} == before
+    assert integrity.verify(generations.current(tmp_path), deep=True) == []
+    assert update_index(tmp_path, [_edited(entries[0], "Edited.")]).changed == 1
