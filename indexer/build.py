@@ -24,8 +24,10 @@ from indexer.build_report import BuildReport, summarise
 from indexer.generations import (
     CONCEPTS,
     GROUPS,
+    GROUPS_BASE,
     GROUPS_DELTA,
     MANIFEST,
+    MANIFEST_BASE,
     MANIFEST_DELTA,
     TOPIC_VOCABULARY,
 )
@@ -58,8 +60,10 @@ WRITER_MEMORY_MB = 1024
 # no entries; places.LOCAL does).
 _NOT_CARRIED = {
     MANIFEST,
+    MANIFEST_BASE,
     MANIFEST_DELTA,
     GROUPS,
+    GROUPS_BASE,
     GROUPS_DELTA,
     CONCEPTS,
     TOPIC_VOCABULARY,
@@ -368,10 +372,15 @@ def _groups(
     """Translation groups of the new generation, from the entries' signatures.  Groups
     never cross a place-and-year block unless the source declares them, so an update
     regroups only the blocks its new, changed and removed entries (`changed`) belong to."""
-    if previous is None or new.declared or old.declared:
+    kept = None
+    if previous is not None and not (new.declared or old.declared):
+        try:
+            kept = read_groups(previous, once=True)
+        except (OSError, ValueError) as exc:  # every entry is grouped again, written whole
+            log.warning("%s: unreadable groups (%s): grouping every entry", previous, exc)
+    if kept is None:
         return GroupFile(groups.group_signatures(signatures.load_signatures(gen_dir)))
     touched = {b for i in changed for b in (old.block_of(i), new.block_of(i)) if b}
-    kept = read_groups(previous, once=True)
     # Regrouped from nothing: the changed entries (one now without a block is in no
     # group) and every entry of a touched block; the others keep their groups.
     again = changed | set(new.ids_in(touched)) if touched else changed

@@ -41,17 +41,21 @@ GENERATION_META = "generation.json"
 # Written into each generation by the build, read by servers:
 MANIFEST = "manifest.json"  # entry id -> content hash, source file, block, declared language
 GROUPS = "groups.json"  # entry id -> translation group
-# The rows changed since the manifest and groups files an update linked from the previous
-# generation (written instead of the whole files while they are small: see delta_fits)
+# Or, when an update wrote only what it changed (see delta_fits): the previous generation's
+# file linked as the base, and the rows changed since it beside it.  A base is never named
+# as the whole file is: a reader that finds it requires its delta, and an indexer of layout
+# 3 finds no manifest.json (it rebuilds, or refuses to update) instead of a stale one.
+MANIFEST_BASE = "manifest.base.json"
 MANIFEST_DELTA = "manifest.delta.json"
+GROUPS_BASE = "groups.base.json"
 GROUPS_DELTA = "groups.delta.json"
 CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 # generation.json: the layout of the files, which a reader refuses when it is newer than
-# the one it reads (it keeps serving what it has).  4: groups.json may be a base that
-# groups.delta.json changes (a server of layout 3 would read the base alone); 3: the id
+# the one it reads (it keeps serving what it has).  4: the groups may be a base and a delta
+# (groups.base.json, groups.delta.json), which a server of layout 3 cannot read; 3: the id
 # column's values are an array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a
 # segment writes no arrays for a field it has no term in; 1 (no key): every field's.
 LAYOUT_KEY = "layout"

@@ -4,8 +4,8 @@ groups.json maps each grouped entry's id to its group, in an order readers keep 
 versions of a practice are listed in it).  An update regroups only the place-and-year
 blocks it touched (build._groups); writing the whole map again cost 12-40 ms of a
 one-entry update at 100k entries, so while the ids whose group changed are few, the
-update links the previous generation's groups.json and writes them beside it in
-groups.delta.json (`_applied` says how a reader applies it; the indexer keeps its map
+update links the previous generation's map as groups.base.json and writes them beside it
+in groups.delta.json (`_applied` says how a reader applies it; the indexer keeps its map
 that way too, so a delta read back and the map written whole list the same order).
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.generations import GROUPS, GROUPS_DELTA, delta_fits
+from indexer.generations import GROUPS, GROUPS_BASE, GROUPS_DELTA, delta_fits
 from indexer.readonce import read_once
 
 DELTA_FORMAT = 1
@@ -28,7 +28,7 @@ class GroupFile:
     """Entry id -> group (`of`), and what a generation linked and changed to store it."""
 
     of: dict[str, str]
-    base: Path | None = None  # the groups.json a delta is over (None: written whole)
+    base: Path | None = None  # the file a delta is over (None: written whole)
     base_of: Mapping[str, str] = field(default_factory=dict)  # as read: never changed
     delta: dict[str, str | None] = field(default_factory=dict)  # None: in no group now
 
@@ -46,24 +46,34 @@ class GroupFile:
 
 
 def read_groups(gen_dir: Path, *, once: bool = False) -> GroupFile:
-    """A generation's groups, its delta applied.  With `once` the base is read once per
-    process while generations link it (an indexer's updates); a searcher reads it each
-    time and drops it.  Raises ValueError (or OSError) when the files are damaged."""
-    path = gen_dir / GROUPS
-    base = read_once(path, read_base) if once else read_base(path)
-    delta = read_delta(gen_dir, len(base))
-    if not delta:
-        return GroupFile(dict(base) if once else base, path, base, delta)
+    """A generation's groups, whole or its base with the delta applied.  With `once` the
+    base is read once per process while generations link it (an indexer's updates).
+    Raises ValueError (or OSError) when the files are damaged or the delta is missing."""
+    path = base_path(gen_dir)
+    base = read_once(path, read_base, key="groups") if once else read_base(path)
+    delta = read_delta(gen_dir, len(base), required=path.name == GROUPS_BASE)
     return GroupFile(_applied(base, delta), path, base, delta)
 
 
-def read_delta(gen_dir: Path, base_rows: int) -> dict[str, str | None]:
-    """A generation's groups delta over a base of `base_rows` ids ({} when it has none)."""
+def base_path(gen_dir: Path) -> Path:
+    """The generation's whole groups.json, else the base its delta changes."""
+    whole = gen_dir / GROUPS
+    return whole if whole.exists() else gen_dir / GROUPS_BASE
+
+
+def read_delta(gen_dir: Path, base_rows: int, *, required: bool) -> dict[str, str | None]:
+    """A generation's groups delta over a base of `base_rows` ids: required beside a base,
+    and none beside a whole map."""
+    path = gen_dir / GROUPS_DELTA
     try:
-        text = (gen_dir / GROUPS_DELTA).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if required:
+            raise ValueError(f"{path}: missing (its base {GROUPS_BASE} is there)") from None
         return {}
-    return _delta(json.loads(text), base_rows, gen_dir / GROUPS_DELTA)
+    if not required:
+        raise ValueError(f"{path}: beside a whole {GROUPS}")
+    return _delta(json.loads(text), base_rows, path)
 
 
 def _applied(base: Mapping[str, str], delta: Mapping[str, str | None]) -> dict[str, str]:
@@ -80,16 +90,13 @@ def _applied(base: Mapping[str, str], delta: Mapping[str, str | None]) -> dict[s
 def write_groups(workdir: Path, groups: GroupFile) -> None:
     """The new generation's groups: a delta over the linked base while it is small."""
     if groups.base is not None and delta_fits(len(groups.delta), len(groups.base_of)):
-        try:
-            os.link(groups.base, workdir / GROUPS)
-        except FileNotFoundError:
-            pass  # the base is gone: written whole (never into the linked file)
-        else:
-            data = {"format": DELTA_FORMAT, "base_rows": len(groups.base_of)}
-            data["groups"] = list(groups.delta.items())
-            (workdir / GROUPS_DELTA).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-            return
-    (workdir / GROUPS).write_text(json.dumps(groups.of, ensure_ascii=False), encoding="utf-8")
+        os.link(groups.base, workdir / GROUPS_BASE)
+        data = {"format": DELTA_FORMAT, "base_rows": len(groups.base_of)}
+        data["groups"] = list(groups.delta.items())
+        (workdir / GROUPS_DELTA).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    else:
+        text = json.dumps(groups.of, ensure_ascii=False)
+        (workdir / GROUPS).write_text(text, encoding="utf-8")
 
 
 def read_base(path: Path) -> dict[str, str]:

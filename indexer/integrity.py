@@ -108,6 +108,15 @@ def verify(gen: Generation, deep: bool = False) -> list[str]:
     return [newer] if newer else _file_problems(gen, meta, deep)
 
 
+def newer_layout(gen: Generation) -> str | None:
+    """What to say when `gen` was written in a newer layout than this code reads (None:
+    not newer, or no readable generation.json, which the caller's reading will find)."""
+    try:
+        return _newer_layout(gen, _meta(gen))
+    except DamagedGenerationError:
+        return None
+
+
 def _newer_layout(gen: Generation, meta: dict[str, Any]) -> str | None:
     layout = meta.get(LAYOUT_KEY, 1)
     if isinstance(layout, int) and layout <= LAYOUT:

@@ -8,10 +8,10 @@ list when one of them is empty or holds a newline), the source files and the blo
 tables with each entry's code in them.  At 100k entries, 44-45 ms to read (damage checks
 included) and 26 to write (as lists of strings, 66-68 and 57-60; measured alternately).
 
-An update links the manifest.json it read and writes the rows it changed beside it
-(manifest.delta.json: each changed id's row, and the ids removed) until they pass a share
-of the rows (generations.delta_fits); a process reads a linked file once (read_once), so
-its updates after the first read and write only their own rows.
+An update links the manifest it read as manifest.base.json and writes the rows it changed
+beside it (manifest.delta.json: each changed id's row, and the ids removed) until they pass
+a share of the rows (generations.delta_fits); a process parses a linked base once
+(read_once), so its updates after the first read and write only their rows of the files.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 
 from corpus.known import KnownEntry
 from corpus.model import FIELD_NAMES, Entry
-from indexer.generations import MANIFEST, MANIFEST_DELTA, delta_fits
+from indexer.generations import MANIFEST, MANIFEST_BASE, MANIFEST_DELTA, delta_fits
 from indexer.readonce import read_once
 from indexer.schema import SCHEMA_VERSION
 
@@ -253,43 +253,43 @@ class Manifest:
 
 
 def write_manifest(workdir: Path, manifest: Manifest, schema_version: int | str) -> None:
-    """The generation's manifest: the rows changed since the one it was read from, beside
-    that one linked, while they are few; else the whole of it (26 ms at 100k entries)."""
+    """The generation's manifest: the one it was read from linked as its base and the rows
+    changed since beside it, while they are few; else the whole of it (26 ms at 100k)."""
     if manifest._base is not None and delta_fits(len(manifest._since), manifest._base_rows):
-        try:
-            os.link(manifest._base, workdir / MANIFEST)
-        except FileNotFoundError:
-            pass  # the base is gone: written whole (never into the linked file)
-        else:
-            delta = manifest.delta_json(schema_version)
-            (workdir / MANIFEST_DELTA).write_text(delta, encoding="utf-8")
-            return
-    (workdir / MANIFEST).write_text(manifest.to_json(schema_version), encoding="utf-8")
+        os.link(manifest._base, workdir / MANIFEST_BASE)
+        delta = manifest.delta_json(schema_version)
+        (workdir / MANIFEST_DELTA).write_text(delta, encoding="utf-8")
+    else:
+        (workdir / MANIFEST).write_text(manifest.to_json(schema_version), encoding="utf-8")
 
 
 def read_generation_manifest(gen_dir: Path, schema_version: int | str) -> Manifest | None:
-    """A generation's manifest (None: the caller rebuilds), its delta applied.  The base
-    is read once per process while the generations link it (read_once: 44 ms at 100k)."""
-    path = gen_dir / MANIFEST
-    base = read_once(path, lambda p: read_manifest(p, schema_version))
+    """A generation's manifest, whole or its base with the delta applied; None (the caller
+    rebuilds, with a notice) when it is missing, unreadable, or a base without its delta.
+    A base is read once per process while the generations link it (44 ms at 100k)."""
+    whole = (gen_dir / MANIFEST).exists()
+    path = gen_dir / (MANIFEST if whole else MANIFEST_BASE)
+    read = partial(read_manifest, schema_version=schema_version)
+    base = read_once(path, read, given=schema_version, key="manifest")
     if base is None:
         return None
     manifest = base.without(())  # a copy: the one read_once holds is never changed
     manifest._base, manifest._base_rows = path, len(base)
+    delta = gen_dir / MANIFEST_DELTA
     try:
-        data = json.loads((gen_dir / MANIFEST_DELTA).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return manifest
-    except (OSError, ValueError) as exc:
-        log.warning("%s: unreadable (%s): rebuilding", gen_dir / MANIFEST_DELTA, exc)
-        return None
-    try:
+        data = json.loads(delta.read_text(encoding="utf-8"))
+        if whole:
+            raise ValueError(f"beside a whole {MANIFEST}")
         if data.get("schema_version") != schema_version:
             raise ValueError("written by another schema version")
         return manifest.apply_delta(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        log.warning("%s: unreadable (%s): rebuilding", gen_dir / MANIFEST_DELTA, exc)
-        return None
+    except FileNotFoundError:
+        if whole:
+            return manifest
+        log.warning("%s: missing (its base %s is there): rebuilding", delta, path.name)
+    except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("%s: unreadable (%s): rebuilding", delta, exc)
+    return None
 
 
 def _as_lines(values: list[str]) -> str | list[str]:

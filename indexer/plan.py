@@ -9,7 +9,7 @@ from pathlib import Path
 
 from corpus.known import KnownEntry
 from corpus.model import Entry, EntryError, make_entry
-from indexer import generations, known_lines
+from indexer import generations, integrity, known_lines
 from indexer.build_report import BuildReport
 from indexer.manifest import Manifest, content_hash, read_generation_manifest, source_file
 from indexer.schema import SCHEMA_VERSION
@@ -48,11 +48,21 @@ class Plan:
         return None if self.rebuilt or self.previous is None else self.previous.path
 
 
-def _previous(index_dir: Path) -> generations.Generation | None:
+def _previous(index_dir: Path, *, rebuild: bool = False) -> generations.Generation | None:
+    """The live generation (None: none); IndexNotFoundError when a newer gpsearch wrote it
+    (this one would misread its files), unless it is rebuilt (nothing of it is read)."""
     try:
-        return generations.current(index_dir)
+        gen = generations.current(index_dir)
     except generations.IndexNotFoundError:
         return None
+    newer = integrity.newer_layout(gen)
+    if newer and rebuild:
+        return None
+    if newer:
+        raise generations.IndexNotFoundError(
+            f"index at {index_dir}: not updated: {newer} (or build it anew with --rebuild)"
+        )
+    return gen
 
 
 def _manifest(gen: generations.Generation | None) -> Manifest | None:
@@ -84,7 +94,7 @@ def plan_build(
 ) -> Plan:
     """Compare the entries with the current generation's manifest; counts go to `report`.
     Every entry of a source file given is hashed: one that left its file is removed."""
-    previous = _previous(index_dir)
+    previous = _previous(index_dir, rebuild=rebuild)
     manifest = None if rebuild else _manifest(previous)
     report.rebuilt = manifest is None
     if report.rebuilt and not entries and not unchanged:

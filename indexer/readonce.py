@@ -16,25 +16,30 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# (file name, file identity) -> (what it was read with, what was read): one entry a name
+# (key, file identity) -> (what it was read with, what was read): one entry a key
 _READ: dict[tuple[str, tuple[int, ...]], tuple[object, Any]] = {}
 _LOCK = threading.Lock()
 
 
-def read_once(path: Path, read: Callable[[Path], T], given: object = None) -> T:
+def read_once(
+    path: Path, read: Callable[[Path], T], given: object = None, key: str | None = None
+) -> T:
     """`read(path)`, or what it returned for the same file read with the same `given`.
-    The caller must not change what it gets: the next caller gets the same object."""
+    One entry is kept per `key` (the file's name by default: one file linked under two
+    names is one key).  The caller must not change what it gets: the next caller gets
+    the same object."""
+    key = key or path.name
     try:
         st = path.stat()
     except OSError:
         return read(path)
     identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    held = _READ.get((path.name, identity))
+    held = _READ.get((key, identity))
     if held is not None and held[0] is given:
         return cast(T, held[1])
     found = read(path)
     with _LOCK:  # builds of other indexes may run in other threads
-        for key in [k for k in _READ if k[0] == path.name]:  # the file's previous version
-            del _READ[key]
-        _READ[(path.name, identity)] = (given, found)
+        for old in [k for k in _READ if k[0] == key]:  # the file's previous version
+            del _READ[old]
+        _READ[(key, identity)] = (given, found)
     return found

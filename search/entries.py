@@ -33,15 +33,10 @@ class EntryIds:
                 return docnum
         return default
 
-    def get_all(self, entry_ids: Sequence[str]) -> np.ndarray:
-        """The live docnum of each id, -1 for none (one merge, see SortedStrings.find_all)."""
-        return self._docnums(self._values.find_all(entry_ids))
-
     def get_encoded(self, entry_ids: np.ndarray) -> np.ndarray:
-        """The same for ids as UTF-8 bytes without NUL (accel.encode_strings)."""
-        return self._docnums(self._values.find_encoded(entry_ids))
-
-    def _docnums(self, codes: np.ndarray) -> np.ndarray:
+        """The live docnum of each id given as UTF-8 bytes without NUL (see
+        accel.encode_strings), -1 for none: one vectorised binary search."""
+        codes = self._values.find_encoded(entry_ids)
         docnums = np.full(len(codes), -1, dtype=np.int64)
         held = codes >= 0
         docnums[held] = self._docnum[codes[held]]
@@ -92,7 +87,6 @@ class GroupRows:
     ids: np.ndarray  # fixed-width bytes (accel.encode_strings)
     group: np.ndarray  # index into names
     names: tuple[str, ...]
-    count: int  # ids in the map it was made of (a delta names it)
 
     @classmethod
     def of(cls, group_of: Mapping[str, str]) -> GroupRows:
@@ -101,7 +95,7 @@ class GroupRows:
         number: dict[str, int] = {}
         codes = [number.setdefault(g, len(number)) for _, g in pairs]
         ids = encode_strings(i for i, _ in pairs)
-        return cls(ids, np.array(codes, dtype=np.int32), tuple(number), len(group_of))
+        return cls(ids, np.array(codes, dtype=np.int32), tuple(number))
 
     def changed(self, delta: Mapping[str, str | None]) -> GroupRows:
         """The rows without the ids of `delta`, then those of its ids with a group, in
@@ -114,7 +108,7 @@ class GroupRows:
         codes = [number.setdefault(g, len(number)) for _, g in added]
         ids = np.concatenate([self.ids[kept], encode_strings(i for i, _ in added)])
         group = np.concatenate([self.group[kept], np.array(codes, dtype=np.int32)])
-        return GroupRows(ids, group, tuple(number), len(ids))
+        return GroupRows(ids, group, tuple(number))
 
 
 class Groups:

@@ -75,7 +75,7 @@ class Practices:
             width = int(flat.max()) + 1 if flat.size else 1
             per = 1 if codes.ndim == 1 else codes.shape[1]
             docs = self.by_practice(alone=per > 1 and self._repeats(codes))
-            pos = (docs[:, None] * per + np.arange(per)).ravel() if per > 1 else docs
+            pos = (docs[:, None] * per + np.arange(per)).ravel() if per != 1 else docs
             pos = pos[flat[pos] >= 0]
             keys = self.of[pos // per].astype(np.int64) * width + flat[pos]
             order = np.argsort(keys, kind="stable")

@@ -27,8 +27,8 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS, TOPIC_VOCABULARY, Generation
-from indexer.group_files import read_base, read_delta
+from indexer.generations import CONCEPTS, GROUPS_BASE, TOPIC_VOCABULARY, Generation
+from indexer.group_files import base_path, read_base, read_delta
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topics import TopicAssigner, saved_assigner
@@ -99,10 +99,12 @@ class Snapshot:
         )
         ids = cast(SortedStrings, self.data.values["id"])
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
-        # Each generation's groups: the rows of the groups.json it links, and its delta
-        self.group_file, self.group_rows = _group_rows(gen.path, previous)
-        rows = self.group_rows.changed(read_delta(gen.path, self.group_rows.count))
-        self.groups = Groups.load(rows, self.docnum, self.n)
+        # Each generation's groups: the rows of its whole map or of the base it links, and
+        # its delta
+        path = base_path(gen.path)
+        self.group_file, self.group_rows, self.group_count = _group_rows(path, previous)
+        delta = read_delta(gen.path, self.group_count, required=path.name == GROUPS_BASE)
+        self.groups = Groups.load(self.group_rows.changed(delta), self.docnum, self.n)
 
     def _reuse(self, previous: Snapshot) -> None:
         """Take the previous generation's analysed lexicon and topic assigner when this
@@ -313,16 +315,16 @@ class Snapshot:
         return _within(start, start, low, high)
 
 
-def _group_rows(gen_dir: Path, previous: Snapshot | None) -> tuple[tuple[int, ...], GroupRows]:
-    """The identity of the groups.json a generation holds (device, inode, size, mtime)
-    and its rows: the previous snapshot's when it is the same file (an update links it;
-    the generation that held it first may be gone), else read."""
-    path = gen_dir / GROUPS
+def _group_rows(path: Path, previous: Snapshot | None) -> tuple[tuple[int, ...], GroupRows, int]:
+    """The identity of a generation's groups file (device, inode, size, mtime), its rows
+    and how many ids it maps: the previous snapshot's when it is the same file (an update
+    links it; the generation that held it first may be gone), else read."""
     st = path.stat()
     identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if previous is not None and previous.group_file == identity:
-        return identity, previous.group_rows
-    return identity, GroupRows.of(read_base(path))
+        return identity, previous.group_rows, previous.group_count
+    group_of = read_base(path)
+    return identity, GroupRows.of(group_of), len(group_of)
 
 
 def _same_file(one: Path, other: Path, name: str) -> bool:

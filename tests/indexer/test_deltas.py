@@ -14,13 +14,20 @@ import pytest
 
 from corpus import Entry, load_sources
 from indexer import generations, integrity
-from indexer.build import build_index, update_index
+from indexer.build import UpdateError, build_index, update_index
 from indexer.diskspace import DiskFullError
-from indexer.generations import GROUPS, GROUPS_DELTA, MANIFEST, MANIFEST_DELTA
+from indexer.generations import (
+    GROUPS,
+    GROUPS_BASE,
+    GROUPS_DELTA,
+    MANIFEST,
+    MANIFEST_BASE,
+    MANIFEST_DELTA,
+)
 from indexer.group_files import GroupFile, read_groups, write_groups
 from indexer.manifest import Manifest, read_generation_manifest
 from indexer.schema import SCHEMA_VERSION
-from search import Searcher
+from search import Searcher, SearchRequest
 from tests.conftest import SEED_PAGES
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
@@ -57,6 +64,7 @@ def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manif
     index = tmp_path / "updated"
     build_index(pages, index)
     first = {name: _inode(_live(index) / name) for name in (MANIFEST, GROUPS)}
+    bases = {MANIFEST: MANIFEST_BASE, GROUPS: GROUPS_BASE}
     final = {e.id: e for e in pages}
     steps: list[tuple[list[Entry], list[str]]] = [
         ([_edited(pages[0], "Edited once.")], []),
@@ -73,7 +81,8 @@ def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manif
             del final[entry_id]
         live = _live(index)
         assert (live / MANIFEST_DELTA).exists() and (live / GROUPS_DELTA).exists()
-        assert {name: _inode(live / name) for name in first} == first  # linked, not written
+        assert {name: _inode(live / bases[name]) for name in first} == first  # linked
+        assert not (live / MANIFEST).exists() and not (live / GROUPS).exists()
     build_index(list(final.values()), tmp_path / "built")
     _same(_manifest(index), _manifest(tmp_path / "built"))
     delta = json.loads((_live(index) / MANIFEST_DELTA).read_text())
@@ -104,13 +113,13 @@ def test_past_its_share_of_rows_a_delta_is_written_whole_again(
     monkeypatch.setattr(generations, "DELTA_SHARE", len(entries) + 1)  # 2 rows, not a share
     for n in range(2):
         update_index(index, [_edited(entries[n], "Edited.")])
-        assert _inode(_live(index) / MANIFEST) == first
+        assert _inode(_live(index) / MANIFEST_BASE) == first
     update_index(index, [_edited(entries[2], "Edited.")])  # a third row: written whole
     live = _live(index)
     assert not (live / MANIFEST_DELTA).exists()
     assert _inode(live / MANIFEST) != first
     update_index(index, [_edited(entries[3], "Edited.")])  # and a delta over that one
-    assert (_live(index) / MANIFEST).samefile(live / MANIFEST)
+    assert (_live(index) / MANIFEST_BASE).samefile(live / MANIFEST)
     assert json.loads((_live(index) / MANIFEST_DELTA).read_text())["base_rows"] == len(entries)
     build_index([_edited(e, "Edited.") for e in entries[:4]] + entries[4:], tmp_path / "built")
     _same(_manifest(index), _manifest(tmp_path / "built"))
@@ -181,3 +190,39 @@ def test_a_delta_the_disk_cannot_hold_leaves_the_linked_files_as_they_were(
     assert {file: (live / file).read_bytes() for file in before} == before
     assert integrity.verify(generations.current(tmp_path), deep=True) == []
     assert update_index(tmp_path, [_edited(entries[0], "Edited.")]).changed == 1
+
+
+def test_a_lost_manifest_delta_is_never_read_as_a_whole_manifest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entries = load_sources(SEED_PAGES).entries
+    build_index(entries[1:], tmp_path)
+    update_index(tmp_path, [entries[0]])  # a new entry: a row only the delta holds
+    (_live(tmp_path) / MANIFEST_DELTA).unlink()
+    with pytest.raises(UpdateError, match="no index to update"):  # nothing written
+        update_index(tmp_path, [_edited(entries[0], "Changed.")])
+    with caplog.at_level(logging.WARNING, logger="indexer.manifest"):
+        report = build_index(entries, tmp_path)
+    assert report.rebuilt and f"{MANIFEST_DELTA}: missing" in caplog.text
+    assert Searcher(tmp_path).search(SearchRequest("", versions="all")).total == len(entries)
+
+
+@pytest.mark.parametrize("damage", ["lost", "garbage"])
+def test_groups_whose_delta_is_lost_or_damaged_are_made_again_from_every_entry(
+    tmp_path: Path, shared_corpus: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    pages = load_sources([shared_corpus / "pages"]).entries
+    translated = load_sources([TRANSLATIONS]).entries
+    build_index(pages, tmp_path / "built")
+    build_index(pages, tmp_path / "index")
+    update_index(tmp_path / "index", translated)  # groups formed: in the delta only
+    delta = _live(tmp_path / "index") / GROUPS_DELTA
+    delta.unlink() if damage == "lost" else delta.write_text("{")
+    edited = _edited(pages[0], "Edited.")
+    with caplog.at_level(logging.WARNING, logger="indexer.build"):
+        update_index(tmp_path / "index", [edited])
+    assert "unreadable groups" in caplog.text and "grouping every entry" in caplog.text
+    live = _live(tmp_path / "index")
+    assert (live / GROUPS).exists() and not (live / GROUPS_DELTA).exists()  # written whole
+    update_index(tmp_path / "built", [*translated, edited])
+    assert read_groups(live).of == read_groups(_live(tmp_path / "built")).of != {}

@@ -212,6 +212,13 @@ def test_a_generation_in_a_newer_layout_is_refused_and_the_old_one_keeps_serving
     assert "damaged" not in caplog.text  # nothing to rebuild: this code is the older one
     with pytest.raises(generations.IndexNotFoundError, match=r"cannot be served: .*newer"):
         Searcher(index)
+    # Nor does this indexer update it (it would misread the newer files); it may rebuild it
+    edit = dataclasses.replace(entries[1], summary="A balloon tour.")
+    for build in (lambda: update_index(index, [edit]), lambda: build_index(entries, index)):
+        with pytest.raises(generations.IndexNotFoundError, match=r"not updated: .*newer"):
+            build()
+    assert build_index(entries, index, rebuild=True).rebuilt
+    assert Searcher(index).search(SearchRequest("")).total == len(entries)
 
 
 def test_an_update_keeps_the_local_place_table_and_makes_it_anew_for_a_new_city(

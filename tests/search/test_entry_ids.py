@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pytest
 
-from indexer.accel import SortedStrings
+from indexer.accel import SortedStrings, encode_strings
 from search.entries import EntryIds
 
 
@@ -55,7 +55,7 @@ def test_lookups_agree_with_a_dict_on_random_ids() -> None:
     assert [ids.id_of(d) for d in range(len(codes))] == [values[c] for c in codes.tolist()]
     # In bulk (a generation's groups): any order, repeats, absent and deleted ids.
     asked = [*rng.permutation(values).tolist(), "", "zzz", "😀😀😀😀😀😀😀", values[3], values[0]]
-    assert ids.get_all(asked).tolist() == [expected.get(v, -1) for v in asked]
+    assert ids.get_encoded(encode_strings(asked)).tolist() == [expected.get(v, -1) for v in asked]
 
 
 def test_sorted_strings_read_as_the_tuple() -> None:
@@ -77,5 +77,5 @@ def test_an_id_with_a_lone_surrogate_is_looked_up_not_an_error() -> None:
     assert ids.get("b\ud800") == values.index("b\ud800")
     assert ids.get("\udcff") is None and ids.get("x\udc80") is None
     asked = [*reversed(values), "\udcff", "x\udc80"]
-    assert ids.get_all(asked).tolist() == [ids.get(v, -1) for v in asked]
-    assert SortedStrings(()).find_all(["a", ""]).tolist() == [-1, -1]
+    assert ids.get_encoded(encode_strings(asked)).tolist() == [ids.get(v, -1) for v in asked]
+    assert SortedStrings(()).find_encoded(encode_strings(["a", ""])).tolist() == [-1, -1]
