@@ -4,7 +4,7 @@ A generation's files are never rewritten in place, and an update links the ones 
 not change into the next generation, so a long-running process that makes or reads
 many generations (a server, a script updating one entry after another) would otherwise
 parse the same bytes again on every update.  A file is known by its device, inode, size
-and modification time; each file name keeps one entry, its latest version.
+and modification time; each key (a kind of file) keeps one entry, its latest version.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def read_once(
     path: Path, read: Callable[[Path], T], given: object = None, key: str | None = None
 ) -> T:
     """`read(path)`, or what it returned for the same file read with the same `given`.
-    One entry is kept per `key` (the file's name by default: one file linked under two
-    names is one key).  The caller must not change what it gets: the next caller gets
-    the same object."""
+    One entry is kept per `key` (by default the file's name; a file linked under two
+    names, as a whole manifest and later as a base, is read under one key).  The caller
+    must not change what it gets: the next caller gets the same object."""
     key = key or path.name
     try:
         st = path.stat()
