@@ -337,9 +337,11 @@ def _next_manifest(plan: Plan, analysed: list[Analysed]) -> Manifest:
 
 def _write_side_files(workdir: Path, manifest: Manifest, group_file: GroupFile) -> None:
     """The files beside the Whoosh index: the manifest and the translation groups (each
-    the previous one linked and the rows changed since it, while they are few)."""
-    write_manifest(workdir, manifest, SCHEMA_VERSION)
-    write_groups(workdir, group_file)
+    the previous one linked and the rows changed since it, while they are few).  The
+    groups are a delta only beside a manifest delta: an indexer of layout 3 then finds no
+    manifest.json and rebuilds (or refuses to update) instead of missing groups.json."""
+    delta = write_manifest(workdir, manifest, SCHEMA_VERSION)
+    write_groups(workdir, group_file, delta=delta)
 
 
 def _publish(

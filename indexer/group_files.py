@@ -87,9 +87,10 @@ def _applied(base: Mapping[str, str], delta: Mapping[str, str | None]) -> dict[s
     return of
 
 
-def write_groups(workdir: Path, groups: GroupFile) -> None:
-    """The new generation's groups: a delta over the linked base while it is small."""
-    if groups.base is not None and delta_fits(len(groups.delta), len(groups.base_of)):
+def write_groups(workdir: Path, groups: GroupFile, *, delta: bool = True) -> None:
+    """The new generation's groups: a delta over the linked base while it is small, and
+    `delta` allows one (build._write_side_files: only beside a manifest delta)."""
+    if delta and groups.base is not None and delta_fits(len(groups.delta), len(groups.base_of)):
         os.link(groups.base, workdir / GROUPS_BASE)
         data = {"format": DELTA_FORMAT, "base_rows": len(groups.base_of)}
         data["groups"] = list(groups.delta.items())

@@ -19,8 +19,14 @@ from indexer.generations import (
     CHUNK,
     FILES,
     GENERATION_META,
+    GROUPS,
+    GROUPS_BASE,
+    GROUPS_DELTA,
     LAYOUT,
     LAYOUT_KEY,
+    MANIFEST,
+    MANIFEST_BASE,
+    MANIFEST_DELTA,
     DamagedGenerationError,
     Generation,
     IndexNotFoundError,
@@ -127,7 +133,25 @@ def _newer_layout(gen: Generation, meta: dict[str, Any]) -> str | None:
     )
 
 
+def _side_file_problems(gen: Generation) -> list[str]:
+    """The manifest and the groups: each a whole file, or a base with its delta."""
+    problems = []
+    for whole, base, delta in (
+        (MANIFEST, MANIFEST_BASE, MANIFEST_DELTA),
+        (GROUPS, GROUPS_BASE, GROUPS_DELTA),
+    ):
+        held = {name for name in (whole, base, delta) if (gen.path / name).exists()}
+        if held not in ({whole}, {base, delta}):
+            found = ", ".join(sorted(held)) or "none of them"
+            problems.append(f"{gen.path}: holds {found}; it needs {whole}, or {base} with {delta}")
+    return problems
+
+
 def _file_problems(gen: Generation, meta: dict[str, Any], deep: bool) -> list[str]:
+    return _side_file_problems(gen) + _recorded_file_problems(gen, meta, deep)
+
+
+def _recorded_file_problems(gen: Generation, meta: dict[str, Any], deep: bool) -> list[str]:
     files = meta.get(FILES)
     if not isinstance(files, dict):
         return (

@@ -117,6 +117,9 @@ def test_past_its_share_of_rows_a_delta_is_written_whole_again(
     update_index(index, [_edited(entries[2], "Edited.")])  # a third row: written whole
     live = _live(index)
     assert not (live / MANIFEST_DELTA).exists()
+    # and the groups with it (their delta would fit): never a groups delta without a
+    # manifest delta, which an indexer of layout 3 would read as an index without groups
+    assert (live / GROUPS).exists() and not (live / GROUPS_DELTA).exists()
     assert _inode(live / MANIFEST) != first
     update_index(index, [_edited(entries[3], "Edited.")])  # and a delta over that one
     assert (_live(index) / MANIFEST_BASE).samefile(live / MANIFEST)
@@ -226,3 +229,21 @@ def test_groups_whose_delta_is_lost_or_damaged_are_made_again_from_every_entry(
     assert (live / GROUPS).exists() and not (live / GROUPS_DELTA).exists()  # written whole
     update_index(tmp_path / "built", [*translated, edited])
     assert read_groups(live).of == read_groups(_live(tmp_path / "built")).of != {}
+
+
+def test_a_check_names_a_base_without_its_delta_and_a_delta_beside_a_whole_file(
+    tmp_path: Path,
+) -> None:
+    entries = load_sources(SEED_PAGES).entries
+    build_index(entries, tmp_path / "whole")
+    stray = _live(tmp_path / "whole") / GROUPS_DELTA  # recorded nowhere: sizes pass
+    stray.write_text('{"format": 1, "base_rows": 0, "groups": []}')
+    build_index(entries, tmp_path / "based")
+    update_index(tmp_path / "based", [_edited(entries[0], "Edited.")])
+    (_live(tmp_path / "based") / MANIFEST_DELTA).unlink()
+    for name, held in (("whole", f"{GROUPS_DELTA}, {GROUPS}"), ("based", MANIFEST_BASE)):
+        live = generations.current(tmp_path / name)
+        needs = f"{live.path}: holds {held}; it needs"
+        assert any(p.startswith(needs) for p in integrity.verify(live)), name
+        with pytest.raises(generations.IndexNotFoundError, match="it needs"):
+            Searcher(tmp_path / name)
