@@ -21,16 +21,7 @@ from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
 from indexer import generations, groups, known_lines, places, postings, signatures, topic_index
 from indexer.build_report import BuildReport, summarise
-from indexer.generations import (
-    CONCEPTS,
-    GROUPS,
-    GROUPS_BASE,
-    GROUPS_DELTA,
-    MANIFEST,
-    MANIFEST_BASE,
-    MANIFEST_DELTA,
-    TOPIC_VOCABULARY,
-)
+from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
 from indexer.group_files import GroupFile, read_groups, write_groups
 from indexer.manifest import Manifest, write_manifest
 from indexer.merging import merge_policy
@@ -59,12 +50,7 @@ WRITER_MEMORY_MB = 1024
 # Per-generation files a build writes afresh (the full place tables are carried: they hold
 # no entries; places.LOCAL does).
 _NOT_CARRIED = {
-    MANIFEST,
-    MANIFEST_BASE,
-    MANIFEST_DELTA,
-    GROUPS,
-    GROUPS_BASE,
-    GROUPS_DELTA,
+    *(name for files in SIDE_FILES for name in files),  # the manifest and the groups
     CONCEPTS,
     TOPIC_VOCABULARY,
     places.LOCAL,

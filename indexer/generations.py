@@ -49,6 +49,7 @@ MANIFEST_BASE = "manifest.base.json"
 MANIFEST_DELTA = "manifest.delta.json"
 GROUPS_BASE = "groups.base.json"
 GROUPS_DELTA = "groups.delta.json"
+SIDE_FILES = ((MANIFEST, MANIFEST_BASE, MANIFEST_DELTA), (GROUPS, GROUPS_BASE, GROUPS_DELTA))
 CONCEPTS = "concepts.json"  # the concept lexicon as analysed by this build
 TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by this build
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
@@ -209,6 +210,13 @@ def build_work(index_dir: Path) -> Iterator[BuildWork]:
 def delta_fits(changed: int, rows: int) -> bool:
     """Whether `changed` rows of a file of `rows` are written as a delta over it."""
     return changed <= max(DELTA_MIN_ROWS, rows // DELTA_SHARE)
+
+
+def held_file(gen_dir: Path, whole: str, base: str) -> Path:
+    """A side file to read (SIDE_FILES): the whole file when the generation holds it, else
+    the base that its delta changes."""
+    path = gen_dir / whole
+    return path if path.exists() else gen_dir / base
 
 
 def link_tree(src: Path, dst: Path, skip: Callable[[Path], bool] = lambda rel: False) -> None:

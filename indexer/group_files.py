@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.generations import GROUPS, GROUPS_BASE, GROUPS_DELTA, delta_fits
+from indexer.generations import GROUPS, GROUPS_BASE, GROUPS_DELTA, delta_fits, held_file
 from indexer.readonce import read_once
 
 DELTA_FORMAT = 1
@@ -49,16 +49,10 @@ def read_groups(gen_dir: Path, *, once: bool = False) -> GroupFile:
     """A generation's groups, whole or its base with the delta applied.  With `once` the
     base is read once per process while generations link it (an indexer's updates).
     Raises ValueError (or OSError) when the files are damaged or the delta is missing."""
-    path = base_path(gen_dir)
+    path = held_file(gen_dir, GROUPS, GROUPS_BASE)
     base = read_once(path, read_base, key="groups") if once else read_base(path)
     delta = read_delta(gen_dir, len(base), required=path.name == GROUPS_BASE)
     return GroupFile(_applied(base, delta), path, base, delta)
-
-
-def base_path(gen_dir: Path) -> Path:
-    """The generation's whole groups.json, else the base its delta changes."""
-    whole = gen_dir / GROUPS
-    return whole if whole.exists() else gen_dir / GROUPS_BASE
 
 
 def read_delta(gen_dir: Path, base_rows: int, *, required: bool) -> dict[str, str | None]:

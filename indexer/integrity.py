@@ -19,14 +19,9 @@ from indexer.generations import (
     CHUNK,
     FILES,
     GENERATION_META,
-    GROUPS,
-    GROUPS_BASE,
-    GROUPS_DELTA,
     LAYOUT,
     LAYOUT_KEY,
-    MANIFEST,
-    MANIFEST_BASE,
-    MANIFEST_DELTA,
+    SIDE_FILES,
     DamagedGenerationError,
     Generation,
     IndexNotFoundError,
@@ -136,10 +131,7 @@ def _newer_layout(gen: Generation, meta: dict[str, Any]) -> str | None:
 def _side_file_problems(gen: Generation) -> list[str]:
     """The manifest and the groups: each a whole file, or a base with its delta."""
     problems = []
-    for whole, base, delta in (
-        (MANIFEST, MANIFEST_BASE, MANIFEST_DELTA),
-        (GROUPS, GROUPS_BASE, GROUPS_DELTA),
-    ):
+    for whole, base, delta in SIDE_FILES:
         held = {name for name in (whole, base, delta) if (gen.path / name).exists()}
         if held not in ({whole}, {base, delta}):
             found = ", ".join(sorted(held)) or "none of them"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from corpus.known import KnownEntry
 from corpus.model import FIELD_NAMES, Entry
-from indexer.generations import MANIFEST, MANIFEST_BASE, MANIFEST_DELTA, delta_fits
+from indexer.generations import MANIFEST, MANIFEST_BASE, MANIFEST_DELTA, delta_fits, held_file
 from indexer.readonce import read_once
 from indexer.schema import SCHEMA_VERSION
 
@@ -267,8 +267,8 @@ def read_generation_manifest(gen_dir: Path, schema_version: int | str) -> Manife
     """A generation's manifest, whole or its base with the delta applied; None (the caller
     rebuilds, with a notice) when it is missing, unreadable, or a base without its delta.
     A base is read once per process while the generations link it (44 ms at 100k)."""
-    whole = (gen_dir / MANIFEST).exists()
-    path = gen_dir / (MANIFEST if whole else MANIFEST_BASE)
+    path = held_file(gen_dir, MANIFEST, MANIFEST_BASE)
+    whole = path.name == MANIFEST
     read = partial(read_manifest, schema_version=schema_version)
     base = read_once(path, read, given=schema_version, key="manifest")
     if base is None:

@@ -27,8 +27,15 @@ from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
-from indexer.generations import CONCEPTS, GROUPS_BASE, TOPIC_VOCABULARY, Generation
-from indexer.group_files import base_path, read_base, read_delta
+from indexer.generations import (
+    CONCEPTS,
+    GROUPS,
+    GROUPS_BASE,
+    TOPIC_VOCABULARY,
+    Generation,
+    held_file,
+)
+from indexer.group_files import read_base, read_delta
 from indexer.ngram_model import MODEL_FILE
 from indexer.schema import FOLDED_FIELDS, text_field
 from indexer.topics import TopicAssigner, saved_assigner
@@ -101,7 +108,7 @@ class Snapshot:
         self.docnum = EntryIds(ids, self.data.columns["id"], self.alive)
         # Each generation's groups: the rows of its whole map or of the base it links, and
         # its delta
-        path = base_path(gen.path)
+        path = held_file(gen.path, GROUPS, GROUPS_BASE)
         self.group_file, self.group_rows, self.group_count = _group_rows(path, previous)
         delta = read_delta(gen.path, self.group_count, required=path.name == GROUPS_BASE)
         self.groups = Groups.load(self.group_rows.changed(delta), self.docnum, self.n)
