@@ -16,9 +16,7 @@ from search import topics
 from search.models import FacetValue
 from search.practices import Practices
 from search.querylang import year_range
-from search.snapshot import Snapshot
-
-YEARS = 1 << 16  # year values fit an unsigned 16-bit column
+from search.snapshot import Snapshot, derived
 
 
 def filter_mask(snap: Snapshot, name: str, values: Iterable[str]) -> np.ndarray:
@@ -77,9 +75,11 @@ def _values(
         return topics.topic_values(snap, docs, selected, practices)
     if name == "year":
         years = snap.data.years["year_from"]
-        dated = docs[years[docs] > 0]
-        counts = _counts(name, years, dated, YEARS, practices)
-        present = np.flatnonzero(counts)[::-1]  # newest first; not the ~2,000 empty years
+        dated = docs[np.flatnonzero(years[docs] > 0)]
+        # Counted up to the latest year held, not the column's 65,536 possible values.
+        size = derived(snap.memo, "year_size", lambda: int(years.max(initial=0)) + 1)
+        counts = _counts(name, years, dated, size, practices)
+        present = np.flatnonzero(counts)[::-1]  # newest first
         pairs = [(str(y), int(counts[y])) for y in present.tolist()]
     else:
         values = snap.data.values[name]

@@ -76,7 +76,7 @@ class Matcher:
             return ev
         mask, scores = self._node(root, ev, top=True)
         ev.mask = mask & self.snap.alive
-        ev.scores = np.where(ev.mask, scores, 0).astype(np.float32)
+        ev.scores = np.multiply(scores, ev.mask, dtype=np.float32)
         return ev
 
     def _node(self, node: Node, ev: Evaluation, top: bool = False) -> Result:
@@ -179,7 +179,7 @@ class Matcher:
             # entries with all of them, translations included, are the next best thing.
             ev.loose_phrases.append(" ".join(node.words))
             return mask, scores
-        return exact, np.where(exact, scores * PHRASE_BONUS, 0)
+        return exact, scores * PHRASE_BONUS * exact
 
     def _prefix(self, node: Prefix, ev: Evaluation) -> Result:
         folded = fold(node.text)
@@ -228,7 +228,7 @@ class Matcher:
         best = float(scores.max())
         if best <= 0:
             return scores
-        df = int(np.count_nonzero(scores))
+        df = int(np.count_nonzero(scores != 0))
         return scores * (math.log(1.0 + self.n / df) / math.sqrt(best))
 
     def _and(self, node: And, ev: Evaluation, top: bool) -> Result:

@@ -55,7 +55,7 @@ class Practices:
         tally = np.bincount(slot[docs].ravel(), minlength=classes + width + 1)
         counts = np.zeros(max(size, width), dtype=np.int64)
         counts[:width] = tally[classes : classes + width]
-        counts += np.bincount(class_value[tally[:classes] > 0], minlength=len(counts))
+        counts += np.bincount(class_value[np.flatnonzero(tally[:classes])], minlength=len(counts))
         return counts[:size]
 
     def _classes(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int]:
@@ -113,14 +113,15 @@ class Practices:
     def expand(self, mask: np.ndarray) -> np.ndarray:
         """Every version of the practices that have an entry in `mask`."""
         hit = np.zeros(self.count + 1, dtype=bool)  # the last: no practice (deleted)
-        hit[self.of[mask]] = True
+        hit[self.of[np.flatnonzero(mask)]] = True
         hit[-1] = False
         slot = derived(self.memo, "slot", lambda: np.where(self.of >= 0, self.of, self.count))
         return hit[slot]
 
     def count_in(self, mask: np.ndarray) -> int:
         """How many practices have an entry in `mask`."""
-        return int(np.count_nonzero(np.bincount(self.of[mask], minlength=self.count)))
+        practices = np.bincount(self.of[np.flatnonzero(mask)], minlength=self.count)
+        return int(np.count_nonzero(practices))
 
     def best(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The largest value among each practice's entries in `mask`, per entry (0 for
@@ -128,10 +129,10 @@ class Practices:
         # An entry alone in its practice is its own best; only the shared ones (40% of the
         # 100k bench corpus) go through the scatter.
         live = derived(self.memo, "live", lambda: self.of >= 0)
-        out = np.where(mask & live, values, 0).astype(values.dtype)
+        out = values * (mask & live)
         shared = self.shared_docnums()
         owners = derived(self.memo, "shared_owners", lambda: self.of[shared])
-        inside = mask[shared]
+        inside = np.flatnonzero(mask[shared])
         best = np.zeros(self.count, dtype=values.dtype)
         np.maximum.at(best, owners[inside], values[shared[inside]])
         out[shared] = best[owners]

@@ -264,7 +264,16 @@ def below_direct(direct: np.ndarray, indirect: np.ndarray) -> np.ndarray:
     """Indirect scores (translations, synonyms) capped below the weakest direct match: the
     word as typed ranks above its translations, which still rank where it is absent."""
     matched = direct > 0
-    if not matched.any():
+    found = np.flatnonzero(matched)
+    if not len(found):
         return indirect
-    cap = float(direct[matched].min()) * BELOW_DIRECT
-    return np.where(matched, indirect, np.minimum(indirect, cap))
+    cap = float(direct[found].min()) * BELOW_DIRECT
+    # Only the few entries above the cap and without a direct match change: found and
+    # set where they are (np.where and np.minimum over every entry took 0.3 ms a word).
+    over = np.flatnonzero(indirect > np.float32(cap))
+    over = over[~matched[over]]
+    if not len(over):
+        return indirect
+    capped = indirect.copy()
+    capped[over] = np.minimum(indirect[over], cap)
+    return capped

@@ -140,7 +140,7 @@ class Searcher:
         sel = _select(snap, request, ev, filtered, readers)
         response = SearchResponse(
             query=request.query,
-            total=int(sel.shown.sum()),
+            total=int(np.count_nonzero(sel.shown)),
             page=request.page,
             per_page=request.per_page,
             sort=request.sort if near is not None or request.sort != "nearest" else "relevance",
@@ -274,13 +274,15 @@ def _select(
     in the version its reader prefers and ranked by its best version."""
     fill = request.page * request.per_page
     if request.versions == "all":
-        matching, relaxed = ranking.words_cut(ev, fill, lambda m: int((m & filtered).sum()))
+        matching, relaxed = ranking.words_cut(ev, fill, lambda m: np.count_nonzero(m & filtered))
         selected = matching & filtered
         return _Selection(selected, matching, filtered & ~selected, ev, relaxed, None)
     practices = Practices.of_snapshot(snap)
+    expanded: list[tuple[np.ndarray, np.ndarray]] = []  # the last mask counted, expanded
 
     def count(mask: np.ndarray) -> int:
-        return practices.count_in(practices.expand(mask) & filtered)
+        expanded[:] = [(mask, practices.expand(mask))]
+        return practices.count_in(expanded[0][1] & filtered)
 
     entries, relaxed = ranking.words_cut(ev, fill, count)
     ranked = replace(
@@ -288,7 +290,10 @@ def _select(
         scores=practices.best(entries, ev.scores),
         tiers=None if ev.tiers is None else practices.best(entries, ev.tiers),
     )
-    matching = practices.expand(entries)
+    # The cut the words settled on was counted last: its expansion is at hand.
+    matching = expanded[0][1] if expanded and expanded[0][0] is entries else None
+    if matching is None:
+        matching = practices.expand(entries)
     selected = matching & filtered
     preference = language_preference(snap, readers)
     shown = representatives(practices, selected, ev.scores, preference)
@@ -389,6 +394,8 @@ def _warm_facets(snap: Snapshot) -> None:
     practices.expand(none)
     practices.best(none, np.zeros(snap.n, dtype=np.float32))
     topics.topic_confidence(snap)
+    if snap.data.topics is not None:
+        topics.topic_slots(snap)
     _ = snap.year_span
 
 

@@ -109,19 +109,41 @@ def counts(snap: Any) -> dict[str, int]:
 
 
 def strengths(snap: Any, named: dict[str, float]) -> np.ndarray:
-    """Per entry, how strongly it is about the topics a query names (0..1)."""
+    """Per entry, how strongly it is about the topics a query names (0..1): the
+    strongest of its topics' weight * confidence * the rank's share, set where the named
+    topics' entries are (three passes over every entry took ~1 ms at 100k)."""
     cols = snap.data.topics
     out = np.zeros(snap.n, dtype=np.float32)
     if cols is None or not named:
         return out
-    weight = np.zeros(len(cols.values) + 1, dtype=np.float32)  # the last: no topic
-    for i, t in enumerate(cols.values):
-        weight[i] = named.get(t, 0.0)
+    order, starts = topic_slots(snap)
     confidence = topic_confidence(snap)
-    for k in range(cols.codes.shape[1]):
-        found = weight[cols.codes[:, k]] * confidence[k]
-        np.maximum(out, found * RANK_WEIGHTS[min(k, len(RANK_WEIGHTS) - 1)], out=out)
+    width = cols.codes.shape[1]
+    shares = np.asarray(
+        [RANK_WEIGHTS[min(k, len(RANK_WEIGHTS) - 1)] for k in range(width)], dtype=np.float32
+    )
+    for code, topic in enumerate(cols.values):
+        weight = named.get(topic)
+        if not weight:
+            continue
+        docs, rank = np.divmod(order[starts[code] : starts[code + 1]], width)
+        found = np.float32(weight) * confidence[rank, docs] * shares[rank]
+        np.maximum.at(out, docs, found)  # an entry may hold a topic at two ranks
     return out
+
+
+def topic_slots(snap: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The topic arrays' slots (docnum * width + rank) ordered by topic code, and where
+    each code's run starts: per generation (1.2 MB at 100k entries, made at open)."""
+    cols = snap.data.topics
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        flat = cols.codes.ravel()
+        order = np.argsort(flat, kind="stable").astype(np.int32)
+        starts = np.searchsorted(flat[order], np.arange(len(cols.values) + 1))
+        return order, starts
+
+    return derived(snap.memo, "topic_slots", make)
 
 
 def topic_confidence(snap: Any) -> np.ndarray | None:
@@ -162,11 +184,11 @@ def lift(snap: Any, parsed: ParsedQuery, ev: Any) -> None:
     # Entries with the words are reordered by topic only when the topics account for the
     # whole query: a word no topic names is the user's own, and its matches stay in order.
     lift_by = LIFT if whole else 0.0
-    lifted = np.where(ev.mask, direct * (1 + lift_by * strength), 0).astype(np.float32)
+    lifted = np.multiply(direct * (1 + lift_by * strength), ev.mask, dtype=np.float32)
     joining = ~ev.mask & (strength >= JOIN_MIN) & _only_words(parsed.root)
     if joining.any():
         top = float(direct.max()) if ev.mask.any() else 1.0
-        indirect = np.where(joining, strength * top, 0).astype(np.float32)
+        indirect = np.multiply(strength * top, joining, dtype=np.float32)
         lifted += below_direct(lifted, indirect)
         ev.joining = joining
     ev.scores = lifted

@@ -70,6 +70,26 @@ def test_translations_stay_below_the_weakest_direct_match() -> None:
     assert capped[0] < direct[1] and capped.tolist()[1:] == [9.0, 1.0]
 
 
+def test_the_cap_on_translations_is_the_dense_rule_for_any_scores() -> None:
+    """below_direct changes only the few entries it must: the same floats as capping every
+    entry, whatever the shares of direct, indirect and overlapping matches."""
+    rng = np.random.default_rng(3)
+    for direct_share, indirect_share in ((0.0, 0.5), (0.3, 0.0), (0.1, 0.2), (0.9, 0.9)):
+        direct = rng.random(5000).astype(np.float32) * 4
+        direct[rng.random(5000) >= direct_share] = 0
+        indirect = rng.random(5000).astype(np.float32) * 8
+        indirect[rng.random(5000) >= indirect_share] = 0
+        before = indirect.copy()
+        matched = direct > 0
+        expected = indirect
+        if matched.any():
+            cap = float(direct[matched].min()) * 0.99
+            expected = np.where(matched, indirect, np.minimum(indirect, cap))
+        got = below_direct(direct, indirect)
+        assert got.dtype == np.float32 and np.array_equal(got, expected)
+        assert np.array_equal(indirect, before)  # the caller's scores are not changed
+
+
 def test_boolean_masks(searcher: Searcher) -> None:
     snap = searcher.snapshot()
 

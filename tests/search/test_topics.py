@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import CorpusError, load_sources
-from search import Searcher, SearchRequest
+from search import Searcher, SearchRequest, topics
 from search.models import SearchError
 from tests.search.small import small_index
 
@@ -75,6 +76,25 @@ def test_every_entry_gets_ranked_topics_and_hits_carry_them(searcher: Searcher) 
     best = doc.topic_scores[0]
     assert best["topic"] == LABOUR and 0 < best["confidence"] <= 1 and best["evidence"]
     assert searcher.get("french").topics[0] == LABOUR  # whatever the entry's language
+
+
+def test_topic_strengths_are_each_entrys_strongest_named_topic(searcher: Searcher) -> None:
+    """The strength a named topic gives, found through the topics' own entry lists, is
+    each entry's best weight * confidence * rank share over its topics."""
+    snap = searcher.snapshot()
+    cols = snap.data.topics
+    confidence = cols.confidence.astype(np.float32)
+    for named in ({t: 1.0} for t in cols.values[:4]):
+        named = {**named, cols.values[-1]: 0.8}
+        expected = np.zeros(snap.n, dtype=np.float32)
+        for d in range(snap.n):
+            for k, code in enumerate(cols.codes[d]):
+                if code >= 0 and cols.values[code] in named:
+                    share = topics.RANK_WEIGHTS[min(k, len(topics.RANK_WEIGHTS) - 1)]
+                    value = np.float32(named[cols.values[code]]) * confidence[d, k]
+                    expected[d] = max(expected[d], value * np.float32(share))
+        assert expected.any()
+        assert np.array_equal(topics.strengths(snap, named), expected)
 
 
 def test_declared_topics_win_over_the_assignment(searcher: Searcher) -> None:
