@@ -11,6 +11,7 @@ while the reader is shown the version in the requested language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,10 +158,11 @@ def representatives(
     practices: Practices,
     candidates: np.ndarray,
     own: np.ndarray,
-    preference: np.ndarray,
+    preference: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """A mask with one entry per practice among `candidates`: the version the reader
-    prefers (`preference`, larger is better: the query's or the interface's language),
+    prefers (`preference` of docnums, larger is better: the query's or the interface's
+    language),
     then the best own score, then the lowest docnum."""
     several = practices.shared()
     chosen = candidates & ~several  # an entry alone is its practice's only version
@@ -169,9 +171,9 @@ def representatives(
         # Three linear passes instead of a sort: keep each practice's most preferred
         # versions, then the best scored of those, then the lowest docnum.
         owner = practices.of[docnums]
-        for key, fill in ((preference, -128), (own, -np.inf)):
-            values = key[docnums]
-            top = np.full(practices.count, fill, dtype=key.dtype)
+        for key, fill in ((preference, -128), (own.__getitem__, -np.inf)):
+            values = key(docnums)
+            top = np.full(practices.count, fill, dtype=values.dtype)
             np.maximum.at(top, owner, values)
             keep = values == top[owner]
             docnums, owner = docnums[keep], owner[keep]
@@ -181,14 +183,19 @@ def representatives(
     return chosen
 
 
-def language_preference(snap: Snapshot, languages: tuple[str, ...]) -> np.ndarray:
-    """Per entry, how much the reader prefers its language: the first language listed
-    most (the query's language), then the next (the interface's), then any."""
-    preference = np.zeros(snap.n, dtype=np.int8)
+def language_preference(
+    snap: Snapshot, languages: tuple[str, ...]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """How much the reader prefers the language of each of some docnums: the first
+    language listed most (the query's language), then the next (the interface's), then
+    any.  Ranked per language value, then looked up for the docnums only (a mask over
+    every entry per language cost ~0.3 ms a request)."""
+    ranks = np.zeros(len(snap.data.values["language"]), dtype=np.int8)
     for rank, language in enumerate(reversed(languages), start=1):
         if language:
-            preference[snap.column_mask("language", (language,))] = rank
-    return preference
+            ranks[snap.value_mask("language", (language,))] = rank
+    codes = snap.data.columns["language"]
+    return lambda docnums: ranks[codes[docnums]]
 
 
 def dedupe(practices: Practices, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:

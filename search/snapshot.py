@@ -279,6 +279,11 @@ class Snapshot:
             from search.topics import topic_mask
 
             return topic_mask(self, values)
+        return self.value_mask(name, values)[self.data.columns[name]]  # one gather
+
+    def value_mask(self, name: str, values: tuple[str, ...]) -> np.ndarray:
+        """Per value code of a metadata column, whether it is one of the values (np.isin
+        sorted every call)."""
         wanted = {normalize_name(v) for v in values}
         if name == "country":  # accept local or English names: "Royaume-Uni", "UK"
             for v in values:
@@ -288,7 +293,7 @@ class Snapshot:
         index = self._value_codes(name)
         chosen = np.zeros(len(self.data.values[name]), dtype=bool)  # per value code
         chosen[[c for w in wanted for c in index.get(w, ())]] = True
-        return chosen[self.data.columns[name]]  # one gather; np.isin sorted every call
+        return chosen
 
     def _value_codes(self, name: str) -> dict[str, list[int]]:
         """A column's normalised values (and the kind aliases) -> their codes; built once."""
