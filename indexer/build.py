@@ -55,6 +55,8 @@ _NOT_CARRIED = {
     TOPIC_VOCABULARY,
     places.LOCAL,
     known_lines.LINES,
+    known_lines.LINES_BASE,
+    known_lines.LINES_DELTA,
     generations.GENERATION_META,
     "MAIN_WRITELOCK",
 }
@@ -180,15 +182,16 @@ def _apply(
     log.info("grouped translations in %.1f s", time.perf_counter() - phase)
     _write_side_files(workdir, manifest, group_file)
     save_resources(workdir, resources)
-    lines = known_lines.next_lines(
+    known_lines.save(
+        workdir,
         plan.carried,
         manifest,
         plan.given_files,
         entries,
         unchanged,
         digests or {},
+        changed,
     )
-    known_lines.write(workdir, lines)
     report.seconds = time.perf_counter() - started
     published = _publish(index_dir, workdir, report, len(manifest), accel_stats)
     summarise(report, published)

@@ -4,12 +4,16 @@ what a full rebuild of the same file builds, and nothing it used to report goes 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from corpus import load_sources
+from corpus.model import Entry
 from indexer import generations, known_lines
-from indexer.build import build_index
+from indexer.build import build_index, update_index
 from tests.conftest import run_cli, synthetic_jsonl
 
 
@@ -156,3 +160,57 @@ def test_an_index_built_by_the_library_remembers_its_lines_at_the_first_import(
     assert len(known_lines.read(index)) == 30
     out = run_cli("index", str(source), "--index", str(index), check=True).stdout
     assert "30 unchanged line(s) the index holds were not parsed again" in out
+
+
+def test_document_api_updates_forget_only_the_lines_of_the_entries_they_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """update_index on an index the command built: the next import parses again exactly
+    the lines whose entries the updates changed or removed, and builds what a rebuild
+    builds, whether the lines were carried as a delta, written whole or lost."""
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 30)
+    index = tmp_path / "index"
+    run_cli("index", str(source), "--index", str(index), check=True)
+    entries = {e.id: e for e in load_sources([source]).entries}
+    ids = sorted(entries)
+
+    def edit(entry_id: str, note: str) -> Entry:
+        return dataclasses.replace(entries[entry_id], summary=f"{entries[entry_id].summary} {note}")
+
+    update_index(index, [edit(ids[3], "first")])
+    update_index(index, [edit(ids[7], "second")], [ids[9]])
+    update_index(index, [edit(ids[3], "again")])
+    gen = generations.current(index).path
+    assert (gen / known_lines.LINES_BASE).exists() and not (gen / known_lines.LINES).exists()
+    remembered = known_lines.read(index)
+    assert sorted(k.id for k in remembered.values()) == sorted(set(ids) - {ids[3], ids[7], ids[9]})
+
+    # Past the delta's share, the lines are written whole again (what they remember: the
+    # same), and the updates after that write deltas over them.
+    monkeypatch.setattr(generations, "DELTA_MIN_ROWS", 3)
+    monkeypatch.setattr(generations, "DELTA_SHARE", 30)
+    update_index(index, [edit(ids[11], "third")])
+    assert (generations.current(index).path / known_lines.LINES).exists()
+    update_index(index, [edit(ids[12], "fourth")])
+    assert (generations.current(index).path / known_lines.LINES_DELTA).exists()
+    forgotten = {ids[3], ids[7], ids[9], ids[11], ids[12]}
+    assert {k.id for k in known_lines.read(index).values()} == set(ids) - forgotten
+
+    # The file again: the five entries the updates changed are parsed and re-indexed as
+    # the file has them (the removed one comes back), every other line is skipped.
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "1 new, 4 changed, 0 removed" in out
+    assert "25 unchanged line(s) the index holds were not parsed again" in out
+    rebuilt = tmp_path / "rebuilt"
+    run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
+    assert _export(index) == _export(rebuilt)
+
+    # A lost delta: said, and every line parsed (nothing skipped on a guess).
+    update_index(index, [edit(ids[20], "fifth")])
+    (generations.current(index).path / known_lines.LINES_DELTA).unlink()
+    with caplog.at_level("WARNING", logger="indexer.known_lines"):
+        assert known_lines.read(index) == {}
+    assert "lines.base.json without lines.delta.json: every line is parsed" in caplog.text
+    out = run_cli("index", str(source), "--index", str(index), check=True).stdout
+    assert "1 changed" in out and "not parsed again" not in out
+    assert _export(index) == _export(rebuilt)
