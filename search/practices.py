@@ -56,7 +56,8 @@ class Practices:
         tally = np.bincount(slot[docs].ravel(), minlength=classes + width + 1)
         counts = np.zeros(max(size, width), dtype=np.int64)
         counts[:width] = tally[classes : classes + width]
-        counts += np.bincount(class_value[np.flatnonzero(tally[:classes] > 0)], minlength=len(counts))
+        touched = class_value[np.flatnonzero(tally[:classes] > 0)]
+        counts += np.bincount(touched, minlength=len(counts))
         return counts[:size]
 
     def _classes(self, key: str, codes: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int]:

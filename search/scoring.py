@@ -69,8 +69,18 @@ class Channels:
         df = len(docs)
         idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         tf = tf.astype(np.float32)
-        norm = K1 * (1.0 - B + B * fp.lengths[docs] / self.snap.avg_len[name])
-        return docs, idf * tf * (K1 + 1.0) / (tf + norm)
+        # idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg)), in float32 as the
+        # lengths are, computed in place: the same floats with two arrays instead of seven.
+        norm = fp.lengths[docs]
+        norm *= B
+        norm /= self.snap.avg_len[name]
+        norm += 1.0 - B
+        norm *= K1
+        norm += tf
+        weights = tf * idf
+        weights *= K1 + 1.0
+        weights /= norm
+        return docs, weights
 
     def add(self, scores: np.ndarray, name: str, indexed: str, boost: float) -> bool:
         """Add one channel's weights into `scores`; False when the term is not there."""
