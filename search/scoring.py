@@ -40,6 +40,9 @@ LOOSE_CONCEPT = 0.3  # a multi-word concept term whose words are not consecutive
 # Matches through translations (or loose multi-word terms) stay just below the weakest
 # direct match: this share of it at most.
 BELOW_DIRECT = 0.99
+# A multi-word term's rarest word is looked up in the others' postings (a binary search
+# per docnum) when they hold this many times its docnums; else all are marked.
+SEARCH_BELOW = 4
 
 
 def title_only(scope: str | None) -> bool:
@@ -55,12 +58,22 @@ class Channels:
         self._scratch_arrays: tuple[np.ndarray, np.ndarray] | None = None  # see _all_terms
         # A word repeated in a query ("the the the ...") is scored once.
         self._words: dict[tuple[str, str | None, float], tuple[np.ndarray, bool]] = {}
+        # So is a term: concepts share their terms' words ("equal" is in "equal
+        # opportunities", "equal rights", "gender equality"...), read once a query.
+        self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
 
     def zeros(self) -> np.ndarray:
         return np.zeros(self.n, dtype=np.float32)
 
     def bm25(self, name: str, indexed: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(docnums, BM25 weights) of one indexed term in one field."""
+        """(docnums, BM25 weights) of one indexed term in one field (not to be changed:
+        they are kept for the rest of the query)."""
+        key = (name, indexed)
+        if key not in self._terms:
+            self._terms[key] = self._bm25(name, indexed)
+        return self._terms[key]
+
+    def _bm25(self, name: str, indexed: str) -> tuple[np.ndarray, np.ndarray] | None:
         fp = self.snap.data.fields.get(name)
         found = fp.postings(indexed) if fp is not None else None
         if found is None:
@@ -211,11 +224,13 @@ class Channels:
             if not hits:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             postings.append(hits)
+        fewest = min(postings, key=_size)
+        if _size(fewest) * SEARCH_BELOW <= sum(map(_size, postings)) - _size(fewest):
+            return _all_in_sorted(postings, fewest)
         count, total_of = self._scratch()
         merged = [np.concatenate([d for d, _ in hits]) for hits in postings]
         for term_docs in merged:  # a docnum in both fields counts once: `+=` does not repeat
             count[term_docs] += 1
-        fewest = min(postings, key=lambda hits: sum(len(d) for d, _ in hits))
         picked = []
         for d, _ in fewest:
             holding = d[count[d] == len(postings)]
@@ -268,6 +283,47 @@ class Channels:
                 for i, _ in words[start:end]:
                     extra[i] = extra.get(i, 0) + scores / (end - start)
         return extra
+
+
+Postings = list[tuple[np.ndarray, np.ndarray]]  # a term's (docnums, weights) per field
+
+
+def _size(hits: Postings) -> int:
+    return sum(len(d) for d, _ in hits)
+
+
+def _all_in_sorted(terms: list[Postings], fewest: Postings) -> tuple[np.ndarray, np.ndarray]:
+    """Channels._all_terms when one term is much rarer than the others: its docnums looked
+    up in theirs (docnums are sorted in a field's postings) instead of marking all of
+    theirs ("intercultural interaction": 1,000 docnums against 56,000 took 0.1 ms instead
+    of 0.4).  The same entries in the same order and the same sums, added alike."""
+    picked = []
+    for i, (d, _) in enumerate(fewest):
+        keep = np.ones(len(d), dtype=bool)
+        for earlier, _ in fewest[:i]:  # taken from an earlier field of the same term
+            keep &= ~_positions(earlier, d)[1]
+        for hits in terms:
+            if hits is not fewest:
+                inside = np.zeros(len(d), dtype=bool)
+                for other, _ in hits:
+                    inside |= _positions(other, d)[1]
+                keep &= inside
+        picked.append(d[keep])
+    docs = np.concatenate(picked)
+    total = np.zeros(len(docs), dtype=np.float32)
+    for hits in terms:
+        term_total = np.zeros(len(docs), dtype=np.float32)
+        for d, w in hits:
+            at, found = _positions(d, docs)
+            term_total[found] += w[at[found]]
+        total += term_total
+    return docs, total
+
+
+def _positions(sorted_docs: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `docs` is in `sorted_docs` (clipped), and whether it is there."""
+    at = np.minimum(np.searchsorted(sorted_docs, docs), len(sorted_docs) - 1)
+    return at, sorted_docs[at] == docs
 
 
 def below_direct(direct: np.ndarray, indirect: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import Searcher, SearchRequest
+from indexer.schema import TEXT_PARTS
+from search import Searcher, SearchRequest, scoring
 from search.highlight import Marks
 from search.matching import Matcher
 from search.querylang import parse
@@ -122,3 +123,22 @@ def test_more_words_matched_rank_first(searcher: Searcher) -> None:
 def test_highlights_mark_the_words_as_written(searcher: Searcher) -> None:
     hit = searcher.search(SearchRequest("mediateurs")).results[0]
     assert "<mark>médiateurs</mark>" in hit.snippet
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [("intercultur", "mediat"), ("mediat", "intercultur"), ("communiti", "polic"), ("polic",) * 2],
+)
+def test_a_rare_words_lookup_finds_what_marking_every_posting_finds(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, terms: tuple[str, ...]
+) -> None:
+    """A multi-word term's entries and summed weights are the same to the bit whether its
+    rarest word is looked up in the others' postings or all postings are marked."""
+    snap = searcher.snapshot()
+    found = []
+    for below in (0, 10**9):  # always looked up; never
+        monkeypatch.setattr(scoring, "SEARCH_BELOW", below)
+        found.append(Channels(snap)._all_terms("en", terms, TEXT_PARTS))
+    (docs, total), (dense_docs, dense_total) = found
+    assert len(docs) and np.array_equal(docs, dense_docs)
+    assert total.dtype == dense_total.dtype and np.array_equal(total, dense_total)
