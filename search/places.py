@@ -92,17 +92,21 @@ class Geo:
 
     def located(self, places: list[Place]) -> np.ndarray:
         """Entries whose place is one of `places` (a city's boroughs come with it)."""
-        values = self.snap.data.values["place_key"]
-        wanted = {p.key for p in places}
-        codes = [i for i, v in enumerate(values) if v in wanted]
-        return np.isin(self.snap.data.columns["place_key"], codes)
+        codes = self._place_codes
+        chosen = np.zeros(len(codes), dtype=bool)  # per code, then one gather (np.isin sorted)
+        chosen[[codes[p.key] for p in places if p.key in codes]] = True
+        return chosen[self.snap.data.columns["place_key"]]
+
+    @cached_property
+    def _place_codes(self) -> dict[str, int]:
+        return {v: i for i, v in enumerate(self.snap.data.values["place_key"])}
 
     def word_bonus(self, text: str, text_scores: np.ndarray) -> np.ndarray | None:
         """Scores for the entries located in the place (or country) a query word names."""
         if places := self.named(text):
             mask = self.located(places) & self.snap.alive
             best = float(text_scores.max()) if len(text_scores) else 0.0
-            return np.where(mask, LOCATED_WEIGHT * max(best, 1.0), 0).astype(np.float32)
+            return np.multiply(mask, np.float32(LOCATED_WEIGHT * max(best, 1.0)))
         if len(text) < MIN_COUNTRY_CHARS or not gazetteer().country_code(text):
             return None
         # An entry's country is in its indexed place field under its printed and English
@@ -113,7 +117,7 @@ class Geo:
             return None
         found = text_scores[self.snap.column_mask("country", (text,))]
         level = float(found.max()) if found.size and found.max() > 0 else 1.0
-        return np.where(mask, COUNTRY_WEIGHT * level, 0).astype(np.float32)
+        return np.multiply(mask, np.float32(COUNTRY_WEIGHT * level))
 
     def city_mask(self, value: str) -> np.ndarray | None:
         """Entries located in the city `city:` names in any language (None: no such place)."""
