@@ -71,8 +71,12 @@ def topic_mask(snap: Any, values: Iterable[str]) -> np.ndarray:
     wanted = set(topic_ids(snap, values))
     if cols is None or not wanted:
         return np.zeros(snap.n, dtype=bool)
-    codes = [i for i, t in enumerate(cols.values) if t in wanted]
-    return np.isin(cols.codes, codes).any(axis=1)
+    order, starts = topic_slots(snap)
+    mask = np.zeros(snap.n, dtype=bool)
+    for code, topic in enumerate(cols.values):
+        if topic in wanted:  # the topic's entries, at any rank (np.isin sorted every row)
+            mask[order[starts[code] : starts[code + 1]] // cols.codes.shape[1]] = True
+    return mask
 
 
 def topic_values(
