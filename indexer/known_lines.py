@@ -67,33 +67,17 @@ def save(
     digests: Mapping[str, str],
     changed: set[str],
 ) -> None:
-    """Write what the new generation remembers (`next_lines`): as a delta over the
-    previous generation's lines when no file was imported (`changed`: the ids the update
-    added, changed or removed), else whole."""
-    if previous is not None and not given_files and not unchanged and not digests:
-        held = _held(previous)
-        if held is not None:
-            base, forgotten = held
-            forgotten = forgotten | changed
-            if generations.delta_fits(len(forgotten), len(manifest)):
-                os.link(base, workdir / LINES_BASE)
-                _write_json(
-                    workdir / LINES_DELTA, {"format": FORMAT, "forgotten": sorted(forgotten)}
-                )
-                return
-    write(workdir, next_lines(previous, manifest, given_files, entries, unchanged, digests))
-
-
-def next_lines(
-    previous: Path | None,
-    manifest: Manifest,
-    given_files: set[str],
-    entries: Sequence[Entry],
-    unchanged: Sequence[KnownEntry],
-    digests: Mapping[str, str],
-) -> dict[str, KnownLine]:
-    """What the new generation remembers: the lines of the files imported now (skipped
-    ones and those parsed cleanly), and the earlier lines of files not given this time."""
+    """Write what the new generation remembers: the lines of the files imported now
+    (skipped ones and those parsed cleanly), and the earlier lines of files not given this
+    time; as a delta over the previous generation's lines when no file was imported
+    (`changed`: the ids the update added, changed or removed)."""
+    only_entries = not (given_files or unchanged or digests)  # the document API's update
+    if (
+        previous is not None
+        and only_entries
+        and _save_delta(workdir, previous, len(manifest), changed)
+    ):
+        return
     lines: dict[str, KnownLine] = {}
     if previous is not None and not given_files.issuperset(manifest.source_files()):
         for digest, known in _read_generation(previous).items():
@@ -108,7 +92,22 @@ def next_lines(
         content = manifest.hashes.get(entry.id)
         if digest and content:
             lines[digest] = KnownLine(entry.id, content, entry.truncated)
-    return lines
+    write(workdir, lines)
+
+
+def _save_delta(workdir: Path, previous: Path, rows: int, changed: set[str]) -> bool:
+    """The previous generation's lines linked as the base, and the ids whose lines they
+    no longer hold beside it; False when there are none to link or too many ids."""
+    held = _held(previous)
+    if held is None:
+        return False
+    base, forgotten = held
+    forgotten = forgotten | changed
+    if not generations.delta_fits(len(forgotten), rows):
+        return False
+    os.link(base, workdir / LINES_BASE)
+    _write_json(workdir / LINES_DELTA, {"format": FORMAT, "forgotten": sorted(forgotten)})
+    return True
 
 
 def write(workdir: Path, lines: Mapping[str, KnownLine]) -> None:
