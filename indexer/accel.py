@@ -143,7 +143,11 @@ class FieldPostings:
         if len(found) == 1:
             seg, (docs, tf) = found[0]
             return (docs + seg.offset if seg.offset else docs), tf
-        docs = np.concatenate([d.astype(np.int64) + seg.offset for seg, (d, _) in found])
+        docs = np.empty(sum(len(d) for _, (d, _) in found), dtype=np.int64)
+        at = 0
+        for seg, (d, _) in found:  # each part offset into place: one pass, no temporaries
+            np.add(d, np.int64(seg.offset), out=docs[at : at + len(d)])
+            at += len(d)
         return docs, np.concatenate([tf for _, (_, tf) in found])
 
     def doc_frequency(self, term: str) -> int:

@@ -42,7 +42,7 @@ LOOSE_CONCEPT = 0.3  # a multi-word concept term whose words are not consecutive
 BELOW_DIRECT = 0.99
 # A multi-word term's rarest word is looked up in the others' postings (a binary search
 # per docnum) when they hold this many times its docnums; else all are marked.
-SEARCH_BELOW = 4
+SEARCH_BELOW = 8  # at 4, more-like-this took 3.5 ms an entry against 3.1 (dense, or 8)
 
 
 def title_only(scope: str | None) -> bool:

@@ -52,7 +52,7 @@ def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
             concepts = snap.lexicon.concepts(family, t)
             if concepts:
                 channels.concepts(scores, concepts, {(family, t)}, TEXT_PARTS, Marks(), 1.0)
-    scores = np.where(snap.alive, scores, 0)
+    scores = scores * snap.alive  # np.where took three times as long
     top = top_docnums(scores, MORE_LIKE_KEPT).astype(np.int32)  # 0.8 KB an entry less
     result = (top, scores[top])
     snap.neighbours.put(docnum, result)
@@ -114,7 +114,7 @@ def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) 
     for rank, docnum in enumerate(seeds):
         near, weights = more_like(snap, int(docnum))
         scores[near] += weights / (rank + 1)
-    scores = np.where(allowed, scores, 0)
+    scores = scores * allowed
     if not scores.any():
         return []
     return best(scores, limit, float(scores.max()) * RELATED_MIN_SHARE)
@@ -135,4 +135,4 @@ def similar(snap: Snapshot, entry_id: str, limit: int) -> Ranked:
     if city:
         same_city = snap.column_mask("city", (city,))
         scores = np.where(same_city, scores * SAME_CITY_FACTOR, scores)
-    return best(np.where(snap.alive, scores, 0), limit)
+    return best(scores * snap.alive, limit)
