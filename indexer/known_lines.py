@@ -141,7 +141,8 @@ def _held(gen_dir: Path) -> tuple[Path, set[str]] | None:
     try:
         data = json.loads((gen_dir / LINES_DELTA).read_text(encoding="utf-8"))
         forgotten = data["forgotten"]
-        if data.get("format") != FORMAT or not all(isinstance(i, str) for i in forgotten):
+        valid = isinstance(forgotten, list) and all(isinstance(i, str) for i in forgotten)
+        if data.get("format") != FORMAT or not valid:
             raise ValueError("not a list of ids")
     except FileNotFoundError:
         log.warning("%s: %s without %s: every line is parsed", gen_dir, LINES_BASE, LINES_DELTA)

@@ -322,6 +322,8 @@ def _all_in_sorted(terms: list[Postings], fewest: Postings) -> tuple[np.ndarray,
 
 def _positions(sorted_docs: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each of `docs` is in `sorted_docs` (clipped), and whether it is there."""
+    if not len(sorted_docs):
+        return np.zeros(len(docs), dtype=np.int64), np.zeros(len(docs), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_docs, docs), len(sorted_docs) - 1)
     return at, sorted_docs[at] == docs
 

@@ -205,10 +205,14 @@ def test_document_api_updates_forget_only_the_lines_of_the_entries_they_change(
     run_cli("index", str(source), "--index", str(rebuilt), "--rebuild", check=True)
     assert _export(index) == _export(rebuilt)
 
-    # A lost delta: said, and every line parsed (nothing skipped on a guess).
+    # A garbled or lost delta: said, and every line parsed (nothing skipped on a guess).
     update_index(index, [edit(ids[20], "fifth")])
-    (generations.current(index).path / known_lines.LINES_DELTA).unlink()
+    delta = generations.current(index).path / known_lines.LINES_DELTA
+    delta.write_text(json.dumps({"format": 1, "forgotten": ids[20]}))  # a string, not ids
     with caplog.at_level("WARNING", logger="indexer.known_lines"):
+        assert known_lines.read(index) == {}
+        assert "lines.delta.json: unreadable (not a list of ids)" in caplog.text
+        delta.unlink()
         assert known_lines.read(index) == {}
     assert "lines.base.json without lines.delta.json: every line is parsed" in caplog.text
     out = run_cli("index", str(source), "--index", str(index), check=True).stdout

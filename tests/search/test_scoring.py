@@ -142,3 +142,8 @@ def test_a_rare_words_lookup_finds_what_marking_every_posting_finds(
     (docs, total), (dense_docs, dense_total) = found
     assert len(docs) and np.array_equal(docs, dense_docs)
     assert total.dtype == dense_total.dtype and np.array_equal(total, dense_total)
+
+
+def test_a_docnum_looked_up_in_an_empty_list_is_not_there() -> None:
+    at, found = scoring._positions(np.zeros(0, dtype=np.int64), np.asarray([0, 5]))
+    assert at.tolist() == [0, 0] and found.tolist() == [False, False]
