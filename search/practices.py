@@ -168,8 +168,7 @@ def representatives(
 ) -> np.ndarray:
     """A mask with one entry per practice among `candidates`: the version the reader
     prefers (`preference` of docnums, larger is better: the query's or the interface's
-    language),
-    then the best own score, then the lowest docnum."""
+    language), then the best own score, then the lowest docnum."""
     several = practices.shared()
     chosen = candidates & ~several  # an entry alone is its practice's only version
     docnums = np.flatnonzero(candidates & several)

@@ -22,7 +22,7 @@ from indexer import generations, integrity
 from indexer.analysis import analysis_language
 from search import ranking, similar, topics
 from search.corrections import suggestion
-from search.facets import facet_counts, filter_mask
+from search.facets import facet_counts, filter_mask, warm_facets
 from search.highlight import Marks, mark, snippet
 from search.matching import Evaluation, Matcher
 from search.models import FACETS, Document, Hit, Notice, SearchRequest, SearchResponse
@@ -278,11 +278,11 @@ def _select(
         selected = matching & filtered
         return _Selection(selected, matching, filtered & ~selected, ev, relaxed, None)
     practices = Practices.of_snapshot(snap)
-    expanded: list[tuple[np.ndarray, np.ndarray]] = []  # the last mask counted, expanded
+    last: list[np.ndarray] = []  # the last mask counted and its expansion
 
     def count(mask: np.ndarray) -> int:
-        expanded[:] = [(mask, practices.expand(mask))]
-        return practices.count_in(expanded[0][1] & filtered)
+        last[:] = [mask, practices.expand(mask)]
+        return practices.count_in(last[1] & filtered)
 
     entries, relaxed = ranking.words_cut(ev, fill, count)
     ranked = replace(
@@ -291,9 +291,7 @@ def _select(
         tiers=None if ev.tiers is None else practices.best(entries, ev.tiers),
     )
     # The cut the words settled on was counted last: its expansion is at hand.
-    matching = expanded[0][1] if expanded and expanded[0][0] is entries else None
-    if matching is None:
-        matching = practices.expand(entries)
+    matching = last[1] if last and last[0] is entries else practices.expand(entries)
     selected = matching & filtered
     preference = language_preference(snap, readers)
     shown = representatives(practices, selected, ev.scores, preference)
@@ -372,7 +370,7 @@ def _open(index_dir: Path, gen: generations.Generation, previous: Snapshot | Non
     try:
         snap = Snapshot(gen, previous)
         snap.warm_up()
-        _warm_facets(snap)
+        warm_facets(snap)
         release_free_memory()
     except Exception as exc:
         detail = one_line(exc, 200)
@@ -381,22 +379,6 @@ def _open(index_dir: Path, gen: generations.Generation, previous: Snapshot | Non
             f" ({detail}); rebuild it with `gpsearch index --rebuild --index {index_dir}`"
         ) from exc
     return snap
-
-
-def _warm_facets(snap: Snapshot) -> None:
-    """What every query's facets, result collapsing and topic lift derive once per
-    generation (each facet's practice classes, ~8 MB at 100k entries), derived at open: a
-    server's master holds them before its workers fork and share them, instead of each
-    worker its own."""
-    practices = Practices.of_snapshot(snap)
-    none = np.zeros(snap.n, dtype=bool)
-    facet_counts(snap, none, {}, FACETS, {}, practices)
-    practices.expand(none)
-    practices.best(none, np.zeros(snap.n, dtype=np.float32))
-    topics.topic_confidence(snap)
-    if snap.data.topics is not None:
-        topics.topic_slots(snap)
-    _ = snap.year_span
 
 
 def _versions(snap: Snapshot, entry_id: str, limit: int | None = None) -> list[Document]:

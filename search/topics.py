@@ -138,10 +138,13 @@ def strengths(snap: Any, named: dict[str, float]) -> np.ndarray:
 
 def topic_slots(snap: Any) -> tuple[np.ndarray, np.ndarray]:
     """The topic arrays' slots (docnum * width + rank) ordered by topic code, and where
-    each code's run starts: per generation (1.2 MB at 100k entries, made at open)."""
+    each code's run starts: per generation (1.2 MB at 100k entries, made at open); none
+    without topic arrays."""
     cols = snap.data.topics
 
     def make() -> tuple[np.ndarray, np.ndarray]:
+        if cols is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
         flat = cols.codes.ravel()
         order = np.argsort(flat, kind="stable").astype(np.int32)
         starts = np.searchsorted(flat[order], np.arange(len(cols.values) + 1))
