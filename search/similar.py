@@ -27,13 +27,10 @@ TOP_MIN_SHARE = 2**-10  # top_docnums: below this share of the best score, all c
 Ranked = list[tuple[int, float]]  # (docnum, score), best first
 
 
-def more_like(
-    snap: Snapshot, docnum: int, channels: Channels | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def more_like(snap: Snapshot, docnum: int) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of an entry's neighbours, best first, at most MORE_LIKE_KEPT, the
     entry itself included.  Cached per entry: related and similar lists ask for the same
-    entries often.  `channels` may be shared by the entries of one list: the terms they
-    share (the seeds of a page are alike) are weighed once."""
+    entries often."""
     hit = snap.neighbours.get(docnum)
     if hit is not None:
         return hit
@@ -41,7 +38,7 @@ def more_like(
     family = analysis_language(doc["language"])
     text = " ".join((doc["title"], doc["summary"], doc.get("body", "")))
     counts = Counter(t for token in tokens(text) if (t := term(token, family)))
-    channels = channels or Channels(snap)
+    channels = Channels(snap)
     scores = channels.zeros()
     body = snap.data.fields.get(text_field("body", family))
     if body is not None and counts:
@@ -114,9 +111,8 @@ def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) 
     if not allowed.any():
         return []
     scores = np.zeros(snap.n, dtype=np.float32)
-    channels = Channels(snap)
     for rank, docnum in enumerate(seeds):
-        near, weights = more_like(snap, int(docnum), channels)
+        near, weights = more_like(snap, int(docnum))
         scores[near] += weights / (rank + 1)
     scores = scores * allowed
     if not scores.any():

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from search import Searcher, SearchRequest
-from search.scoring import Channels
-from search.similar import best, more_like, top_docnums
+from search.similar import best, top_docnums
 from tests.search.small import small_index
 
 FILLER = [
@@ -153,22 +152,3 @@ def test_related_practices_are_the_same_when_asked_again(related_searcher: Searc
     )
     assert [h.id for h in narrowed.results] == ["seed-first"]
     assert [h.id for h in narrowed.related] == ["like-first"], "only peers the filter allows"
-
-
-def test_seeds_weighed_together_have_the_neighbours_each_has_alone(
-    related_searcher: Searcher,
-) -> None:
-    """The seeds of one page share their terms' weights (related): each seed's neighbours
-    and scores are still the ones it has when weighed on its own."""
-    snap = related_searcher.snapshot()
-    seeds = [snap.docnum[i] for i in ("seed-first", "seed-second", "like-first")]
-    shared = Channels(snap)
-    together = []
-    for d in seeds:
-        snap.neighbours._items.clear()
-        together.append(more_like(snap, d, shared))
-    for d, (near, scores) in zip(seeds, together, strict=True):
-        snap.neighbours._items.clear()
-        alone_near, alone_scores = more_like(snap, d)
-        assert np.array_equal(near, alone_near) and np.array_equal(scores, alone_scores)
-    assert len(shared._terms) > 2  # the seeds' terms were weighed in the shared channels
