@@ -132,10 +132,9 @@ def _write_json(path: Path, data: dict[str, object]) -> None:
 def _held(gen_dir: Path) -> tuple[Path, set[str]] | None:
     """A generation's whole lines file, or its base and the ids its delta forgets; None
     when it has no readable lines (then there is nothing to carry as a delta)."""
-    whole = gen_dir / LINES
-    if whole.exists():
-        return whole, set()
-    base = gen_dir / LINES_BASE
+    base = generations.held_file(gen_dir, LINES, LINES_BASE)
+    if base.name == LINES:
+        return base, set()
     if not base.exists():
         return None
     try:

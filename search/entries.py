@@ -80,9 +80,8 @@ class PracticeKeys(Sequence[str]):
 @dataclass(frozen=True, slots=True)
 class GroupRows:
     """A groups map as arrays, in its order: each id's UTF-8 bytes and group, and the
-    group names.  A reopen whose generation links the previous one's groups.json takes
-    its rows from the previous snapshot and applies only its own delta: parsing the
-    JSON and encoding its 40k ids took 20-25 ms of every reopen at 100k entries."""
+    group names.  A reopen whose generation links the groups file a previous one read
+    takes its rows as they were read (search.snapshot) and applies only its own delta."""
 
     ids: np.ndarray  # fixed-width bytes (accel.encode_strings)
     group: np.ndarray  # index into names
