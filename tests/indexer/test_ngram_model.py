@@ -1,0 +1,56 @@
+"""The language model's n-grams: those langdetect's own detector reads from a text."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from langdetect.utils.ngram import NGram
+
+from indexer.ngram_model import NgramModel
+
+
+def langdetect_grams(text: str, known: set[str]) -> list[str]:
+    """The n-grams langdetect's Detector._extract_ngrams reads, in its order."""
+    grams = []
+    ngram = NGram()
+    for ch in text:
+        ngram.add_char(ch)
+        if ngram.capitalword:
+            continue
+        for n in (1, 2, 3):
+            if len(ngram.grams) < n:
+                break
+            gram = ngram.grams[-n:]
+            if gram and gram != " " and gram in known:
+                grams.append(gram)
+    return grams
+
+
+def texts(gold_entries: list[dict[str, Any]]) -> list[str]:
+    """Real titles and summaries, and made-up texts: acronyms and capitals mid-word,
+    runs of spaces and punctuation, a text ending in a word or in spaces, other scripts."""
+    rng = random.Random(5)
+    alphabet = "aAbBeE  éÉİıΣσς日ア한\n-.,12ẞßZzQq\u2028"
+    made = ["", " ", "A", "AB", "EU", "e", " E ", "NGO, EU  and ICC", "ABc dEF G", "x  y "]
+    made += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    real = [f"{e['title']}\n{e['summary']}" for e in gold_entries]
+    return real + made + [t.upper() for t in real[:50]]
+
+
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("kept", [None, 7])
+def test_each_text_yields_langdetects_grams_in_its_order(
+    gold_entries: list[dict[str, Any]], compact: bool, kept: int | None
+) -> None:
+    """A model keeps each word's rows (a build reads every entry); the rows of a text must
+    still be langdetect's n-grams, in its order (the log-likelihood sums them in that
+    order), for a word seen before or not, after its store started over (`kept`: a store
+    of 7 words), and for a text ending in a word or in spaces."""
+    model = NgramModel(compact=compact)
+    if kept is not None:
+        model._word_rows_kept = kept
+    known = set(model.grams.tolist())
+    for text in texts(gold_entries) * 2:  # the second time, from the words kept
+        assert model.grams[model.gram_rows(text)].tolist() == langdetect_grams(text, known), text
