@@ -24,6 +24,7 @@ import functools
 import logging
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,11 +87,13 @@ _SCRIPT_LANGUAGE = {
 
 
 def _script_counts(text: str) -> dict[str, int]:
+    """Letters per script, the scripts in the order the text first uses them (a tie goes
+    to the first): each distinct character is looked up once (Counter counts in C)."""
     counts: dict[str, int] = {}
-    for ch in text:
+    for ch, n in Counter(text).items():  # in order of first occurrence
         script = script_of(ch)
         if script is not None:
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + n
     return counts
 
 

@@ -318,3 +318,28 @@ def test_a_saved_model_scores_as_the_profiles_and_any_other_file_is_ignored(
             assert [model.log_likelihood(t)[0].tolist() for t in texts[:20]] == expected[:20]
     assert f"{stale}: saved for another langdetect or code: not used" in caplog.text
     assert f"{damaged}: unreadable" in caplog.text
+
+
+def test_script_counts_are_per_letter_in_the_order_the_text_uses_the_scripts() -> None:
+    """The script with most letters decides (a tie: the one the text uses first), so the
+    counts must be each letter's, in first-use order, as a loop over the letters gives."""
+    import random
+
+    from indexer.detect import _script_counts
+    from indexer.languages import script_of
+
+    def per_letter(text: str) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for ch in text:
+            if (script := script_of(ch)) is not None:
+                counts[script] = counts.get(script, 0) + 1
+        return list(counts.items())
+
+    rng = random.Random(4)
+    texts = [
+        "".join(rng.choice("aΣб日ა한אx1 .ﺏЉ") for _ in range(rng.randint(0, 30)))
+        for _ in range(3000)
+    ]
+    texts += ["Beograd Београд", "Београд Beograd", "ab бв"]
+    for text in texts:
+        assert list(_script_counts(text).items()) == per_letter(text), text
