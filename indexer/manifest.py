@@ -268,13 +268,10 @@ def read_generation_manifest(gen_dir: Path, schema_version: int | str) -> Manife
     rebuilds, with a notice) when it is missing, unreadable, or a base without its delta.
     A base is read once per process while the generations link it (44 ms at 100k)."""
     path = held_file(gen_dir, MANIFEST, MANIFEST_BASE)
-    whole = path.name == MANIFEST
-    read = partial(read_manifest, schema_version=schema_version)
+    whole, read = path.name == MANIFEST, partial(read_manifest, schema_version=schema_version)
     base = read_once(path, read, given=schema_version, key="manifest")
     if base is None:
         return None
-    manifest = base.without(())  # a copy: the one read_once holds is never changed
-    manifest._base, manifest._base_rows = path, len(base)
     delta = gen_dir / MANIFEST_DELTA
     try:
         data = json.loads(delta.read_text(encoding="utf-8"))
@@ -282,14 +279,17 @@ def read_generation_manifest(gen_dir: Path, schema_version: int | str) -> Manife
             raise ValueError(f"beside a whole {MANIFEST}")
         if data.get("schema_version") != schema_version:
             raise ValueError("written by another schema version")
-        return manifest.apply_delta(data)
+        manifest = base.apply_delta(data)  # a copy: the one read_once holds never changes
     except FileNotFoundError:
-        if whole:
-            return manifest
-        log.warning("%s: missing (its base %s is there): rebuilding", delta, path.name)
+        if not whole:
+            log.warning("%s: missing (its base %s is there): rebuilding", delta, path.name)
+            return None
+        manifest = base.without(())
     except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: unreadable (%s): rebuilding", delta, exc)
-    return None
+        return None
+    manifest._base, manifest._base_rows = path, len(base)
+    return manifest
 
 
 def _as_lines(values: list[str]) -> str | list[str]:
