@@ -277,6 +277,7 @@ def measure(ctx: RunContext, size: Size, name: str) -> dict[str, Any]:
     index = ctx.work / "indexes" / size.label / name
     if index.exists():
         shutil.rmtree(index)
+    index.parent.mkdir(parents=True, exist_ok=True)  # a system may write beside its index
     (ctx.logs / f"{size.label}-{name}.log").unlink(missing_ok=True)
     if not build_step(ctx, size, name, index, record):
         return record

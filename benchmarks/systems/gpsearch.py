@@ -86,6 +86,7 @@ class GpsearchSystem:
         # is not told: it detects every entry's language, as it would for real pages.  The
         # records without it are the file it indexes (also what `cli_update` edits).
         source = _input_file(workdir)
+        source.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no work dir
         with (
             entries_jsonl.open(encoding="utf-8") as records,
             source.open("w", encoding="utf-8") as out,

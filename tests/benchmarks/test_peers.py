@@ -258,3 +258,21 @@ def test_xapian_engine_agrees_with_the_benchmark_definitions() -> None:
     assert engine["values"] == [
         [data.facet_value(x, f) for f in data.FILTER_FIELDS] for x in ENTRIES
     ]
+
+
+@pytest.mark.parametrize("name", ["gpsearch", *FAIR])
+def test_a_system_builds_where_no_work_directory_exists_yet(
+    name: str, corpus: Path, tmp_path: Path
+) -> None:
+    """`make bench` on a fresh clone: the scratch directories do not exist yet (gpsearch
+    writes its input file beside its index, and failed there)."""
+    system = load_system(name)
+    _require(system)
+    index = tmp_path / "work" / "indexes" / "real" / name
+    system.build(corpus, index)
+    system.close()
+    system.open(index)
+    try:
+        assert system.query(Query(qid="t", text="intercultural", category="t")).total >= 0
+    finally:
+        system.close()
