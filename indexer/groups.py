@@ -130,6 +130,17 @@ def name_skeleton(word: str) -> str:
     return _INNER_VOWELS.sub("", spelling(word))[:NAME_SKELETON]
 
 
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether `text[:at]` ends where a sentence starts (_SENTENCE_START).  Its match can
+    only begin at the text's start or at the mark before the spaces that end `text[:at]`,
+    so only that tail is searched (`^` matches at 0 only): searching each capitalised
+    word's whole prefix made the names of a text quadratic in its length."""
+    start = at
+    while start > 0 and text[start - 1].isspace():  # as \s: both are Py_UNICODE_ISSPACE
+        start -= 1
+    return _SENTENCE_START.search(text, max(0, start - 1), at) is not None
+
+
 def _names(text: str) -> set[str]:
     """Capitalised words inside sentences (names), acronyms and numbers, folded; names
     also by their skeleton (`name_skeleton`)."""
@@ -137,9 +148,7 @@ def _names(text: str) -> set[str]:
     for match in TOKEN_RE.finditer(text):
         word = match.group()
         if (word.isupper() and len(word) >= 2) or (
-            word[0].isupper()
-            and len(word) >= 3
-            and not _SENTENCE_START.search(text[: match.start()])
+            word[0].isupper() and len(word) >= 3 and not _starts_sentence(text, match.start())
         ):
             found.add("n:" + fold(word))
             if len(skeleton := name_skeleton(word)) >= 3:

@@ -136,3 +136,20 @@ def test_transliterated_and_inflected_place_names_meet() -> None:
     assert name_skeleton("Lutsk") == name_skeleton("Луцьк") == name_skeleton("Lucku")
     assert name_skeleton("Kharkiv") == name_skeleton("Харків") == name_skeleton("Harkovu")
     assert name_skeleton("Lutsk") != name_skeleton("Lviv")
+
+
+def test_a_sentence_start_is_found_from_the_tail_as_from_the_whole_prefix() -> None:
+    """Capitalised words count as names unless a sentence starts there; looking only at
+    the tail before a word must answer as the pattern over the whole text before it, for
+    every mark, quote, bracket, newline and Unicode space, at the start or not."""
+    import random
+
+    from indexer.groups import _SENTENCE_START, _starts_sentence
+
+    rng = random.Random(9)
+    alphabet = 'aA .!?:;“"«(\n\t\u2028\u00a0\x1cbB'
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(20000)]
+    for text in [*texts, "", "\n", "Intro. Kharkiv and Lutsk", "(\n  Lviv"]:
+        for at in range(len(text) + 1):
+            whole = _SENTENCE_START.search(text[:at]) is not None
+            assert _starts_sentence(text, at) == whole, (text, at)
