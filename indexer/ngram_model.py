@@ -122,18 +122,27 @@ class NgramModel:
         known = self._word_rows
         if len(known) > self._word_rows_kept:
             known.clear()
-        missing = [w for w in dict.fromkeys(words) if w not in known]
+        # The rows this text uses, taken out of the store first: another thread may clear
+        # it meanwhile (each dict operation is atomic; a sequence of them is not).
+        held: dict[str, tuple[np.ndarray, int]] = {}
+        missing = []
+        for word in dict.fromkeys(words):
+            found = known.get(word)
+            if found is None:
+                missing.append(word)
+            else:
+                held[word] = found
         if missing:
-            self._learn(missing)
-        parts = [known[w][0] for w in words]
+            held |= self._learn(missing)
+        parts = [held[w][0] for w in words]
         if not normalized.endswith(" "):  # no space after the last word: not its last grams
-            rows, closing = known[words[-1]]
+            rows, closing = held[words[-1]]
             parts[-1] = rows[: len(rows) - closing]
         return np.concatenate(parts, dtype=np.int64)
 
-    def _learn(self, words: list[str]) -> None:
+    def _learn(self, words: list[str]) -> dict[str, tuple[np.ndarray, int]]:
         """Each word's rows, from one lookup of all their grams, and how many of its rows
-        come from the space after it."""
+        come from the space after it (kept in the store, and returned)."""
         found: list[str] = []
         ends: list[int] = []
         closings: list[int] = []
@@ -156,12 +165,14 @@ class NgramModel:
         rows[rows == len(self.grams)] = 0
         kept = self.grams[rows] == wanted
         counts = np.cumsum(kept)  # known grams up to each position
+        learned = {}
         start = 0
         for word, end, closing in zip(words, ends, closings, strict=True):
             own = rows[start:end][kept[start:end]].astype(np.int32)
-            closing_rows = int(counts[end - 1]) - int(counts[closing - 1])
-            self._word_rows[word] = (own, closing_rows)
+            learned[word] = (own, int(counts[end - 1]) - int(counts[closing - 1]))
             start = end
+        self._word_rows.update(learned)
+        return learned
 
     def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
         rows = self.gram_rows(text)

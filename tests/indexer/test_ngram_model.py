@@ -54,3 +54,31 @@ def test_each_text_yields_langdetects_grams_in_its_order(
     known = set(model.grams.tolist())
     for text in texts(gold_entries) * 2:  # the second time, from the words kept
         assert model.grams[model.gram_rows(text)].tolist() == langdetect_grams(text, known), text
+
+
+def test_threads_sharing_a_model_each_get_their_texts_grams(
+    gold_entries: list[dict[str, Any]],
+) -> None:
+    """A searcher's threads detect queries with one model: a thread starting its word
+    store over must not take rows from under another's text (a store of 2 words, and the
+    interpreter switching threads as often as it can)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = NgramModel(compact=True)
+    model._word_rows_kept = 2
+    known = set(model.grams.tolist())
+    sample = texts(gold_entries)[:400]
+    expected = [langdetect_grams(t, known) for t in sample]
+
+    def read(_: int) -> list[list[str]]:
+        return [model.grams[model.gram_rows(t)].tolist() for t in sample]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(read, range(8)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(result == expected for result in results)
