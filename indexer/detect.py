@@ -107,7 +107,8 @@ _TWO_LETTERS = re.compile(r"[^\W\d_]{2}")
 class LanguageDetector:
     """Detects the language of entries (title + summary + body) and of queries.
 
-    Thread-safe: the model is loaded once per process and only read afterwards."""
+    Thread-safe: the model is loaded once per process; afterwards only the store of its
+    words' n-gram rows changes, and a text takes the rows it uses out of it first."""
 
     def __init__(
         self,

@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 
 SMOOTHING = 0.5 / 10000  # langdetect's alpha / BASE_FREQ
 MODEL_FILE = "language_model.npz"  # the model as a generation keeps it (NgramModel.save)
-# Words whose n-gram rows a model keeps before it starts over: a build's (~15 MB) and a
-# searcher's, which detects the words of queries (~1 MB).
-WORD_ROWS_KEPT = {False: 50_000, True: 4_096}
+# Words whose n-gram rows a model keeps before it starts over: a build's and a searcher's,
+# which detects the words of queries.  Only words of up to WORD_KEPT_CHARS are kept (a
+# text with no spaces, as Chinese is written, is one "word" that never comes back): at
+# most ~0.66 KB a word (a typical one ~0.36), so at most 33 MB for a build, 1.4 for a searcher.
+WORD_ROWS_KEPT = {False: 50_000, True: 2_048}
+WORD_KEPT_CHARS = 32
 
 
 class _Normalized(dict[int, str]):
@@ -142,7 +145,7 @@ class NgramModel:
 
     def _learn(self, words: list[str]) -> dict[str, tuple[np.ndarray, int]]:
         """Each word's rows, from one lookup of all their grams, and how many of its rows
-        come from the space after it (kept in the store, and returned)."""
+        come from the space after it (returned, and kept in the store unless too long)."""
         found: list[str] = []
         ends: list[int] = []
         closings: list[int] = []
@@ -171,7 +174,9 @@ class NgramModel:
             own = rows[start:end][kept[start:end]].astype(np.int32)
             learned[word] = (own, int(counts[end - 1]) - int(counts[closing - 1]))
             start = end
-        self._word_rows.update(learned)
+        self._word_rows.update(
+            (w, rows) for w, rows in learned.items() if len(w) <= WORD_KEPT_CHARS
+        )
         return learned
 
     def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:

@@ -82,3 +82,18 @@ def test_threads_sharing_a_model_each_get_their_texts_grams(
     finally:
         sys.setswitchinterval(interval)
     assert all(result == expected for result in results)
+
+
+def test_a_text_without_spaces_is_read_but_not_kept() -> None:
+    """A Chinese text has no spaces: one "word" of up to 3,000 characters that never comes
+    back.  Its grams are read as any text's, but the store keeps only short words (it
+    would hold ~24 KB for each such text)."""
+    from indexer.ngram_model import WORD_KEPT_CHARS
+
+    model = NgramModel()
+    known = set(model.grams.tolist())
+    long_text = "城市间文化交流与社会融合" * 250
+    short = "x" * WORD_KEPT_CHARS
+    for text in (long_text, f"{long_text} {short} city"):
+        assert model.grams[model.gram_rows(text)].tolist() == langdetect_grams(text, known)
+    assert sorted(model._word_rows) == sorted([short, "city"])
