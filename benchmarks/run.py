@@ -86,14 +86,15 @@ def export_snapshot(rev: str, work: Path) -> tuple[Path, str]:
         subprocess.run(["tar", "-x", "-C", str(partial)], stdin=archive.stdout, check=True)
         if archive.wait() != 0:
             raise RuntimeError(f"git archive {sha} failed")
-        _install_steps(partial)
         partial.rename(target)
+    _install_steps(target)  # also for a snapshot exported before the step existed
     return target, sha
 
 
 def _install_steps(source: Path) -> None:
     """What installing that commit does besides pip: compile the place tables, where the
-    commit has that step (a build of the snapshot would otherwise read GeoNames, ~2 s)."""
+    commit has that step (a build of the snapshot would otherwise read GeoNames, ~2 s);
+    nothing when they are current."""
     module = source / "corpus" / "place_data.py"
     if module.is_file() and "def compile_tables(" in module.read_text(encoding="utf-8"):
         env = {**os.environ, "PYTHONPATH": str(source)}
