@@ -114,10 +114,10 @@ class NgramModel:
         """Rows of the n-grams of a text in langdetect's order (NGram: each word between
         spaces padded with one, its 1-3-grams read as it goes, a word of capitals skipped
         after its first letter: acronyms say nothing of the language).  A word's grams
-        depend on the word alone, so a build keeps each word's rows: the text is then a
-        `str.translate` and a few lookups (~0.1 against 0.4 ms an entry in a Python loop
-        over its characters).  The rows are in the loop's order, so sums are the same to
-        the bit."""
+        depend on the word alone, so the model keeps each word's rows: a text is then a
+        `str.translate` and a lookup per word (an entry's text: 0.02 ms, against 0.2 in a
+        Python loop over its characters).  The rows are in that loop's order, so sums are
+        the same to the bit."""
         normalized = text.translate(self._normalized)
         words = [w for w in normalized.split(" ") if w]  # runs of spaces are skipped
         if not words:
