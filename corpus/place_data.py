@@ -339,16 +339,16 @@ def compiled_tables(directory: Path = COMPILED) -> Tables | None:
         return None
 
 
-def compile_tables(directory: Path = COMPILED) -> Path:
+def compile_tables(directory: Path = COMPILED) -> bool:
     """Build the tables and write them into `directory`, replaced whole: a reader finds the
     old tables or the new ones, never a part (the key file is written last, and the
     directory renamed into place).  Compiles run one at a time (a lock beside it); one
-    that finds the tables current when its turn comes leaves them."""
+    that finds the tables current when its turn comes leaves them (False)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     with (directory.parent / f".{directory.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if compiled_tables(directory) is not None:
-            return directory
+            return False
         for left in directory.parent.glob(f".{directory.name}.*.*"):  # an interrupted one's
             if left.is_dir():
                 shutil.rmtree(left, ignore_errors=True)
@@ -360,7 +360,7 @@ def compile_tables(directory: Path = COMPILED) -> Path:
             directory.rename(old)
         tmp.rename(directory)
         shutil.rmtree(old, ignore_errors=True)
-    return directory
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -370,10 +370,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=COMPILED, help="default: %(default)s")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if compiled_tables(args.out) is not None:
-        log.info("%s: current", args.out)
-        return
-    log.info("compiled the place tables into %s", compile_tables(args.out))
+    done = "compiled the place tables into" if compile_tables(args.out) else "current:"
+    log.info("%s %s", done, args.out)
 
 
 if __name__ == "__main__":
