@@ -199,8 +199,11 @@ class Snapshot:
     def __del__(self) -> None:
         # Freed (no request holds it): its Whoosh files close now, not whenever the cycle
         # collector reaches Whoosh's own objects (never, for those a worker inherited).
-        with contextlib.suppress(Exception):
+        # Not contextlib.suppress: at interpreter exit this module's names may be gone.
+        try:  # noqa: SIM105
             self.searcher.close()
+        except Exception:
+            pass
 
     # --- stored entries ---------------------------------------------------------------
 
