@@ -11,7 +11,8 @@ from corpus.known import KnownEntry
 from corpus.model import Entry, EntryError, make_entry
 from indexer import generations, integrity, known_lines
 from indexer.build_report import BuildReport
-from indexer.manifest import Manifest, content_hash, read_generation_manifest, source_file
+from indexer.hashing import content_hash, source_file
+from indexer.manifest import Manifest, read_generation_manifest
 from indexer.schema import SCHEMA_VERSION
 
 

@@ -24,7 +24,7 @@ from corpus.listing import SOURCE_RE
 from corpus.loader import _format as source_format
 from corpus.model import FIELD_NAMES, ID_RE
 from gpsearch.cli import main as cli
-from indexer.manifest import content_hash
+from indexer.hashing import content_hash
 from search import Searcher, SearchRequest
 from tests.conftest import run_cli
 from tests.reliability.conftest import copy_index, fuzz, live_generation, tree_state
