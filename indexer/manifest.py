@@ -7,11 +7,10 @@ Stored as columns in manifest.json: the ids and the hashes each one string of li
 list when one of them is empty or holds a newline), the source files and the blocks as
 tables with each entry's code in them.  At 100k entries, 44-45 ms to read (damage checks
 included) and 26 to write (as lists of strings, 66-68 and 57-60; measured alternately).
-
 An update links the manifest it read as manifest.base.json and writes the rows it changed
 beside it (manifest.delta.json: each changed id's row, and the ids removed) until they pass
-a share of the rows (generations.delta_fits); a process parses a linked base once
-(read_once), so its updates after the first read and write only their rows of the files.
+a share of the rows (generations.delta_fits); the next update in the process takes the
+manifest from it (indexer.handoff), else parses a linked base once (read_once).
 """
 
 from __future__ import annotations
@@ -136,28 +135,41 @@ class Manifest:
         return view
 
     def without(self, gone: Iterable[str]) -> Manifest:
-        """A copy without the entries `gone` (the columns copied whole and the few rows
-        dropped, or filtered when many go)."""
+        """A copy without the entries `gone` (for a read base, which never changes)."""
+        gone = list(gone)
+        copy = Manifest(self.declared)
+        copy._base, copy._base_rows, copy._since = self._base, self._base_rows, {**self._since}
+        columns = (self._ids, self._hashes, self._source, self._block, self._sources, self._blocks)
+        (copy._ids, copy._hashes, copy._source, copy._block, copy._sources, copy._blocks) = (
+            column.copy() for column in columns
+        )
+        rows = self._rows()  # made once for the base, and copied
+        if not any(i in rows for i in gone):
+            copy._row = rows.copy()  # the same rows: no index to make again
+        copy.remove(gone)
+        return copy
+
+    def remove(self, gone: Iterable[str]) -> None:
+        """Remove the entries `gone`, in place (the few rows deleted, or every column
+        filtered when many go)."""
         drop = set(gone)
         found = {i: r for i in drop if (r := self._rows().get(i)) is not None}
-        rows = sorted(found.values())
-        copy = Manifest(self.declared - drop)
-        copy._base, copy._base_rows = self._base, self._base_rows
-        copy._since = {**self._since, **dict.fromkeys(found)}
-        columns = (self._ids, self._hashes, self._source, self._block)
+        self.declared -= drop
+        self._since.update(dict.fromkeys(found))
+        if not found:
+            return
+        rows, columns = sorted(found.values()), (self._ids, self._hashes, self._source, self._block)
         if len(rows) <= 64:
-            copied = [column.copy() for column in columns]
             for row in reversed(rows):
-                for column in copied:
+                for column in columns:
                     del column[row]
         else:
             keep = [i not in drop for i in self._ids]
-            copied = [list(compress(column, keep)) for column in columns]
-        copy._ids, copy._hashes, copy._source, copy._block = copied
-        copy._sources, copy._blocks = self._sources.copy(), self._blocks.copy()
-        if not rows and self._row is not None:
-            copy._row = self._row.copy()  # the same rows: no index to make again
-        return copy
+            self._ids, self._hashes, self._source, self._block = (
+                list(compress(column, keep)) for column in columns
+            )
+        self._row = None
+        self._views.clear()
 
     def add(
         self, entry_id: str, content_hash: str, source: str, block: str, declared: bool
@@ -256,6 +268,16 @@ def write_manifest(workdir: Path, manifest: Manifest, schema_version: int | str)
         return True
     (workdir / MANIFEST).write_text(manifest.to_json(schema_version), encoding="utf-8")
     return False
+
+
+def as_read_from(manifest: Manifest, gen_dir: Path, delta: bool) -> Manifest:
+    """`manifest`, written by write_manifest (returning `delta`) into the published `gen_dir`,
+    as read_generation_manifest would read it back there (what an update hands over)."""
+    if delta:
+        manifest._base = gen_dir / MANIFEST_BASE
+    else:
+        manifest._base, manifest._base_rows, manifest._since = gen_dir / MANIFEST, len(manifest), {}
+    return manifest
 
 
 def read_generation_manifest(gen_dir: Path, schema_version: int | str) -> Manifest | None:

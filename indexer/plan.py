@@ -4,13 +4,14 @@ from the entries given and the current generation's manifest."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.known import KnownEntry
 from corpus.model import Entry, EntryError, make_entry
-from indexer import generations, integrity, known_lines
+from indexer import generations, handoff, integrity, known_lines
 from indexer.build_report import BuildReport
+from indexer.generations import SIDE_FILES
 from indexer.hashing import content_hash, source_file
 from indexer.manifest import Manifest, read_generation_manifest
 from indexer.schema import SCHEMA_VERSION
@@ -30,7 +31,9 @@ class Plan:
     """What a build has to do, from the entries given and the previous generation."""
 
     previous: generations.Generation | None
-    old: Manifest  # the previous manifest (empty when rebuilding)
+    # The previous manifest (empty when rebuilding), the plan's own: the build makes it
+    # the new one in place
+    old: Manifest
     hashes: dict[str, str]
     files: dict[str, str]
     todo: list[Entry]  # new and changed entries
@@ -38,10 +41,10 @@ class Plan:
     # Source files given whole: their earlier lines are not remembered (an update by id
     # gives none, so every other entry's remembered line is kept)
     given_files: set[str]
+    rebuilt: bool = field(init=False)  # starts from nothing
 
-    @property
-    def rebuilt(self) -> bool:
-        return not self.old
+    def __post_init__(self) -> None:
+        self.rebuilt = not self.old
 
     @property
     def carried(self) -> Path | None:
@@ -67,7 +70,12 @@ def _previous(index_dir: Path, *, rebuild: bool = False) -> generations.Generati
 
 
 def _manifest(gen: generations.Generation | None) -> Manifest | None:
-    return None if gen is None else read_generation_manifest(gen.path, SCHEMA_VERSION)
+    """The live generation's manifest, the plan's own to change: the one the update before
+    in this process handed over (indexer.handoff), or read from its files."""
+    if gen is None:
+        return None
+    handed = handoff.take(gen.path, SIDE_FILES[0])
+    return handed if handed is not None else read_generation_manifest(gen.path, SCHEMA_VERSION)
 
 
 def _compared(
