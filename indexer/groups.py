@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Any
 
 from indexer.analysis import CYRILLIC_RE, TOKEN_RE, fold, fold_word, term, transliterate
@@ -189,19 +189,29 @@ def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
     )
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
+    """How many members two sets share, and their Jaccard index (0 when both are empty)."""
+    both = len(a & b)
+    union = len(a) + len(b) - both
+    return both, both / union if union else 0.0
 
 
-def same_practice(a: Signature, b: Signature, common: frozenset[str] = frozenset()) -> bool:
-    """Whether two entries of one place and period are versions of one practice."""
+def same_practice(
+    a: Signature,
+    b: Signature,
+    common: frozenset[str] = frozenset(),
+    anchors: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> bool:
+    """Whether two entries of one place and period are versions of one practice
+    (`anchors`: theirs without the `common` ones, when the caller has them already)."""
     if a.locale == b.locale:
         return False
     if a.title and a.title == b.title:
         return True
-    anchors_a, anchors_b = a.anchors - common, b.anchors - common
-    shared = len(anchors_a & anchors_b) + len(a.concepts & b.concepts)
-    score = _jaccard(anchors_a, anchors_b) + _jaccard(a.concepts, b.concepts)
+    anchors_a, anchors_b = anchors or (a.anchors - common, b.anchors - common)
+    both_anchors, anchor_score = _overlap(anchors_a, anchors_b)
+    both_concepts, concept_score = _overlap(a.concepts, b.concepts)
+    shared, score = both_anchors + both_concepts, anchor_score + concept_score
     return shared >= MIN_SHARED and score >= LINK_SCORE
 
 
@@ -221,18 +231,15 @@ def _block(doc: Mapping[str, Any]) -> str:
     return "\x1f".join((place, fold(doc.get("city") or ""), str(int(doc["year_from"]))))
 
 
-def _practice_counts(sigs: list[Signature]) -> dict[str, int]:
+def _practice_counts(sigs: list[Signature]) -> Counter[str]:
     """In how many practices of a block each anchor occurs.  Entries with one title are
     one practice (they are linked anyway): the copies of a page in two locales must not
     make the words its translation shares with it look common to the whole block."""
-    by_title: dict[str, set[str]] = defaultdict(set)
+    by_title: dict[str, frozenset[str]] = {}
     for sig in sigs:
-        by_title[sig.title] |= sig.anchors
-    counts: dict[str, int] = defaultdict(int)
-    for anchors in by_title.values():
-        for anchor in anchors:
-            counts[anchor] += 1
-    return counts
+        held = by_title.get(sig.title)
+        by_title[sig.title] = sig.anchors if held is None else held | sig.anchors
+    return Counter(chain.from_iterable(by_title.values()))
 
 
 def _candidates(
@@ -311,8 +318,10 @@ def group_signatures(signatures: Iterable[Signature]) -> dict[str, str]:
         counts = _practice_counts(block)
         practices = len({s.title for s in block})
         common = frozenset(a for a, c in counts.items() if c > max(2, practices * MAX_ANCHOR_SHARE))
+        # each entry's anchors without the common ones once, not once per pair it is in
+        anchors = [s.anchors - common for s in block] if common else [s.anchors for s in block]
         for i, j in _candidates(block, counts, titles_only=len(block) > MAX_COMPARED):
-            if same_practice(block[i], block[j], common):
+            if same_practice(block[i], block[j], anchors=(anchors[i], anchors[j])):
                 links.union(block[i].id, block[j].id, automatic=True)
     return _group_ids(links)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from itertools import combinations
 from pathlib import Path
 
 from corpus import bundled_sources, load_sources
 from indexer.detect import LanguageDetector
-from indexer.groups import assign_groups
+from indexer.groups import LINK_SCORE, MIN_SHARED, Signature, _overlap, assign_groups, same_practice
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 # Title prefixes of the originals each written translation belongs with.
@@ -153,3 +154,29 @@ def test_a_sentence_start_is_found_from_the_tail_as_from_the_whole_prefix() -> N
         for at in range(len(text) + 1):
             whole = _SENTENCE_START.search(text[:at]) is not None
             assert _starts_sentence(text, at) == whole, (text, at)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def test_a_pair_is_scored_by_the_jaccard_index_of_its_sets() -> None:
+    """The shared members and Jaccard indexes a pair is linked by, counted without making
+    each pair's union, against the sets themselves (random sets, empty ones among them)."""
+    rng = random.Random(3)
+    words = [f"w{n}" for n in range(30)]
+
+    def some() -> frozenset[str]:
+        return frozenset(rng.sample(words, rng.choice((0, 1, 2, 5, 12))))
+
+    for _ in range(3000):
+        a, b = some(), some()
+        assert _overlap(a, b) == (len(a & b), _jaccard(a, b))
+        one, two = (Signature(f"e{n}", f"l{n}", "en", "", some(), some()) for n in range(2))
+        common = some()
+        anchors = (one.anchors - common, two.anchors - common)
+        shared = len(anchors[0] & anchors[1]) + len(one.concepts & two.concepts)
+        score = _jaccard(*anchors) + _jaccard(one.concepts, two.concepts)
+        linked = shared >= MIN_SHARED and score >= LINK_SCORE
+        assert same_practice(one, two, common) == linked
+        assert same_practice(one, two, anchors=anchors) == linked
