@@ -8,7 +8,6 @@ generation (`verify(deep=False)`: a stat per file); `gpsearch check` compares ch
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import zlib
@@ -50,31 +49,47 @@ def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
     """Size and CRC-32 of every file of a finished build.
 
     Files hard-linked from the live generation (segments an update carried over) keep the
-    checksum recorded for them there: same inode, same bytes, nothing to read again.
+    checksum recorded for them there: same inode, same bytes, nothing to read again.  The
+    inodes are the ones the directories list (no stat of each of ~500 files: 9 -> 4 ms of
+    a one-entry update at 100k entries, measured).
     """
     previous = _previous_records(index_dir)
+    held: dict[str, int] = {}
+    if previous is not None and _same_device(workdir, previous[0]):
+        held = _inodes(previous[0])
     records: dict[str, dict[str, Any]] = {}
-    for rel in sorted(_files(workdir), key=lambda rel: rel.split("/")):
+    for rel, inode in sorted(_inodes(workdir).items(), key=lambda item: item[0].split("/")):
         if rel == GENERATION_META:
             continue
-        st = (workdir / rel).stat()
-        if previous is not None and rel in previous[1]:
-            with contextlib.suppress(OSError):
-                if os.path.samestat(st, (previous[0] / rel).stat()):
-                    records[rel] = previous[1][rel]
-                    continue
-        records[rel] = {"size": st.st_size, "crc32": _crc32(workdir / rel)}
+        if previous is not None and rel in previous[1] and held.get(rel) == inode:
+            records[rel] = previous[1][rel]
+            continue
+        path = workdir / rel
+        records[rel] = {"size": path.stat().st_size, "crc32": _crc32(path)}
     return records
 
 
-def _files(top: Path) -> list[str]:
-    """Every file under `top`, as a relative path with "/" (os.walk on strings: 0.6
-    against 6 ms for pathlib's walk of a generation's 618 files at 100k, measured)."""
-    found = []
-    for root, _dirs, files in os.walk(top):
-        rel = os.path.relpath(root, top)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        found += [prefix + name for name in files]
+def _same_device(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_dev == b.stat().st_dev
+    except OSError:
+        return False
+
+
+def _inodes(top: Path) -> dict[str, int]:
+    """Every file under `top` by its relative path (with "/"), with its inode number as
+    its directory lists it."""
+    found: dict[str, int] = {}
+    stack = [("", str(top))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir():  # as os.walk: a link to a directory is not followed
+                    if not entry.is_symlink():
+                        stack.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    found[prefix + entry.name] = entry.inode()
     return found
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from corpus import Entry, load_sources
-from indexer import generations, resources
-from indexer.build import build_index
+from indexer import generations, integrity, resources
+from indexer.build import build_index, update_index
 from indexer.generations import MANIFEST, TOPIC_VOCABULARY
 from indexer.manifest import read_generation_manifest, read_manifest
 from indexer.schema import SCHEMA_VERSION
@@ -101,3 +101,35 @@ def test_an_index_whose_manifest_is_in_the_previous_format_updates_without_a_reb
     assert not report.rebuilt and (report.changed, report.unchanged) == (1, len(entries) - 1)
     again = read_generation_manifest(generations.current(tmp_path).path, SCHEMA_VERSION)
     assert again is not None and again.blocks == now.blocks and again.files == now.files
+
+
+def test_an_update_checksums_only_the_files_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files carried over (hard links) keep the checksums recorded for them, and every
+    checksum recorded is the file's (a deep check reads them all)."""
+    entries = _entries()
+    index = tmp_path / "index"
+    build_index(entries, index)
+    before = generations.current(index)
+    read: list[str] = []
+    real = integrity._crc32
+    depth = len(index.parts) + 1  # index/<generation>/<file>
+
+    def crc32(path: Path) -> str:
+        read.append("/".join(path.parts[depth:]))
+        return real(path)
+
+    monkeypatch.setattr(integrity, "_crc32", crc32)
+    update_index(index, [_changed(entries)[0]])
+    monkeypatch.undo()
+    live = generations.current(index)
+    records = integrity.recorded_files(live)
+    assert records is not None and integrity.verify(live, deep=True) == []
+    carried = {
+        rel
+        for rel in records
+        if (before.path / rel).exists() and (before.path / rel).samefile(live.path / rel)
+    }
+    assert any(rel.endswith(".pst") for rel in carried)  # the Whoosh segments, linked
+    assert sorted(read) == sorted(set(records) - carried)  # each file written, once
