@@ -229,16 +229,18 @@ class Snapshot:
         """Live docnums, the practice of each (its translation group, or the entry alone)
         as a number, in the order practices first appear; and the practices' keys."""
         docnums = np.flatnonzero(self.alive)
-        group = self.groups.code[docnums].astype(np.int64)
-        alone = len(self.groups.names) + np.arange(len(docnums), dtype=np.int64)
-        _, first, inverse = np.unique(
-            np.where(group >= 0, group, alone), return_index=True, return_inverse=True
-        )
-        order = np.argsort(first, kind="stable")
-        number = np.empty_like(order)
-        number[order] = np.arange(len(order))
-        keys = PracticeKeys(self.groups, self.docnum, docnums[first[order]])
-        return docnums, number[inverse.ravel()], keys
+        group = self.groups.code[docnums]
+        # Only the grouped entries are sorted (40% of the 100k bench corpus; sorting every
+        # entry's practice key took 5 of a reopen's ms): an entry alone starts a practice
+        grouped = np.flatnonzero(group >= 0)
+        _, first, inverse = np.unique(group[grouped], return_index=True, return_inverse=True)
+        leads = grouped[first]  # where each group first appears
+        starts = np.ones(len(docnums), dtype=bool)
+        starts[grouped] = False
+        starts[leads] = True
+        number = np.cumsum(starts) - 1
+        number[grouped] = number[leads][inverse.ravel()]
+        return docnums, number, PracticeKeys(self.groups, self.docnum, docnums[starts])
 
     @cached_property
     def practice_numbers(self) -> tuple[np.ndarray, int]:
