@@ -297,17 +297,21 @@ def _merge_ids(
     meta.json, 100k ids took 30-40 ms of every update to merge, write and read back).
     When the segments are `previous`'s (its merged layout) and some after them, its column
     is extended: the few new ids inserted, the old codes shifted past them (a sort of
-    every id took 20 ms of a one-entry update at 100k)."""
+    every id took 20 ms of a one-entry update at 100k), or its values linked when none
+    is new."""
     ids = [segment_ids(d, m).array for d, m in zip(seg_dirs, metas, strict=True)]
     kept = _kept_segments(seg_dirs, previous)
+    same = False  # the previous values, unchanged (as when entries were edited, not added)
     if kept:
         held = np.load(previous / ID_VALUES)  # type: ignore[operator]
         new = np.unique(np.concatenate(ids[kept:]))
         width = max(held.dtype.itemsize, new.dtype.itemsize, 1)
+        same = width == held.dtype.itemsize
         held = held.astype(f"S{width}")
         at = np.searchsorted(held, new)
         found = at < len(held)
         found[found] = held[at[found]] == new[found]
+        same = same and bool(found.all())
         merged = np.insert(held, at[~found], new[~found])
         old = np.load(previous / "col.id.npy")  # type: ignore[operator]
         parts = [old + np.searchsorted(at[~found], old, side="right").astype(np.int32)]
@@ -320,7 +324,10 @@ def _merge_ids(
         np.searchsorted(merged, own).astype(np.int32)[np.load(d / "col.id.npy")] for d, own in tail
     ]
     np.save(out / "col.id.npy", concat(parts, np.int32))
-    SortedStrings(merged).save(out / ID_VALUES)
+    if same:  # linked: nothing to write and checksum, and a reopen sees the same file
+        os.link(previous / ID_VALUES, out / ID_VALUES)  # type: ignore[operator]
+    else:
+        SortedStrings(merged).save(out / ID_VALUES)
 
 
 def _kept_segments(seg_dirs: list[Path], previous: Path | None) -> int:

@@ -23,7 +23,7 @@ from whoosh import index as windex
 
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel
-from indexer.accel import SortedStrings
+from indexer.accel import ACCEL, ID_VALUES, MERGED, SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -112,7 +112,10 @@ class Snapshot:
         path = held_file(gen.path, GROUPS, GROUPS_BASE)
         rows, count = read_once(path, _group_rows, key="search group rows")
         delta = read_delta(gen.path, count, required=path.name == GROUPS_BASE)
-        self.groups = Groups.load(rows.changed(delta), self.docnum, self.n)
+        self._group_rows = rows
+        self._group_codes = _group_codes(self, rows, previous)
+        changed, codes = rows.changed(delta, ids, self._group_codes)
+        self.groups = Groups.load(changed, codes, self.docnum, self.n)
 
     def _reuse(self, previous: Snapshot) -> None:
         """Take the previous generation's analysed lexicon and topic assigner when this
@@ -338,6 +341,18 @@ def _group_rows(path: Path) -> tuple[GroupRows, int]:
     40k ids took 20-25 ms of every reopen at 100k entries)."""
     group_of = read_base(path)
     return GroupRows.of(group_of), len(group_of)
+
+
+def _group_codes(snap: Snapshot, rows: GroupRows, previous: Snapshot | None) -> np.ndarray:
+    """The codes of the grouped ids of `rows` in the id column: the previous snapshot's
+    when it had the same rows and the same ids (an update that edited entries)."""
+    if (
+        previous is not None
+        and previous._group_rows is rows
+        and _same_file(snap.gen.path, previous.gen.path, f"{ACCEL}/{MERGED}/{ID_VALUES}")
+    ):
+        return previous._group_codes
+    return cast(SortedStrings, snap.data.values["id"]).find_encoded(rows.ids)
 
 
 def _same_file(one: Path, other: Path, name: str) -> bool:

@@ -138,3 +138,43 @@ def test_regrouping_in_place_lists_what_applying_the_delta_anew_lists() -> None:
             groups.regroup(again, found)
             assert list(groups.of.items()) == list(_applied(base, groups.delta).items())
         assert base == groups.base_of
+
+
+def _groups_of(snap: object) -> tuple[list[int], tuple[str, ...], list[list[int]]]:
+    groups = snap.groups  # type: ignore[attr-defined]
+    members = [groups.members(d) for d in range(snap.n)]  # type: ignore[attr-defined]
+    return groups.code.tolist(), groups.names, members
+
+
+def test_a_searcher_following_updates_lists_the_groups_a_fresh_open_lists(
+    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reopen takes the group ids' codes from the previous generation while the ids and
+    the groups file are the same (entries edited), and looks them up again when ids came
+    or went, or the groups were written whole."""
+    pages = load_sources([shared_corpus / "pages"]).entries
+    translated = load_sources([TRANSLATIONS]).entries
+    index = tmp_path / "index"
+    build_index([*pages, *translated], index)
+    follower = Searcher(index, check_interval=0)
+    follower.snapshot()
+    # sorts before every other id, and joins the group of the entry it copies
+    first = _edited(translated[2], id="0-first-version", locale="el")
+    steps: list[tuple[list[Entry], list[str]]] = [
+        ([_edited(translated[0], summary="Edited.")], []),  # the same ids
+        ([first], []),  # a new id before them all: every other id's code moves
+        ([_edited(translated[1], summary="Edited.")], []),
+        ([], [first.id, translated[3].id]),  # ids gone
+        ([_edited(translated[4], summary="Edited.")], []),
+    ]
+    for n, (upserts, deletes) in enumerate(steps):
+        if n == 2:  # from here the groups are written whole: another base, the same ids
+            monkeypatch.setattr(generations, "DELTA_MIN_ROWS", 0)
+            monkeypatch.setattr(generations, "DELTA_SHARE", 10**9)
+        update_index(index, upserts, deletes)
+        followed, fresh = follower.snapshot(), Searcher(index).snapshot()
+        assert followed.gen.name == fresh.gen.name
+        assert _groups_of(followed) == _groups_of(fresh)
+        assert any(fresh.groups.members(d) for d in range(fresh.n))  # groups to compare
+        if n == 1:  # the new id is in a group: the groups map changed
+            assert fresh.groups.members(fresh.docnum[first.id])
