@@ -51,20 +51,28 @@ def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
     Files hard-linked from the live generation (segments an update carried over) keep the
     checksum recorded for them there: same inode, same bytes, nothing to read again.  The
     inodes are the ones the directories list (no stat of each of ~500 files: 9 -> 4 ms of
-    a one-entry update at 100k entries, measured).
+    a one-entry update at 100k entries, measured) where the file system lists true ones;
+    some do not (FUSE file systems without `use_ino` list one number for every file), and
+    there each file and its namesake in the live generation are compared by stat.
     """
     previous = _previous_records(index_dir)
+    found, listed = _inodes(workdir)
     held: dict[str, int] = {}
-    if previous is not None and _same_device(workdir, previous[0]):
-        held = _inodes(previous[0])
+    if previous is not None and listed:
+        held, listed = _inodes(previous[0])
+        listed = listed and _same_device(workdir, previous[0])
     records: dict[str, dict[str, Any]] = {}
-    for rel, inode in sorted(_inodes(workdir).items(), key=lambda item: item[0].split("/")):
+    for rel, inode in sorted(found.items(), key=lambda item: item[0].split("/")):
         if rel == GENERATION_META:
             continue
-        if previous is not None and rel in previous[1] and held.get(rel) == inode:
+        path = workdir / rel
+        if (
+            previous is not None
+            and rel in previous[1]
+            and (held.get(rel) == inode if listed else _same_stat(path, previous[0] / rel))
+        ):
             records[rel] = previous[1][rel]
             continue
-        path = workdir / rel
         records[rel] = {"size": path.stat().st_size, "crc32": _crc32(path)}
     return records
 
@@ -76,9 +84,17 @@ def _same_device(a: Path, b: Path) -> bool:
         return False
 
 
-def _inodes(top: Path) -> dict[str, int]:
+def _same_stat(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samestat(a.stat(), b.stat())
+    except OSError:
+        return False
+
+
+def _inodes(top: Path) -> tuple[dict[str, int], bool]:
     """Every file under `top` by its relative path (with "/"), with its inode number as
-    its directory lists it."""
+    its directory lists it; and whether those are the files' inode numbers (each one
+    distinct, and one of them what stat says)."""
     found: dict[str, int] = {}
     stack = [("", str(top))]
     while stack:
@@ -90,7 +106,18 @@ def _inodes(top: Path) -> dict[str, int]:
                         stack.append((f"{prefix}{entry.name}/", entry.path))
                 else:
                     found[prefix + entry.name] = entry.inode()
-    return found
+    return found, _true_inodes(top, found)
+
+
+def _true_inodes(top: Path, listed: dict[str, int]) -> bool:
+    if len(set(listed.values())) != len(listed):
+        return False
+    for rel, inode in listed.items():  # a file system that makes them up makes up all
+        try:
+            return (top / rel).lstat().st_ino == inode
+        except OSError:
+            return False
+    return True
 
 
 def _meta(gen: Generation) -> dict[str, Any]:

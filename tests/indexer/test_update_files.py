@@ -103,15 +103,19 @@ def test_an_index_whose_manifest_is_in_the_previous_format_updates_without_a_reb
     assert again is not None and again.blocks == now.blocks and again.files == now.files
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["inodes as listed", "inodes by stat"])
 def test_an_update_checksums_only_the_files_it_wrote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listed: bool
 ) -> None:
     """The files carried over (hard links) keep the checksums recorded for them, and every
-    checksum recorded is the file's (a deep check reads them all)."""
+    checksum recorded is the file's (a deep check reads them all); also where the file
+    system lists no true inode numbers (then files are compared by stat)."""
     entries = _entries()
     index = tmp_path / "index"
     build_index(entries, index)
     before = generations.current(index)
+    if not listed:
+        monkeypatch.setattr(integrity, "_true_inodes", lambda top, found: False)
     read: list[str] = []
     real = integrity._crc32
     depth = len(index.parts) + 1  # index/<generation>/<file>
@@ -133,3 +137,16 @@ def test_an_update_checksums_only_the_files_it_wrote(
     }
     assert any(rel.endswith(".pst") for rel in carried)  # the Whoosh segments, linked
     assert sorted(read) == sorted(set(records) - carried)  # each file written, once
+
+
+def test_inode_numbers_a_file_system_makes_up_are_not_taken_for_the_files(
+    tmp_path: Path,
+) -> None:
+    """FUSE file systems without `use_ino` list one number for every file: an update
+    would then take each file it wrote for the live generation's namesake."""
+    for name in ("a", "b"):
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    true = {name: (tmp_path / name).stat().st_ino for name in ("a", "b")}
+    assert integrity._true_inodes(tmp_path, true)
+    assert not integrity._true_inodes(tmp_path, dict.fromkeys(true, 0xFFFFFFFF))
+    assert not integrity._true_inodes(tmp_path, {"a": true["b"], "b": true["a"]})
