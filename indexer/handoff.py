@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from indexer.readonce import file_identity
+
 KEPT = 4
 
 # (index directory, kind) -> (generation directory, its files' identity, what was handed)
@@ -30,16 +32,8 @@ _LOCK = threading.Lock()
 
 
 def _identity(gen_dir: Path, names: Sequence[str]) -> tuple[Any, ...]:
-    """Each named file's (device, inode, size, modification time), None when missing."""
-    found: list[Any] = []
-    for name in names:
-        try:
-            st = (gen_dir / name).stat()
-        except FileNotFoundError:
-            found.append(None)
-        else:
-            found.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(found)
+    """Each named file's identity (readonce.file_identity), None when it is missing."""
+    return tuple(file_identity(gen_dir / name) for name in names)
 
 
 def _key(gen_dir: Path, names: Sequence[str]) -> tuple[str, str]:

@@ -272,7 +272,9 @@ def write_manifest(workdir: Path, manifest: Manifest, schema_version: int | str)
 
 def as_read_from(manifest: Manifest, gen_dir: Path, delta: bool) -> Manifest:
     """`manifest`, written by write_manifest (returning `delta`) into the published `gen_dir`,
-    as read_generation_manifest would read it back there (what an update hands over)."""
+    as the next update reads it there (what an update hands over): the entries, declared
+    ids and base that reading gives.  Its rows may come in another order, and an id added
+    and removed again since the base stays listed as removed (reading drops it)."""
     if delta:
         manifest._base = gen_dir / MANIFEST_BASE
     else:

@@ -29,11 +29,9 @@ def read_once(
     names, as a whole manifest and later as a base, is read under one key).  The caller
     must not change what it gets: the next caller gets the same object."""
     key = key or path.name
-    try:
-        st = path.stat()
-    except OSError:
+    identity = file_identity(path)
+    if identity is None:
         return read(path)
-    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     held = _READ.get((key, identity))
     if held is not None and held[0] is given:
         return cast(T, held[1])
@@ -43,3 +41,13 @@ def read_once(
             del _READ[old]
         _READ[(key, identity)] = (given, found)
     return found
+
+
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """A file's device, inode, size and modification time (None when it is missing): a
+    generation's file with the same identity holds the same bytes."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)

@@ -346,12 +346,11 @@ def _group_rows(path: Path) -> tuple[GroupRows, int]:
 def _group_codes(snap: Snapshot, rows: GroupRows, previous: Snapshot | None) -> np.ndarray:
     """The codes of the grouped ids of `rows` in the id column: the previous snapshot's
     when it had the same rows and the same ids (an update that edited entries)."""
-    if (
-        previous is not None
-        and previous._group_rows is rows
-        and _same_file(snap.gen.path, previous.gen.path, f"{ACCEL}/{MERGED}/{ID_VALUES}")
-    ):
-        return previous._group_codes
+    values = Path(ACCEL, MERGED, ID_VALUES)  # linked by an update that adds no id
+    if previous is not None and previous._group_rows is rows:
+        with contextlib.suppress(OSError):
+            if (snap.gen.path / values).samefile(previous.gen.path / values):
+                return previous._group_codes
     return cast(SortedStrings, snap.data.values["id"]).find_encoded(rows.ids)
 
 

@@ -124,6 +124,9 @@ def test_a_generation_whose_files_changed_since_is_read_from_them(
     update_index(index, [_edited(pages[1], summary="Edited too.")])  # reads its files
     manifest = read_generation_manifest(_live(index), SCHEMA_VERSION)
     assert manifest is not None and len(manifest) == len(pages)
+    # an update that changes nothing keeps what it took for the next one
+    update_index(index, [_edited(pages[1], summary="Edited too.")])
+    assert handoff.take(_live(index), MANIFEST_FILES) is not None
 
 
 def test_regrouping_in_place_lists_what_applying_the_delta_anew_lists() -> None:
