@@ -30,8 +30,6 @@ from indexer.schema import SCHEMA_VERSION
 from search import Searcher, SearchRequest, snapshot
 from tests.conftest import SEED_PAGES
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
-
 
 def _live(index_dir: Path) -> Path:
     return generations.current(index_dir).path
@@ -57,10 +55,8 @@ def _edited(entry: Entry, text: str) -> Entry:
 
 
 def test_updates_write_deltas_over_the_linked_files_and_read_back_a_builds_manifest(
-    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pages: list[Entry], translated: list[Entry], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pages = load_sources([shared_corpus / "pages"]).entries
-    translated = load_sources([TRANSLATIONS]).entries
     index = tmp_path / "updated"
     build_index(pages, index)
     first = {name: _inode(_live(index) / name) for name in (MANIFEST, GROUPS)}
@@ -218,10 +214,12 @@ def test_a_lost_manifest_delta_is_never_read_as_a_whole_manifest(
 
 @pytest.mark.parametrize("damage", ["lost", "garbage"])
 def test_groups_whose_delta_is_lost_or_damaged_are_made_again_from_every_entry(
-    tmp_path: Path, shared_corpus: Path, caplog: pytest.LogCaptureFixture, damage: str
+    tmp_path: Path,
+    pages: list[Entry],
+    translated: list[Entry],
+    caplog: pytest.LogCaptureFixture,
+    damage: str,
 ) -> None:
-    pages = load_sources([shared_corpus / "pages"]).entries
-    translated = load_sources([TRANSLATIONS]).entries
     build_index(pages, tmp_path / "built")
     build_index(pages, tmp_path / "index")
     update_index(tmp_path / "index", translated)  # groups formed: in the delta only

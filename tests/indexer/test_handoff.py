@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import Entry, load_sources
+from corpus import Entry
 from indexer import generations, handoff
 from indexer.build import build_index, update_index
 from indexer.generations import MANIFEST, MANIFEST_BASE, MANIFEST_DELTA, SIDE_FILES, held_file
@@ -19,7 +19,6 @@ from indexer.manifest import Manifest, read_generation_manifest, read_manifest
 from indexer.schema import SCHEMA_VERSION
 from search import Searcher, SearchRequest
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 MANIFEST_FILES, GROUP_FILES = SIDE_FILES
 
 
@@ -66,10 +65,8 @@ def _check_handed_over(index: Path) -> None:
 
 
 def test_each_update_hands_the_next_what_reading_its_files_gives(
-    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pages: list[Entry], translated: list[Entry], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pages = load_sources([shared_corpus / "pages"]).entries
-    translated = load_sources([TRANSLATIONS]).entries
     index = tmp_path / "updated"
     build_index(pages, index)
     _check_handed_over(index)
@@ -105,9 +102,8 @@ def test_each_update_hands_the_next_what_reading_its_files_gives(
 
 
 def test_a_generation_whose_files_changed_since_is_read_from_them(
-    tmp_path: Path, shared_corpus: Path
+    tmp_path: Path, pages: list[Entry]
 ) -> None:
-    pages = load_sources([shared_corpus / "pages"]).entries
     index = tmp_path / "index"
     build_index(pages, index)
     update_index(index, [_edited(pages[0], summary="Edited.")])
@@ -150,13 +146,11 @@ def _groups_of(snap: object) -> tuple[list[int], tuple[str, ...], list[list[int]
 
 
 def test_a_searcher_following_updates_lists_the_groups_a_fresh_open_lists(
-    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pages: list[Entry], translated: list[Entry], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reopen takes the group ids' codes from the previous generation while the ids and
     the groups file are the same (entries edited), and looks them up again when ids came
     or went, or the groups were written whole."""
-    pages = load_sources([shared_corpus / "pages"]).entries
-    translated = load_sources([TRANSLATIONS]).entries
     index = tmp_path / "index"
     build_index([*pages, *translated], index)
     follower = Searcher(index, check_interval=0)
