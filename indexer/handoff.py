@@ -3,10 +3,10 @@
 A process that updates an index entry after entry (a script, an editor's save hook, a
 service taking edits) would otherwise read back, on every update, the manifest and the
 groups the update before it wrote, and copy their columns of one row per entry: at 100k
-entries that cost ~30 ms of a one-entry update, with the garbage collector's passes over
-the fresh 100k-row copies (measured).  As Lucene's IndexWriter keeps its segment infos in
-memory between commits, an update hands what it wrote to the next one: `hand_over` after
-publishing, `take` when planning.
+entries that cost 35-40 ms of a one-entry update, with the garbage collector's passes over
+the fresh 100k-row copies (measured alternately).  As Lucene's IndexWriter keeps its
+segment infos in memory between commits, an update hands what it wrote to the next one:
+`hand_over` after publishing, `take` when planning.
 
 What is taken is the taker's to change, so it is taken once.  It is taken only while the
 generation's files are the ones it was handed over with (device, inode, size and

@@ -50,7 +50,7 @@ def record_files(workdir: Path, index_dir: Path) -> dict[str, dict[str, Any]]:
 
     Files hard-linked from the live generation (segments an update carried over) keep the
     checksum recorded for them there: same inode, same bytes, nothing to read again.  The
-    inodes are the ones the directories list (no stat of each of ~500 files: 9 -> 4 ms of
+    inodes are the ones the directories list (no stat of each of ~500 files: 9 -> 5 ms of
     a one-entry update at 100k entries, measured) where the file system lists true ones;
     some do not (FUSE file systems without `use_ino` list one number for every file), and
     there each file and its namesake in the live generation are compared by stat.

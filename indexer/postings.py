@@ -306,12 +306,11 @@ def _merge_ids(
         held = np.load(previous / ID_VALUES)  # type: ignore[operator]
         new = np.unique(np.concatenate(ids[kept:]))
         width = max(held.dtype.itemsize, new.dtype.itemsize, 1)
-        same = width == held.dtype.itemsize
         held = held.astype(f"S{width}")
         at = np.searchsorted(held, new)
         found = at < len(held)
         found[found] = held[at[found]] == new[found]
-        same = same and bool(found.all())
+        same = bool(found.all())  # (an id wider than every held one is not found)
         merged = np.insert(held, at[~found], new[~found])
         old = np.load(previous / "col.id.npy")  # type: ignore[operator]
         parts = [old + np.searchsorted(at[~found], old, side="right").astype(np.int32)]

@@ -112,9 +112,9 @@ class Snapshot:
         path = held_file(gen.path, GROUPS, GROUPS_BASE)
         rows, count = read_once(path, _group_rows, key="search group rows")
         delta = read_delta(gen.path, count, required=path.name == GROUPS_BASE)
-        self._group_rows = rows
-        self._group_codes = _group_codes(self, rows, previous)
-        changed, codes = rows.changed(delta, ids, self._group_codes)
+        self._group_base = rows  # as read, before the delta: what the next reopen compares
+        self._group_base_codes = _base_codes(self, rows, previous)
+        changed, codes = rows.changed(delta, ids, self._group_base_codes)
         self.groups = Groups.load(changed, codes, self.docnum, self.n)
 
     def _reuse(self, previous: Snapshot) -> None:
@@ -343,14 +343,14 @@ def _group_rows(path: Path) -> tuple[GroupRows, int]:
     return GroupRows.of(group_of), len(group_of)
 
 
-def _group_codes(snap: Snapshot, rows: GroupRows, previous: Snapshot | None) -> np.ndarray:
+def _base_codes(snap: Snapshot, rows: GroupRows, previous: Snapshot | None) -> np.ndarray:
     """The codes of the grouped ids of `rows` in the id column: the previous snapshot's
     when it had the same rows and the same ids (an update that edited entries)."""
     values = Path(ACCEL, MERGED, ID_VALUES)  # linked by an update that adds no id
-    if previous is not None and previous._group_rows is rows:
+    if previous is not None and previous._group_base is rows:
         with contextlib.suppress(OSError):
             if (snap.gen.path / values).samefile(previous.gen.path / values):
-                return previous._group_codes
+                return previous._group_base_codes
     return cast(SortedStrings, snap.data.values["id"]).find_encoded(rows.ids)
 
 
