@@ -19,7 +19,7 @@ from whoosh import index as windex
 from corpus.known import KnownEntry, KnownLine
 from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
-from indexer import generations, groups, handoff, known_lines, places, postings, topic_index
+from indexer import codec, generations, groups, handoff, known_lines, places, postings, topic_index
 from indexer.build_report import BuildReport, summarise
 from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
 from indexer.group_files import GroupFile, read_groups, write_groups
@@ -293,7 +293,7 @@ def _write_segments(
         _carry_over(plan.carried, workdir)
         ix = windex.open_dir(str(workdir))
     phase = time.perf_counter()
-    options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
+    options = {"limitmb": WRITER_MEMORY_MB, "compound": False, "codec": codec.BuildCodec()}
     if procs > 1 and len(analysed) >= PARALLEL_THRESHOLD:
         writer = DyingMpWriter(ix, procs, **options)
     else:

@@ -1,0 +1,94 @@
+"""How a build writes Whoosh segments: the build's codec writes what Whoosh's own writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3Codec
+
+from corpus import Entry
+from indexer.codec import BuildCodec
+from indexer.schema import Analysed, build_schema, whoosh_document
+
+
+def _documents(entries: list[Entry]) -> list[dict[str, Any]]:
+    return [
+        whoosh_document(Analysed(e, e.language or "en", 1.0, "declared", "h", "f")) for e in entries
+    ]
+
+
+def _written(directory: Path, documents: list[dict[str, Any]], **options: Any) -> Any:
+    directory.mkdir()
+    ix = windex.create_in(str(directory), build_schema())
+    writer = ix.writer(**options)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    return ix
+
+
+def _contents(ix: Any) -> dict[str, Any]:
+    """Per field: each term's postings, weights and the lengths its block info records,
+    and each document's field length."""
+    out: dict[str, Any] = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for name, field in ix.schema.items():
+            if not field.scorable:
+                continue
+            terms = {}
+            for term in reader.lexicon(name):
+                info = reader.term_info(name, term)
+                postings = reader.postings(name, term)
+                terms[term] = (
+                    info.weight(),
+                    info.doc_frequency(),
+                    info.min_length(),
+                    info.max_length(),
+                    list(postings.items_as("weight")),
+                )
+            lengths = [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]
+            out[name] = (terms, lengths)
+    return out
+
+
+def test_build_codec_writes_what_whoosh_writes(pages: list[Entry], tmp_path: Path) -> None:
+    """A segment written with the build's codec holds the postings, weights, the lengths
+    the term infos record and the field lengths of one written with Whoosh's codec, and
+    names Whoosh's own codec: a reader opens it without this module."""
+    documents = _documents(pages)
+    plain = _written(tmp_path / "plain", documents)
+    built = _written(tmp_path / "built", documents, codec=BuildCodec())
+    assert _contents(built) == _contents(plain)
+    with windex.open_dir(str(tmp_path / "built")).reader() as reader:
+        segments = [r.segment() for r, _ in reader.leaf_readers()]
+    assert segments and all(type(s.codec()) is W3Codec for s in segments)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_build_codec_in_the_multiprocess_writer(
+    pages: list[Entry], tmp_path: Path, procs: int
+) -> None:
+    """The workers of Whoosh's multiprocess writer write with it too: each term's weight,
+    document frequency and the field lengths its infos record are Whoosh's own."""
+    from indexer.workers import DyingMpWriter
+
+    documents = _documents(pages)
+    plain = _written(tmp_path / "plain", documents)
+    directory = tmp_path / "built"
+    directory.mkdir()
+    ix = windex.create_in(str(directory), build_schema())
+    writer = DyingMpWriter(ix, procs, codec=BuildCodec())
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+
+    def infos(ix: Any) -> dict[str, Any]:  # docnums differ: the workers take batches
+        return {
+            name: {t: p[:4] for t, p in terms.items()} for name, (terms, _) in _contents(ix).items()
+        }
+
+    assert infos(ix) == infos(plain)
