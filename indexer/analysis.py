@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -259,6 +260,14 @@ def pair_keys(words: Sequence[str]) -> np.ndarray:
 def folded_words(text: str) -> list[str]:
     """The folded analyser's words of a text, in order, stopwords kept."""
     return [t for w in TOKEN_RE.findall(text) if (t := _analyse(w, UNDETERMINED)[0])]
+
+
+def term_counts(text: str, lang: str) -> Counter[str]:
+    """How often each term `analyzer(lang)` makes of a text occurs: what indexing a field
+    stores, in one pass over the words instead of a Token object through a generator per
+    filter."""
+    code = analysis_language(lang)
+    return Counter(t for w in TOKEN_RE.findall(text) if (t := _analyse(w, code)[0]))
 
 
 def terms(text: str, lang: str) -> list[str]:

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from whoosh import columns, fields
+from whoosh.system import pack_uint
 
 from corpus.gazetteer import gazetteer
 from corpus.model import Entry
@@ -24,7 +25,7 @@ from indexer.analysis import (
     UNDETERMINED,
     analysis_language,
     analyzer,
-    folded_analyzer,
+    term_counts,
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
@@ -48,6 +49,25 @@ def language_fields(family: str) -> tuple[str, str]:
     return text_field("title", family), text_field("body", family)
 
 
+class Text(fields.TEXT):
+    """Whoosh's TEXT field without positions, analysed by a language's analyser, whose
+    values are indexed in one pass (`term_counts`): Whoosh's own path yields a Token object
+    per word through a generator per filter, and then counts them."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(analyzer=analyzer(lang), phrase=False)
+        self.lang = lang
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or kwargs:
+            return super().index(value, **kwargs)
+        boost = self.format.field_boost
+        return [
+            (t.encode("utf-8"), n, n * boost, pack_uint(n))
+            for t, n in term_counts(value, self.lang).items()
+        ]
+
+
 @cache
 def build_schema() -> fields.Schema:
     schema = fields.Schema(
@@ -63,14 +83,14 @@ def build_schema() -> fields.Schema:
         year_from=fields.COLUMN(columns.NumericColumn("H", default=0)),
         year_to=fields.COLUMN(columns.NumericColumn("H", default=0)),
         doc=fields.STORED,  # the entry as a dict, with detection results
-        title_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
-        body_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
-        place_f=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
+        title_f=Text(UNDETERMINED),
+        body_f=Text(UNDETERMINED),
+        place_f=Text(UNDETERMINED),
     )
     for family in families():
         title, body = language_fields(family)
-        schema.add(title, fields.TEXT(analyzer=analyzer(family), phrase=False))
-        schema.add(body, fields.TEXT(analyzer=analyzer(family), phrase=False))
+        schema.add(title, Text(family))
+        schema.add(body, Text(family))
     return schema
 
 
