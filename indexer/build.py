@@ -25,7 +25,7 @@ from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
 from indexer.group_files import GroupFile, read_groups, write_groups
 from indexer.manifest import Manifest, as_read_from, write_manifest
 from indexer.merging import merge_policy
-from indexer.ngram_model import MODEL_FILE, get_model, saved_model_current
+from indexer.ngram_model import MODEL_FILE, get_model, keep_model
 from indexer.plan import EmptyBuildError as EmptyBuildError  # raised here, caught by callers
 from indexer.plan import Plan, plan_build, plan_update
 from indexer.plan import UpdateError as UpdateError
@@ -37,6 +37,7 @@ from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
     Progress,
+    collector_paused,
     detect_and_assign,
     no_progress,
 )
@@ -99,6 +100,7 @@ def build_index(
     with (
         generations.build_lock(index_dir, wait=lock_wait),
         generations.build_work(index_dir) as work,
+        collector_paused(),
     ):
         generations.cleanup(index_dir)
         plan = plan_build(entries, unchanged, index_dir, rebuild, report)
@@ -127,6 +129,7 @@ def update_index(
     with (
         generations.build_lock(index_dir, wait=lock_wait),
         generations.build_work(index_dir) as work,
+        collector_paused(),
     ):
         generations.cleanup(index_dir)
         plan = plan_update(upserts, deletes, index_dir, report)
@@ -172,7 +175,7 @@ def _apply(
     workdir = work.new()  # removed if the build fails (e.g. the disk is full)
     ix = _write_segments(workdir, plan, analysed, procs, progress)
     places.save_tables(workdir)
-    _keep_model(workdir)
+    keep_model(workdir)
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
     old_blocks = {i: plan.old.block_of(i) for i in changed}  # before it becomes the new one
     declared = bool(plan.old.declared)
@@ -311,15 +314,6 @@ def _write_segments(
         raise
     log.info("wrote Whoosh segments in %.1f s", time.perf_counter() - phase)
     return ix
-
-
-def _keep_model(workdir: Path) -> None:
-    """The generation keeps the language model (carried over, or saved once per index and
-    langdetect version): the next update and every searcher read it in 0.01 s instead of
-    parsing langdetect's 55 profiles (0.25 s)."""
-    path = workdir / MODEL_FILE
-    if not saved_model_current(path):
-        get_model().save(path)
 
 
 def _next_manifest(plan: Plan, analysed: list[Analysed]) -> Manifest:

@@ -282,6 +282,15 @@ def saved_model_current(path: Path) -> bool:
         return False
 
 
+def keep_model(gen_dir: Path) -> None:
+    """A generation keeps the language model (carried over, or saved once per index and
+    langdetect version): the next update and every searcher read it in 0.01 s instead of
+    parsing langdetect's 55 profiles (0.25 s)."""
+    path = gen_dir / MODEL_FILE
+    if not saved_model_current(path):
+        get_model().save(path)
+
+
 def get_model(compact: bool = False, saved: Path | None = None) -> NgramModel:
     """The process's model (loaded once; dense for builds, compact for searchers), read
     from `saved` when that file holds it (see NgramModel)."""

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -55,6 +57,26 @@ def die_with_parent(parent: int | None = None) -> None:
         pass
     if parent is not None and os.getppid() != parent:
         os._exit(1)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a build runs, then as it was.
+
+    A build makes millions of objects that live until it ends (entries, their analyses,
+    signatures) and hardly any cycles: each full collection traverses all of them again,
+    and with the heap growing the collector ran 20 of them, 6.4 s of a 100k build's main
+    process (measured with gc callbacks).  The build's workers fork with the collector off
+    too.  Reference counting still frees everything else at once; garbage in cycles made
+    meanwhile, by the build or by the caller's other threads, waits until it ends (the
+    100k build's peak memory was the same, 860 MB, and its workers' 1.25 GB)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- language detection ----------------------------------------------------------------

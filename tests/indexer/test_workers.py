@@ -7,8 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from corpus import Entry
 from tests.conftest import REPO
 
 POOL = """
@@ -142,3 +147,35 @@ def test_a_failing_writer_process_fails_the_build_instead_of_losing_its_entries(
     assert "a Whoosh writer process failed: RuntimeError: a writer process broke" in done.stderr
     assert "Traceback" not in done.stderr
     assert Searcher(index).search(SearchRequest("", versions="all")).total == 200
+
+
+def test_the_collector_is_paused_while_a_build_runs_and_restored_after(
+    tmp_path: Path, pages: list[Entry]
+) -> None:
+    """A build runs with Python's cyclic collector off (its full collections traversed the
+    build's millions of live objects again and again), and its caller gets the collector
+    back as it had it: on after a build or a failed update, still off when it was off."""
+    import gc
+
+    from indexer.build import UpdateError, build_index, update_index
+
+    seen = []
+
+    def progress(items: Iterable[Any], total: int, label: str) -> Iterable[Any]:
+        seen.append(gc.isenabled())
+        return items
+
+    assert gc.isenabled()
+    index = tmp_path / "index"
+    build_index(pages, index, procs=1, progress=progress)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(UpdateError):
+        update_index(index, [pages[0], pages[0]], progress=progress)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        update_index(index, deletes=[pages[0].id], progress=progress)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
