@@ -1,19 +1,32 @@
-"""The codec a build writes its Whoosh segments with: Whoosh's own, with field lengths read
-once per field.
+"""The codec a build writes its Whoosh segments with: Whoosh's own (W3), with less work per
+posting.
 
-When a writer flushes a segment, Whoosh's field writer asks for the length of the field in
-each posting's document, once per posting (1.4M times for 20k entries), and each answer
-seeks in the segment's column file and decodes one byte.  Here a field's whole length column
-is read on its first lookup and each posting's length is one list index.  Only the writing
-differs: the segments written name Whoosh's plain codec, so an index holds the same files as
-one written by `whoosh.codec.default_codec()` and opening it needs nothing of this module.
+When a writer flushes a segment, Whoosh's field writer handles each posting in turn (1.4M
+for 20k entries): it asks for the length of the field in the posting's document, which
+seeks in the segment's column file and decodes one byte, and adds the posting to its term's
+block through two calls that check its types.  Here a field's whole length column is read
+once, and a term's postings are gathered and put into its blocks 128 at a time, with each
+block's statistics as Whoosh's postings writer keeps them.  Only the writing differs: the
+segments name Whoosh's plain codec, so an index holds what `whoosh.codec.default_codec()`
+writes and opening it needs nothing of this module.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3Segment, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3Segment,
+    _lenfield,
+)
 from whoosh.util.numeric import byte_to_length
 
 # A length byte's length; 0 reads as None, as Whoosh's own reader returns for it.
@@ -29,19 +42,85 @@ class BuildCodec(W3Codec):
     def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
         return _ColumnLengths(storage, segment)
 
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+
+_FIELD_AND_TERM = itemgetter(0, 1)
+
+
+class _FieldWriter(W3FieldWriter):
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[Any]) -> None:
+        """Whoosh's `FieldWriter.add_postings`: `items` are (field, term bytes, docnum,
+        weight, value bytes) sorted by field, term and docnum.  (Whoosh's loop skips a
+        docnum of -1, which its writer no longer makes: spelling words are postings of a
+        field of their own.  Here one would fail the build: the block's ids are unsigned.)"""
+        field = None
+        for (name, term), postings in groupby(items, _FIELD_AND_TERM):
+            if name != field:
+                if field is not None:
+                    self.finish_field()
+                self.start_field(name, schema[name])
+                field = name
+                length_of = _length_lookup(lengths, name)
+            _, _, docs, weights, values = zip(*postings, strict=True)
+            self.start_term(term)
+            self._add_term(docs, weights, values, list(map(length_of, docs)))
+            self.finish_term()
+        if field is not None:
+            self.finish_field()
+
+    def _add_term(
+        self,
+        docs: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[Any],
+        lengths: Sequence[Any],
+    ) -> None:
+        """A term's postings into its blocks: what W3PostingsWriter.add_posting keeps of
+        each (the block written when it holds `_blocklimit` and one more comes; empty
+        values and lengths left out of the values and the lengths' range)."""
+        writer = self._postwriter
+        limit = writer._blocklimit
+        for start in range(0, len(docs), limit):
+            if start:
+                writer._write_block()
+            end = start + limit
+            writer._ids = array("I", docs[start:end])
+            writer._weights = array("f", weights[start:end])
+            writer._values = [v for v in values[start:end] if v]
+            known = [n for n in lengths[start:end] if n]
+            writer._minlength = min(known) if known else None
+            writer._maxlength = max(known, default=0)
+            writer._maxweight = max(0, *weights[start:end])
+
+
+def _length_lookup(lengths: Any, field: str) -> Any:
+    """docnum -> the field's length in it, as Whoosh's loop asks for it."""
+    if lengths is None:
+        return lambda docnum: 0
+    if isinstance(lengths, _ColumnLengths):
+        column = lengths.column(field)
+        if column is not None:
+            return column.__getitem__
+    return lambda docnum: lengths.doc_field_length(docnum, field)
+
 
 class _ColumnLengths(W3PerDocReader):
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
         self._lengths: dict[str, list[int | None] | None] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: Any = 0) -> Any:
+    def column(self, fieldname: str) -> Sequence[int | None] | None:
+        """Each document's length of the field (None: the segment has no such column)."""
         try:
-            lengths = self._lengths[fieldname]
+            return self._lengths[fieldname]
         except KeyError:
             column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             lengths = None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
             self._lengths[fieldname] = lengths
-        if lengths is None:
-            return default
-        return lengths[docnum]
+            return lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: Any = 0) -> Any:
+        lengths = self.column(fieldname)
+        return default if lengths is None else lengths[docnum]

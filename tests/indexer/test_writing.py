@@ -11,10 +11,11 @@ from whoosh import fields
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec
 
-from corpus import Entry
+from corpus import Entry, load_sources
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language
 from indexer.codec import BuildCodec
 from indexer.schema import Analysed, Text, build_schema, whoosh_document
+from tests.conftest import synthetic_jsonl
 
 # Words each pipeline treats apart: elisions, apostrophes, stopwords only, digits, marks
 # alone, Cyrillic and Latin Serbian, dotted and dotless i, a word over the length limit.
@@ -62,7 +63,7 @@ def _documents(entries: list[Entry]) -> list[dict[str, Any]]:
 def _written(directory: Path, documents: list[dict[str, Any]], **options: Any) -> Any:
     directory.mkdir()
     ix = windex.create_in(str(directory), build_schema())
-    writer = ix.writer(**options)
+    writer = ix.writer(compound=False, **options)
     for doc in documents:
         writer.add_document(**doc)
     writer.commit()
@@ -94,17 +95,34 @@ def _contents(ix: Any) -> dict[str, Any]:
     return out
 
 
-def test_build_codec_writes_what_whoosh_writes(pages: list[Entry], tmp_path: Path) -> None:
-    """A segment written with the build's codec holds the postings, weights, the lengths
-    the term infos record and the field lengths of one written with Whoosh's codec, and
-    names Whoosh's own codec: a reader opens it without this module."""
-    documents = _documents(pages)
+def _segment_files(directory: Path) -> dict[str, bytes]:
+    """The one segment's files by extension (their names carry the segment's random id)."""
+    paths = list(directory.glob("MAIN_*.*"))
+    assert len({p.name.split(".")[0] for p in paths}) == 1
+    return {p.name.split(".", 1)[1]: p.read_bytes() for p in paths}
+
+
+@pytest.mark.parametrize("corpus", ["pages", "synthetic"])
+def test_build_codec_writes_what_whoosh_writes(
+    pages: list[Entry], tmp_path: Path, corpus: str
+) -> None:
+    """A segment written with the build's codec is Whoosh's, byte for byte: its postings
+    (blocks of 128, with each block's weights and length range), term infos and columns.
+    It names Whoosh's own codec, so a reader opens it without this module.  The synthetic
+    entries give terms of over two blocks."""
+    entries = pages
+    if corpus == "synthetic":
+        entries = load_sources([synthetic_jsonl(tmp_path / "entries.jsonl", 600)]).entries
+    documents = _documents(entries)
     plain = _written(tmp_path / "plain", documents)
     built = _written(tmp_path / "built", documents, codec=BuildCodec())
+    assert _segment_files(tmp_path / "built") == _segment_files(tmp_path / "plain")
     assert _contents(built) == _contents(plain)
     with windex.open_dir(str(tmp_path / "built")).reader() as reader:
         segments = [r.segment() for r, _ in reader.leaf_readers()]
+        most = max(reader.doc_frequency(f, t) for f, t in reader.all_terms())
     assert segments and all(type(s.codec()) is W3Codec for s in segments)
+    assert corpus == "pages" or most > 256
 
 
 @pytest.mark.parametrize("procs", [1, 2])
