@@ -34,7 +34,8 @@ _LENGTH_OF_BYTE: list[int | None] = [None, *(byte_to_length(b) for b in range(1,
 
 
 class BuildCodec(W3Codec):
-    """Whoosh's W3 codec (default settings) with a lengths reader that reads a column once."""
+    """Whoosh's W3 codec (default settings), writing with the field writer below and
+    reading each field's lengths column once."""
 
     def new_segment(self, storage: Any, indexname: str) -> W3Segment:
         return W3Segment(W3Codec(), indexname)
