@@ -29,7 +29,9 @@ from indexer.analysis import (
 )
 
 # Bump when analysis or schema changes: an index built by another version is rebuilt.
-SCHEMA_VERSION = 9  # 9: entries carry their place (lat/lon arrays, place tables); 8: topics
+# 10: text fields are schema.Text (an index older code cannot open: it rebuilds instead);
+# 9: entries carry their place (lat/lon arrays, place tables); 8: topics
+SCHEMA_VERSION = 10
 TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED = "title_f", "body_f", "place_f"
 FOLDED_FIELDS = (TITLE_FOLDED, BODY_FOLDED, PLACE_FOLDED)
 TEXT_PARTS = ("title", "body")  # each language family has a title and a body field

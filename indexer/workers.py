@@ -69,7 +69,9 @@ def collector_paused() -> Iterator[None]:
     process (measured with gc callbacks).  The build's workers fork with the collector off
     too.  Reference counting still frees everything else at once; garbage in cycles made
     meanwhile, by the build or by the caller's other threads, waits until it ends (the
-    100k build's peak memory was the same, 860 MB, and its workers' 1.25 GB)."""
+    100k build's peak memory was the same, 860 MB, and its workers' 1.25 GB).  The switch
+    is the process's: a program whose other threads turn the collector off and on while a
+    build runs should not build in a thread of its own."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -3,6 +3,8 @@ what Whoosh's own paths write."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,10 @@ from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec
 
 from corpus import Entry, load_sources
+from indexer import codec
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language
 from indexer.codec import BuildCodec
+from indexer.merging import merge_policy
 from indexer.schema import Analysed, Text, build_schema, whoosh_document
 from tests.conftest import synthetic_jsonl
 
@@ -95,6 +99,20 @@ def _contents(ix: Any) -> dict[str, Any]:
     return out
 
 
+def _writers_seen(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], list[int]]:
+    """The build's field writer made to note the pid of each process it writes in
+    (forked writer processes inherit the patch); returns the reader of those notes."""
+    add_postings = codec._FieldWriter.add_postings
+
+    def noted(self: Any, *args: Any) -> None:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        add_postings(self, *args)
+
+    monkeypatch.setattr(codec._FieldWriter, "add_postings", noted)
+    return lambda: [int(p) for p in log.read_text().split()] if log.exists() else []
+
+
 def _segment_files(directory: Path) -> dict[str, bytes]:
     """The one segment's files by extension (their names carry the segment's random id)."""
     paths = list(directory.glob("MAIN_*.*"))
@@ -104,7 +122,7 @@ def _segment_files(directory: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("corpus", ["pages", "synthetic"])
 def test_build_codec_writes_what_whoosh_writes(
-    pages: list[Entry], tmp_path: Path, corpus: str
+    pages: list[Entry], tmp_path: Path, corpus: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A segment written with the build's codec is Whoosh's, byte for byte: its postings
     (blocks of 128, with each block's weights and length range), term infos and columns.
@@ -115,7 +133,9 @@ def test_build_codec_writes_what_whoosh_writes(
         entries = load_sources([synthetic_jsonl(tmp_path / "entries.jsonl", 600)]).entries
     documents = _documents(entries)
     plain = _written(tmp_path / "plain", documents)
+    writers = _writers_seen(monkeypatch, tmp_path / "pids")
     built = _written(tmp_path / "built", documents, codec=BuildCodec())
+    assert writers() == [os.getpid()], "the build's field writer wrote the segment"
     assert _segment_files(tmp_path / "built") == _segment_files(tmp_path / "plain")
     assert _contents(built) == _contents(plain)
     with windex.open_dir(str(tmp_path / "built")).reader() as reader:
@@ -127,18 +147,20 @@ def test_build_codec_writes_what_whoosh_writes(
 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_build_codec_in_the_multiprocess_writer(
-    pages: list[Entry], tmp_path: Path, procs: int
+    pages: list[Entry], tmp_path: Path, procs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The workers of Whoosh's multiprocess writer write with it too: each term's weight,
-    document frequency and the field lengths its infos record are Whoosh's own."""
+    """The workers of Whoosh's multiprocess writer write with it too (each of them, not the
+    build's process), and each term's weight, document frequency and the field lengths its
+    infos record are Whoosh's own."""
     from indexer.workers import DyingMpWriter
 
     documents = _documents(pages)
     plain = _written(tmp_path / "plain", documents)
+    writers = _writers_seen(monkeypatch, tmp_path / "pids")
     directory = tmp_path / "built"
     directory.mkdir()
     ix = windex.create_in(str(directory), build_schema())
-    writer = DyingMpWriter(ix, procs, codec=BuildCodec())
+    writer = DyingMpWriter(ix, procs, batchsize=10, codec=BuildCodec())  # each gets some
     for doc in documents:
         writer.add_document(**doc)
     writer.commit()
@@ -149,3 +171,26 @@ def test_build_codec_in_the_multiprocess_writer(
         }
 
     assert infos(ix) == infos(plain)
+    seen = writers()
+    assert len(set(seen)) == procs and os.getpid() not in seen
+
+
+def test_build_codec_rewrites_a_mostly_deleted_segment_as_whoosh_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update that deletes most of a segment has the commit rewrite it (merging.py):
+    the segment it writes with the build's codec is Whoosh's, byte for byte."""
+    entries = load_sources([synthetic_jsonl(tmp_path / "entries.jsonl", 600)]).entries
+    documents = _documents(entries)
+    writers = _writers_seen(monkeypatch, tmp_path / "pids")
+    for name, options in (("plain", {}), ("built", {"codec": BuildCodec()})):
+        ix = _written(tmp_path / name, documents[:500])
+        writer = ix.writer(compound=False, **options)
+        for doc in documents[:400]:
+            writer.delete_by_term("id", doc["id"])
+        for doc in documents[500:]:
+            writer.add_document(**doc)
+        writer.commit(mergetype=merge_policy)
+        assert windex.open_dir(str(tmp_path / name)).doc_count_all() == 200
+    assert writers(), "the build's field writer wrote the merged segment"
+    assert _segment_files(tmp_path / "built") == _segment_files(tmp_path / "plain")
