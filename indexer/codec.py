@@ -124,7 +124,3 @@ class _ColumnLengths(W3PerDocReader):
         lengths = None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
         self._last = (fieldname, lengths)
         return lengths
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: Any = 0) -> Any:
-        lengths = self.column(fieldname)
-        return default if lengths is None else lengths[docnum]

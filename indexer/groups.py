@@ -197,18 +197,16 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
 
 
 def same_practice(
-    a: Signature,
-    b: Signature,
-    common: frozenset[str] = frozenset(),
-    anchors: tuple[frozenset[str], frozenset[str]] | None = None,
+    a: Signature, b: Signature, anchors: tuple[frozenset[str], frozenset[str]] | None = None
 ) -> bool:
     """Whether two entries of one place and period are versions of one practice
-    (`anchors`: theirs without the `common` ones, when the caller has them already)."""
+    (`anchors`: the anchors of each that count, theirs without the block's common ones;
+    all of theirs when not given)."""
     if a.locale == b.locale:
         return False
     if a.title and a.title == b.title:
         return True
-    anchors_a, anchors_b = anchors or (a.anchors - common, b.anchors - common)
+    anchors_a, anchors_b = anchors or (a.anchors, b.anchors)
     both_anchors, anchor_score = _overlap(anchors_a, anchors_b)
     both_concepts, concept_score = _overlap(a.concepts, b.concepts)
     shared, score = both_anchors + both_concepts, anchor_score + concept_score

@@ -112,12 +112,13 @@ def _inodes(top: Path) -> tuple[dict[str, int], bool]:
 def _true_inodes(top: Path, listed: dict[str, int]) -> bool:
     if len(set(listed.values())) != len(listed):
         return False
-    for rel, inode in listed.items():  # a file system that makes them up makes up all
-        try:
-            return (top / rel).lstat().st_ino == inode
-        except OSError:
-            return False
-    return True
+    first = next(iter(listed.items()), None)  # one file system makes up all or none
+    if first is None:
+        return True
+    try:
+        return (top / first[0]).lstat().st_ino == first[1]
+    except OSError:
+        return False
 
 
 def _meta(gen: Generation) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class Plan:
     # Source files given whole: their earlier lines are not remembered (an update by id
     # gives none, so every other entry's remembered line is kept)
     given_files: set[str]
-    rebuilt: bool = field(init=False)  # starts from nothing
+    rebuilt: bool = field(init=False)  # starts from nothing (set before `old` changes)
 
     def __post_init__(self) -> None:
         self.rebuilt = not self.old
