@@ -15,8 +15,8 @@ import unicodedata
 
 # A word: letters/digits plus combining marks (text may arrive decomposed), with
 # apostrophes allowed between letters so elisions and possessives stay one token.
-_WORD = r"[\w\u0300-\u036f\u0483-\u0489]"
-TOKEN_PATTERN = rf"{_WORD}+(?:['’ʼ]{_WORD}+)*"
+WORD_CHAR = r"[\w\u0300-\u036f\u0483-\u0489]"
+TOKEN_PATTERN = rf"{WORD_CHAR}+(?:['’ʼ]{WORD_CHAR}+)*"
 TOKEN_RE = re.compile(TOKEN_PATTERN)  # the one tokenizer: every module splits words with it
 
 

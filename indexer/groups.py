@@ -33,7 +33,15 @@ from typing import Any
 
 from indexer.analysis import CYRILLIC_RE, TOKEN_RE, fold, fold_word, term, transliterate
 from indexer.concepts import ConceptIndex, concept_index
+from indexer.folding import TOKEN_PATTERN, WORD_CHAR
 
+# The tokens (as TOKEN_RE finds them, where it finds them) that may be names: not those
+# starting with a lowercase letter of the common alphabets, which the regex skips without
+# a match object each (most words).  A token starts where no word character, nor an
+# apostrophe joined to one, comes before.
+_CAPITALISED = re.compile(
+    rf"(?<!{WORD_CHAR})(?<!{WORD_CHAR}['’ʼ])(?![a-zß-öø-ÿа-џα-ω]){TOKEN_PATTERN}"
+)
 _NUMBER = re.compile(r"\d[\d ,.]*\d|\d")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[“\"«(]\s*)$")
 COGNATE_PREFIX = 7  # folded words this long share a stem across the Latin-script languages
@@ -145,14 +153,14 @@ def _names(text: str) -> set[str]:
     """Capitalised words inside sentences (names), acronyms and numbers, folded; names
     also by their skeleton (`name_skeleton`)."""
     found: set[str] = set()
-    for match in TOKEN_RE.finditer(text):
+    for match in _CAPITALISED.finditer(text):
         word = match.group()
+        if word.islower():  # in another alphabet: neither a name nor an acronym
+            continue
         if (word.isupper() and len(word) >= 2) or (
             word[0].isupper() and len(word) >= 3 and not _starts_sentence(text, match.start())
         ):
-            found.add("n:" + fold(word))
-            if len(skeleton := name_skeleton(word)) >= 3:
-                found.add("s:" + skeleton)
+            found.update(_name_anchors(word))
     for number in _NUMBER.findall(text):
         digits = re.sub(r"\D", "", number)
         if len(digits) >= 2:
@@ -160,8 +168,25 @@ def _names(text: str) -> set[str]:
     return found
 
 
-def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
-    """What grouping needs of a stored entry; its concepts are looked up in `lexicon`."""
+# What a word says in a language: its cognate anchor ("" when it is too short) and the
+# lexicon concepts it names.
+WordEvidence = dict[tuple[str, str], tuple[str, frozenset[str]]]
+WORDS_SEEN_KEPT = 1 << 18  # a memo of more words than this starts again
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_anchors(word: str) -> tuple[str, ...]:
+    """A name's anchors: the folded name, and its skeleton when it keeps 3 letters."""
+    skeleton = name_skeleton(word)
+    return ("n:" + fold(word), "s:" + skeleton) if len(skeleton) >= 3 else ("n:" + fold(word),)
+
+
+def signature(
+    doc: Mapping[str, Any], lexicon: ConceptIndex, words_seen: WordEvidence | None = None
+) -> Signature:
+    """What grouping needs of a stored entry; its concepts are looked up in `lexicon`
+    (`words_seen`: what earlier calls found of each word with this lexicon, for a caller
+    that signs many entries)."""
     block = _block(doc)
     title = " ".join(fold_word(w) for w in TOKEN_RE.findall(doc["title"]))
     anchors: set[str] = set()
@@ -169,13 +194,18 @@ def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
     if block:  # entries without a place and year are never compared
         text = f"{doc['title']}. {doc['summary']}"
         family = doc["language"]
-        words = TOKEN_RE.findall(text)
-        anchors = _names(text) | {
-            "c:" + f[:COGNATE_PREFIX] for w in words if len(f := fold_word(w)) >= COGNATE_PREFIX
-        }
-        for word in words:
-            if indexed := term(word, family):
-                concepts |= lexicon.concepts(family, indexed)
+        anchors = _names(text)
+        seen = {} if words_seen is None else words_seen
+        if len(seen) > WORDS_SEEN_KEPT:
+            seen.clear()
+        for word in set(TOKEN_RE.findall(text)):
+            evidence = seen.get((family, word))
+            if evidence is None:
+                evidence = seen[(family, word)] = _word_evidence(word, family, lexicon)
+            cognate, named = evidence
+            if cognate:
+                anchors.add(cognate)
+            concepts |= named
     return Signature(
         id=doc["id"],
         locale=doc["locale"],
@@ -187,6 +217,13 @@ def signature(doc: Mapping[str, Any], lexicon: ConceptIndex) -> Signature:
         group=doc.get("group") or "",
         translation_of=doc.get("translation_of") or "",
     )
+
+
+def _word_evidence(word: str, family: str, lexicon: ConceptIndex) -> tuple[str, frozenset[str]]:
+    folded = fold_word(word)
+    cognate = "c:" + folded[:COGNATE_PREFIX] if len(folded) >= COGNATE_PREFIX else ""
+    indexed = term(word, family)
+    return cognate, lexicon.concepts(family, indexed) if indexed else frozenset()
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:

@@ -179,3 +179,40 @@ def test_a_pair_is_scored_by_the_jaccard_index_of_its_sets() -> None:
         score = _jaccard(*anchors) + _jaccard(one.concepts, two.concepts)
         linked = shared >= MIN_SHARED and score >= LINK_SCORE
         assert same_practice(one, two, anchors=anchors) == linked
+
+
+def test_names_are_the_capitalised_tokens_the_tokenizer_finds_where_it_finds_them() -> None:
+    """Names skip the lowercase words by a pattern of their own; it must find exactly the
+    tokens TOKEN_RE finds (at the same places) that can be a name or an acronym, around
+    apostrophes joining words or not, combining marks, digits and other scripts."""
+    import random
+
+    from indexer.analysis import TOKEN_RE
+    from indexer.groups import _CAPITALISED
+
+    def may_be_a_name(word: str) -> bool:
+        return (word.isupper() and len(word) >= 2) or word[0].isupper()
+
+    rng = random.Random(11)
+    alphabet = "aAzZéÉßøÿÀ1 9'’ʼ.-_\u0301\u0483жЖџЏωΩσ\u2028xX"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) for _ in range(30000)]
+    for text in [*texts, "l'Europe d’Été 'Hello Ж'Ω", "1ST ÉTÉ abc'Def X'"]:
+        tokens = [(m.start(), m.group()) for m in TOKEN_RE.finditer(text)]
+        wanted = [(at, word) for at, word in tokens if may_be_a_name(word)]
+        found = [(m.start(), m.group()) for m in _CAPITALISED.finditer(text)]
+        assert [t for t in found if may_be_a_name(t[1])] == wanted, text
+        assert set(found) <= set(tokens), text
+
+
+def test_a_signature_is_the_same_with_the_words_other_entries_left(shared_corpus: Path) -> None:
+    """The export signs a segment's entries with one memo of what each word gave (per
+    language): an entry's signature must not depend on the entries signed before it."""
+    from indexer.concepts import concept_index
+    from indexer.groups import WordEvidence, signature
+
+    docs = _docs(shared_corpus)
+    lexicon = concept_index()
+    seen: WordEvidence = {}
+    for doc in [*docs, *reversed(docs)]:
+        assert signature(doc, lexicon, seen) == signature(doc, lexicon), doc["id"]
+    assert {family for family, _ in seen} >= {"en", "fr", "sq"}
