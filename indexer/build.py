@@ -7,6 +7,7 @@ entries (by content hash) are detected and analysed.  Nothing changed: no new ge
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -21,6 +22,7 @@ from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
 from indexer import codec, generations, groups, handoff, known_lines, places, postings, topic_index
 from indexer.build_report import BuildReport, summarise
+from indexer.concepts import ConceptIndex
 from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
 from indexer.group_files import GroupFile, read_groups, write_groups
 from indexer.manifest import Manifest, as_read_from, write_manifest
@@ -37,6 +39,7 @@ from indexer.workers import (
     PARALLEL_THRESHOLD,
     DyingMpWriter,
     Progress,
+    WriterSource,
     collector_paused,
     detect_and_assign,
     no_progress,
@@ -173,7 +176,7 @@ def _apply(
     lexicon, assigner = resources.lexicon, resources.assigner
     analysed = _analyse(plan, assigner, procs, progress, report)
     workdir = work.new()  # removed if the build fails (e.g. the disk is full)
-    ix = _write_segments(workdir, plan, analysed, procs, progress)
+    ix = _write_segments(workdir, plan, analysed, procs, progress, lexicon)
     places.save_tables(workdir)
     keep_model(workdir)
     changed = {*plan.removed, *(e.id for e in plan.todo)}  # all the manifests differ by
@@ -286,10 +289,16 @@ def _analyse(
 
 
 def _write_segments(
-    workdir: Path, plan: Plan, analysed: list[Analysed], procs: int, progress: Progress
+    workdir: Path,
+    plan: Plan,
+    analysed: list[Analysed],
+    procs: int,
+    progress: Progress,
+    lexicon: ConceptIndex,
 ) -> Any:
     """The Whoosh index of the new generation: the previous one's segments hard-linked,
-    replaced and removed entries deleted, new and changed ones added."""
+    replaced and removed entries deleted, new and changed ones added (by worker processes,
+    which also export the segments they write: postings.export_written)."""
     if plan.carried is None:
         ix = windex.create_in(str(workdir), build_schema())
     else:
@@ -297,8 +306,11 @@ def _write_segments(
         ix = windex.open_dir(str(workdir))
     phase = time.perf_counter()
     options = {"limitmb": WRITER_MEMORY_MB, "compound": False, "codec": codec.BuildCodec()}
-    if procs > 1 and len(analysed) >= PARALLEL_THRESHOLD:
-        writer = DyingMpWriter(ix, procs, **options)
+    parallel = procs > 1 and len(analysed) >= PARALLEL_THRESHOLD
+    if parallel:
+        export = functools.partial(postings.export_written, lexicon=lexicon)
+        source = WriterSource(analysed, whoosh_document, export)
+        writer = DyingMpWriter(ix, procs, source, **options)
     else:
         writer = ix.writer(**options)
     try:
@@ -306,8 +318,11 @@ def _write_segments(
             replaced = [a.entry.id for a in analysed if a.entry.id in plan.old]
             for entry_id in [*plan.removed, *replaced]:
                 writer.delete_by_term("id", entry_id)
-        for item in progress(analysed, len(analysed), "indexing"):
-            writer.add_document(**whoosh_document(item))
+        if parallel:
+            writer.add_source(progress)
+        else:
+            for item in progress(analysed, len(analysed), "indexing"):
+                writer.add_document(**whoosh_document(item))
         writer.commit(mergetype=merge_policy)
     except BaseException:
         writer.cancel()

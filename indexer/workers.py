@@ -21,6 +21,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -166,6 +167,20 @@ class WriterProcessError(RuntimeError):
 _DISK_FULL_EXIT = errno.ENOSPC  # the exit code of a writer process that ran out of disk
 
 
+@dataclass(frozen=True)
+class WriterSource:
+    """What the writer processes index, by position: `items`, each made a Whoosh document
+    by `to_fields`.  The processes inherit the items by fork, so nothing is pickled to
+    them (Whoosh's MpWriter pickles each document to a file that a worker reads back: a
+    second of the main process per 20k entries, while the workers wait for it).  When a
+    worker has written its segment, `on_segment(writer, documents)` gets its
+    SegmentWriter and its documents again, in their order in the segment."""
+
+    items: Sequence[Any]
+    to_fields: Callable[[Any], dict[str, Any]]
+    on_segment: Callable[[Any, Iterator[dict[str, Any]]], None] | None = None
+
+
 class _SubWriter(SubWriterTask):
     """A Whoosh writer process that dies with the build and reports how it failed.
 
@@ -175,20 +190,36 @@ class _SubWriter(SubWriterTask):
     that `join` (called by MpWriter.commit) turns into an error of the build: ENOSPC's own
     OSError for a full disk, so the build names the device, else WriterProcessError."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Any, source: WriterSource | None = None) -> None:
         super().__init__(*args)
         self.parent = os.getpid()  # the build's pid, before the fork
+        self.source = source
+        self.taken: list[range] = []  # the source's items this worker wrote, in order
 
     def run(self) -> None:
         die_with_parent(self.parent)
         try:
             super().run()
+            source = self.source
+            if source is not None and source.on_segment is not None and self.taken:
+                written = (source.to_fields(source.items[i]) for r in self.taken for i in r)
+                source.on_segment(self.writer, written)
         except BaseException as exc:
             if out_of_space(exc):
                 os._exit(_DISK_FULL_EXIT)
             log.error("a Whoosh writer process failed: %s", one_line(exc, 300))
             logging.shutdown()
             os._exit(1)
+
+    def _process_file(self, *job: Any) -> None:
+        if self.source is None:  # Whoosh's job: a file of pickled documents
+            super()._process_file(*job)
+            return
+        start, stop = job
+        add, to_fields = self.writer.add_document, self.source.to_fields
+        for item in self.source.items[start:stop]:
+            add(**to_fields(item))
+        self.taken.append(range(start, stop))
 
     def join(self, timeout: float | None = None) -> None:
         super().join(timeout)
@@ -203,10 +234,14 @@ class _SubWriter(SubWriterTask):
 
 class DyingMpWriter(MpWriter):
     """Whoosh's multiprocess writer (one segment per worker) whose workers die with the
-    build: Whoosh starts them itself, with no initializer to pass."""
+    build: Whoosh starts them itself, with no initializer to pass.  With a `source`, the
+    workers take its items by position (`add_source`)."""
 
-    def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
+    def __init__(
+        self, ix: Any, procs: int, source: WriterSource | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self.source = source
 
     def _new_task(self) -> SubWriterTask:
         task = _SubWriter(
@@ -216,7 +251,19 @@ class DyingMpWriter(MpWriter):
             self.resultqueue,
             self.subargs,
             self.multisegment,
+            source=self.source,
         )
         self.tasks.append(task)
         task.start()
         return task
+
+    def add_source(self, progress: Progress = no_progress) -> None:
+        """Add every item of the source: the workers are sent batches of positions."""
+        assert self.source is not None
+        total = len(self.source.items)
+        for start in progress(range(total), total, "indexing"):
+            if start % self.batchsize == 0:
+                if len(self.tasks) < self.procs:
+                    self._new_task()
+                self.jobqueue.put((start, min(total, start + self.batchsize)))
+        self._added_sub = self._added_sub or total > 0

@@ -102,23 +102,23 @@ def test_a_build_does_not_change_what_later_forks_of_its_caller_do(tmp_path: Pat
 FAILING_WRITER = """
 import os, sys
 from pathlib import Path
-import whoosh.multiproc
+import whoosh.writing
 from corpus import load_sources
 from indexer import build
 from tests.conftest import synthetic_jsonl
 
 parent = os.getpid()
-process_file = whoosh.multiproc.SubWriterTask._process_file
+add_document = whoosh.writing.SegmentWriter.add_document
 
-def breaks_in_the_worker(self, filename, doc_count):
+def breaks_in_the_worker(self, **fields):
     if os.getpid() != parent:
         raise RuntimeError("a writer process broke")
-    return process_file(self, filename, doc_count)
+    return add_document(self, **fields)
 
 index = Path(sys.argv[1])
 entries = load_sources([synthetic_jsonl(index.parent / "entries.jsonl", 400)]).entries
 build.build_index(entries[:200], index)  # the live generation: 200 entries
-whoosh.multiproc.SubWriterTask._process_file = breaks_in_the_worker
+whoosh.writing.SegmentWriter.add_document = breaks_in_the_worker
 build.PARALLEL_THRESHOLD = 1  # Whoosh's writer processes for this small update
 try:
     build.build_index(entries, index, procs=2)

@@ -1,0 +1,73 @@
+"""A build in worker processes: each Whoosh writer process exports the segment it wrote,
+which must give what the one-process path gives."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh import index as windex
+
+from corpus import load_sources
+from indexer import build, generations, postings
+from indexer.generations import GENERATION_META
+from indexer.resources import load_resources
+from tests.conftest import synthetic_jsonl
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
+
+
+def _replicas(shared_corpus: Path, out: Path, copies: int) -> Path:
+    """The shared pages and the written translations, each copied into `copies` cities
+    of its own (the same place-and-year blocks, versions and groups in each)."""
+    entries = load_sources([shared_corpus / "pages", TRANSLATIONS]).entries
+    with out.open("w", encoding="utf-8") as lines:
+        for k in range(copies):
+            for e in entries:
+                record = {**e.to_dict(), "id": f"{e.id}-{k}", "source": ""}
+                record["city"] = f"{e.city} {k}" if e.city else ""
+                lines.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Iterator[Path]:
+    """The live generation of 600 synthetic entries and the shared pages with the written
+    translations in 8 cities, written by two writer processes (the thresholds lowered so
+    that a small build forks them)."""
+    tmp = tmp_path_factory.mktemp("parallel")
+    sources = [
+        synthetic_jsonl(tmp / "entries.jsonl", 600),
+        _replicas(shared_corpus, tmp / "replicas.jsonl", 8),
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "PARALLEL_THRESHOLD", 100)
+        build.build_index(load_sources(sources).entries, tmp / "index", procs=2)
+    yield generations.current(tmp / "index").path
+
+
+def test_each_writer_process_exports_its_segment_as_its_stored_entries_give_it(
+    built: Path, tmp_path: Path
+) -> None:
+    """The writer processes export their segments from the documents they wrote (the
+    build's own export has nothing left to do); every file is the one exporting the
+    segment from its stored entries writes."""
+    meta = json.loads((built / GENERATION_META).read_text(encoding="utf-8"))
+    assert meta["accel"]["segments"] >= 2
+    assert meta["accel"]["exported"] == 0
+    lexicon = load_resources(built).lexicon
+    compared = 0
+    with windex.open_dir(str(built)).reader() as reader:
+        for segreader, _ in reader.leaf_readers():
+            name = f"seg-{segreader.segment().segment_id()}"
+            again = tmp_path / name
+            postings.export_segment(segreader, again, lexicon)
+            written = built / postings.ACCEL / name
+            files = sorted(p.name for p in written.iterdir())
+            assert files == sorted(p.name for p in again.iterdir())
+            assert files and all(filecmp.cmp(written / f, again / f, shallow=False) for f in files)
+            compared += segreader.doc_count_all()
+    assert compared == meta["documents"]
