@@ -24,7 +24,8 @@ from indexer import codec, generations, groups, handoff, known_lines, places, po
 from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex
 from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
-from indexer.group_files import GroupFile, read_groups, write_groups
+from indexer.group_files import GroupFile, write_groups
+from indexer.grouping import generation_groups
 from indexer.manifest import Manifest, as_read_from, write_manifest
 from indexer.merging import merge_policy
 from indexer.ngram_model import MODEL_FILE, get_model, keep_model
@@ -33,7 +34,6 @@ from indexer.plan import Plan, plan_build, plan_update
 from indexer.plan import UpdateError as UpdateError
 from indexer.resources import load_resources, save_resources
 from indexer.schema import SCHEMA_VERSION, Analysed, build_schema, whoosh_document
-from indexer.signatures import load_signatures
 from indexer.topics import TopicAssigner
 from indexer.workers import (
     PARALLEL_THRESHOLD,
@@ -189,7 +189,7 @@ def _apply(
         log.info("exported postings arrays in %.1f s", time.perf_counter() - phase)
     places.save_local(workdir, places.generation_keys(workdir), previous=plan.carried)
     phase = time.perf_counter()
-    group_file = _groups(workdir, plan.carried, old_blocks, declared, manifest)
+    group_file = generation_groups(workdir, plan.carried, old_blocks, declared, manifest, procs)
     log.info("grouped translations in %.1f s", time.perf_counter() - phase)
     deltas = _write_side_files(workdir, manifest, group_file)
     save_resources(workdir, resources)
@@ -378,32 +378,3 @@ def _hand_over(
     """What `gen_dir` holds, as read back, for the index's next update (indexer.handoff)."""
     handoff.hand_over(gen_dir, SIDE_FILES[0], as_read_from(manifest, gen_dir, deltas[0]))
     handoff.hand_over(gen_dir, SIDE_FILES[1], group_file.as_read_from(gen_dir, deltas[1]))
-
-
-def _groups(
-    gen_dir: Path,
-    previous: Path | None,
-    old_blocks: Mapping[str, str | None],
-    declared: bool,
-    new: Manifest,
-) -> GroupFile:
-    """Translation groups of the new generation, from the entries' signatures.  Groups
-    never cross a place-and-year block unless the source declares them (`declared`: the
-    previous manifest has entries that do), so an update regroups only the blocks its
-    new, changed and removed entries (`old_blocks`: their blocks before) belong to."""
-    kept = None
-    if previous is not None and not (new.declared or declared):
-        try:
-            kept = handoff.take(previous, SIDE_FILES[1]) or read_groups(previous, once=True)
-        except (OSError, ValueError) as exc:  # every entry is grouped again, written whole
-            log.warning("%s: unreadable groups (%s): grouping every entry", previous, exc)
-    if kept is None:
-        return GroupFile(groups.group_signatures(load_signatures(gen_dir)))
-    changed = set(old_blocks)
-    touched = {b for i in changed for b in (old_blocks[i], new.block_of(i)) if b}
-    # Regrouped from nothing: the changed entries (one now without a block is in no
-    # group) and every entry of a touched block; the others keep their groups.
-    again = changed | set(new.ids_in(touched)) if touched else changed
-    found = load_signatures(gen_dir, touched) if touched else []
-    kept.regroup(again, groups.group_signatures(found))
-    return kept

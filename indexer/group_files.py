@@ -2,7 +2,7 @@
 
 groups.json maps each grouped entry's id to its group, in an order readers keep (the
 versions of a practice are listed in it).  An update regroups only the place-and-year
-blocks it touched (build._groups); writing the whole map again cost 12-40 ms of a
+blocks it touched (indexer.grouping); writing the whole map again cost 12-40 ms of a
 one-entry update at 100k entries, so while the ids whose group changed are few, the
 update links the previous generation's map as groups.base.json and writes them beside it
 in groups.delta.json (`_applied` says how a reader applies it; the indexer keeps its map

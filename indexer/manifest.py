@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import compress
@@ -108,6 +109,11 @@ class Manifest:
         """The ids of the entries in any of `blocks`."""
         codes = {k for k, block in enumerate(self._blocks) if block in blocks}
         return [i for i, code in zip(self._ids, self._block, strict=True) if code in codes]
+
+    def block_sizes(self) -> dict[str, int]:
+        """How many entries each block holds ("": the entries without one)."""
+        counts = Counter(self._block)
+        return {self._blocks[code]: n for code, n in counts.items()}
 
     def source_files(self) -> set[str]:
         """The source files the entries come from."""

@@ -20,6 +20,7 @@ from indexer.groups import SIGNATURE_BLOCK, Signature
 SIGNATURES = "signatures.jsonl"
 SIGNATURE_INDEX = "signatures.index.npy"  # per row: where it starts, its block's code
 SIGNATURE_BLOCKS = "signatures.blocks.json"  # the blocks, by code
+_SEEKS = 1000  # rows of a segment read by seeking to each; more: the file is read whole
 
 
 def save_signatures(out: Path, signatures: list[list[Any]]) -> None:
@@ -38,6 +39,11 @@ def save_signatures(out: Path, signatures: list[list[Any]]) -> None:
 
 def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signature]:
     """The grouping signatures of the generation's live entries (of some blocks only)."""
+    return [sig for _, sig in load_positioned(gen_dir, blocks)]
+
+
+def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple[int, Signature]]:
+    """`load_signatures` with each one's docnum in the generation, in docnum order."""
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
     alive = np.load(base / "alive.npy")
@@ -48,7 +54,7 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
         if blocks is None:
             # split("\n"), not splitlines(): a row's JSON may hold U+2028 or U+0085
             rows = enumerate(path.read_text(encoding="utf-8").split("\n")[:-1])
-        elif (path.parent / SIGNATURE_INDEX).is_file():  # an update's few blocks
+        elif (path.parent / SIGNATURE_INDEX).is_file():  # some blocks
             rows = _rows_of(path, blocks)
         else:  # exported before the row index: only the rows that hold one are parsed
             rows = _rows_holding(path.read_bytes(), blocks)
@@ -57,24 +63,29 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
                 continue
             row = json.loads(line)
             if blocks is None or row[SIGNATURE_BLOCK] in blocks:
-                found.append(Signature.from_list(row))
+                found.append((offset + i, Signature.from_list(row)))
     return found
 
 
 def _rows_of(path: Path, blocks: set[str]) -> list[tuple[int, bytes]]:
     """(row number, row) of the rows of a segment's signatures whose block is one of
-    `blocks`, read where the row index says they are."""
+    `blocks`, read where the row index says they are (an update's few blocks: a seek
+    each; many: the file read once)."""
     table = json.loads((path.parent / SIGNATURE_BLOCKS).read_text(encoding="utf-8"))
     wanted = [k for k, block in enumerate(table) if block in blocks]
     if not wanted:
         return []
     index = np.load(path.parent / SIGNATURE_INDEX)
     numbers = np.flatnonzero(np.isin(index[:, 1], wanted)).tolist()
-    starts = index[:, 0]
+    starts = index[:, 0].tolist()
+    if len(numbers) > _SEEKS:
+        data = path.read_bytes()
+        starts.append(len(data))
+        return [(n, data[starts[n] : starts[n + 1]].rstrip(b"\n")) for n in numbers]
     rows = []
     with path.open("rb") as handle:
         for number in numbers:
-            handle.seek(int(starts[number]))
+            handle.seek(starts[number])
             rows.append((number, handle.readline().rstrip(b"\n")))
     return rows
 

@@ -1,5 +1,6 @@
 """A build in worker processes: each Whoosh writer process exports the segment it wrote,
-which must give what the one-process path gives."""
+and the translation groups are found block by block in several processes; both must give
+what the one-process paths give."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import pytest
 from whoosh import index as windex
 
 from corpus import load_sources
-from indexer import build, generations, postings
+from indexer import build, generations, grouping, postings, signatures
 from indexer.generations import GENERATION_META
+from indexer.groups import group_signatures
+from indexer.manifest import read_generation_manifest
 from indexer.resources import load_resources
+from indexer.schema import SCHEMA_VERSION
+from indexer.signatures import load_signatures
 from tests.conftest import synthetic_jsonl
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
@@ -45,6 +50,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Iter
     ]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(build, "PARALLEL_THRESHOLD", 100)
+        patch.setattr(grouping, "PARALLEL_THRESHOLD", 100)
         build.build_index(load_sources(sources).entries, tmp / "index", procs=2)
     yield generations.current(tmp / "index").path
 
@@ -71,3 +77,31 @@ def test_each_writer_process_exports_its_segment_as_its_stored_entries_give_it(
             assert files and all(filecmp.cmp(written / f, again / f, shallow=False) for f in files)
             compared += segreader.doc_count_all()
     assert compared == meta["documents"]
+
+
+@pytest.mark.parametrize("seeks", [0, 10_000])
+def test_groups_found_block_by_block_in_processes_are_those_found_at_once(
+    built: Path, seeks: int
+) -> None:
+    """The same groups, listed in the same order (the versions of a practice are shown in
+    it), as grouping every signature in one process; each process reads its blocks' rows
+    from the segments' files read whole (many rows) or by a seek to each (a few)."""
+    manifest = read_generation_manifest(built, SCHEMA_VERSION)
+    assert manifest is not None and not manifest.declared
+    at_once = group_signatures(load_signatures(built))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grouping, "PARALLEL_THRESHOLD", 100)
+        patch.setattr(signatures, "_SEEKS", seeks)
+        split = grouping.group_all(built, manifest, procs=2)
+    assert len(set(at_once.values())) >= 8 * 4  # 4 groups of the pages in each city
+    assert list(split.items()) == list(at_once.items())
+
+
+def test_blocks_are_split_whole_and_evenly() -> None:
+    sizes = {"": 500, "a": 40, "b": 30, "c": 20, "d": 10, "e": 10, "f": 5}
+    parts = grouping.split_blocks(sizes, 2)
+    assert sorted(b for part in parts for b in part) == ["a", "b", "c", "d", "e", "f"]
+    loads = sorted(sum(sizes[b] for b in part) for part in parts)
+    assert loads == [55, 60]  # the largest first, each to the lighter part
+    assert grouping.split_blocks({"": 9}, 2) == []
+    assert grouping.split_blocks({"a": 3}, 4) == [{"a"}]
