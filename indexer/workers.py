@@ -86,24 +86,20 @@ def collector_paused() -> Iterator[None]:
 
 _worker_detector: LanguageDetector | None = None  # one per worker process
 _worker_assigner: TopicAssigner | None = None  # the build's, inherited through fork
+_worker_entries: Sequence[Entry] = ()  # the batch's, inherited through fork
 
 
-def _init_detector(parent: int, assigner: TopicAssigner | None = None) -> None:
-    global _worker_detector, _worker_assigner
+def _init_detector(parent: int, assigner: TopicAssigner, entries: Sequence[Entry]) -> None:
+    global _worker_detector, _worker_assigner, _worker_entries
     die_with_parent(parent)
     _worker_detector = LanguageDetector()
-    _worker_assigner = assigner
+    _worker_assigner, _worker_entries = assigner, entries
 
 
-def _detect_chunk(entries: Sequence[Entry]) -> list[Detection]:
-    assert _worker_detector is not None
-    return [detect_entry(_worker_detector, e) for e in entries]
-
-
-def _detect_and_assign_chunk(entries: Sequence[Entry]) -> list[tuple[Detection, Topics]]:
+def _detect_and_assign_chunk(bounds: tuple[int, int]) -> list[tuple[Detection, Topics]]:
     assert _worker_detector is not None and _worker_assigner is not None
     found = []
-    for entry in entries:
+    for entry in _worker_entries[bounds[0] : bounds[1]]:
         detection = detect_entry(_worker_detector, entry)
         found.append((detection, assign_entry(_worker_assigner, entry, detection.language)))
     return found
@@ -115,20 +111,6 @@ def detect_entry(detector: LanguageDetector, entry: Entry) -> Detection:
     )
 
 
-def detect_all(
-    entries: Sequence[Entry], *, procs: int, progress: Progress = no_progress
-) -> list[Detection]:
-    """The language of each entry, by `procs` processes for a large batch."""
-    if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detector = LanguageDetector()
-        return [detect_entry(detector, e) for e in progress(entries, len(entries), "detecting")]
-    size = max(200, len(entries) // (procs * 8))
-    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    with ProcessPoolExecutor(procs, initializer=_init_detector, initargs=(os.getpid(),)) as pool:
-        results = progress(pool.map(_detect_chunk, chunks), len(chunks), "detecting")
-        return [d for chunk in results for d in chunk]
-
-
 def detect_and_assign(
     entries: Sequence[Entry],
     assigner: TopicAssigner,
@@ -136,20 +118,26 @@ def detect_and_assign(
     procs: int,
     progress: Progress = no_progress,
 ) -> tuple[list[Detection], list[Topics]]:
-    """Each entry's language, then its topics in that language: in the detection pool for
-    a large batch (assignment costs about as much as detection; the pool's workers fork
-    from the build and share its assigner, analysed once)."""
+    """Each entry's language, then its topics in that language: in a pool of `procs`
+    processes for a large batch (assignment costs about as much as detection).  The
+    pool's workers fork from the build and share its assigner, analysed once, and the
+    entries: each is sent where its chunk starts and ends, not the entries pickled."""
     if procs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        detections = detect_all(entries, procs=1, progress=progress)
+        detector = LanguageDetector()
+        detections = [
+            detect_entry(detector, e) for e in progress(entries, len(entries), "detecting")
+        ]
         topics = [
             assign_entry(assigner, e, d.language) for e, d in zip(entries, detections, strict=True)
         ]
         return detections, topics
     size = max(200, len(entries) // (procs * 8))
-    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-    context = multiprocessing.get_context("fork")
+    chunks = [(i, min(len(entries), i + size)) for i in range(0, len(entries), size)]
     with ProcessPoolExecutor(
-        procs, mp_context=context, initializer=_init_detector, initargs=(os.getpid(), assigner)
+        procs,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init_detector,
+        initargs=(os.getpid(), assigner, entries),
     ) as pool:
         results = progress(pool.map(_detect_and_assign_chunk, chunks), len(chunks), "detecting")
         pairs = [pair for chunk in results for pair in chunk]
