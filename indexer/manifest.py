@@ -112,8 +112,10 @@ class Manifest:
 
     def block_sizes(self) -> dict[str, int]:
         """How many entries each block holds ("": the entries without one)."""
-        counts = Counter(self._block)
-        return {self._blocks[code]: n for code, n in counts.items()}
+        sizes: Counter[str] = Counter()
+        for code, n in Counter(self._block).items():
+            sizes[self._blocks[code]] += n
+        return dict(sizes)
 
     def source_files(self) -> set[str]:
         """The source files the entries come from."""

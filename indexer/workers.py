@@ -17,6 +17,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -153,6 +154,7 @@ class WriterProcessError(RuntimeError):
 
 
 _DISK_FULL_EXIT = errno.ENOSPC  # the exit code of a writer process that ran out of disk
+_POLL_SECONDS = 0.5  # how often a build waiting to queue a job checks its writer processes
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,10 @@ class _SubWriter(SubWriterTask):
     that `join` (called by MpWriter.commit) turns into an error of the build: ENOSPC's own
     OSError for a full disk, so the build names the device, else WriterProcessError."""
 
+    # Started by fork whatever the platform's default (forkserver from Python 3.14): the
+    # workers inherit the source's items, the loaded analysers and the build's lexicon.
+    _Popen = staticmethod(multiprocessing.get_context("fork").Process._Popen)
+
     def __init__(self, *args: Any, source: WriterSource | None = None) -> None:
         super().__init__(*args)
         self.parent = os.getpid()  # the build's pid, before the fork
@@ -189,7 +195,8 @@ class _SubWriter(SubWriterTask):
         try:
             super().run()
             source = self.source
-            if source is not None and source.on_segment is not None and self.taken:
+            if source is not None and source.on_segment is not None:  # (also no document:
+                # a worker that got no batch still wrote a segment)
                 written = (source.to_fields(source.items[i]) for r in self.taken for i in r)
                 source.on_segment(self.writer, written)
         except BaseException as exc:
@@ -220,6 +227,27 @@ class _SubWriter(SubWriterTask):
             )
 
 
+class _WatchedJobs:
+    """The writer processes' job queue as the build puts to it: a put that gives up when
+    every worker has ended.  The queue holds a few jobs, and Whoosh's put (of a batch, or
+    of the end mark at commit) would wait for ever for workers that died; here the
+    error of a worker that failed is raised, as `commit` raises it when it joins them."""
+
+    def __init__(self, jobs: Any, tasks: list[SubWriterTask]) -> None:
+        self.jobs, self.tasks = jobs, tasks  # the writer's own list: it grows
+
+    def put(self, job: Any) -> None:
+        while True:
+            try:
+                self.jobs.put(job, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                if self.tasks and all(task.exitcode is not None for task in self.tasks):
+                    for task in self.tasks:
+                        task.join()  # raises the error of a worker that failed
+                    raise WriterProcessError("the Whoosh writer processes ended early") from None
+
+
 class DyingMpWriter(MpWriter):
     """Whoosh's multiprocess writer (one segment per worker) whose workers die with the
     build: Whoosh starts them itself, with no initializer to pass.  With a `source`, the
@@ -230,12 +258,14 @@ class DyingMpWriter(MpWriter):
     ) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self.source = source
+        self._jobs = self.jobqueue  # what the workers read; the build puts through:
+        self.jobqueue = _WatchedJobs(self._jobs, self.tasks)
 
     def _new_task(self) -> SubWriterTask:
         task = _SubWriter(
             self.storage,
             self.indexname,
-            self.jobqueue,
+            self._jobs,
             self.resultqueue,
             self.subargs,
             self.multisegment,
@@ -244,6 +274,11 @@ class DyingMpWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def add_document(self, **fields: Any) -> None:
+        if self.source is not None:  # its workers read positions, not Whoosh's job files
+            raise TypeError("a writer with a source adds its items by add_source()")
+        super().add_document(**fields)
 
     def add_source(self, progress: Progress = no_progress) -> None:
         """Add every item of the source: the workers are sent batches of positions."""

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh import index as windex
@@ -20,6 +23,7 @@ from indexer.manifest import read_generation_manifest
 from indexer.resources import load_resources
 from indexer.schema import SCHEMA_VERSION
 from indexer.signatures import load_signatures
+from search import Searcher, SearchRequest
 from tests.conftest import synthetic_jsonl
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
@@ -55,15 +59,10 @@ def built(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Iter
     yield generations.current(tmp / "index").path
 
 
-def test_each_writer_process_exports_its_segment_as_its_stored_entries_give_it(
-    built: Path, tmp_path: Path
-) -> None:
-    """The writer processes export their segments from the documents they wrote (the
-    build's own export has nothing left to do); every file is the one exporting the
-    segment from its stored entries writes."""
+def _exported_as_stored(built: Path, tmp_path: Path) -> None:
+    """Every segment's exported files are those exporting it from its stored entries
+    writes, and they hold every document of the generation."""
     meta = json.loads((built / GENERATION_META).read_text(encoding="utf-8"))
-    assert meta["accel"]["segments"] >= 2
-    assert meta["accel"]["exported"] == 0
     lexicon = load_resources(built).lexicon
     compared = 0
     with windex.open_dir(str(built)).reader() as reader:
@@ -75,8 +74,43 @@ def test_each_writer_process_exports_its_segment_as_its_stored_entries_give_it(
             files = sorted(p.name for p in written.iterdir())
             assert files == sorted(p.name for p in again.iterdir())
             assert files and all(filecmp.cmp(written / f, again / f, shallow=False) for f in files)
-            compared += segreader.doc_count_all()
+            compared += segreader.doc_count()
     assert compared == meta["documents"]
+
+
+def test_each_writer_process_exports_its_segment_as_its_stored_entries_give_it(
+    built: Path, tmp_path: Path
+) -> None:
+    """The writer processes export their segments from the documents they wrote (the
+    build's own export has nothing left to do)."""
+    meta = json.loads((built / GENERATION_META).read_text(encoding="utf-8"))
+    assert meta["accel"]["segments"] >= 2
+    assert meta["accel"]["exported"] == 0
+    _exported_as_stored(built, tmp_path)
+
+
+def test_an_update_in_writer_processes_exports_what_it_writes(
+    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update that changes and removes entries in writer processes: the carried
+    segments keep their deletions, the new ones are exported by their writers, and every
+    segment's files are those its stored entries give."""
+    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 100)
+    source = synthetic_jsonl(tmp_path / "entries.jsonl", 500)
+    entries = load_sources([source, shared_corpus / "pages"]).entries
+    index = tmp_path / "index"
+    build.build_index(entries, index, procs=2)
+    changed = [replace(e, summary=e.summary + " Qzxedit.") for e in entries[:300]]
+    build.build_index([*changed, *entries[320:]], index, procs=2)  # 20 of its file removed
+    live = generations.current(index).path
+    meta = json.loads((live / GENERATION_META).read_text(encoding="utf-8"))
+    assert meta["documents"] == len(entries) - 20
+    # at most the segment the commit merged the mostly-deleted old ones into (merging.py),
+    # which the build's own writer wrote: the writer processes' are exported already
+    assert meta["accel"]["exported"] <= 1 and meta["accel"]["segments"] >= 3
+    _exported_as_stored(live, tmp_path / "again")
+    hits = Searcher(index).search(SearchRequest("qzxedit", per_page=5, versions="all"))
+    assert hits.total == 300
 
 
 @pytest.mark.parametrize("seeks", [0, 10_000])
@@ -89,8 +123,15 @@ def test_groups_found_block_by_block_in_processes_are_those_found_at_once(
     manifest = read_generation_manifest(built, SCHEMA_VERSION)
     assert manifest is not None and not manifest.declared
     at_once = group_signatures(load_signatures(built))
+    caller = os.getpid()
+
+    def in_a_worker(found: Any) -> dict[str, str]:
+        assert os.getpid() != caller, "grouped in the calling process"
+        return group_signatures(found)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(grouping, "PARALLEL_THRESHOLD", 100)
+        patch.setattr(grouping, "group_signatures", in_a_worker)
         patch.setattr(signatures, "_SEEKS", seeks)
         split = grouping.group_all(built, manifest, procs=2)
     assert len(set(at_once.values())) >= 8 * 4  # 4 groups of the pages in each city

@@ -104,22 +104,25 @@ import os, sys
 from pathlib import Path
 import whoosh.writing
 from corpus import load_sources
-from indexer import build
+from indexer import build, postings
 from tests.conftest import synthetic_jsonl
 
 parent = os.getpid()
-add_document = whoosh.writing.SegmentWriter.add_document
+where = sys.argv[2]
+broken = {"adding": (whoosh.writing.SegmentWriter, "add_document"),
+          "exporting": (postings, "export_written")}[where]
+works = getattr(*broken)
 
-def breaks_in_the_worker(self, **fields):
+def breaks_in_the_worker(*args, **kwargs):
     if os.getpid() != parent:
-        raise RuntimeError("a writer process broke")
-    return add_document(self, **fields)
+        raise RuntimeError("a writer process broke " + where)
+    return works(*args, **kwargs)
 
 index = Path(sys.argv[1])
-entries = load_sources([synthetic_jsonl(index.parent / "entries.jsonl", 400)]).entries
+entries = load_sources([synthetic_jsonl(index.parent / "entries.jsonl", 1200)]).entries
 build.build_index(entries[:200], index)  # the live generation: 200 entries
-whoosh.writing.SegmentWriter.add_document = breaks_in_the_worker
-build.PARALLEL_THRESHOLD = 1  # Whoosh's writer processes for this small update
+setattr(*broken, breaks_in_the_worker)
+build.PARALLEL_THRESHOLD = 1  # Whoosh's writer processes for this update
 try:
     build.build_index(entries, index, procs=2)
     print("published")
@@ -128,23 +131,29 @@ except Exception as exc:
 """
 
 
+@pytest.mark.parametrize("where", ["adding", "exporting"])
 def test_a_failing_writer_process_fails_the_build_instead_of_losing_its_entries(
-    tmp_path: Path,
+    tmp_path: Path, where: str
 ) -> None:
-    # Whoosh's MpWriter goes on without a worker that died: the update would publish a
-    # generation missing that worker's entries.
+    """Whoosh's MpWriter goes on without a worker that died: the update would publish a
+    generation missing that worker's entries.  Workers that die adding documents, with
+    more batches left than the job queue holds, must not leave the build waiting for them
+    (the timeout fails the test instead of hanging it); nor may one die exporting."""
     from search import Searcher, SearchRequest
 
     index = tmp_path / "index"
     done = subprocess.run(
-        [sys.executable, "-c", FAILING_WRITER, str(index)],
+        [sys.executable, "-c", FAILING_WRITER, str(index), where],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
+        timeout=180,
     )
     assert done.stdout.strip() == "failed: WriterProcessError"
-    assert "a Whoosh writer process failed: RuntimeError: a writer process broke" in done.stderr
+    assert f"a Whoosh writer process failed: RuntimeError: a writer process broke {where}" in (
+        done.stderr
+    )
     assert "Traceback" not in done.stderr
     assert Searcher(index).search(SearchRequest("", versions="all")).total == 200
 
