@@ -99,14 +99,18 @@ class _FieldWriter(W3FieldWriter):
 def _length_lookup(lengths: Any, field: str) -> Any:
     """docnum -> the field's length in it, as Whoosh's loop asks for it."""
     if lengths is None:
-        return lambda docnum: 0
+        return _no_length
     if isinstance(lengths, _ColumnLengths):
         column = lengths.column(field)
         # No lengths column (a field that is not scored: id, kind, language...): Whoosh's
         # reader answers its default, 0, after looking for the file again each time
         # (140k stat calls for 20k entries).
-        return (lambda docnum: 0) if column is None else column.__getitem__
+        return _no_length if column is None else column.__getitem__
     return lambda docnum: lengths.doc_field_length(docnum, field)
+
+
+def _no_length(docnum: int) -> int:
+    return 0
 
 
 class _ColumnLengths(W3PerDocReader):

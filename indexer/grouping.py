@@ -60,9 +60,8 @@ def group_all(gen_dir: Path, manifest: Manifest, procs: int = 1) -> dict[str, st
     """Every entry of `gen_dir` grouped (entry id -> group, as `group_signatures` lists
     them).  With `procs` > 1 and no group declared by the source (which may join entries
     of any blocks), the blocks are split between processes, each grouping whole blocks."""
-    if procs <= 1 or manifest.declared or len(manifest) < PARALLEL_THRESHOLD:
-        return group_signatures(load_signatures(gen_dir))
-    parts = split_blocks(manifest.block_sizes(), procs)
+    split = procs > 1 and not manifest.declared and len(manifest) >= PARALLEL_THRESHOLD
+    parts = split_blocks(manifest.block_sizes(), procs) if split else []
     if len(parts) < 2:
         return group_signatures(load_signatures(gen_dir))
     pool = ProcessPoolExecutor(

@@ -177,8 +177,8 @@ WORDS_SEEN_KEPT = 1 << 18  # a memo of more words than this starts again
 @lru_cache(maxsize=1 << 16)
 def _name_anchors(word: str) -> tuple[str, ...]:
     """A name's anchors: the folded name, and its skeleton when it keeps 3 letters."""
-    skeleton = name_skeleton(word)
-    return ("n:" + fold(word), "s:" + skeleton) if len(skeleton) >= 3 else ("n:" + fold(word),)
+    named, skeleton = "n:" + fold(word), name_skeleton(word)
+    return (named, "s:" + skeleton) if len(skeleton) >= 3 else (named,)
 
 
 def signature(
