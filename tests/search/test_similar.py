@@ -3,11 +3,13 @@ helper the similar and related lists share."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from search import Searcher, SearchRequest
-from search.similar import best, top_docnums
+from search.similar import MORE_LIKE_KEPT, best, top_docnums
 from tests.search.small import small_index
 
 FILLER = [
@@ -152,3 +154,41 @@ def test_related_practices_are_the_same_when_asked_again(related_searcher: Searc
     )
     assert [h.id for h in narrowed.results] == ["seed-first"]
     assert [h.id for h in narrowed.related] == ["like-first"], "only peers the filter allows"
+
+
+def test_under_filters_the_allowed_peers_are_found_beyond_the_nearest_overall(
+    tmp_path: Path,
+) -> None:
+    """A city officer narrows to practices: the page's one practice is filled with its
+    practice peers even when more news items than an entry's kept neighbours are closer to
+    it (each seed's kept neighbours hold none of the practices: they were listed none)."""
+    closer = [
+        {
+            "title": f"Beekeeping cooperative of refugees, hives {n}",
+            "summary": "Refugees keep beehives: honey cooperative, beekeeping classes.",
+            "kind": "news",
+        }
+        for n in range(MORE_LIKE_KEPT + 10)
+    ]
+    practices = [
+        {"title": f"Chess club {n}", "summary": "Openings and endgames.", "kind": "good-practice"}
+        for n in range(30)
+    ]
+    seed = {
+        "id": "seed",
+        "title": "Lighthouse beekeeping cooperative",
+        "summary": "Refugees keep beehives and sell honey from the lighthouse garden.",
+        "kind": "good-practice",
+    }
+    peer = {
+        "id": "peer",
+        "title": "Urban beekeeping",
+        "summary": "A honey cooperative for newcomers on city rooftops.",
+        "kind": "good-practice",
+    }
+    searcher = Searcher(small_index(tmp_path / "index", [seed, peer, *closer, *practices]))
+    filtered = searcher.search(SearchRequest("lighthouse", {"kind": ("good-practice",)}))
+    assert [h.id for h in filtered.results] == ["seed"]
+    assert [h.id for h in filtered.related] == ["peer"], "the one allowed practice alike"
+    unfiltered = searcher.search(SearchRequest("lighthouse"))
+    assert unfiltered.related and all(h.kind == "news" for h in unfiltered.related)
