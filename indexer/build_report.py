@@ -62,13 +62,12 @@ def summarise(report: BuildReport, gen: generations.Generation | None) -> None:
     """Per-language and per-locale counts of the live index, from its merged columns."""
     if gen is None:
         return
-    data = postings.load(gen.path, postings=False)
-    alive = data.alive
+    columns = postings.live_columns(gen.path, ("language", "locale", "translated"))
     for name, counter in (("language", report.languages), ("locale", report.locales)):
-        codes = data.columns[name][alive]
-        for code, count in enumerate(np.bincount(codes, minlength=len(data.values[name]))):
+        codes, values = columns[name]
+        for code, count in enumerate(np.bincount(codes, minlength=len(values)).tolist()):
             if count:
-                counter[data.values[name][code]] = count
-    translated = data.columns["translated"][alive]
-    no_code = data.values["translated"].index("no") if "no" in data.values["translated"] else -1
+                counter[values[code]] = count
+    translated, values = columns["translated"]
+    no_code = values.index("no") if "no" in values else -1
     report.untranslated = int((translated == no_code).sum())

@@ -41,6 +41,7 @@ from indexer.accel import (  # noqa: F401  (re-exported: the layout and the read
     SegmentPostings,
     SortedStrings,
     concat,
+    live_columns,
     load,
     segment_ids,
 )
