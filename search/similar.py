@@ -114,19 +114,21 @@ def related(snap: Snapshot, seeds: np.ndarray, allowed: np.ndarray, limit: int) 
     practice also sees its peers.  When the filters allow no entry the page does not show
     yet, no neighbours are looked for (a fifth of the bench's short pages at real size).
 
-    When they allow most entries, each seed's neighbours are kept per entry (`more_like`),
-    so the short pages of repeated and related queries reuse them.  When they allow at most
-    1/EXACT_SHARE of the live entries, the allowed entries are scored exactly instead, as
-    Solr's more like this does under a filter query: an entry's 200 neighbours among
-    100,000 rarely hold the few a country and a kind allow, and the allowed entries' share
-    of the postings costs less than every posting (one weight per term shared by the
-    seeds)."""
+    When they allow most entries, or the index holds no more entries than an entry's kept
+    neighbours (which then are all the entries alike), each seed's neighbours are kept per
+    entry (`more_like`), so the short pages of repeated and related queries reuse them.
+    Otherwise, when the filters allow at most 1/EXACT_SHARE of the live entries, the allowed
+    entries are scored exactly instead, as Solr's more like this does under a filter query:
+    an entry's 200 neighbours among 100,000 rarely hold the few a country and a kind
+    allow, and the allowed entries' share of the postings costs less than every posting
+    (one weight per term shared by the seeds), though nothing of it is kept."""
     allowed = allowed & snap.alive
     count = int(np.count_nonzero(allowed))
     if not count:
         return []
     scores = np.zeros(snap.n, dtype=np.float32)
-    if count * EXACT_SHARE <= np.count_nonzero(snap.alive):
+    live = int(np.count_nonzero(snap.alive))
+    if live > MORE_LIKE_KEPT and count * EXACT_SHARE <= live:
         channels = Channels(snap, within=allowed)
         for rank, docnum in enumerate(seeds):
             scores += likeness(channels, int(docnum)) / (rank + 1)
