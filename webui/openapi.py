@@ -112,7 +112,7 @@ _SEARCH_PARAMS = [
         "required": False,
         "description": "`1`: a first page shorter than `per_page` also lists `related`"
         " practices (peers of its best results that the filters allow); `0`: it does not, and"
-        " the answer comes sooner (a pass over every entry per result it looks at)."
+        " the answer comes sooner (a more-like-this pass for each of its first 3 results)."
         + EMPTY_IS_DEFAULT,
         "allowEmptyValue": True,
         "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "1"},
