@@ -22,7 +22,8 @@ from indexer.schema import (
     text_field,
 )
 from search.highlight import Marks
-from search.snapshot import Snapshot
+from search.snapshot import Snapshot, derived
+from search.sorted_lists import all_in_sorted, size
 
 K1 = 1.2
 B = 0.75
@@ -52,9 +53,11 @@ def title_only(scope: str | None) -> bool:
 class Channels:
     """Scores of query words over one snapshot's fields (one per query evaluation).
 
-    With `within` (a mask over the entries) only those entries are scored: the others'
-    postings are left out before their weights are computed, so a narrow mask costs a
-    gather per posting instead of a dozen passes (related practices under filters)."""
+    With `within` (a mask over the entries) only those entries are scored, each as without
+    the mask: the others' postings are left out before their weights are computed, so a
+    narrow mask costs a gather per posting instead of a dozen passes (related practices
+    under filters).  What compares an entry with all the others is taken over all of them
+    (`_written_cap`); `word` is for a Channels without a mask only."""
 
     def __init__(self, snap: Snapshot, within: np.ndarray | None = None) -> None:
         self.snap = snap
@@ -118,6 +121,8 @@ class Channels:
         self, word: str, scope: str | None, marks: Marks, boost: float = 1.0
     ) -> tuple[np.ndarray, bool]:
         """Scores of one query word over all channels; False when nothing matched at all."""
+        # Its translations stay below its weakest direct match among every entry.
+        assert self.within is None, "query words are scored over every entry"
         key = (word, scope, boost)
         known = self._words.get(key)
         if known is None:
@@ -191,7 +196,8 @@ class Channels:
                 if not len(docs):
                     continue
                 forms = lexicon.written(family, indexed_terms)
-                term_scores = self.as_written(forms, docs, term_scores)
+                among_all = None if self.within is None else (family, indexed_terms, parts)
+                term_scores = self.as_written(forms, docs, term_scores, among_all)
                 scores[docs] += term_scores * (CONCEPT_BOOST * boost / len(indexed_terms))
                 found = True
                 for indexed in indexed_terms:
@@ -234,9 +240,9 @@ class Channels:
             if not hits:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             postings.append(hits)
-        fewest = min(postings, key=_size)
-        if _size(fewest) * SEARCH_BELOW <= sum(map(_size, postings)) - _size(fewest):
-            return _all_in_sorted(postings, fewest)
+        fewest = min(postings, key=size)
+        if size(fewest) * SEARCH_BELOW <= sum(map(size, postings)) - size(fewest):
+            return all_in_sorted(postings, fewest)
         count, total_of = self._scratch()
         merged = [np.concatenate([d for d, _ in hits]) for hits in postings]
         for term_docs in merged:  # a docnum in both fields counts once: `+=` does not repeat
@@ -264,22 +270,62 @@ class Channels:
         return self._scratch_arrays
 
     def as_written(
-        self, forms: tuple[tuple[str, ...], ...], docs: np.ndarray, scores: np.ndarray
+        self,
+        forms: tuple[tuple[str, ...], ...],
+        docs: np.ndarray,
+        scores: np.ndarray,
+        among_all: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None,
     ) -> np.ndarray:
         """Scores of a multi-word term's entries (`docs`, `scores`): where its words stand
         as written (consecutive, in the pair index) in full; where its stems only co-occur,
-        damped and below every written match.  "First Nations" is not "first ...
-        national", though an inflected "peuple autochtone" still counts for "peuples
-        autochtones"."""
+        damped and below every written match among all entries (`among_all`: the term's
+        family, indexed terms and parts, when `docs` are only some of its entries).
+        "First Nations" is not "first ... national", though an inflected "peuple
+        autochtone" still counts for "peuples autochtones"."""
         if not forms:
             return scores  # an index from before written forms were kept
+        written = self._written(forms, docs)
+        if written.all():
+            return scores
+        loose = scores * LOOSE_CONCEPT
+        cap = (
+            _below_written(scores, written) if among_all is None else self._written_cap(*among_all)
+        )
+        if cap < math.inf:
+            loose = np.minimum(loose, cap)
+        return np.where(written, scores, loose)
+
+    def _written(self, forms: tuple[tuple[str, ...], ...], docs: np.ndarray) -> np.ndarray:
+        """Per docnum of `docs`: whether one of the term's written forms is in it."""
         written = np.zeros(len(docs), dtype=bool)
         for words in forms:
             written |= self._in_order(words, docs)
-        loose = scores * LOOSE_CONCEPT
-        if written.any():
-            loose = np.minimum(loose, float(scores[written].min()) * BELOW_DIRECT)
-        return np.where(written, scores, loose)
+        return written
+
+    def _written_cap(
+        self, family: str, indexed_terms: tuple[str, ...], parts: tuple[str, ...]
+    ) -> float:
+        """The bar a multi-word term's loose matches stay below, from its written matches
+        among every entry (a Channels with a mask sees some of them only), once per
+        generation: the same scores with the mask as without it.  Only the entries the
+        pair index has the written words in are scored (scoring every entry holding the
+        terms took up to 3 ms a page at 100k)."""
+
+        def make() -> float:
+            forms = self.snap.lexicon.written(family, indexed_terms)
+            holding = np.zeros(self.n, dtype=bool)
+            for words in forms:  # as _in_order finds them, over every entry
+                form = np.ones(self.n, dtype=bool)
+                for key in pair_keys(list(words)):
+                    hit = np.zeros(self.n, dtype=bool)
+                    hit[self.snap.data.pairs.docs(key)] = True
+                    form &= hit
+                holding |= form
+            written = Channels(self.snap, within=holding)
+            docs, scores = written._all_terms(family, indexed_terms, parts)
+            return _below_written(scores, written._written(forms, docs))
+
+        return derived(self.snap.memo, ("written cap", family, indexed_terms, parts), make)
 
     def phrase_concepts(
         self, words: Sequence[tuple[int, str]], marks: Marks
@@ -295,47 +341,9 @@ class Channels:
         return extra
 
 
-Postings = list[tuple[np.ndarray, np.ndarray]]  # a term's (docnums, weights) per field
-
-
-def _size(hits: Postings) -> int:
-    return sum(len(d) for d, _ in hits)
-
-
-def _all_in_sorted(terms: list[Postings], fewest: Postings) -> tuple[np.ndarray, np.ndarray]:
-    """Channels._all_terms when one term is much rarer than the others: its docnums looked
-    up in theirs (docnums are sorted in a field's postings) instead of marking all of
-    theirs ("intercultural interaction": 1,000 docnums against 56,000 took 0.1 ms instead
-    of 0.4).  The same entries in the same order and the same sums, added alike."""
-    picked = []
-    for i, (d, _) in enumerate(fewest):
-        keep = np.ones(len(d), dtype=bool)
-        for earlier, _ in fewest[:i]:  # taken from an earlier field of the same term
-            keep &= ~_positions(earlier, d)[1]
-        for hits in terms:
-            if hits is not fewest:
-                inside = np.zeros(len(d), dtype=bool)
-                for other, _ in hits:
-                    inside |= _positions(other, d)[1]
-                keep &= inside
-        picked.append(d[keep])
-    docs = np.concatenate(picked)
-    total = np.zeros(len(docs), dtype=np.float32)
-    for hits in terms:
-        term_total = np.zeros(len(docs), dtype=np.float32)
-        for d, w in hits:
-            at, found = _positions(d, docs)
-            term_total[found] += w[at[found]]
-        total += term_total
-    return docs, total
-
-
-def _positions(sorted_docs: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `docs` is in `sorted_docs` (clipped), and whether it is there."""
-    if not len(sorted_docs):
-        return np.zeros(len(docs), dtype=np.int64), np.zeros(len(docs), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_docs, docs), len(sorted_docs) - 1)
-    return at, sorted_docs[at] == docs
+def _below_written(scores: np.ndarray, written: np.ndarray) -> float:
+    """Just below the weakest of the written matches' scores (math.inf: there are none)."""
+    return float(scores[written].min()) * BELOW_DIRECT if written.any() else math.inf
 
 
 def below_direct(direct: np.ndarray, indirect: np.ndarray) -> np.ndarray:

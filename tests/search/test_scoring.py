@@ -11,6 +11,7 @@ from search.highlight import Marks
 from search.matching import Matcher
 from search.querylang import parse
 from search.scoring import Channels, below_direct
+from search.sorted_lists import positions
 from tests.search.small import small_index
 
 RECORDS = [
@@ -145,5 +146,5 @@ def test_a_rare_words_lookup_finds_what_marking_every_posting_finds(
 
 
 def test_a_docnum_looked_up_in_an_empty_list_is_not_there() -> None:
-    at, found = scoring._positions(np.zeros(0, dtype=np.int64), np.asarray([0, 5]))
+    at, found = positions(np.zeros(0, dtype=np.int64), np.asarray([0, 5]))
     assert at.tolist() == [0, 0] and found.tolist() == [False, False]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from search import Searcher, SearchRequest
-from search.similar import MORE_LIKE_KEPT, best, top_docnums
+from search.scoring import Channels
+from search.similar import MORE_LIKE_KEPT, best, likeness, top_docnums
 from tests.search.small import small_index
 
 FILLER = [
@@ -192,3 +193,45 @@ def test_under_filters_the_allowed_peers_are_found_beyond_the_nearest_overall(
     assert [h.id for h in filtered.related] == ["peer"], "the one allowed practice alike"
     unfiltered = searcher.search(SearchRequest("lighthouse"))
     assert unfiltered.related and all(h.kind == "news" for h in unfiltered.related)
+
+
+def test_entries_under_a_mask_score_as_without_it(tmp_path: Path) -> None:
+    """Related practices under filters score the allowed entries only, each exactly as the
+    unfiltered scoring does (to the bit), including multi-word concept terms whose loose
+    matches stay below their weakest written match among every entry."""
+    rng = np.random.default_rng(7)
+    common = ("new", "arrival", "migrant", "social", "community", "trust", "mutual", "person",
+              "displaced", "internal", "living", "together", "sense", "belonging", "respect",
+              "cohesion")  # fmt: skip
+    rare = ("newcomer", "seeker", "asylum", "worker", "background", "inclusion", "exclusion",
+            "sanctuary")  # fmt: skip
+    phrases = [
+        ["new", "arrival"],
+        ["asylum", "seeker"],
+        ["social", "inclusion"],
+        ["living", "together"],
+        ["migrant", "worker"],
+    ]
+    records = []
+    for n in range(320):
+        words = list(rng.choice(common, int(rng.integers(2, 13))))
+        words += list(rng.choice(rare, int(rng.integers(0, 4))))
+        words += [f"w{k}" for k in rng.integers(0, 60, int(rng.integers(0, 80)))]
+        rng.shuffle(words)
+        if rng.random() < 0.3:
+            words[0:0] = phrases[int(rng.integers(len(phrases)))]
+        kind = "news" if rng.random() < 0.5 else "good-practice"
+        title, summary = " ".join(words[:5]), " ".join(words[5:]) or "plain"
+        records.append({"id": f"d{n}", "title": title, "summary": summary, "kind": kind})
+    snap = Searcher(small_index(tmp_path / "index", records)).snapshot()
+    compared = 0
+    for share in (0.05, 0.2, 0.5) * 6:
+        allowed = rng.random(snap.n) < share
+        channels = Channels(snap, within=allowed)  # shared by the seeds, as related() does
+        for seed in rng.choice(snap.n, 3, replace=False):
+            full = likeness(Channels(snap), int(seed))
+            masked = likeness(channels, int(seed))
+            assert not masked[~allowed].any()
+            assert full[allowed].tobytes() == masked[allowed].tobytes()
+            compared += int(np.count_nonzero(full[allowed]))
+    assert compared > 1000
