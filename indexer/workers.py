@@ -186,7 +186,7 @@ class _SubWriter(SubWriterTask):
     # workers inherit the source's items, the loaded analysers and the build's lexicon.
     _Popen = staticmethod(multiprocessing.get_context("fork").Process._Popen)
 
-    def __init__(self, *args: Any, source: WriterSource | None = None) -> None:
+    def __init__(self, *args: Any, source: WriterSource) -> None:
         super().__init__(*args)
         self.parent = os.getpid()  # the build's pid, before the fork
         self.source = source
@@ -197,8 +197,8 @@ class _SubWriter(SubWriterTask):
         try:
             super().run()
             source = self.source
-            if source is not None and source.on_segment is not None:  # (also no document:
-                # a worker that got no batch still wrote a segment)
+            if source.on_segment is not None:  # (also without documents: a worker that got
+                # no batch still wrote a segment)
                 written = (source.to_fields(source.items[i]) for r in self.taken for i in r)
                 source.on_segment(self.writer, written)
         except BaseException as exc:
@@ -208,11 +208,7 @@ class _SubWriter(SubWriterTask):
             logging.shutdown()
             os._exit(1)
 
-    def _process_file(self, *job: Any) -> None:
-        if self.source is None:  # Whoosh's job: a file of pickled documents
-            super()._process_file(*job)
-            return
-        start, stop = job
+    def _process_file(self, start: int, stop: int) -> None:  # Whoosh's: a file of pickles
         add, to_fields = self.writer.add_document, self.source.to_fields
         for item in self.source.items[start:stop]:
             add(**to_fields(item))
@@ -252,12 +248,10 @@ class _WatchedJobs:
 
 class DyingMpWriter(MpWriter):
     """Whoosh's multiprocess writer (one segment per worker) whose workers die with the
-    build: Whoosh starts them itself, with no initializer to pass.  With a `source`, the
-    workers take its items by position (`add_source`)."""
+    build: Whoosh starts them itself, with no initializer to pass.  The workers take the
+    `source`'s items by position (`add_source`), not documents one by one."""
 
-    def __init__(
-        self, ix: Any, procs: int, source: WriterSource | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, ix: Any, procs: int, source: WriterSource, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self.source = source
         self._jobs = self.jobqueue  # what the workers read; the build puts through:
@@ -278,13 +272,10 @@ class DyingMpWriter(MpWriter):
         return task
 
     def add_document(self, **fields: Any) -> None:
-        if self.source is not None:  # its workers read positions, not Whoosh's job files
-            raise TypeError("a writer with a source adds its items by add_source()")
-        super().add_document(**fields)
+        raise TypeError("the writer processes take the source's items: add_source()")
 
     def add_source(self, progress: Progress = no_progress) -> None:
         """Add every item of the source: the workers are sent batches of positions."""
-        assert self.source is not None
         total = len(self.source.items)
         for start in progress(range(total), total, "indexing"):
             if start % self.batchsize == 0:

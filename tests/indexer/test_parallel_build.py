@@ -146,3 +146,19 @@ def test_blocks_are_split_whole_and_evenly() -> None:
     assert loads == [55, 60]  # the largest first, each to the lighter part
     assert grouping.split_blocks({"": 9}, 2) == []
     assert grouping.split_blocks({"a": 3}, 4) == [{"a"}]
+
+
+def test_the_writer_processes_refuse_documents_given_one_by_one(tmp_path: Path) -> None:
+    """They take the source's items by position: a document added as Whoosh's writer takes
+    it would reach a worker as a job it reads as positions, so it is refused at once."""
+    from whoosh import fields
+
+    from indexer.workers import DyingMpWriter, WriterSource
+
+    ix = windex.create_in(str(tmp_path), fields.Schema(t=fields.TEXT))
+    writer = DyingMpWriter(ix, 2, WriterSource(["a b"], lambda text: {"t": text}))
+    try:
+        with pytest.raises(TypeError, match="add_source"):
+            writer.add_document(t="c d")
+    finally:
+        writer.cancel()

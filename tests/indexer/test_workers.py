@@ -28,11 +28,11 @@ time.sleep(60)
 WHOOSH = """
 import sys, time
 from whoosh import fields, index
-from indexer.workers import DyingMpWriter
+from indexer.workers import DyingMpWriter, WriterSource
 ix = index.create_in(sys.argv[1], fields.Schema(t=fields.TEXT))
-writer = DyingMpWriter(ix, 2, batchsize=10)
-for i in range(40):
-    writer.add_document(t=f"word {i}")
+source = WriterSource([f"word {i}" for i in range(40)], lambda text: {"t": text})
+writer = DyingMpWriter(ix, 2, source, batchsize=10)
+writer.add_source()
 print(" ".join(str(t.pid) for t in writer.tasks), flush=True)
 time.sleep(60)
 """

@@ -152,7 +152,7 @@ def test_build_codec_in_the_multiprocess_writer(
     """The workers of Whoosh's multiprocess writer write with it too (each of them, not the
     build's process), and each term's weight, document frequency and the field lengths its
     infos record are Whoosh's own."""
-    from indexer.workers import DyingMpWriter
+    from indexer.workers import DyingMpWriter, WriterSource
 
     documents = _documents(pages)
     plain = _written(tmp_path / "plain", documents)
@@ -160,9 +160,9 @@ def test_build_codec_in_the_multiprocess_writer(
     directory = tmp_path / "built"
     directory.mkdir()
     ix = windex.create_in(str(directory), build_schema())
-    writer = DyingMpWriter(ix, procs, batchsize=10, codec=BuildCodec())  # each gets some
-    for doc in documents:
-        writer.add_document(**doc)
+    source = WriterSource(documents, dict)
+    writer = DyingMpWriter(ix, procs, source, batchsize=10, codec=BuildCodec())  # each gets some
+    writer.add_source()
     writer.commit()
 
     def infos(ix: Any) -> dict[str, Any]:  # docnums differ: the workers take batches
