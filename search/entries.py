@@ -74,6 +74,11 @@ class PracticeKeys(Sequence[str]):
     def __len__(self) -> int:
         return len(self._firsts)
 
+    @property
+    def firsts(self) -> np.ndarray:
+        """Each practice's first (lowest) live docnum, by number."""
+        return self._firsts
+
     def __getitem__(self, number: int) -> str:  # type: ignore[override]
         docnum = int(self._firsts[number])
         group = int(self._groups.code[docnum])
@@ -89,15 +94,29 @@ class GroupRows:
     ids: np.ndarray  # fixed-width bytes (accel.encode_strings)
     group: np.ndarray  # index into names
     names: tuple[str, ...]
+    order: np.ndarray | None = None  # the ids' sorted order (rows read from a file)
 
     @classmethod
     def of(cls, group_of: Mapping[str, str]) -> GroupRows:
+        """A map's rows, with their ids' sorted order: each reopen looks a delta's ids up
+        among them (np.isin sorted the 40k ids every time: 8.7 ms at 100k entries)."""
         # An id with NUL is none the id column holds (its bytes would lose the NUL)
         pairs = [(i, g) for i, g in group_of.items() if "\0" not in i]
         number: dict[str, int] = {}
         codes = [number.setdefault(g, len(number)) for _, g in pairs]
         ids = encode_strings(i for i, _ in pairs)
-        return cls(ids, np.array(codes, dtype=np.int32), tuple(number))
+        order = np.argsort(ids, kind="stable")
+        return cls(ids, np.array(codes, dtype=np.int32), tuple(number), order)
+
+    def holding(self, ids: np.ndarray) -> np.ndarray:
+        """Per row, whether its id is one of `ids` (fixed-width bytes)."""
+        if self.order is None or not len(self.ids):
+            return np.isin(self.ids, ids)
+        ordered = self.ids[self.order]
+        at = np.minimum(np.searchsorted(ordered, ids), len(ordered) - 1)
+        rows = np.zeros(len(self.ids), dtype=bool)
+        rows[self.order[at[ordered[at] == ids]]] = True
+        return rows
 
     def changed(
         self, delta: Mapping[str, str | None], values: SortedStrings, codes: np.ndarray
@@ -108,7 +127,7 @@ class GroupRows:
         the previous generation while the ids are the same: looking up 40k ids took 7 ms)."""
         if not delta:
             return self, codes
-        kept = ~np.isin(self.ids, encode_strings(delta))
+        kept = ~self.holding(encode_strings(delta))
         added = [(i, g) for i, g in delta.items() if g is not None and "\0" not in i]
         number = {g: k for k, g in enumerate(self.names)}
         group_codes = [number.setdefault(g, len(number)) for _, g in added]

@@ -94,12 +94,13 @@ def _values(
     return out
 
 
-def warm_facets(snap: Snapshot) -> None:
+def warm_facets(snap: Snapshot, previous: Snapshot | None = None) -> None:
     """What every query's facets, result collapsing and topic lift derive once per
     generation (each facet's practice classes, ~8 MB at 100k entries), derived at open: a
     server's master holds them before its workers fork and share them, instead of each
-    worker its own."""
-    practices = Practices.of_snapshot(snap)
+    worker its own.  The classes are carried over from `previous` where an update changed
+    few entries (search.practices.carried)."""
+    practices = Practices.of_snapshot(snap, previous)
     none = np.zeros(snap.n, dtype=bool)
     facet_counts(snap, none, {}, FACETS, {}, practices)
     practices.expand(none)

@@ -370,7 +370,7 @@ def _open(index_dir: Path, gen: generations.Generation, previous: Snapshot | Non
     try:
         snap = Snapshot(gen, previous)
         snap.warm_up()
-        warm_facets(snap)
+        warm_facets(snap, previous)
         release_free_memory()
     except Exception as exc:
         detail = one_line(exc, 200)

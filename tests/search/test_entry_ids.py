@@ -79,3 +79,29 @@ def test_an_id_with_a_lone_surrogate_is_looked_up_not_an_error() -> None:
     asked = [*reversed(values), "\udcff", "x\udc80"]
     assert ids.get_encoded(encode_strings(asked)).tolist() == [ids.get(v, -1) for v in asked]
     assert SortedStrings(()).find_encoded(encode_strings(["a", ""])).tolist() == [-1, -1]
+
+
+def test_a_groups_delta_finds_its_ids_among_the_rows_as_a_set_would() -> None:
+    """A reopen drops the rows a groups delta names: found through the rows' sorted
+    order, for ids in any script, ids the rows lack, and ids wider than every row's."""
+    from search.entries import GroupRows
+
+    rng = np.random.default_rng(8)
+    letters = ["a", "z", "é", "ж", "中", "😀", "-", "0"]
+    words = sorted({"".join(rng.choice(letters, size=rng.integers(1, 5))) for _ in range(400)})
+    rows = GroupRows.of({w: f"g{k % 37}" for k, w in enumerate(words)})
+    assert rows.order is not None
+    for _ in range(20):
+        asked = [str(w) for w in rng.choice(words, size=rng.integers(0, 30))]
+        asked += ["not-there", "ж" * 40, "a" * 3]  # absent, wider than any row
+        found = rows.holding(encode_strings(asked))
+        assert [bytes(i).decode() for i in rows.ids[found]] == sorted(
+            {w for w in asked if w in words}, key=words.index
+        )
+    values = SortedStrings((*words, "new-id"))
+    changed, codes = rows.changed(
+        {words[3]: None, words[5]: "g2", "new-id": "g1"}, values, values.find_encoded(rows.ids)
+    )
+    kept = [bytes(i).decode() for i in changed.ids]
+    assert kept == [w for w in words if w not in (words[3], words[5])] + [words[5], "new-id"]
+    assert [values[c] for c in codes] == kept
