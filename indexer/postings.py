@@ -48,6 +48,7 @@ from indexer.accel import (  # noqa: F401  (re-exported: the layout and the read
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
 from indexer.groups import WordEvidence, signature
+from indexer.npyfiles import read_array
 from indexer.signatures import save_signatures
 from indexer.workers import die_with_parent
 
@@ -306,15 +307,15 @@ def _write_layout(
         parts = []
         for seg_dir, meta in zip(seg_dirs, metas, strict=True):
             remap = np.asarray([lookup[v] for v in meta["columns"][name]], dtype=np.int32)
-            parts.append(remap[np.load(seg_dir / f"col.{name}.npy")])
+            parts.append(remap[read_array(seg_dir / f"col.{name}.npy")])
         np.save(out / f"col.{name}.npy", concat(parts, np.int32))
         merged_meta["columns"][name] = uniques
     for name in YEAR_COLUMNS:
-        parts = [np.load(d / f"{name}.npy") for d in seg_dirs]
+        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
         np.save(out / f"{name}.npy", concat(parts, np.int16))
     topic_index.merge(seg_dirs, out)
     for name in COORDINATES:
-        parts = [np.load(d / f"{name}.npy") for d in seg_dirs]
+        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
         np.save(out / f"{name}.npy", concat(parts, np.float32))
     (out / "meta.json").write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
 
@@ -333,7 +334,7 @@ def _merge_ids(
     kept = _kept_segments(seg_dirs, previous)
     same = False  # the previous values, unchanged (as when entries were edited, not added)
     if kept:
-        held = np.load(previous / ID_VALUES)  # type: ignore[operator]
+        held = read_array(previous / ID_VALUES)  # type: ignore[operator]
         new = np.unique(np.concatenate(ids[kept:]))
         width = max(held.dtype.itemsize, new.dtype.itemsize, 1)
         held = held.astype(f"S{width}")
@@ -342,7 +343,7 @@ def _merge_ids(
         found[found] = held[at[found]] == new[found]
         same = bool(found.all())  # (an id wider than every held one is not found)
         merged = np.insert(held, at[~found], new[~found])
-        old = np.load(previous / "col.id.npy")  # type: ignore[operator]
+        old = read_array(previous / "col.id.npy")  # type: ignore[operator]
         parts = [old + np.searchsorted(at[~found], old, side="right").astype(np.int32)]
         tail = zip(seg_dirs[kept:], ids[kept:], strict=True)
     else:
@@ -350,7 +351,8 @@ def _merge_ids(
         parts = []
         tail = zip(seg_dirs, ids, strict=True)
     parts += [
-        np.searchsorted(merged, own).astype(np.int32)[np.load(d / "col.id.npy")] for d, own in tail
+        np.searchsorted(merged, own).astype(np.int32)[read_array(d / "col.id.npy")]
+        for d, own in tail
     ]
     np.save(out / "col.id.npy", concat(parts, np.int32))
     if same:  # linked: nothing to write and checksum, and a reopen sees the same file

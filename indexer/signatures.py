@@ -16,6 +16,7 @@ import numpy as np
 
 from indexer.accel import ACCEL, MERGED
 from indexer.groups import SIGNATURE_BLOCK, Signature
+from indexer.npyfiles import read_array
 
 SIGNATURES = "signatures.jsonl"
 SIGNATURE_INDEX = "signatures.index.npy"  # per row: where it starts, its block's code
@@ -46,7 +47,7 @@ def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple
     """`load_signatures` with each one's docnum in the generation, in docnum order."""
     base = gen_dir / ACCEL / MERGED
     meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    alive = np.load(base / "alive.npy")
+    alive = read_array(base / "alive.npy")
     found = []
     for seg in meta["segments"]:
         path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
@@ -75,7 +76,7 @@ def _rows_of(path: Path, blocks: set[str]) -> list[tuple[int, bytes]]:
     wanted = [k for k, block in enumerate(table) if block in blocks]
     if not wanted:
         return []
-    index = np.load(path.parent / SIGNATURE_INDEX)
+    index = read_array(path.parent / SIGNATURE_INDEX)
     numbers = np.flatnonzero(np.isin(index[:, 1], wanted)).tolist()
     starts = index[:, 0].tolist()
     if len(numbers) > _SEEKS:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.npyfiles import map_array
+
 TEXT = "titles.utf8"
 OFFSETS = "titles.off.npy"
 
@@ -53,7 +55,7 @@ def load(seg_dirs: Sequence[tuple[Path, int]]) -> Titles | None:
     for seg_dir, start in seg_dirs:
         if not (seg_dir / OFFSETS).is_file():
             return None
-        offsets = np.asarray(np.load(seg_dir / OFFSETS, mmap_mode="r"))  # a view: fast slices
+        offsets = map_array(seg_dir / OFFSETS)  # a view: fast slices
         size = (seg_dir / TEXT).stat().st_size
         # An empty file cannot be memory-mapped: a segment of empty titles has no bytes.
         text = (

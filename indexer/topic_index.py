@@ -21,6 +21,7 @@ import numpy as np
 from corpus.errors import CorpusError
 from corpus.model import Entry
 from indexer.analysis import fold
+from indexer.npyfiles import read_array
 from indexer.topics import MAX_TOPICS, Taxonomy, TopicAssigner, TopicScore, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,9 @@ def merge(seg_dirs: Sequence[Path], out: Path) -> None:
     codes, confidence = [], []
     for seg_dir, seg_values in zip(seg_dirs, per_segment, strict=True):
         remap = np.asarray([lookup[t] for t in seg_values] + [NO_TOPIC], dtype=np.int16)
-        local = np.load(seg_dir / CODES)
+        local = read_array(seg_dir / CODES)
         codes.append(remap[local])  # -1 indexes the appended NO_TOPIC
-        confidence.append(np.load(seg_dir / CONFIDENCE))
+        confidence.append(read_array(seg_dir / CONFIDENCE))
     empty = np.zeros((0, MAX_TOPICS))
     np.save(out / CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
     np.save(out / CONFIDENCE, np.concatenate(confidence) if confidence else empty)
@@ -124,7 +125,7 @@ class TopicColumns:
 
 def load(base: Path) -> TopicColumns:
     return TopicColumns(
-        codes=np.load(base / CODES),
-        confidence=np.load(base / CONFIDENCE),
+        codes=read_array(base / CODES),
+        confidence=read_array(base / CONFIDENCE),
         values=json.loads((base / VALUES).read_text(encoding="utf-8")),
     )
