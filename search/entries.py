@@ -95,6 +95,7 @@ class GroupRows:
     group: np.ndarray  # index into names
     names: tuple[str, ...]
     order: np.ndarray | None = None  # the ids' sorted order (rows read from a file)
+    numbers: Mapping[str, int] | None = None  # each name's index (rows read from a file)
 
     @classmethod
     def of(cls, group_of: Mapping[str, str]) -> GroupRows:
@@ -106,7 +107,7 @@ class GroupRows:
         codes = [number.setdefault(g, len(number)) for _, g in pairs]
         ids = encode_strings(i for i, _ in pairs)
         order = np.argsort(ids, kind="stable")
-        return cls(ids, np.array(codes, dtype=np.int32), tuple(number), order)
+        return cls(ids, np.array(codes, dtype=np.int32), tuple(number), order, number)
 
     def holding(self, ids: np.ndarray) -> np.ndarray:
         """Per row, whether its id is one of `ids` (fixed-width bytes)."""
@@ -129,13 +130,22 @@ class GroupRows:
             return self, codes
         kept = ~self.holding(encode_strings(delta))
         added = [(i, g) for i, g in delta.items() if g is not None and "\0" not in i]
-        number = {g: k for k, g in enumerate(self.names)}
-        group_codes = [number.setdefault(g, len(number)) for _, g in added]
+        # the names' index as read (a dict of 15k names took 2 ms of every reopen)
+        number = self.numbers if self.numbers is not None else _numbers(self.names)
+        more: dict[str, int] = {}  # the names the delta adds
+        group_codes = [
+            number[g] if g in number else more.setdefault(g, len(number) + len(more))
+            for _, g in added
+        ]
         new_ids = encode_strings(i for i, _ in added)
         ids = np.concatenate([self.ids[kept], new_ids])
         group = np.concatenate([self.group[kept], np.array(group_codes, dtype=np.int32)])
         codes = np.concatenate([codes[kept], values.find_encoded(new_ids)])
-        return GroupRows(ids, group, tuple(number)), codes
+        return GroupRows(ids, group, (*self.names, *more)), codes
+
+
+def _numbers(names: Sequence[str]) -> dict[str, int]:
+    return {g: k for k, g in enumerate(names)}
 
 
 class Groups:

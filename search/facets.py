@@ -106,5 +106,5 @@ def warm_facets(snap: Snapshot, previous: Snapshot | None = None) -> None:
     practices.expand(none)
     practices.best(none, np.zeros(snap.n, dtype=np.float32))
     topics.topic_confidence(snap)
-    topics.topic_slots(snap)
+    topics.topic_slots(snap, previous)
     _ = snap.year_span

@@ -136,21 +136,48 @@ def strengths(snap: Any, named: dict[str, float]) -> np.ndarray:
     return out
 
 
-def topic_slots(snap: Any) -> tuple[np.ndarray, np.ndarray]:
+def topic_slots(snap: Any, previous: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """The topic arrays' slots (docnum * width + rank) ordered by topic code, and where
-    each code's run starts: per generation (1.2 MB at 100k entries, made at open); none
-    without topic arrays."""
+    each code's run starts: per generation (1.2 MB at 100k entries, made at open, from
+    `previous`'s where an update only added entries); none without topic arrays."""
     cols = snap.data.topics
 
     def make() -> tuple[np.ndarray, np.ndarray]:
         if cols is None:
             return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
+        carried = None if previous is None else _added_slots(cols, previous)
+        if carried is not None:
+            return carried
         flat = cols.codes.ravel()
         order = np.argsort(flat, kind="stable").astype(np.int32)
         starts = np.searchsorted(flat[order], np.arange(len(cols.values) + 1))
         return order, starts
 
     return derived(snap.memo, "topic_slots", make)
+
+
+def _added_slots(cols: Any, previous: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """`topic_slots` of a generation whose first entries are `previous`'s, with the same
+    topics, and the others added after them (an update: edited entries get new docnums,
+    the old ones are only marked deleted): each added slot goes at the end of its code's
+    run, as a stable sort puts it (sorting every slot took 5 of a reopen's ms at 100k)."""
+    held, old = previous.memo.get("topic_slots"), previous.data.topics
+    if held is None or old is None or list(old.values) != list(cols.values):
+        return None
+    count, width = old.codes.shape
+    if cols.codes.shape[1] != width or len(cols.codes) < count:
+        return None
+    if not np.array_equal(cols.codes[:count], old.codes):
+        return None
+    added = np.arange(count * width, cols.codes.size, dtype=np.int32)
+    codes = cols.codes.ravel()[added].astype(np.int64)
+    by = np.argsort(codes, kind="stable")
+    added, codes = added[by], codes[by]
+    order, starts = held
+    return (
+        np.insert(order, starts[codes + 1], added),  # code -1 (no topic): starts[0]
+        starts + np.searchsorted(codes, np.arange(len(starts))),
+    )
 
 
 def topic_confidence(snap: Any) -> np.ndarray | None:

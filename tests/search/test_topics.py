@@ -239,3 +239,33 @@ print(json.dumps({"lifted": lifted, "named": named,
     assert "market" in found["lifted"]  # the topic, none of the words
     assert {"jobs", "market", "french"} <= set(found["named"]) and "school" not in found["named"]
     assert found["analysed"] == 0
+
+
+def test_topic_slots_after_added_entries_are_those_sorted_afresh() -> None:
+    """A reopen after an update that only added entries (an edit adds its new version)
+    places their topic slots into the previous generation's order: the same order and
+    runs as sorting every slot, for codes with empty runs, no-topic slots and repeats."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(3)
+    values = [f"t{k}" for k in range(12)]
+
+    def snap(codes: np.ndarray) -> SimpleNamespace:
+        cols = SimpleNamespace(codes=codes, values=values)
+        return SimpleNamespace(data=SimpleNamespace(topics=cols), memo={})
+
+    codes = rng.integers(-1, 12, (500, 3)).astype(np.int16)
+    codes[codes == 5] = 7  # topic 5: an empty run
+    before = snap(codes)
+    topics.topic_slots(before)
+    for step in range(6):
+        grown = np.concatenate([codes, rng.integers(-1, 12, (step * 3, 3)).astype(np.int16)])
+        after, fresh = snap(grown), snap(grown)
+        assert topics._added_slots(after.data.topics, before) is not None  # carried
+        order, starts = topics.topic_slots(after, before)
+        expected = topics.topic_slots(fresh)
+        assert np.array_equal(order, expected[0]) and np.array_equal(starts, expected[1])
+        before, codes = after, grown
+    changed = codes.copy()
+    changed[3, 0] = (changed[3, 0] + 1) % 12  # an old row changed: sorted afresh
+    assert topics._added_slots(snap(changed).data.topics, before) is None
