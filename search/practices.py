@@ -290,7 +290,7 @@ def carried(practices: Practices, key: str, codes: np.ndarray) -> Classes | None
     docs = np.flatnonzero(redo[:n])
     if len(docs) * CARRY_SHARE > n:
         return None
-    flat = codes.ravel().astype(np.int64)
+    flat = codes.ravel()
     live = docs[np.argsort(practices.of[docs], kind="stable")]
     live = live[np.flatnonzero(practices.of[live] >= 0)]
     pos, number, values = _pairs(practices.of, flat, per, live, width)

@@ -99,9 +99,12 @@ def test_a_groups_delta_finds_its_ids_among_the_rows_as_a_set_would() -> None:
             {w for w in asked if w in words}, key=words.index
         )
     values = SortedStrings((*words, "new-id"))
-    changed, codes = rows.changed(
-        {words[3]: None, words[5]: "g2", "new-id": "g1"}, values, values.find_encoded(rows.ids)
-    )
+    delta = {words[3]: None, words[5]: "g2", "new-id": "g1", words[7]: "new", words[8]: "new"}
+    changed, codes = rows.changed(delta, values, values.find_encoded(rows.ids))
     kept = [bytes(i).decode() for i in changed.ids]
-    assert kept == [w for w in words if w not in (words[3], words[5])] + [words[5], "new-id"]
+    moved = [words[5], "new-id", words[7], words[8]]
+    assert kept == [w for w in words if w not in (words[3], *moved)] + moved
     assert [values[c] for c in codes] == kept
+    group_of = {i: changed.names[g] for i, g in zip(kept, changed.group.tolist(), strict=True)}
+    assert [group_of[i] for i in moved] == ["g2", "g1", "new", "new"]
+    assert group_of[words[0]] == "g0" and len(changed.names) == len(rows.names) + 1
