@@ -6,7 +6,6 @@ page cache).  The layout constants live here: the writer and the readers agree o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -247,13 +246,6 @@ def _shared(previous: Accel | None, seg_dir: Path, offset: int) -> SegmentFields
     }
 
 
-def _values(directory: Path, name: str, meta: dict[str, Any]) -> Sequence[str]:
-    """A column's values in a segment or the merged layout (`meta`: its meta.json)."""
-    if name != "id":
-        return tuple(meta["columns"][name])
-    return segment_ids(directory, meta)
-
-
 def segment_ids(directory: Path, meta: dict[str, Any]) -> SortedStrings:
     """The id column's values, from their bytes (layout 3), or as meta.json listed them."""
     path = directory / ID_VALUES
@@ -264,10 +256,10 @@ def live_columns(gen_dir: Path, names: Sequence[str]) -> dict[str, tuple[np.ndar
     """Some metadata columns (not the id column) of a generation's live entries: each
     one's codes and values.  An update's report counts them: loading every array took
     3 of its 5 ms at 100k entries."""
-    base = gen_dir / ACCEL / MERGED
-    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    alive = read_array(base / "alive.npy")
-    return {n: (read_array(base / f"col.{n}.npy")[alive], meta["columns"][n]) for n in names}
+    from indexer import layout  # it reads and writes what this module holds
+
+    merged = layout.read(gen_dir, names)
+    return {n: (merged.columns[n][merged.alive], list(merged.values[n])) for n in names}
 
 
 def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
@@ -275,10 +267,11 @@ def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
     segments it shares with `previous` (an earlier generation of the same index: its files
     hard-linked) are taken from it, not read again: a one-entry update's reopen read every
     term list of the 100k-entry segment once more."""
-    base = gen_dir / ACCEL / MERGED
-    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in meta["segments"]]
-    counts = [seg["doc_count_all"] for seg in meta["segments"]]
+    from indexer import layout  # it reads and writes what this module holds
+
+    merged = layout.read(gen_dir)
+    seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in merged.segments]
+    counts = [seg["doc_count_all"] for seg in merged.segments]
     held = {
         seg_dir.name: _shared(previous, seg_dir, offset) or _segment_fields(seg_dir, offset)
         for seg_dir, offset in seg_dirs
@@ -315,15 +308,15 @@ def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
         ]
     )
     return Accel(
-        doc_count_all=meta["doc_count_all"],
-        alive=read_array(base / "alive.npy"),
+        doc_count_all=merged.doc_count_all,
+        alive=merged.alive,
         fields=fields_,
         pairs=pairs,
-        columns={n: read_array(base / f"col.{n}.npy") for n in (*COLUMNS, *STORED_COLUMNS)},
-        values={name: _values(base, name, meta) for name in (*COLUMNS, *STORED_COLUMNS)},
-        years={n: read_array(base / f"{n}.npy") for n in YEAR_COLUMNS},
-        topics=topic_index.load(base),
-        coordinates={n: mapped(base / f"{n}.npy") for n in COORDINATES},
+        columns=merged.columns,
+        values=merged.values,
+        years=merged.years,
+        topics=merged.topics,
+        coordinates=merged.coordinates,
         titles=title_store.load(seg_dirs),
         path=gen_dir,
         segments=held,

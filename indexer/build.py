@@ -20,7 +20,17 @@ from whoosh import index as windex
 from corpus.known import KnownEntry, KnownLine
 from corpus.loader import LoadResult, load_sources
 from corpus.model import Entry
-from indexer import codec, generations, groups, handoff, known_lines, places, postings, topic_index
+from indexer import (
+    codec,
+    generations,
+    groups,
+    handoff,
+    known_lines,
+    layout,
+    places,
+    postings,
+    topic_index,
+)
 from indexer.build_report import BuildReport, summarise
 from indexer.concepts import ConceptIndex
 from indexer.generations import CONCEPTS, SIDE_FILES, TOPIC_VOCABULARY
@@ -67,11 +77,15 @@ _NOT_CARRIED = {
 }
 
 
+_LAYOUT_PARTS = ((postings.ACCEL, postings.MERGED), (postings.ACCEL, layout.TAIL))
+
+
 def _carry_over(previous: Path, workdir: Path) -> None:
     """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
 
     def skip(rel: Path) -> bool:
-        return rel.parts[0] in _NOT_CARRIED or rel.parts[:2] == (postings.ACCEL, postings.MERGED)
+        # the merged layout: written again, or its whole part linked (indexer.layout)
+        return rel.parts[0] in _NOT_CARRIED or rel.parts[:2] in _LAYOUT_PARTS
 
     generations.link_tree(previous, workdir, skip)
 

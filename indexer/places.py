@@ -9,7 +9,6 @@ per process (corpus.places.default_book); a generation then carries its tables (
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,10 +70,9 @@ def save_local(
 
 def generation_keys(gen_dir: Path) -> frozenset[str]:
     """The place keys a generation's entries carry (its merged metadata columns)."""
-    from indexer.postings import ACCEL, MERGED
+    from indexer import layout
 
-    meta = json.loads((gen_dir / ACCEL / MERGED / "meta.json").read_text(encoding="utf-8"))
-    return frozenset(k for k in meta["columns"].get("place_key", ()) if k)
+    return frozenset(k for k in layout.column_values(gen_dir, "place_key") if k)
 
 
 def load_local(gen_dir: Path, keys: frozenset[str]) -> PlaceBook | None:

@@ -5,7 +5,8 @@ adds, a top-k and a bincount instead of Whoosh's per-posting Python loop.  Segme
 change once written, so each segment is exported once (`accel/seg-<id>/`) and carried into
 later generations by hard link.  A query reads the segments' postings side by side; the
 generation itself only records its segments, deletions and merged metadata columns
-(`accel/index/`), so an update that adds one entry costs milliseconds, not a re-sort.
+(indexer.layout: `accel/index/`, and after an update a tail over it), so an update that
+adds one entry costs milliseconds, not a re-sort.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from whoosh import fields as wfields
 from whoosh.reading import IndexReader, SegmentReader
 
 from corpus.model import MAX_YEAR, MIN_YEAR
+from indexer import layout, topic_index
 from indexer import titles as title_store
-from indexer import topic_index
 from indexer.accel import (  # noqa: F401  (re-exported: the layout and the reader)
     ACCEL,
     COLUMNS,
@@ -48,7 +49,6 @@ from indexer.accel import (  # noqa: F401  (re-exported: the layout and the read
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
 from indexer.groups import WordEvidence, signature
-from indexer.npyfiles import read_array
 from indexer.signatures import save_signatures
 from indexer.workers import die_with_parent
 
@@ -254,12 +254,17 @@ def build(
     else:
         for segreader, seg_dir in missing:
             export_segment(segreader, seg_dir, lexicon)
-    keep = {d.name for d in seg_dirs} | {MERGED}
+    keep = {d.name for d in seg_dirs} | {MERGED, layout.TAIL}
     for stale in accel.iterdir():  # segments merged away by Whoosh
         if stale.name not in keep:
             shutil.rmtree(stale)
-    held = None if previous is None else previous / ACCEL / MERGED
-    _write_layout(reader, leaves, seg_dirs, accel / MERGED, held)
+    alive = np.ones(reader.doc_count_all(), dtype=bool)
+    for segreader, offset in leaves:
+        if segreader.has_deletions():
+            deleted = np.fromiter(segreader.deleted_docs_set, dtype=np.int64)
+            alive[deleted + offset] = False
+    offsets = [offset for _, offset in leaves]
+    layout.write(accel, alive, seg_dirs, offsets, None if previous is None else previous / ACCEL)
     return {"segments": len(leaves), "exported": len(missing)}
 
 
@@ -272,104 +277,3 @@ def _export_in_child(gen_dir: str, segment_id: str, out: Path, lexicon: ConceptI
                 export_segment(segreader, out, lexicon)
                 return
     raise LookupError(f"segment {segment_id} not in {gen_dir}")
-
-
-def _write_layout(
-    reader: IndexReader, leaves: list, seg_dirs: list[Path], out: Path, previous: Path | None
-) -> None:
-    """Segments in docnum order, deletions, and metadata columns over the whole index
-    (`previous`: the merged layout of the generation this one follows, if any)."""
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir()
-    total = reader.doc_count_all()
-    alive = np.ones(total, dtype=bool)
-    for segreader, offset in leaves:
-        deleted = list(segreader.deleted_docs_set) if segreader.has_deletions() else []
-        if deleted:
-            alive[np.asarray(deleted, dtype=np.int64) + offset] = False
-    np.save(out / "alive.npy", alive)
-    metas = [json.loads((d / "meta.json").read_text(encoding="utf-8")) for d in seg_dirs]
-    merged_meta: dict[str, Any] = {
-        "doc_count_all": total,
-        "segments": [
-            {"dir": d.name, "offset": offset, "doc_count_all": m["doc_count_all"]}
-            for d, (_, offset), m in zip(seg_dirs, leaves, metas, strict=True)
-        ],
-        "columns": {},
-    }
-    _merge_ids(seg_dirs, metas, out, previous)
-    for name in (*COLUMNS, *STORED_COLUMNS):
-        if name == "id":
-            continue
-        uniques = sorted({v for m in metas for v in m["columns"][name]})
-        lookup = {v: i for i, v in enumerate(uniques)}
-        parts = []
-        for seg_dir, meta in zip(seg_dirs, metas, strict=True):
-            remap = np.asarray([lookup[v] for v in meta["columns"][name]], dtype=np.int32)
-            parts.append(remap[read_array(seg_dir / f"col.{name}.npy")])
-        np.save(out / f"col.{name}.npy", concat(parts, np.int32))
-        merged_meta["columns"][name] = uniques
-    for name in YEAR_COLUMNS:
-        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
-        np.save(out / f"{name}.npy", concat(parts, np.int16))
-    topic_index.merge(seg_dirs, out)
-    for name in COORDINATES:
-        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
-        np.save(out / f"{name}.npy", concat(parts, np.float32))
-    (out / "meta.json").write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
-
-
-def _merge_ids(
-    seg_dirs: list[Path], metas: list[dict[str, Any]], out: Path, previous: Path | None
-) -> None:
-    """The id column over all segments: the sorted distinct ids as bytes, and each
-    segment's codes mapped into them by one vectorised binary search (as str values in
-    meta.json, 100k ids took 30-40 ms of every update to merge, write and read back).
-    When the segments are `previous`'s (its merged layout) and some after them, its column
-    is extended: the few new ids inserted, the old codes shifted past them (a sort of
-    every id took 20 ms of a one-entry update at 100k), or its values linked when none
-    is new."""
-    ids = [segment_ids(d, m).array for d, m in zip(seg_dirs, metas, strict=True)]
-    kept = _kept_segments(seg_dirs, previous)
-    same = False  # the previous values, unchanged (as when entries were edited, not added)
-    if kept:
-        held = read_array(previous / ID_VALUES)  # type: ignore[operator]
-        new = np.unique(np.concatenate(ids[kept:]))
-        width = max(held.dtype.itemsize, new.dtype.itemsize, 1)
-        held = held.astype(f"S{width}")
-        at = np.searchsorted(held, new)
-        found = at < len(held)
-        found[found] = held[at[found]] == new[found]
-        same = bool(found.all())  # (an id wider than every held one is not found)
-        merged = np.insert(held, at[~found], new[~found])
-        old = read_array(previous / "col.id.npy")  # type: ignore[operator]
-        parts = [old + np.searchsorted(at[~found], old, side="right").astype(np.int32)]
-        tail = zip(seg_dirs[kept:], ids[kept:], strict=True)
-    else:
-        merged = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype="S1")
-        parts = []
-        tail = zip(seg_dirs, ids, strict=True)
-    parts += [
-        np.searchsorted(merged, own).astype(np.int32)[read_array(d / "col.id.npy")]
-        for d, own in tail
-    ]
-    np.save(out / "col.id.npy", concat(parts, np.int32))
-    if same:  # linked: nothing to write and checksum, and a reopen sees the same file
-        os.link(previous / ID_VALUES, out / ID_VALUES)  # type: ignore[operator]
-    else:
-        SortedStrings(merged).save(out / ID_VALUES)
-
-
-def _kept_segments(seg_dirs: list[Path], previous: Path | None) -> int:
-    """How many of `seg_dirs`, in order, a previous merged layout (with the id column as
-    bytes) holds as its segments, all of them; 0 when it does not."""
-    if previous is None or not (previous / ID_VALUES).is_file():
-        return 0
-    try:
-        meta = json.loads((previous / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    names = [seg["dir"] for seg in meta["segments"]]
-    held = [d.name for d in seg_dirs[: len(names)]]
-    return len(names) if names and held == names and len(seg_dirs) > len(names) else 0

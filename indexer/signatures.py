@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.accel import ACCEL, MERGED
+from indexer import layout
+from indexer.accel import ACCEL
 from indexer.groups import SIGNATURE_BLOCK, Signature
 from indexer.npyfiles import read_array
 
@@ -45,11 +46,9 @@ def load_signatures(gen_dir: Path, blocks: set[str] | None = None) -> list[Signa
 
 def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple[int, Signature]]:
     """`load_signatures` with each one's docnum in the generation, in docnum order."""
-    base = gen_dir / ACCEL / MERGED
-    meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
-    alive = read_array(base / "alive.npy")
+    segments, alive = layout.segments(gen_dir)
     found = []
-    for seg in meta["segments"]:
+    for seg in segments:
         path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
         offset = seg["offset"]
         if blocks is None:

@@ -129,3 +129,22 @@ def load(base: Path) -> TopicColumns:
         confidence=read_array(base / CONFIDENCE),
         values=json.loads((base / VALUES).read_text(encoding="utf-8")),
     )
+
+
+def join(held: TopicColumns, more: TopicColumns) -> TopicColumns:
+    """Two parts' topics one after the other (indexer.layout: a base and a tail), with
+    the codes into the values of both."""
+    values = held.values
+    lookup = {t: i for i, t in enumerate(values)}
+    if any(t not in lookup for t in more.values):
+        values = sorted({*held.values, *more.values})
+        lookup = {t: i for i, t in enumerate(values)}
+    remap = np.asarray([lookup[t] for t in more.values] + [NO_TOPIC], dtype=np.int16)
+    codes = [remap[more.codes.astype(np.int64)]]  # -1 indexes the appended NO_TOPIC
+    if values is not held.values:
+        old = np.asarray([lookup[t] for t in held.values] + [NO_TOPIC], dtype=np.int16)
+        codes.insert(0, old[held.codes.astype(np.int64)])
+    else:
+        codes.insert(0, held.codes)
+    confidence = np.concatenate([held.confidence, more.confidence.astype(held.confidence.dtype)])
+    return TopicColumns(np.concatenate(codes).astype(np.int16), confidence, list(values))

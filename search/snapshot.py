@@ -23,7 +23,7 @@ from whoosh import index as windex
 
 from corpus.gazetteer import gazetteer, normalize_name
 from indexer import accel
-from indexer.accel import ACCEL, ID_VALUES, MERGED, SortedStrings
+from indexer.accel import SortedStrings
 from indexer.analysis import SUPPORTED, UNDETERMINED, analysis_language, fold, term
 from indexer.concepts import ConceptIndex, concept_index
 from indexer.detect import LanguageDetector
@@ -347,13 +347,14 @@ def _group_rows(path: Path) -> tuple[GroupRows, int]:
 
 def _base_codes(snap: Snapshot, rows: GroupRows, previous: Snapshot | None) -> np.ndarray:
     """The codes of the grouped ids of `rows` in the id column: the previous snapshot's
-    when it had the same rows and the same ids (an update that edited entries)."""
-    values = Path(ACCEL, MERGED, ID_VALUES)  # linked by an update that adds no id
+    when it had the same rows and the same ids (an update that edited entries: comparing
+    the ids takes 0.2 ms at 100k entries, looking them up 7)."""
+    ids = cast(SortedStrings, snap.data.values["id"])
     if previous is not None and previous._group_base is rows:
-        with contextlib.suppress(OSError):
-            if (snap.gen.path / values).samefile(previous.gen.path / values):
-                return previous._group_base_codes
-    return cast(SortedStrings, snap.data.values["id"]).find_encoded(rows.ids)
+        held = cast(SortedStrings, previous.data.values["id"])
+        if held.array is ids.array or np.array_equal(held.array, ids.array):
+            return previous._group_base_codes
+    return ids.find_encoded(rows.ids)
 
 
 def _same_file(one: Path, other: Path, name: str) -> bool:

@@ -152,7 +152,7 @@ def test_an_updates_segment_holds_arrays_only_for_the_fields_it_has_words_in(
     before = {p.name for p in (generations.current(index).path / "accel").iterdir()}
     update_index(index, [dataclasses.replace(entries[6], summary="A zeppelin tour.")])
     accel = generations.current(index).path / "accel"
-    (added,) = [p for p in accel.iterdir() if p.name not in before]
+    (added,) = [p for p in accel.glob("seg-*") if p.name not in before]
     vocabularies = list(added.glob("*.vocab"))
     # one entry in one language: a few fields, not every language's (5 files per field)
     assert vocabularies and all(v.read_text(encoding="utf-8") for v in vocabularies)
