@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer import generations, postings
+from indexer import accel, generations
 
 
 @dataclass(slots=True)
@@ -62,7 +62,7 @@ def summarise(report: BuildReport, gen: generations.Generation | None) -> None:
     """Per-language and per-locale counts of the live index, from its merged columns."""
     if gen is None:
         return
-    columns = postings.live_columns(gen.path, ("language", "locale", "translated"))
+    columns = accel.live_columns(gen.path, ("language", "locale", "translated"))
     for name, counter in (("language", report.languages), ("locale", report.locales)):
         codes, values = columns[name]
         for code, count in enumerate(np.bincount(codes, minlength=len(values)).tolist()):

@@ -28,23 +28,14 @@ from whoosh.reading import IndexReader, SegmentReader
 from corpus.model import MAX_YEAR, MIN_YEAR
 from indexer import layout, topic_index
 from indexer import titles as title_store
-from indexer.accel import (  # noqa: F401  (re-exported: the layout and the reader)
+from indexer.accel import (
     ACCEL,
     COLUMNS,
     COORDINATES,
     ID_VALUES,
     MERGED,
-    STORED_COLUMNS,
     YEAR_COLUMNS,
-    Accel,
-    FieldPostings,
-    PairIndex,
-    SegmentPostings,
     SortedStrings,
-    concat,
-    live_columns,
-    load,
-    segment_ids,
 )
 from indexer.analysis import folded_words, pair_keys
 from indexer.concepts import ConceptIndex
