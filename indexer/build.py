@@ -83,9 +83,9 @@ _LAYOUT_PARTS = ((postings.ACCEL, postings.MERGED), (postings.ACCEL, layout.TAIL
 def _carry_over(previous: Path, workdir: Path) -> None:
     """Hard-link the previous generation's files: Whoosh never rewrites a segment file."""
 
-    def skip(rel: Path) -> bool:
+    def skip(parts: tuple[str, ...]) -> bool:
         # the merged layout: written again, or its whole part linked (indexer.layout)
-        return rel.parts[0] in _NOT_CARRIED or rel.parts[:2] in _LAYOUT_PARTS
+        return parts[0] in _NOT_CARRIED or parts[:2] in _LAYOUT_PARTS
 
     generations.link_tree(previous, workdir, skip)
 

