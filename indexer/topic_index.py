@@ -104,9 +104,7 @@ def merge(seg_dirs: Sequence[Path], out: Path) -> None:
     lookup = {t: i for i, t in enumerate(values)}
     codes, confidence = [], []
     for seg_dir, seg_values in zip(seg_dirs, per_segment, strict=True):
-        remap = np.asarray([lookup[t] for t in seg_values] + [NO_TOPIC], dtype=np.int16)
-        local = read_array(seg_dir / CODES)
-        codes.append(remap[local])  # -1 indexes the appended NO_TOPIC
+        codes.append(_remapped(read_array(seg_dir / CODES), seg_values, lookup))
         confidence.append(read_array(seg_dir / CONFIDENCE))
     empty = np.zeros((0, MAX_TOPICS))
     np.save(out / CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
@@ -133,18 +131,18 @@ def load(base: Path) -> TopicColumns:
 
 def join(held: TopicColumns, more: TopicColumns) -> TopicColumns:
     """Two parts' topics one after the other (indexer.layout: a base and a tail), with
-    the codes into the values of both."""
+    the codes into the values of both (the base's remapped only for a topic it lacks)."""
     values = held.values
-    lookup = {t: i for i, t in enumerate(values)}
-    if any(t not in lookup for t in more.values):
+    if not set(more.values) <= set(values):
         values = sorted({*held.values, *more.values})
-        lookup = {t: i for i, t in enumerate(values)}
-    remap = np.asarray([lookup[t] for t in more.values] + [NO_TOPIC], dtype=np.int16)
-    codes = [remap[more.codes.astype(np.int64)]]  # -1 indexes the appended NO_TOPIC
-    if values is not held.values:
-        old = np.asarray([lookup[t] for t in held.values] + [NO_TOPIC], dtype=np.int16)
-        codes.insert(0, old[held.codes.astype(np.int64)])
-    else:
-        codes.insert(0, held.codes)
+    lookup = {t: i for i, t in enumerate(values)}
+    first = held.codes if values is held.values else _remapped(held.codes, held.values, lookup)
+    codes = np.concatenate([first, _remapped(more.codes, more.values, lookup)])
     confidence = np.concatenate([held.confidence, more.confidence.astype(held.confidence.dtype)])
-    return TopicColumns(np.concatenate(codes).astype(np.int16), confidence, list(values))
+    return TopicColumns(codes.astype(np.int16), confidence, list(values))
+
+
+def _remapped(codes: np.ndarray, values: Sequence[str], lookup: dict[str, int]) -> np.ndarray:
+    """Codes into `values` as codes into `lookup`'s values (-1, no topic, stays -1)."""
+    remap = np.asarray([lookup[t] for t in values] + [NO_TOPIC], dtype=np.int16)
+    return remap[codes.astype(np.int64)]  # -1 indexes the appended NO_TOPIC

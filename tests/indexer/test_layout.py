@@ -137,3 +137,24 @@ def test_a_generation_links_the_files_it_keeps_and_leaves_out_the_rest(tmp_path:
     linked = sorted(str(p.relative_to(tmp_path / "dst")) for p in (tmp_path / "dst").rglob("*"))
     assert linked == ["a.json", "accel", "accel/seg-1", "accel/seg-1/x.npy"]
     assert (tmp_path / "dst/accel/seg-1/x.npy").samefile(src / "accel/seg-1/x.npy")
+
+
+def test_topics_join_into_the_values_of_both_parts() -> None:
+    """A tail with a topic the base lacks: the base's codes move to the joined values,
+    no topic (-1) stays none, and each entry keeps its topics."""
+    from indexer.topic_index import TopicColumns, join
+
+    base = TopicColumns(
+        np.array([[0, 1, -1], [1, -1, -1]], dtype=np.int16),
+        np.ones((2, 3), dtype=np.float16),
+        ["health", "housing"],
+    )
+    tail = TopicColumns(
+        np.array([[0, 1, -1]], dtype=np.int16), np.ones((1, 3), np.float16), ["arts", "health"]
+    )
+    for more in (tail, TopicColumns(tail.codes, tail.confidence, ["health", "housing"])):
+        joined = join(base, more)
+        named = [[joined.values[c] if c >= 0 else "" for c in row] for row in joined.codes]
+        expect = [more.values[c] if c >= 0 else "" for c in more.codes[0]]
+        assert named == [["health", "housing", ""], ["housing", "", ""], expect]
+        assert joined.codes.dtype == np.int16 and joined.values == sorted(joined.values)
