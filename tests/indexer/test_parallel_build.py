@@ -16,7 +16,7 @@ import pytest
 from whoosh import index as windex
 
 from corpus import load_sources
-from indexer import build, generations, grouping, postings, signatures
+from indexer import build, generations, grouping, postings
 from indexer.generations import GENERATION_META
 from indexer.groups import group_signatures
 from indexer.manifest import read_generation_manifest
@@ -113,13 +113,10 @@ def test_an_update_in_writer_processes_exports_what_it_writes(
     assert hits.total == 300
 
 
-@pytest.mark.parametrize("seeks", [0, 10_000])
-def test_groups_found_block_by_block_in_processes_are_those_found_at_once(
-    built: Path, seeks: int
-) -> None:
+def test_groups_found_block_by_block_in_processes_are_those_found_at_once(built: Path) -> None:
     """The same groups, listed in the same order (the versions of a practice are shown in
     it), as grouping every signature in one process; each process reads its blocks' rows
-    from the segments' files read whole (many rows) or by a seek to each (a few)."""
+    where the segments' row indexes say they are."""
     manifest = read_generation_manifest(built, SCHEMA_VERSION)
     assert manifest is not None and not manifest.declared
     at_once = group_signatures(load_signatures(built))
@@ -132,7 +129,6 @@ def test_groups_found_block_by_block_in_processes_are_those_found_at_once(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(grouping, "PARALLEL_THRESHOLD", 100)
         patch.setattr(grouping, "group_signatures", in_a_worker)
-        patch.setattr(signatures, "_SEEKS", seeks)
         split = grouping.group_all(built, manifest, procs=2)
     assert len(set(at_once.values())) >= 8 * 4  # 4 groups of the pages in each city
     assert list(split.items()) == list(at_once.items())
