@@ -10,7 +10,7 @@ the page cache, shared by every process, and keeps no Python strings of its own.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,13 @@ class Titles:
         self._segments = segments  # (first docnum, offsets, UTF-8 bytes), in docnum order
         self._starts = [start for start, _, _ in segments]
 
+    def by_segment(self, names: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(offsets, bytes) of each segment by its directory's name (`names`: the segments'
+        in docnum order; none when they are not as many)."""
+        if len(names) != len(self._segments):
+            return {}
+        return {name: (seg[1], seg[2]) for name, seg in zip(names, self._segments, strict=True)}
+
     def __getitem__(self, docnum: int) -> str:
         i = bisect.bisect_right(self._starts, docnum) - 1
         if i < 0:
@@ -48,11 +55,18 @@ class Titles:
         return text[offsets[local] : offsets[local + 1]].tobytes().decode("utf-8")
 
 
-def load(seg_dirs: Sequence[tuple[Path, int]]) -> Titles | None:
+def load(
+    seg_dirs: Sequence[tuple[Path, int]],
+    held: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Titles | None:
     """The titles of segments given as (directory, first docnum); None when a segment was
-    exported before titles were (its generation reads titles from the stored entries)."""
+    exported before titles were (its generation reads titles from the stored entries).
+    `held`: (offsets, bytes) of segments already mapped, by directory name."""
     segments = []
     for seg_dir, start in seg_dirs:
+        if held and seg_dir.name in held:
+            segments.append((start, *held[seg_dir.name]))
+            continue
         if not (seg_dir / OFFSETS).is_file():
             return None
         offsets = map_array(seg_dir / OFFSETS)  # a view: fast slices
