@@ -23,6 +23,7 @@ from indexer.npyfiles import read_array
 SIGNATURES = "signatures.jsonl"
 SIGNATURE_INDEX = "signatures.index.npy"  # per row: where it starts, its block's code
 SIGNATURE_BLOCKS = "signatures.blocks.json"  # the blocks, by code
+_PARSED_AT_ONCE = 2048  # rows parsed by one json.loads call
 
 
 def save_signatures(out: Path, signatures: list[list[Any]]) -> None:
@@ -51,19 +52,25 @@ def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple
     for seg in segments:
         path = gen_dir / ACCEL / seg["dir"] / SIGNATURES
         offset = seg["offset"]
-        if blocks is None:
-            # split(b"\n"), not splitlines(): a row's JSON may hold U+2028 or U+0085
-            rows = list(enumerate(path.read_bytes().split(b"\n")[:-1]))
-        elif (path.parent / SIGNATURE_INDEX).is_file():  # some blocks
+        if blocks is None:  # every row, parsed one by one: each row's lists freed at once
+            # split("\n"), not splitlines(): a row's JSON may hold U+2028 or U+0085
+            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n")[:-1]):
+                if alive[offset + number]:
+                    found.append((offset + number, Signature.from_list(json.loads(line))))
+            continue
+        if (path.parent / SIGNATURE_INDEX).is_file():
             rows = _rows_of(path, blocks)
         else:  # exported before the row index: only the rows that hold one are parsed
             rows = _rows_holding(path.read_bytes(), blocks)
         live = [(number, row) for number, row in rows if alive[offset + number]]
-        # one JSON array of the rows: a json.loads call per row costs as much again
-        parsed = json.loads(b"[" + b",".join(row for _, row in live) + b"]") if live else []
-        for (number, _), row in zip(live, parsed, strict=True):
-            if blocks is None or row[SIGNATURE_BLOCK] in blocks:
-                found.append((offset + number, Signature.from_list(row)))
+        # The rows of a few blocks (an update's) parsed as JSON arrays of up to
+        # _PARSED_AT_ONCE: a json.loads call per row cost as much again.
+        for at in range(0, len(live), _PARSED_AT_ONCE):
+            part = live[at : at + _PARSED_AT_ONCE]
+            parsed = json.loads(b"[" + b",".join(row for _, row in part) + b"]")
+            for (number, _), row in zip(part, parsed, strict=True):
+                if row[SIGNATURE_BLOCK] in blocks:
+                    found.append((offset + number, Signature.from_list(row)))
     return found
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from corpus import Entry, bundled_sources, load_sources
 from indexer import generations
 from indexer.build import build_index
@@ -56,7 +58,7 @@ def test_an_entry_updated_out_of_every_block_leaves_its_group(
 
 
 def test_the_rows_of_a_few_blocks_are_read_as_the_whole_file_has_them(
-    tmp_path: Path, shared_corpus: Path
+    tmp_path: Path, shared_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from indexer import signatures
 
@@ -67,6 +69,9 @@ def test_the_rows_of_a_few_blocks_are_read_as_the_whole_file_has_them(
     chosen = set(sorted(blocks)[:3])
     expected = [s for s in everything if s.block in chosen]
     assert len(expected) >= 3
+    assert signatures.load_signatures(gen_dir, chosen) == expected
+    monkeypatch.setattr(signatures, "_PARSED_AT_ONCE", 2)  # parsed two rows at a time
+    assert signatures.load_signatures(gen_dir) == everything
     assert signatures.load_signatures(gen_dir, chosen) == expected
     # a segment exported before the row index: the same rows, found by scanning the file
     for index in gen_dir.glob(f"accel/*/{signatures.SIGNATURE_INDEX}"):
