@@ -17,7 +17,7 @@ from pathlib import Path
 
 from indexer.concepts import ConceptIndex, load_lexicon, saved_lexicon
 from indexer.generations import CONCEPTS, TOPIC_VOCABULARY
-from indexer.readonce import read_once
+from indexer.readonce import read_once, remember
 from indexer.topic_data import vocabulary_json
 from indexer.topics import TopicAssigner, saved_assigner
 
@@ -61,11 +61,13 @@ def save_resources(workdir: Path, resources: Resources) -> None:
         os.link(previous / CONCEPTS, workdir / CONCEPTS)
     else:
         (workdir / CONCEPTS).write_text(resources.lexicon.to_json(), encoding="utf-8")
+        remember(workdir / CONCEPTS, resources.lexicon)  # as load_resources reads it
     if previous is not None and resources.vocabulary_read:
         os.link(previous / TOPIC_VOCABULARY, workdir / TOPIC_VOCABULARY)
     else:
         vocabulary = vocabulary_json(resources.assigner.vocabulary)
         (workdir / TOPIC_VOCABULARY).write_text(vocabulary, encoding="utf-8")
+        remember(workdir / TOPIC_VOCABULARY, resources.assigner, given=resources.lexicon)
 
 
 @lru_cache(maxsize=1)

@@ -175,3 +175,24 @@ def test_a_searcher_following_updates_lists_the_groups_a_fresh_open_lists(
         assert any(fresh.groups.members(d) for d in range(fresh.n))  # groups to compare
         if n == 1:  # the new id is in a group: the groups map changed
             assert fresh.groups.members(fresh.docnum[first.id])
+
+
+def test_an_update_after_a_build_in_the_process_takes_the_resources_the_build_wrote(
+    translated: list[Entry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lexicon and topic vocabulary a build wrote are not parsed back by the update
+    after it in the same process; those of another index's build are."""
+    from indexer import resources
+
+    index, other = tmp_path / "index", tmp_path / "other"
+    build_index(translated, index)
+    parsed: list[str] = []
+    monkeypatch.setattr(resources, "saved_lexicon", lambda p: parsed.append(p.name))
+    monkeypatch.setattr(resources, "saved_assigner", lambda g, _: parsed.append("vocabulary"))
+    update_index(index, [_edited(translated[0], summary="Edited once.")])
+    assert parsed == []
+    build_index(translated, other)  # the process now holds what this build wrote instead
+    update_index(index, [_edited(translated[0], summary="Edited twice.")])
+    assert parsed == [generations.CONCEPTS, "vocabulary"]
+    found = Searcher(index).search(SearchRequest("edited twice"))
+    assert [h.id for h in found.results][:1] == [translated[0].id]
