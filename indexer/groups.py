@@ -229,8 +229,13 @@ def _word_evidence(word: str, family: str, lexicon: ConceptIndex) -> tuple[str, 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
     """How many members two sets share, and their Jaccard index (0 when both are empty)."""
     both = len(a & b)
+    return both, _jaccard(both, a, b)
+
+
+def _jaccard(both: int, a: frozenset[str], b: frozenset[str]) -> float:
+    """The Jaccard index of two sets that share `both` members (0 when both are empty)."""
     union = len(a) + len(b) - both
-    return both, both / union if union else 0.0
+    return both / union if union else 0.0
 
 
 def same_practice(
@@ -244,10 +249,13 @@ def same_practice(
     if a.title and a.title == b.title:
         return True
     anchors_a, anchors_b = anchors or (a.anchors, b.anchors)
-    both_anchors, anchor_score = _overlap(anchors_a, anchors_b)
-    both_concepts, concept_score = _overlap(a.concepts, b.concepts)
-    shared, score = both_anchors + both_concepts, anchor_score + concept_score
-    return shared >= MIN_SHARED and score >= LINK_SCORE
+    both_anchors, both_concepts = len(anchors_a & anchors_b), len(a.concepts & b.concepts)
+    if both_anchors + both_concepts < MIN_SHARED:  # most candidate pairs: no score needed
+        return False
+    score = _jaccard(both_anchors, anchors_a, anchors_b) + _jaccard(
+        both_concepts, a.concepts, b.concepts
+    )
+    return score >= LINK_SCORE
 
 
 def block_and_flag(entry: Any) -> tuple[str, int]:
