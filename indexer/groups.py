@@ -226,12 +226,6 @@ def _word_evidence(word: str, family: str, lexicon: ConceptIndex) -> tuple[str, 
     return cognate, lexicon.concepts(family, indexed) if indexed else frozenset()
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
-    """How many members two sets share, and their Jaccard index (0 when both are empty)."""
-    both = len(a & b)
-    return both, _jaccard(both, a, b)
-
-
 def _jaccard(both: int, a: frozenset[str], b: frozenset[str]) -> float:
     """The Jaccard index of two sets that share `both` members (0 when both are empty)."""
     union = len(a) + len(b) - both

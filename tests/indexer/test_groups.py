@@ -9,7 +9,8 @@ from pathlib import Path
 
 from corpus import bundled_sources, load_sources
 from indexer.detect import LanguageDetector
-from indexer.groups import LINK_SCORE, MIN_SHARED, Signature, _overlap, assign_groups, same_practice
+from indexer.groups import LINK_SCORE, MIN_SHARED, Signature, assign_groups, same_practice
+from indexer.groups import _jaccard as jaccard_of_shared
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "data" / "translations.jsonl"
 # Title prefixes of the originals each written translation belongs with.
@@ -171,7 +172,7 @@ def test_a_pair_is_scored_by_the_jaccard_index_of_its_sets() -> None:
 
     for _ in range(3000):
         a, b = some(), some()
-        assert _overlap(a, b) == (len(a & b), _jaccard(a, b))
+        assert jaccard_of_shared(len(a & b), a, b) == _jaccard(a, b)
         one, two = (Signature(f"e{n}", f"l{n}", "en", "", some(), some()) for n in range(2))
         common = some()
         anchors = (one.anchors - common, two.anchors - common)
