@@ -198,7 +198,8 @@ def _recorded_file_problems(gen: Generation, meta: dict[str, Any], deep: bool) -
             else []
         )
     problems = []
-    top = str(gen.path)  # os.stat of strings: every reopen stats ~600 files (5 -> 1 ms)
+    top = str(gen.path)  # os.stat of strings, a Path only to name a problem: ~600 files a
+    # reopen at 100k (the whole check 5 -> 1.2 ms, measured)
     for rel, record in sorted(files.items()):
         try:
             size = os.stat(os.path.join(top, rel)).st_size  # noqa: PTH116, PTH118

@@ -110,7 +110,7 @@ class Manifest:
         codes = {k for k, block in enumerate(self._blocks) if block in blocks}
         # The block codes (small ints, shared objects) are scanned, and only the ids found
         # touched: zipping every id in touched 100k strings spread over a build's heap
-        # (13 ms of a one-entry update after a 100k build, against ~4)
+        # (13 ms of a one-entry update after a 100k build; 3 ms so, measured)
         rows = [row for row, code in enumerate(self._block) if code in codes]
         return [self._ids[row] for row in rows]
 
