@@ -184,7 +184,11 @@ def _stop_children(keep: set[multiprocessing.process.BaseProcess]) -> None:
     for child in set(multiprocessing.active_children()) - keep:
         child.terminate()
     for child in set(multiprocessing.active_children()) - keep:
-        child.join(timeout=5)
+        # A writer process's join raises how it ended (workers._SubWriter): stopped here,
+        # that would replace the build's own error (a full disk reported as a writer
+        # killed by SIGTERM, when the main process ran out of space first)
+        with contextlib.suppress(Exception):
+            child.join(timeout=5)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -188,3 +189,27 @@ def test_the_collector_is_paused_while_a_build_runs_and_restored_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class _Reporting(multiprocessing.get_context("fork").Process):  # type: ignore[misc]
+    """A child whose join raises how it ended, as a Whoosh writer process's does."""
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.exitcode not in (0, None):
+            raise RuntimeError(f"exit code {self.exitcode}")
+
+
+def test_a_failed_build_stops_its_writers_without_replacing_its_own_error(
+    tmp_path: Path,
+) -> None:
+    """The build's error (a full disk, say) is what the caller gets: stopping a writer
+    process that was still running must not raise the writer's own 'killed' instead."""
+    from indexer import generations
+    from indexer.diskspace import DiskFullError
+
+    writer = _Reporting(target=time.sleep, args=(60,))
+    with pytest.raises(DiskFullError), generations.build_work(tmp_path):
+        writer.start()
+        raise OSError(28, "No space left on device")
+    assert writer.exitcode == -signal.SIGTERM
