@@ -16,7 +16,7 @@ import numpy as np
 
 from indexer import titles as title_store
 from indexer import topic_index
-from indexer.npyfiles import map_array, read_array
+from indexer.arraypack import Arrays
 
 ACCEL = "accel"
 MERGED = "index"
@@ -30,11 +30,6 @@ ID_VALUES = "col.id.values.npy"
 COORDINATES = ("lat", "lon")  # float32 per document, NaN where the city is not located
 
 
-def mapped(path: Path) -> np.ndarray:
-    """An .npy file memory-mapped, as a plain ndarray view (indexer.npyfiles)."""
-    return map_array(path)
-
-
 def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     """The parts one after the other as `dtype`, in one copy (concatenating, then astype,
     copied every length array twice: ~2 ms of a reopen at 100k entries)."""
@@ -45,7 +40,7 @@ def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 
 class SortedStrings(Sequence[str]):
     """A merged column's values (sorted, distinct) as one numpy array of their UTF-8 bytes
-    (fixed width), for the id column: memory-mapped from the generation (`save`), so no
+    (fixed width), for the id column: memory-mapped from the generation (its pack), so no
     process makes a str object per id (100k ids as str took 5.9 MB in each), and lookups
     are numpy's binary search.  Read by position (negative too; no slices).  Lone
     surrogates (JSON can carry them) are kept with "surrogatepass": their bytes still sort
@@ -61,16 +56,9 @@ class SortedStrings(Sequence[str]):
         else:
             self._values = encode_strings(values)
 
-    @classmethod
-    def load(cls, path: Path) -> SortedStrings:
-        return cls(mapped(path))
-
     @property
     def array(self) -> np.ndarray:
         return self._values
-
-    def save(self, path: Path) -> None:
-        np.save(path, self._values)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -215,20 +203,22 @@ class Accel:
 SegmentFields = dict[str, tuple[SegmentPostings, np.ndarray]]
 
 
-def _segment_fields(seg_dir: Path, offset: int) -> SegmentFields:
+def _segment_fields(arrays: Arrays, offset: int) -> SegmentFields:
     found: SegmentFields = {}
-    for vocab_path in seg_dir.glob("*.vocab"):
-        name = vocab_path.name[: -len(".vocab")]
-        vocab = vocab_path.read_text(encoding="utf-8")
+    for vocab_name in arrays.names():
+        if not vocab_name.endswith(".vocab"):
+            continue
+        name = vocab_name[: -len(".vocab")]
+        vocab = arrays.text(vocab_name)
         terms = vocab.split("\n") if vocab else []
         postings = SegmentPostings(
             terms={t: i for i, t in enumerate(terms)},
-            ptr=mapped(seg_dir / f"{name}.ptr.npy"),
-            docs=mapped(seg_dir / f"{name}.docs.npy"),
-            tf=mapped(seg_dir / f"{name}.tf.npy"),
+            ptr=arrays.map(f"{name}.ptr.npy"),
+            docs=arrays.map(f"{name}.docs.npy"),
+            tf=arrays.map(f"{name}.tf.npy"),
             offset=offset,
         )
-        found[name] = (postings, read_array(seg_dir / f"{name}.len.npy"))
+        found[name] = (postings, arrays.read(f"{name}.len.npy"))
     return found
 
 
@@ -250,10 +240,11 @@ def _shared(previous: Accel | None, seg_dir: Path, offset: int) -> SegmentFields
     }
 
 
-def segment_ids(directory: Path, meta: dict[str, Any]) -> SortedStrings:
+def segment_ids(arrays: Arrays, meta: dict[str, Any]) -> SortedStrings:
     """The id column's values, from their bytes (layout 3), or as meta.json listed them."""
-    path = directory / ID_VALUES
-    return SortedStrings.load(path) if path.is_file() else SortedStrings(meta["columns"]["id"])
+    if arrays.has(ID_VALUES):
+        return SortedStrings(arrays.map(ID_VALUES))
+    return SortedStrings(meta["columns"]["id"])
 
 
 def live_columns(gen_dir: Path, names: Sequence[str]) -> dict[str, tuple[np.ndarray, list[str]]]:
@@ -277,8 +268,9 @@ def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
     seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in merged.segments]
     counts = [seg["doc_count_all"] for seg in merged.segments]
     shared = {seg_dir.name: _shared(previous, seg_dir, offset) for seg_dir, offset in seg_dirs}
+    arrays = {seg_dir.name: Arrays(seg_dir) for seg_dir, _ in seg_dirs if not shared[seg_dir.name]}
     held = {
-        seg_dir.name: shared[seg_dir.name] or _segment_fields(seg_dir, offset)
+        seg_dir.name: shared[seg_dir.name] or _segment_fields(arrays[seg_dir.name], offset)
         for seg_dir, offset in seg_dirs
     }
     names = sorted({name for fields_of in held.values() for name in fields_of})
@@ -307,9 +299,7 @@ def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
             (*pairs_of[d.name], offset)
             if d.name in pairs_of
             else (
-                mapped(d / "pairs.keys.npy"),
-                mapped(d / "pairs.ptr.npy"),
-                mapped(d / "pairs.docs.npy"),
+                *(arrays[d.name].map(f"pairs.{part}.npy") for part in ("keys", "ptr", "docs")),
                 offset,
             )
             for d, offset in seg_dirs

@@ -55,13 +55,15 @@ TOPIC_VOCABULARY = "topic_vocabulary.json"  # the topic terms as analysed by thi
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still on them
 FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 hex digits}
 # generation.json: the layout of the files, which a reader refuses when it is newer than
-# the one it reads (it keeps serving what it has).  5: the merged layout may be a base and
-# a tail (accel/index, accel/tail: indexer.layout).  4: the groups may be a base and a delta
+# the one it reads (it keeps serving what it has).  6: a segment's arrays and a layout
+# part's are in one file (indexer.arraypack), not one .npy file each.  5: the merged
+# layout may be a base and a tail (accel/index, accel/tail: indexer.layout).  4: the
+# groups may be a base and a delta
 # (groups.base.json, groups.delta.json), which a server of layout 3 cannot read; 3: the id
 # column's values are an array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a
 # segment writes no arrays for a field it has no term in; 1 (no key): every field's.
 LAYOUT_KEY = "layout"
-LAYOUT = 5
+LAYOUT = 6
 # A delta holds at most this share of its file's rows (or DELTA_MIN_ROWS): then the whole
 # file is written again, once, and the next updates write deltas over it
 DELTA_SHARE = 20

@@ -32,11 +32,10 @@ from indexer.accel import (
     YEAR_COLUMNS,
     SortedStrings,
     concat,
-    mapped,
     segment_ids,
 )
+from indexer.arraypack import Arrays, PackWriter
 from indexer.generations import delta_fits, link_tree
-from indexer.npyfiles import read_array
 
 TAIL = "tail"  # accel/tail/: the segments after the base's, and every entry's deletions
 META = "meta.json"
@@ -77,7 +76,7 @@ def _base_segments(previous: Path | None, seg_dirs: list[Path]) -> int:
     except (OSError, ValueError):
         return 0
     names = [seg["dir"] for seg in meta.get("segments", ())]
-    if not (previous / MERGED / ID_VALUES).is_file():
+    if not Arrays(previous / MERGED).has(ID_VALUES):
         return 0  # a layout before the ids' bytes (layout 3): written whole
     return len(names) if names and [d.name for d in seg_dirs[: len(names)]] == names else 0
 
@@ -87,8 +86,10 @@ def _write_part(
 ) -> None:
     """One part of a layout: the columns of `seg_dirs`, its meta.json, and `alive`."""
     out.mkdir()
-    np.save(out / ALIVE, alive)
+    pack = PackWriter(out)
+    pack.save(ALIVE, alive)
     metas = [json.loads((d / META).read_text(encoding="utf-8")) for d in seg_dirs]
+    arrays = [Arrays(d) for d in seg_dirs]
     merged_meta: dict[str, Any] = {
         "doc_count_all": doc_count_all,
         "segments": [
@@ -97,32 +98,31 @@ def _write_part(
         ],
         "columns": {},
     }
-    ids = [segment_ids(d, m).array for d, m in zip(seg_dirs, metas, strict=True)]
+    ids = [segment_ids(a, m).array for a, m in zip(arrays, metas, strict=True)]
     values = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype="S1")
     codes = [
-        np.searchsorted(values, own).astype(np.int32)[read_array(d / "col.id.npy")]
-        for d, own in zip(seg_dirs, ids, strict=True)
+        np.searchsorted(values, own).astype(np.int32)[a.map("col.id.npy")]
+        for a, own in zip(arrays, ids, strict=True)
     ]
-    np.save(out / "col.id.npy", concat(codes, np.int32))
-    SortedStrings(values).save(out / ID_VALUES)
+    pack.save("col.id.npy", concat(codes, np.int32))
+    pack.save(ID_VALUES, values)
     for name in (*COLUMNS, *STORED_COLUMNS):
         if name == "id":
             continue
         uniques = sorted({v for m in metas for v in m["columns"][name]})
         lookup = {v: i for i, v in enumerate(uniques)}
         parts = []
-        for seg_dir, meta in zip(seg_dirs, metas, strict=True):
+        for seg_arrays, meta in zip(arrays, metas, strict=True):
             remap = np.asarray([lookup[v] for v in meta["columns"][name]], dtype=np.int32)
-            parts.append(remap[read_array(seg_dir / f"col.{name}.npy")])
-        np.save(out / f"col.{name}.npy", concat(parts, np.int32))
+            parts.append(remap[seg_arrays.map(f"col.{name}.npy")])
+        pack.save(f"col.{name}.npy", concat(parts, np.int32))
         merged_meta["columns"][name] = uniques
     for name in YEAR_COLUMNS:
-        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
-        np.save(out / f"{name}.npy", concat(parts, np.int16))
-    topic_index.merge(seg_dirs, out)
+        pack.save(f"{name}.npy", concat([a.map(f"{name}.npy") for a in arrays], np.int16))
+    topic_index.merge(seg_dirs, pack)
     for name in COORDINATES:
-        parts = [read_array(d / f"{name}.npy") for d in seg_dirs]
-        np.save(out / f"{name}.npy", concat(parts, np.float32))
+        pack.save(f"{name}.npy", concat([a.map(f"{name}.npy") for a in arrays], np.float32))
+    pack.close()
     (out / META).write_text(json.dumps(merged_meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -144,7 +144,7 @@ def segments(gen_dir: Path) -> tuple[list[dict[str, Any]], np.ndarray]:
     """A generation's segments (dir, offset, doc_count_all) and which entries live."""
     base, tail = _metas(gen_dir)
     part = gen_dir / ACCEL / (TAIL if tail is not None else MERGED)
-    return base["segments"] + (tail["segments"] if tail else []), read_array(part / ALIVE)
+    return base["segments"] + (tail["segments"] if tail else []), Arrays(part).read(ALIVE)
 
 
 def column_values(gen_dir: Path, name: str) -> list[str]:
@@ -158,17 +158,17 @@ def read(gen_dir: Path, names: Sequence[str] = (*COLUMNS, *STORED_COLUMNS)) -> M
     """A generation's layout, the columns `names` only (years, topics and coordinates
     with every column)."""
     base, tail = _metas(gen_dir)
-    whole = gen_dir / ACCEL / MERGED
-    part = gen_dir / ACCEL / TAIL
+    whole = Arrays(gen_dir / ACCEL / MERGED)
+    part = Arrays(gen_dir / ACCEL / TAIL) if tail is not None else None
     columns: dict[str, np.ndarray] = {}
     values: dict[str, Sequence[str]] = {}
     for name in names:
-        codes = read_array(whole / f"col.{name}.npy")
+        codes = whole.read(f"col.{name}.npy")
         held: Sequence[str] = (
             segment_ids(whole, base) if name == "id" else tuple(base["columns"][name])
         )
-        if tail is not None:
-            more = read_array(part / f"col.{name}.npy")
+        if part is not None and tail is not None:
+            more = part.read(f"col.{name}.npy")
             if name == "id":
                 held, codes = _join_ids(held, codes, segment_ids(part, tail), more)  # type: ignore[arg-type]
             else:
@@ -178,12 +178,12 @@ def read(gen_dir: Path, names: Sequence[str] = (*COLUMNS, *STORED_COLUMNS)) -> M
     return Merged(
         doc_count_all=(tail or base)["doc_count_all"],
         segments=base["segments"] + (tail["segments"] if tail else []),
-        alive=read_array((part if tail is not None else whole) / ALIVE),
+        alive=(part if part is not None else whole).read(ALIVE),
         columns=columns,
         values=values,
-        years={n: _joined(whole, part, tail, f"{n}.npy") for n in YEAR_COLUMNS} if full else {},
-        topics=_topics(whole, part, tail) if full else None,
-        coordinates={n: _joined(whole, part, tail, f"{n}.npy", mapped) for n in COORDINATES}
+        years={n: _joined(whole, part, f"{n}.npy") for n in YEAR_COLUMNS} if full else {},
+        topics=_topics(whole, part) if full else None,
+        coordinates={n: _joined(whole, part, f"{n}.npy", mapped=True) for n in COORDINATES}
         if full
         else {},
     )
@@ -196,12 +196,11 @@ def _metas(gen_dir: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return base, tail
 
 
-def _joined(
-    whole: Path, part: Path, tail: dict[str, Any] | None, name: str, reader: Any = read_array
-) -> np.ndarray:
-    """A per-entry array of the whole layout, with the tail's after it."""
-    held = reader(whole / name)
-    return held if tail is None else np.concatenate([held, read_array(part / name)])
+def _joined(whole: Arrays, part: Arrays | None, name: str, *, mapped: bool = False) -> np.ndarray:
+    """A per-entry array of the whole layout (a view of its pack when `mapped`), with the
+    tail's after it."""
+    held = whole.map(name) if mapped else whole.read(name)
+    return held if part is None else np.concatenate([held, part.read(name)])
 
 
 def _join(
@@ -240,6 +239,6 @@ def _join_ids(
     return SortedStrings(values), np.concatenate([shifted, tail])
 
 
-def _topics(whole: Path, part: Path, tail: dict[str, Any] | None) -> topic_index.TopicColumns:
+def _topics(whole: Arrays, part: Arrays | None) -> topic_index.TopicColumns:
     held = topic_index.load(whole)
-    return held if tail is None else topic_index.join(held, topic_index.load(part))
+    return held if part is None else topic_index.join(held, topic_index.load(part))

@@ -3,9 +3,11 @@
 np.load parses each file's header with ast.literal_eval and builds a memmap through
 its Python class: ~0.2 ms a file read, ~0.08 ms a file mapped, where reading the bytes
 takes 0.03.  A one-entry update and the reopen after it read ~100 such files at 100k
-entries.  The header numpy writes for a plain array (np.save, format 1.0 to 3.0) is read
-here with one regular expression; any other header (a structured or object dtype) goes to
-np.load, which also says what is wrong with a damaged one.
+entries, before a directory's arrays were packed in one file (indexer.arraypack, which
+reads the directories written before it here).  The header numpy writes for a plain
+array (np.save, format 1.0 to 3.0) is read here with one regular expression; any other
+header (a structured or object dtype) goes to np.load, which also says what is wrong with
+a damaged one.
 """
 
 from __future__ import annotations

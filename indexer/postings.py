@@ -2,8 +2,9 @@
 
 Whoosh stays the index of record; this is derived data that lets a query be a few vectorised
 adds, a top-k and a bincount instead of Whoosh's per-posting Python loop.  Segments never
-change once written, so each segment is exported once (`accel/seg-<id>/`) and carried into
-later generations by hard link.  A query reads the segments' postings side by side; the
+change once written, so each segment is exported once (`accel/seg-<id>/`: its arrays in
+one pack, indexer.arraypack, beside its JSON files) and carried into later generations by
+hard link.  A query reads the segments' postings side by side; the
 generation itself only records its segments, deletions and merged metadata columns
 (indexer.layout: `accel/index/`, and after an update a tail over it), so an update that
 adds one entry costs milliseconds, not a re-sort.
@@ -38,6 +39,7 @@ from indexer.accel import (
     SortedStrings,
 )
 from indexer.analysis import folded_words, pair_keys
+from indexer.arraypack import PackWriter
 from indexer.concepts import ConceptIndex
 from indexer.groups import WordEvidence, signature
 from indexer.signatures import save_signatures
@@ -99,6 +101,7 @@ def export_segment(
     segment's stored entries in docnum order, when the caller has them."""
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
+    pack = PackWriter(tmp)
     schema = segreader.schema
     meta: dict[str, Any] = {"doc_count_all": segreader.doc_count_all(), "columns": {}}
     for name in text_fields(schema):
@@ -119,39 +122,40 @@ def export_segment(
         doc_array = np.asarray(docs, dtype=np.int32)
         tf_array = np.minimum(np.asarray(tfs), 65535).astype(np.uint16)
         lengths = np.bincount(doc_array, weights=tf_array, minlength=meta["doc_count_all"])
-        (tmp / f"{name}.vocab").write_text("\n".join(terms), encoding="utf-8")
-        np.save(tmp / f"{name}.ptr.npy", np.asarray(ptr, dtype=np.int64))
-        np.save(tmp / f"{name}.docs.npy", doc_array)
-        np.save(tmp / f"{name}.tf.npy", tf_array)
-        np.save(tmp / f"{name}.len.npy", lengths.astype(np.float32))
+        pack.save_bytes(f"{name}.vocab", "\n".join(terms).encode("utf-8"))
+        pack.save(f"{name}.ptr.npy", np.asarray(ptr, dtype=np.int64))
+        pack.save(f"{name}.docs.npy", doc_array)
+        pack.save(f"{name}.tf.npy", tf_array)
+        pack.save(f"{name}.len.npy", lengths.astype(np.float32))
     if stored is None:
         count = segreader.doc_count_all()
         stored = (segreader.stored_fields(docnum)["doc"] for docnum in range(count))
-    for name, values in _export_stored(segreader, tmp, lexicon, stored).items():
+    for name, values in _export_stored(segreader, pack, lexicon, stored).items():
         codes, uniques = _encode(values)
         meta["columns"][name] = uniques
-        np.save(tmp / f"col.{name}.npy", codes)
+        pack.save(f"col.{name}.npy", codes)
     for name in COLUMNS:
         values = [v or "" for v in segreader.column_reader(name)]
         codes, uniques = _encode(values)
         if name == "id":  # as bytes beside the codes: every update merges them again
-            SortedStrings(uniques).save(tmp / ID_VALUES)
+            pack.save(ID_VALUES, SortedStrings(uniques).array)
         else:
             meta["columns"][name] = uniques
-        np.save(tmp / f"col.{name}.npy", codes)
+        pack.save(f"col.{name}.npy", codes)
     for name in YEAR_COLUMNS:
         # Whoosh fills a missing number with the column default (0xFFFF for 16 bits).
         years = [
             int(v) if v and MIN_YEAR <= v <= MAX_YEAR else NO_YEAR
             for v in segreader.column_reader(name)
         ]
-        np.save(tmp / f"{name}.npy", np.asarray(years, dtype=np.int16))
+        pack.save(f"{name}.npy", np.asarray(years, dtype=np.int16))
+    pack.close()
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     tmp.rename(out)
 
 
 def _export_stored(
-    segreader: Any, out: Path, lexicon: ConceptIndex, entries: Iterable[Mapping[str, Any]]
+    segreader: Any, pack: PackWriter, lexicon: ConceptIndex, entries: Iterable[Mapping[str, Any]]
 ) -> dict[str, list[str]]:
     """One pass over the segment's stored `entries` (in docnum order) for what the postings lack:
 
@@ -195,14 +199,14 @@ def _export_stored(
     fresh[1:] = (all_keys[1:] != all_keys[:-1]) | (all_docs[1:] != all_docs[:-1])
     all_keys, all_docs = all_keys[fresh], all_docs[fresh]
     unique, starts = np.unique(all_keys, return_index=True)
-    np.save(out / "pairs.keys.npy", unique)
-    np.save(out / "pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
-    np.save(out / "pairs.docs.npy", all_docs)
-    save_signatures(out, signatures)
-    topic_index.save_segment(out, topics)
-    title_store.save_segment(out, titles)
+    pack.save("pairs.keys.npy", unique)
+    pack.save("pairs.ptr.npy", np.append(starts, len(all_keys)).astype(np.int64))
+    pack.save("pairs.docs.npy", all_docs)
+    save_signatures(pack, signatures)
+    topic_index.save_segment(pack, topics)
+    title_store.save_segment(pack, titles)
     for name, values in coordinates.items():
-        np.save(out / f"{name}.npy", values)
+        pack.save(f"{name}.npy", values)
     return {"place_key": place_keys}
 
 

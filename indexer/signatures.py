@@ -17,8 +17,8 @@ import numpy as np
 
 from indexer import layout
 from indexer.accel import ACCEL
+from indexer.arraypack import Arrays, PackWriter
 from indexer.groups import SIGNATURE_BLOCK, Signature
-from indexer.npyfiles import read_array
 
 SIGNATURES = "signatures.jsonl"
 SIGNATURE_INDEX = "signatures.index.npy"  # per row: where it starts, its block's code
@@ -26,17 +26,19 @@ SIGNATURE_BLOCKS = "signatures.blocks.json"  # the blocks, by code
 _PARSED_AT_ONCE = 2048  # rows parsed by one json.loads call
 
 
-def save_signatures(out: Path, signatures: list[list[Any]]) -> None:
+def save_signatures(pack: PackWriter, signatures: list[list[Any]]) -> None:
     """The segment's grouping signatures, one JSON row per entry, and where each row
-    starts with its block's code (SIGNATURE_INDEX, the blocks in SIGNATURE_BLOCKS): an
-    update reads the rows of the blocks it regroups, not the whole file (90 MB at 100k)."""
+    starts with its block's code (SIGNATURE_INDEX, in the segment's pack; the blocks in
+    SIGNATURE_BLOCKS): an update reads the rows of the blocks it regroups, not the whole
+    file (90 MB at 100k)."""
+    out = pack.directory
     rows = [(json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in signatures]
     starts = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(row) for row in rows], out=starts[1:])
     blocks = {b: k for k, b in enumerate(dict.fromkeys(row[SIGNATURE_BLOCK] for row in signatures))}
     codes = [blocks[row[SIGNATURE_BLOCK]] for row in signatures]
     (out / SIGNATURES).write_bytes(b"".join(rows))
-    np.save(out / SIGNATURE_INDEX, np.stack([starts[:-1], np.asarray(codes, dtype=np.int64)], 1))
+    pack.save(SIGNATURE_INDEX, np.stack([starts[:-1], np.asarray(codes, dtype=np.int64)], 1))
     (out / SIGNATURE_BLOCKS).write_text(json.dumps(list(blocks), ensure_ascii=False), "utf-8")
 
 
@@ -58,8 +60,9 @@ def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple
                 if alive[offset + number]:
                     found.append((offset + number, Signature.from_list(json.loads(line))))
             continue
-        if (path.parent / SIGNATURE_INDEX).is_file():
-            rows = _rows_of(path, blocks)
+        arrays = Arrays(path.parent)
+        if arrays.has(SIGNATURE_INDEX):
+            rows = _rows_of(path, blocks, arrays)
         else:  # exported before the row index: only the rows that hold one are parsed
             rows = _rows_holding(path.read_bytes(), blocks)
         live = [(number, row) for number, row in rows if alive[offset + number]]
@@ -74,7 +77,7 @@ def load_positioned(gen_dir: Path, blocks: set[str] | None = None) -> list[tuple
     return found
 
 
-def _rows_of(path: Path, blocks: set[str]) -> list[tuple[int, bytes]]:
+def _rows_of(path: Path, blocks: set[str], arrays: Arrays) -> list[tuple[int, bytes]]:
     """(row number, row) of the rows of a segment's signatures whose block is one of
     `blocks`, sliced where the row index says they are from the file mapped in memory
     (an update reads a few blocks' rows of a 20k-row file)."""
@@ -82,7 +85,7 @@ def _rows_of(path: Path, blocks: set[str]) -> list[tuple[int, bytes]]:
     wanted = [k for k, block in enumerate(table) if block in blocks]
     if not wanted:
         return []
-    index = read_array(path.parent / SIGNATURE_INDEX)
+    index = arrays.map(SIGNATURE_INDEX)
     numbers = np.flatnonzero(np.isin(index[:, 1], wanted))
     if not len(numbers):
         return []

@@ -2,9 +2,10 @@
 
 A result lists the other versions of its practice (id, title, language, locale): the
 metadata columns hold all but the title, and decoding a stored entry for its title cost a
-Whoosh read and an unpickle per version.  Each segment writes its titles once, as UTF-8
-text (`titles.utf8`) with byte offsets (`titles.off.npy`); a generation reads them from
-the page cache, shared by every process, and keeps no Python strings of its own.
+Whoosh read and an unpickle per version.  Each segment writes its titles once into its
+pack (indexer.arraypack), as UTF-8 text (`titles.utf8`) with byte offsets
+(`titles.off.npy`); a generation reads them from the page cache, shared by every process,
+and keeps no Python strings of its own.
 """
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.npyfiles import map_array
+from indexer.arraypack import Arrays, PackWriter
 
 TEXT = "titles.utf8"
 OFFSETS = "titles.off.npy"
 
 
-def save_segment(out: Path, titles: Sequence[str]) -> None:
-    """Write one segment's titles, in local docnum order."""
+def save_segment(pack: PackWriter, titles: Sequence[str]) -> None:
+    """One segment's titles, in local docnum order, into its pack."""
     encoded = [t.encode("utf-8") for t in titles]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    (out / TEXT).write_bytes(b"".join(encoded))
-    np.save(out / OFFSETS, offsets)
+    pack.save_bytes(TEXT, b"".join(encoded))
+    pack.save(OFFSETS, offsets)
 
 
 class Titles:
@@ -67,15 +68,8 @@ def load(
         if held and seg_dir.name in held:
             segments.append((start, *held[seg_dir.name]))
             continue
-        if not (seg_dir / OFFSETS).is_file():
+        arrays = Arrays(seg_dir)
+        if not arrays.has(OFFSETS):
             return None
-        offsets = map_array(seg_dir / OFFSETS)  # a view: fast slices
-        size = (seg_dir / TEXT).stat().st_size
-        # An empty file cannot be memory-mapped: a segment of empty titles has no bytes.
-        text = (
-            np.asarray(np.memmap(seg_dir / TEXT, dtype=np.uint8, mode="r"))
-            if size
-            else np.zeros(0, dtype=np.uint8)
-        )
-        segments.append((start, offsets, text))
+        segments.append((start, arrays.map(OFFSETS), arrays.map(TEXT)))  # views: fast slices
     return Titles(segments)

@@ -21,7 +21,7 @@ import numpy as np
 from corpus.errors import CorpusError
 from corpus.model import Entry
 from indexer.analysis import fold
-from indexer.npyfiles import read_array
+from indexer.arraypack import Arrays, PackWriter
 from indexer.topics import MAX_TOPICS, Taxonomy, TopicAssigner, TopicScore, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,9 @@ def stored_fields(topics: Sequence[TopicScore]) -> dict[str, Any]:
 # --- arrays ---------------------------------------------------------------------------
 
 
-def save_segment(out: Path, docs: Sequence[dict[str, Any]]) -> None:
-    """One segment's topic arrays, from its stored entries in docnum order."""
+def save_segment(pack: PackWriter, docs: Sequence[dict[str, Any]]) -> None:
+    """One segment's topic arrays (into its pack), from its stored entries in docnum
+    order."""
     values = sorted({t for doc in docs for t in doc.get("topics", ())})
     code = {t: i for i, t in enumerate(values)}
     codes = np.full((len(docs), MAX_TOPICS), NO_TOPIC, dtype=np.int16)
@@ -92,24 +93,25 @@ def save_segment(out: Path, docs: Sequence[dict[str, Any]]) -> None:
         for k, topic in enumerate(doc.get("topics", ())[:MAX_TOPICS]):
             codes[row, k] = code[topic]
             confidence[row, k] = scores.get(topic, 1.0)
-    np.save(out / CODES, codes)
-    np.save(out / CONFIDENCE, confidence)
-    (out / VALUES).write_text(json.dumps(values), encoding="utf-8")
+    pack.save(CODES, codes)
+    pack.save(CONFIDENCE, confidence)
+    (pack.directory / VALUES).write_text(json.dumps(values), encoding="utf-8")
 
 
-def merge(seg_dirs: Sequence[Path], out: Path) -> None:
+def merge(seg_dirs: Sequence[Path], pack: PackWriter) -> None:
     """The segments' topic arrays over the whole index, with one list of topic ids."""
     per_segment = [json.loads((d / VALUES).read_text(encoding="utf-8")) for d in seg_dirs]
     values = sorted({t for seg in per_segment for t in seg})
     lookup = {t: i for i, t in enumerate(values)}
     codes, confidence = [], []
     for seg_dir, seg_values in zip(seg_dirs, per_segment, strict=True):
-        codes.append(_remapped(read_array(seg_dir / CODES), seg_values, lookup))
-        confidence.append(read_array(seg_dir / CONFIDENCE))
+        arrays = Arrays(seg_dir)
+        codes.append(_remapped(arrays.read(CODES), seg_values, lookup))
+        confidence.append(arrays.read(CONFIDENCE))
     empty = np.zeros((0, MAX_TOPICS))
-    np.save(out / CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
-    np.save(out / CONFIDENCE, np.concatenate(confidence) if confidence else empty)
-    (out / VALUES).write_text(json.dumps(values), encoding="utf-8")
+    pack.save(CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
+    pack.save(CONFIDENCE, np.concatenate(confidence) if confidence else empty)
+    (pack.directory / VALUES).write_text(json.dumps(values), encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +123,11 @@ class TopicColumns:
     values: list[str]
 
 
-def load(base: Path) -> TopicColumns:
+def load(arrays: Arrays) -> TopicColumns:
     return TopicColumns(
-        codes=read_array(base / CODES),
-        confidence=read_array(base / CONFIDENCE),
-        values=json.loads((base / VALUES).read_text(encoding="utf-8")),
+        codes=arrays.read(CODES),
+        confidence=arrays.read(CONFIDENCE),
+        values=json.loads((arrays.directory / VALUES).read_text(encoding="utf-8")),
     )
 
 

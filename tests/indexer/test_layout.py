@@ -14,6 +14,7 @@ import pytest
 from corpus import Entry, load_sources
 from indexer import generations, integrity, layout
 from indexer.accel import ACCEL, MERGED
+from indexer.arraypack import PACK
 from indexer.build import build_index, update_index
 from search import Searcher, SearchRequest
 from tests.conftest import SEED_PAGES
@@ -72,7 +73,7 @@ def test_updates_write_a_tail_that_reads_as_the_whole_layout(
     index, entries = built
     first = generations.current(index).path
     assert not (first / ACCEL / layout.TAIL).exists()
-    names = ("col.id.npy", "col.country.npy", "meta.json")
+    names = (PACK, "meta.json")
     inodes = [(first / ACCEL / MERGED / name).stat().st_ino for name in names]
     searcher = Searcher(index, check_interval=0)
     new = dataclasses.replace(
@@ -95,9 +96,7 @@ def test_updates_write_a_tail_that_reads_as_the_whole_layout(
         assert [(gen / ACCEL / MERGED / name).stat().st_ino for name in names] == inodes
         assert _decoded(gen) == _whole(gen, tmp_path)
         recorded = integrity.recorded_files(generations.current(index))  # a check sees them
-        assert {f"accel/tail/{n}" for n in ("alive.npy", "col.id.npy", "meta.json")} <= set(
-            recorded or ()
-        )
+        assert {f"accel/tail/{n}" for n in (PACK, "meta.json")} <= set(recorded or ())
     found = searcher.search(SearchRequest("harbour", filters={"country": ("Iceland",)}))
     assert [h.id for h in found.results] == ["en-b-new-entry"]
     assert entries[3].id not in {h.id for h in searcher.search(SearchRequest("")).results}

@@ -9,6 +9,7 @@ import pytest
 
 from corpus import make_entry
 from indexer import titles
+from indexer.arraypack import PackWriter
 from indexer.build import build_index
 from search import Searcher
 
@@ -20,7 +21,9 @@ def test_titles_round_trip_across_segments(tmp_path: Path) -> None:
     for i, segment in enumerate(TITLES):
         seg = tmp_path / f"seg-{i}"
         seg.mkdir()
-        titles.save_segment(seg, segment)
+        pack = PackWriter(seg)
+        titles.save_segment(pack, segment)
+        pack.close()
         dirs.append(seg)
     store = titles.load([(dirs[0], 0), (dirs[1], 3)])
     assert store is not None

@@ -14,6 +14,7 @@ import pytest
 
 from corpus import Entry, load_sources
 from indexer import generations, places
+from indexer.arraypack import Arrays
 from indexer.build import build_index, index_sources, update_index
 from indexer.generations import CONCEPTS, TOPIC_VOCABULARY
 from indexer.plan import UpdateError
@@ -153,9 +154,10 @@ def test_an_updates_segment_holds_arrays_only_for_the_fields_it_has_words_in(
     update_index(index, [dataclasses.replace(entries[6], summary="A zeppelin tour.")])
     accel = generations.current(index).path / "accel"
     (added,) = [p for p in accel.glob("seg-*") if p.name not in before]
-    vocabularies = list(added.glob("*.vocab"))
-    # one entry in one language: a few fields, not every language's (5 files per field)
-    assert vocabularies and all(v.read_text(encoding="utf-8") for v in vocabularies)
+    arrays = Arrays(added)
+    vocabularies = [name for name in arrays.names() if name.endswith(".vocab")]
+    # one entry in one language: a few fields, not every language's (5 arrays per field)
+    assert vocabularies and all(arrays.text(name) for name in vocabularies)
     assert len(vocabularies) < len(text_fields(build_schema())) / 4
     # every language still answers, from the segments that hold it
     assert _ids(searcher, "zeppelin") == [entries[6].id]

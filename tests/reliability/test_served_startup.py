@@ -50,10 +50,10 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "CURRENT is empty": _pointer(b""),
     "CURRENT escapes the directory": _pointer(b"../../etc\n"),
     "generation directory deleted": lambda index_dir: shutil.rmtree(_live(index_dir)),
-    "postings arrays truncated": _files("accel/seg-*/body_en.docs.npy", lambda data: data[:30]),
+    "postings arrays truncated": _files("accel/seg-*/arrays.pack", lambda data: data[:30]),
     "Whoosh stored entries garbage": _files("*._stored.col", _garbage),
     "Whoosh table of contents garbage": _files("_MAIN_*.toc", _garbage),
-    "numpy arrays truncated": _files("accel/index/*.npy", lambda data: data[:30]),
+    "numpy arrays truncated": _files("accel/index/arrays.pack", lambda data: data[:30]),
     "groups.json garbage": _files("groups.json", lambda data: b"{"),
 }
 

@@ -1,0 +1,162 @@
+"""A directory's arrays in one file (`arrays.pack`), read by the names they had as files.
+
+A segment's export held ~50-80 files (4 arrays and a term list per field, the columns,
+the word pairs, the titles ...), and a one-entry update wrote ~50 of them for its
+one-entry segment and 18 for the layout's tail.  Every generation then hard-links,
+records, stats at reopen and, two updates later, unlinks each of them.  Packed, a
+segment is five files and a layout part three, as Lucene's compound file holds a
+segment's small files in one.
+
+The pack: 8 bytes of magic, the header's length (8 bytes, little-endian), the header as
+JSON (name -> [dtype, shape, offset from the data's start]), then each array's bytes at a
+64-byte boundary.  A reader maps the file once and gives views of it (`Arrays.map`) or
+copies (`Arrays.read`).  Raw bytes (a term list, the titles' text) are uint8 arrays.
+A directory written before packs (layout 5 and older) has no pack: `Arrays` reads each
+name from its own file there, so a generation may mix both.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.npyfiles import map_array, read_array
+
+PACK = "arrays.pack"
+_MAGIC = b"GPSPACK\x01"
+_ALIGN = 64
+
+
+def _aligned(at: int) -> int:
+    return -(-at // _ALIGN) * _ALIGN
+
+
+class PackWriter:
+    """The arrays of one directory, gathered by name, then written as its pack (`close`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def save(self, name: str, array: Any) -> None:
+        self._arrays[name] = np.ascontiguousarray(array)
+
+    def save_bytes(self, name: str, data: bytes) -> None:
+        self._arrays[name] = np.frombuffer(data, dtype=np.uint8)
+
+    def close(self) -> None:
+        header: dict[str, list[Any]] = {}
+        at = 0
+        for name, array in self._arrays.items():
+            header[name] = [array.dtype.str, list(array.shape), at]
+            at = _aligned(at + array.nbytes)
+        encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
+        start = _aligned(16 + len(encoded))
+        with (self.directory / PACK).open("wb") as handle:
+            handle.write(_MAGIC + len(encoded).to_bytes(8, "little") + encoded)
+            handle.write(bytes(start - 16 - len(encoded)))
+            written = 0
+            for array in self._arrays.values():
+                if array.nbytes:
+                    handle.write(memoryview(array.reshape(-1)).cast("B"))
+                written += array.nbytes
+                handle.write(bytes(_aligned(written) - written))
+                written = _aligned(written)
+
+
+class Arrays:
+    """A directory's arrays by name: from its pack when it has one, else each from the
+    file of that name (an .npy file, or raw bytes for any other name)."""
+
+    __slots__ = ("_data", "_index", "_start", "directory")
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._index: dict[str, tuple[np.dtype, tuple[int, ...], int]] | None = None
+        self._data: mmap.mmap | None = None
+        self._start = 0
+        path = directory / PACK
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return
+        with handle:
+            head = handle.read(16)
+            if len(head) < 16 or head[:8] != _MAGIC:
+                raise ValueError(f"{path}: not an array pack")
+            length = int.from_bytes(head[8:], "little")
+            size = os.fstat(handle.fileno()).st_size
+            if 16 + length > size:
+                raise ValueError(f"{path}: shorter than its header ({length} bytes)")
+            try:
+                header = json.loads(handle.read(length))
+                self._index = {
+                    name: (np.dtype(descr), tuple(shape), offset)
+                    for name, (descr, shape, offset) in header.items()
+                }
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{path}: a damaged header ({exc})") from None
+            self._start = _aligned(16 + length)
+            end = (
+                max(
+                    (self._start + at + dt.itemsize * int(np.prod(shape, dtype=np.int64)))
+                    for dt, shape, at in self._index.values()
+                )
+                if self._index
+                else 0
+            )
+            if end > size:
+                raise ValueError(f"{path}: shorter than its arrays ({end} bytes)")
+            self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+    @property
+    def packed(self) -> bool:
+        return self._index is not None
+
+    def names(self) -> list[str]:
+        if self._index is not None:
+            return list(self._index)
+        return sorted(path.name for path in self.directory.iterdir())
+
+    def has(self, name: str) -> bool:
+        if self._index is not None:
+            return name in self._index
+        return (self.directory / name).is_file()
+
+    def map(self, name: str) -> np.ndarray:
+        """The array (read-only), a view of the mapped file."""
+        if self._index is None:
+            path = self.directory / name
+            return map_array(path) if name.endswith(".npy") else _map_raw(path)
+        try:
+            dtype, shape, at = self._index[name]
+        except KeyError:
+            raise FileNotFoundError(f"{self.directory / PACK}: no {name}") from None
+        count = int(np.prod(shape, dtype=np.int64))
+        if count == 0:
+            return np.empty(shape, dtype)
+        return np.frombuffer(self._data, dtype, count, self._start + at).reshape(shape)  # type: ignore[arg-type]
+
+    def read(self, name: str) -> np.ndarray:
+        """The array in memory of its own (writable)."""
+        if self._index is None and name.endswith(".npy"):
+            return read_array(self.directory / name)
+        return np.array(self.map(name))
+
+    def text(self, name: str) -> str:
+        """Raw bytes saved under `name`, as UTF-8 text."""
+        if self._index is None:
+            return (self.directory / name).read_text(encoding="utf-8")
+        return self.map(name).tobytes().decode("utf-8")
+
+
+def _map_raw(path: Path) -> np.ndarray:
+    with path.open("rb") as handle:
+        if not os.fstat(handle.fileno()).st_size:  # an empty file cannot be mapped
+            return np.zeros(0, dtype=np.uint8)
+        return np.frombuffer(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), np.uint8)
