@@ -128,25 +128,40 @@ class Arrays:
             return name in self._index
         return (self.directory / name).is_file()
 
+    def _entry(self, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
+        assert self._index is not None
+        try:
+            return self._index[name]
+        except KeyError:
+            raise FileNotFoundError(f"{self.directory / PACK}: no {name}") from None
+
     def map(self, name: str) -> np.ndarray:
         """The array (read-only), a view of the mapped file."""
         if self._index is None:
             path = self.directory / name
             return map_array(path) if name.endswith(".npy") else _map_raw(path)
-        try:
-            dtype, shape, at = self._index[name]
-        except KeyError:
-            raise FileNotFoundError(f"{self.directory / PACK}: no {name}") from None
+        dtype, shape, at = self._entry(name)
         count = int(np.prod(shape, dtype=np.int64))
         if count == 0:
             return np.empty(shape, dtype)
         return np.frombuffer(self._data, dtype, count, self._start + at).reshape(shape)  # type: ignore[arg-type]
 
     def read(self, name: str) -> np.ndarray:
-        """The array in memory of its own (writable)."""
-        if self._index is None and name.endswith(".npy"):
-            return read_array(self.directory / name)
-        return np.array(self.map(name))
+        """The array in memory of its own (writable), read from the file: copied from the
+        map instead, its pages would count twice in the process's memory (+10 MB of a
+        server worker at 100k entries, measured)."""
+        if self._index is None:
+            path = self.directory / name
+            return read_array(path) if name.endswith(".npy") else np.fromfile(path, np.uint8)
+        dtype, shape, at = self._entry(name)
+        array = np.empty(shape, dtype)
+        if array.size:
+            with (self.directory / PACK).open("rb") as handle:
+                handle.seek(self._start + at)
+                got = handle.readinto(array.reshape(-1).view(np.uint8))
+            if got != array.nbytes:
+                raise ValueError(f"{self.directory / PACK}: {got} of {name}'s {array.nbytes} bytes")
+        return array
 
     def text(self, name: str) -> str:
         """Raw bytes saved under `name`, as UTF-8 text."""

@@ -54,8 +54,11 @@ def test_a_pack_gives_back_each_array_as_saved(tmp_path: Path) -> None:
     assert arrays.text("body_f.vocab") == RAW["body_f.vocab"].decode()
     assert arrays.text("titles.utf8") == ""
     assert arrays.has("alive.npy") and not arrays.has("nothing.npy")
-    with pytest.raises(FileNotFoundError, match="nothing"):
-        arrays.map("nothing.npy")
+    for name, data in RAW.items():
+        assert arrays.read(name).tobytes() == data
+    for read in (arrays.map, arrays.read):
+        with pytest.raises(FileNotFoundError, match="nothing"):
+            read("nothing.npy")
 
 
 def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path) -> None:
@@ -68,6 +71,8 @@ def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path
     for name, array in SAVED.items():
         np.testing.assert_array_equal(arrays.map(name), array)
         np.testing.assert_array_equal(arrays.read(name), array)
+    for name, data in RAW.items():
+        assert arrays.read(name).tobytes() == arrays.map(name).tobytes() == data
     assert arrays.text("body_f.vocab") == RAW["body_f.vocab"].decode()
     assert not len(arrays.map("titles.utf8"))
 
