@@ -94,12 +94,8 @@ class Arrays:
             if 16 + length > size:
                 raise ValueError(f"{path}: shorter than its header ({length} bytes)")
             try:
-                header = json.loads(handle.read(length))
-                self._index = {
-                    name: (np.dtype(descr), tuple(shape), offset)
-                    for name, (descr, shape, offset) in header.items()
-                }
-            except (ValueError, TypeError) as exc:
+                self._index = _parsed(json.loads(handle.read(length)))
+            except (ValueError, TypeError, AttributeError) as exc:
                 raise ValueError(f"{path}: a damaged header ({exc})") from None
             self._start = _aligned(16 + length)
             end = (
@@ -154,9 +150,9 @@ class Arrays:
         return np.frombuffer(held, dtype, count, start - page).reshape(shape)
 
     def read(self, name: str) -> np.ndarray:
-        """The array in memory of its own (writable), read from the file: copied from the
-        map instead, its pages would count twice in the process's memory (+10 MB of a
-        server worker at 100k entries, measured)."""
+        """The array in memory of its own (writable), read from the file: copied from a
+        map instead, its pages would count twice in the process's memory (+10 MB of the
+        bench's query process at 100k entries, measured)."""
         if self._index is None:
             path = self.directory / name
             return read_array(path) if name.endswith(".npy") else np.fromfile(path, np.uint8)
@@ -175,6 +171,17 @@ class Arrays:
         if self._index is None:
             return (self.directory / name).read_text(encoding="utf-8")
         return self.read(name).tobytes().decode("utf-8")
+
+
+def _parsed(header: Any) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
+    index = {}
+    for name, (descr, shape, offset) in header.items():
+        dtype = np.dtype(descr)
+        dims = tuple(int(n) for n in shape)
+        if dtype.hasobject or not isinstance(offset, int) or offset < 0 or min(dims, default=0) < 0:
+            raise ValueError(f"{name}: {descr} {shape} at {offset}")
+        index[str(name)] = (dtype, dims, offset)
+    return index
 
 
 def _map_raw(path: Path) -> np.ndarray:

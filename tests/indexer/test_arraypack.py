@@ -77,6 +77,13 @@ def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path
     assert not len(arrays.map("titles.utf8"))
 
 
+def _header(data: bytes, header: bytes) -> bytes:
+    """The pack `data` with another header, padded to the old one's length."""
+    length = int.from_bytes(data[8:16], "little")
+    assert len(header) <= length
+    return data[:16] + header.ljust(length) + data[16 + length :]
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -84,6 +91,10 @@ def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path
         (lambda data: data[:12], "not an array pack"),
         (lambda data: data[:20], "shorter than its header"),
         (lambda data: data[:16] + b"{" * 40 + data[56:], "damaged header"),
+        (lambda data: _header(data, b'["a list"]'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [3], -64]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["|O", [3], 0]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [3]]}'), "damaged header"),
         (lambda data: data[: len(data) - 70], "shorter than its arrays"),
     ],
 )
