@@ -4,10 +4,10 @@ Whoosh stays the index of record; this is derived data that lets a query be a fe
 adds, a top-k and a bincount instead of Whoosh's per-posting Python loop.  Segments never
 change once written, so each segment is exported once (`accel/seg-<id>/`: its arrays in
 one pack, indexer.arraypack, beside its JSON files) and carried into later generations by
-hard link.  A query reads the segments' postings side by side; the
-generation itself only records its segments, deletions and merged metadata columns
-(indexer.layout: `accel/index/`, and after an update a tail over it), so an update that
-adds one entry costs milliseconds, not a re-sort.
+hard link.  A query reads the segments' postings side by side; the generation itself only
+records its segments, deletions and merged metadata columns (indexer.layout:
+`accel/index/`, and after an update a tail over it), so an update that adds one entry
+costs milliseconds, not a re-sort.
 """
 
 from __future__ import annotations
