@@ -7,11 +7,11 @@ records, stats at reopen and, two updates later, unlinks each of them.  Packed, 
 segment is five files and a layout part three, as Lucene's compound file holds a
 segment's small files in one.
 
-The pack: 8 bytes of magic, the header's length (8 bytes, little-endian), the header as
-JSON (name -> [dtype, shape, offset from the data's start]), then each array's bytes at a
-64-byte boundary.  A reader maps an array (`Arrays.map`, read-only) or reads it into
-memory of its own (`Arrays.read`).  Raw bytes (a term list, the titles' text) are uint8
-arrays.
+The pack: 8 bytes of magic and where its header starts (8 bytes, little-endian), then each
+array's bytes at a 64-byte boundary as it is saved (a writer holds none of them: a 100k
+segment's postings are tens of MB), then the header as JSON (name -> [dtype, shape, offset
+in the file]).  A reader maps an array (`Arrays.map`, read-only) or reads it into memory of
+its own (`Arrays.read`).  Raw bytes (a term list, the titles' text) are uint8 arrays.
 A directory written before packs (layout 5 and older) has no pack: `Arrays` reads each
 name from its own file there, so a generation may mix both.
 """
@@ -19,18 +19,20 @@ name from its own file there, so a generation may mix both.
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from indexer.npyfiles import map_array, read_array
 
 PACK = "arrays.pack"
-_MAGIC = b"GPSPACK\x01"
+_MAGIC = b"GPSPACK\x02"
 _ALIGN = 64
+_KINDS = "biufcSU"  # plain numbers, bools and fixed-width strings: what np.save would not pickle
 
 
 def _aligned(at: int) -> int:
@@ -38,48 +40,59 @@ def _aligned(at: int) -> int:
 
 
 class PackWriter:
-    """The arrays of one directory, gathered by name, then written as its pack (`close`)."""
+    """The arrays of one directory, written to its pack as they are saved; `close` writes
+    the header that names them."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._arrays: dict[str, np.ndarray] = {}
+        self._header: dict[str, list[Any]] = {}
+        self._handle: BinaryIO | None = None
+        self._at = _ALIGN  # the preamble, then the arrays
 
     def save(self, name: str, array: Any) -> None:
-        self._arrays[name] = np.ascontiguousarray(array)
+        held = np.asarray(array)
+        kind = held.dtype
+        if held.ndim == 0 or kind.kind not in _KINDS or kind.names or not kind.itemsize:
+            raise ValueError(
+                f"{self.directory / PACK}: {name} ({kind}, shape {held.shape}) is no plain array"
+            )
+        held = np.ascontiguousarray(held)
+        handle = self._file()
+        start = _aligned(self._at)
+        handle.write(bytes(start - self._at))
+        if held.nbytes:
+            handle.write(memoryview(held.reshape(-1)).cast("B"))
+        self._header[name] = [kind.str, list(held.shape), start]
+        self._at = start + held.nbytes
 
     def save_bytes(self, name: str, data: bytes) -> None:
-        self._arrays[name] = np.frombuffer(data, dtype=np.uint8)
+        self.save(name, np.frombuffer(data, dtype=np.uint8))
 
     def close(self) -> None:
-        header: dict[str, list[Any]] = {}
-        at = 0
-        for name, array in self._arrays.items():
-            header[name] = [array.dtype.str, list(array.shape), at]
-            at = _aligned(at + array.nbytes)
-        encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
-        start = _aligned(16 + len(encoded))
-        with (self.directory / PACK).open("wb") as handle:
-            handle.write(_MAGIC + len(encoded).to_bytes(8, "little") + encoded)
-            handle.write(bytes(start - 16 - len(encoded)))
-            written = 0
-            for array in self._arrays.values():
-                if array.nbytes:
-                    handle.write(memoryview(array.reshape(-1)).cast("B"))
-                written += array.nbytes
-                handle.write(bytes(_aligned(written) - written))
-                written = _aligned(written)
+        handle = self._file()
+        start = _aligned(self._at)
+        handle.write(bytes(start - self._at))
+        handle.write(json.dumps(self._header, ensure_ascii=False).encode("utf-8"))
+        handle.seek(0)
+        handle.write(_MAGIC + start.to_bytes(8, "little"))
+        handle.close()
+
+    def _file(self) -> BinaryIO:
+        if self._handle is None:
+            self._handle = (self.directory / PACK).open("wb")
+            self._handle.write(bytes(_ALIGN))
+        return self._handle
 
 
 class Arrays:
     """A directory's arrays by name: from its pack when it has one, else each from the
     file of that name (an .npy file, or raw bytes for any other name)."""
 
-    __slots__ = ("_index", "_start", "directory")
+    __slots__ = ("_index", "directory")
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._index: dict[str, tuple[np.dtype, tuple[int, ...], int]] | None = None
-        self._start = 0
         path = directory / PACK
         try:
             handle = path.open("rb")
@@ -89,31 +102,23 @@ class Arrays:
             head = handle.read(16)
             if len(head) < 16 or head[:8] != _MAGIC:
                 raise ValueError(f"{path}: not an array pack")
-            length = int.from_bytes(head[8:], "little")
+            start = int.from_bytes(head[8:], "little")
             size = os.fstat(handle.fileno()).st_size
-            if 16 + length > size:
-                raise ValueError(f"{path}: shorter than its header ({length} bytes)")
+            if not _ALIGN <= start <= size:
+                raise ValueError(f"{path}: shorter than its header at {start}")
+            handle.seek(start)
             try:
-                self._index = _parsed(json.loads(handle.read(length)))
-            except (ValueError, TypeError, AttributeError) as exc:
+                self._index = _parsed(json.loads(handle.read(size - start)), start)
+            except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
                 raise ValueError(f"{path}: a damaged header ({exc})") from None
-            self._start = _aligned(16 + length)
-            end = (
-                max(
-                    (self._start + at + dt.itemsize * int(np.prod(shape, dtype=np.int64)))
-                    for dt, shape, at in self._index.values()
-                )
-                if self._index
-                else 0
-            )
-            if end > size:
-                raise ValueError(f"{path}: shorter than its arrays ({end} bytes)")
 
     @property
     def packed(self) -> bool:
         return self._index is not None
 
     def names(self) -> list[str]:
+        """The pack's names; without a pack, every file of the directory (its JSON files
+        too)."""
         if self._index is not None:
             return list(self._index)
         return sorted(path.name for path in self.directory.iterdir())
@@ -135,14 +140,15 @@ class Arrays:
         if self._index is None:
             path = self.directory / name
             return map_array(path) if name.endswith(".npy") else _map_raw(path)
-        dtype, shape, at = self._entry(name)
-        count = int(np.prod(shape, dtype=np.int64))
+        dtype, shape, start = self._entry(name)
+        count = math.prod(shape)
         if count == 0:
-            return np.empty(shape, dtype)
+            empty = np.empty(shape, dtype)
+            empty.flags.writeable = False
+            return empty
         # Each array mapped on its own, from the page it starts in: the kernel maps the
         # cached pages around one a query touches (64 KB), and in one map of the whole
         # pack those were other arrays' (+2 MB a query process at 100k entries, measured)
-        start = self._start + at
         page = start - start % mmap.ALLOCATIONGRANULARITY
         size = start - page + count * dtype.itemsize
         with (self.directory / PACK).open("rb") as handle:
@@ -156,11 +162,11 @@ class Arrays:
         if self._index is None:
             path = self.directory / name
             return read_array(path) if name.endswith(".npy") else np.fromfile(path, np.uint8)
-        dtype, shape, at = self._entry(name)
+        dtype, shape, start = self._entry(name)
         array = np.empty(shape, dtype)
         if array.size:
             with (self.directory / PACK).open("rb") as handle:
-                handle.seek(self._start + at)
+                handle.seek(start)
                 got = handle.readinto(array.reshape(-1).view(np.uint8))
             if got != array.nbytes:
                 raise ValueError(f"{self.directory / PACK}: {got} of {name}'s {array.nbytes} bytes")
@@ -173,14 +179,26 @@ class Arrays:
         return self.read(name).tobytes().decode("utf-8")
 
 
-def _parsed(header: Any) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
+def _parsed(header: Any, end: int) -> dict[str, tuple[np.dtype, tuple[int, ...], int]]:
+    """The header's arrays, each a plain dtype and shape at an aligned offset between the
+    preamble and the header (`end`)."""
     index = {}
     for name, (descr, shape, offset) in header.items():
         dtype = np.dtype(descr)
-        dims = tuple(int(n) for n in shape)
-        if dtype.hasobject or not isinstance(offset, int) or offset < 0 or min(dims, default=0) < 0:
+        dims = tuple(shape) if isinstance(shape, list) else None
+        if (
+            not isinstance(name, str)
+            or dtype.kind not in _KINDS
+            or dtype.names
+            or not dtype.itemsize
+            or dims is None
+            or not all(type(n) is int and n >= 0 for n in dims)
+            or type(offset) is not int
+            or offset % _ALIGN
+            or not _ALIGN <= offset <= offset + dtype.itemsize * math.prod(dims) <= end
+        ):
             raise ValueError(f"{name}: {descr} {shape} at {offset}")
-        index[str(name)] = (dtype, dims, offset)
+        index[name] = (dtype, dims, offset)
     return index
 
 

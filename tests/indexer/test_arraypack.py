@@ -47,9 +47,8 @@ def test_a_pack_gives_back_each_array_as_saved(tmp_path: Path) -> None:
         for got in (mapped, read):
             assert got.dtype == array.dtype and got.shape == array.shape
             np.testing.assert_array_equal(got, array)
-        assert read.flags.writeable
+        assert read.flags.writeable and not mapped.flags.writeable, "a map is read-only"
         if array.size:
-            assert not mapped.flags.writeable, "a view of the file is read-only"
             assert mapped.ctypes.data % 64 == 0, "each array starts at a 64-byte boundary"
     assert arrays.text("body_f.vocab") == RAW["body_f.vocab"].decode()
     assert arrays.text("titles.utf8") == ""
@@ -59,6 +58,27 @@ def test_a_pack_gives_back_each_array_as_saved(tmp_path: Path) -> None:
     for read in (arrays.map, arrays.read):
         with pytest.raises(FileNotFoundError, match="nothing"):
             read("nothing.npy")
+
+
+def test_an_array_is_written_when_saved_and_only_plain_arrays_are(tmp_path: Path) -> None:
+    """A writer holds no array (a change after `save` is not written), and refuses what
+    the pack cannot give back as saved, naming the pack."""
+    pack = PackWriter(tmp_path)
+    held = np.arange(4)
+    pack.save("held.npy", held)
+    held[:] = 9
+    for bad in (
+        np.int64(3),
+        np.array(["a", None], dtype=object),
+        np.zeros(2, dtype=[("a", "<i4")]),
+        np.array(["2026-12-07"], dtype="datetime64[D]"),
+    ):
+        with pytest.raises(ValueError, match="no plain array") as raised:
+            pack.save("bad.npy", bad)
+        assert str(tmp_path / PACK) in str(raised.value)
+    pack.close()
+    assert Arrays(tmp_path).read("held.npy").tolist() == [0, 1, 2, 3]
+    assert Arrays(tmp_path).names() == ["held.npy"]
 
 
 def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path) -> None:
@@ -78,10 +98,8 @@ def test_a_directory_without_a_pack_reads_each_name_from_its_file(tmp_path: Path
 
 
 def _header(data: bytes, header: bytes) -> bytes:
-    """The pack `data` with another header, padded to the old one's length."""
-    length = int.from_bytes(data[8:16], "little")
-    assert len(header) <= length
-    return data[:16] + header.ljust(length) + data[16 + length :]
+    """The pack `data` with another header (it ends the file)."""
+    return data[: int.from_bytes(data[8:16], "little")] + header
 
 
 @pytest.mark.parametrize(
@@ -90,12 +108,24 @@ def _header(data: bytes, header: bytes) -> bytes:
         (lambda data: b"NOTAPACK" + data[8:], "not an array pack"),
         (lambda data: data[:12], "not an array pack"),
         (lambda data: data[:20], "shorter than its header"),
-        (lambda data: data[:16] + b"{" * 40 + data[56:], "damaged header"),
+        (lambda data: _header(data, b"{" * 40), "damaged header"),
+        (lambda data: _header(data, b"[" * 100_000), "damaged header"),
+        (lambda data: _header(data, b""), "damaged header"),
+        (lambda data: data[: len(data) - 5], "damaged header"),
         (lambda data: _header(data, b'["a list"]'), "damaged header"),
         (lambda data: _header(data, b'{"a.npy": ["<i4", [3], -64]}'), "damaged header"),
-        (lambda data: _header(data, b'{"a.npy": ["|O", [3], 0]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [3], 65]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [3], true]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", "12", 64]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [2.7], 64]}'), "damaged header"),
+        (
+            lambda data: _header(data, b'{"a.npy": ["<i4", [4294967296, 4294967296], 64]}'),
+            "damaged header",
+        ),
+        (lambda data: _header(data, b'{"a.npy": ["<i4", [100000000], 64]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["|O", [3], 64]}'), "damaged header"),
+        (lambda data: _header(data, b'{"a.npy": ["|V0", [3], 64]}'), "damaged header"),
         (lambda data: _header(data, b'{"a.npy": ["<i4", [3]]}'), "damaged header"),
-        (lambda data: data[: len(data) - 70], "shorter than its arrays"),
     ],
 )
 def test_a_damaged_pack_is_named(tmp_path: Path, damage: Any, message: str) -> None:
