@@ -107,12 +107,14 @@ class Manifest:
         return None if row is None else self._blocks[self._block[row]]
 
     def ids_in(self, blocks: set[str]) -> list[str]:
-        """The ids of the entries in any of `blocks`."""
-        # Only the ids found are touched (zipping 100k ids spread over a build's heap took
-        # 13 ms), each code's rows found by list.index, which scans in C: a 1,000-entry
-        # block's of 100k rows in 0.8 ms, where a Python loop over the codes took 2.7.
+        """The ids of the entries in any of `blocks`.  Only the ids found are touched
+        (zipping 100k ids took 13 ms).  Up to 3 blocks (an update's), each code's rows by
+        list.index, a scan in C (1,000 of 100k rows in 0.8 ms); more: one pass (2.7 ms)."""
+        codes = {k for k, block in enumerate(self._blocks) if block in blocks}
+        if len(codes) > 3:
+            return [self._ids[row] for row, code in enumerate(self._block) if code in codes]
         rows: list[int] = []
-        for code in (k for k, block in enumerate(self._blocks) if block in blocks):
+        for code in codes:
             with contextlib.suppress(ValueError):
                 row = -1
                 while True:

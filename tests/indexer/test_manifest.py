@@ -26,7 +26,7 @@ def test_a_manifest_changes_and_reads_back_as_dicts_by_id_would(
         row = (
             f"{rng.getrandbits(64):016x}",
             f"f{rng.randrange(3)}.jsonl",
-            rng.choice(["", "b1", "b2", "b3"]),
+            rng.choice(["", "b1", "b2", "b3", "b4", "b5"]),
         )
         flag = rng.random() < 0.1
         manifest.add(entry_id, *row, flag)
@@ -50,7 +50,8 @@ def test_a_manifest_changes_and_reads_back_as_dicts_by_id_would(
         assert held.files == {i: r[1] for i, r in model.items()}
         assert held.blocks == {i: r[2] for i, r in model.items()}
         assert held.declared == declared
-        assert held.ids_in({"b1", "b3"}) == [i for i, r in model.items() if r[2] in ("b1", "b3")]
+        for blocks in ({"b1", "b3"}, {"b1", "b2", "b4", "b5", "b9"}):  # scans, then one pass
+            assert held.ids_in(blocks) == [i for i, r in model.items() if r[2] in blocks]
         assert [held.hash_of(i) for i in ("new-2", gone[0])] == [model["new-2"][0], None]
         assert held.block_of("new-1") == model["new-1"][2] and "new-1" in held
 
