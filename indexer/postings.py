@@ -117,7 +117,7 @@ def export_segment(
                 tfs.extend(weights)
                 ptr.append(len(docs))
         if not terms and not name.endswith("_f"):  # the folded fields are always read
-            continue  # a language with no entry here: no files (an update's one-entry
+            continue  # a language with no entry here: no arrays (an update's one-entry
             # segment wrote 407 files, 5 per field, most of them empty)
         doc_array = np.asarray(docs, dtype=np.int32)
         tf_array = np.minimum(np.asarray(tfs), 65535).astype(np.uint16)

@@ -62,3 +62,20 @@ def test_a_reopen_reads_what_a_fresh_load_reads_taking_the_shared_segments(
         reused += len(kept)
         before = again
     assert merged and reused and moved, (merged, reused, moved)
+
+
+def test_a_reopen_maps_the_shared_segments_pairs_when_the_previous_load_lacks_them(
+    tmp_path: Path,
+) -> None:
+    """A previous load whose pair arrays do not line up with its segments gives none to
+    take: the segments shared with it map their pairs again (their postings still taken)."""
+    entries = load_sources(SEED_PAGES).entries
+    index = tmp_path / "index"
+    build_index(entries, index)
+    before = accel.load(generations.current(index).path)
+    update_index(index, _edited(entries[:1], "edit"))
+    gen = generations.current(index).path
+    odd = dataclasses.replace(before, pairs=accel.PairIndex([]))
+    again = accel.load(gen, previous=odd)
+    assert set(before.segments) & set(again.segments), "a segment is shared"
+    assert _pairs(again) == _pairs(accel.load(gen))
