@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -268,11 +268,7 @@ def load(gen_dir: Path, *, previous: Accel | None = None) -> Accel:
     seg_dirs = [(gen_dir / ACCEL / seg["dir"], seg["offset"]) for seg in merged.segments]
     counts = [seg["doc_count_all"] for seg in merged.segments]
     shared = {seg_dir.name: _shared(previous, seg_dir, offset) for seg_dir, offset in seg_dirs}
-    opened: dict[Path, Arrays] = {}  # the segments read here, each pack's header once
-
-    def arrays(seg_dir: Path) -> Arrays:
-        return opened.get(seg_dir) or opened.setdefault(seg_dir, Arrays(seg_dir))
-
+    arrays = cache(Arrays)  # the segments read here, each pack's header once
     held = {
         seg_dir.name: shared[seg_dir.name] or _segment_fields(arrays(seg_dir), offset)
         for seg_dir, offset in seg_dirs

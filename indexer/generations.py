@@ -58,10 +58,10 @@ FILES = "files"  # generation.json: relative path -> {"size": bytes, "crc32": 8 
 # the one it reads (it keeps serving what it has).  6: a segment's arrays and a layout
 # part's are in one file (indexer.arraypack), not one .npy file each.  5: the merged
 # layout may be a base and a tail (accel/index, accel/tail: indexer.layout).  4: the
-# groups may be a base and a delta
-# (groups.base.json, groups.delta.json), which a server of layout 3 cannot read; 3: the id
-# column's values are an array of bytes (accel.ID_VALUES), not a list in meta.json; 2: a
-# segment writes no arrays for a field it has no term in; 1 (no key): every field's.
+# groups may be a base and a delta (groups.base.json, groups.delta.json), which a server
+# of layout 3 cannot read; 3: the id column's values are an array of bytes
+# (accel.ID_VALUES), not a list in meta.json; 2: a segment writes no arrays for a field it
+# has no term in; 1 (no key): every field's.
 LAYOUT_KEY = "layout"
 LAYOUT = 6
 # A delta holds at most this share of its file's rows (or DELTA_MIN_ROWS): then the whole

@@ -119,7 +119,7 @@ def _write_part(
         merged_meta["columns"][name] = uniques
     for name in YEAR_COLUMNS:
         pack.save(f"{name}.npy", concat([a.map(f"{name}.npy") for a in arrays], np.int16))
-    topic_index.merge(seg_dirs, pack)
+    topic_index.merge(arrays, pack)
     for name in COORDINATES:
         pack.save(f"{name}.npy", concat([a.map(f"{name}.npy") for a in arrays], np.float32))
     pack.close()

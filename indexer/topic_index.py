@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,18 +97,15 @@ def save_segment(pack: PackWriter, docs: Sequence[dict[str, Any]]) -> None:
     (pack.directory / VALUES).write_text(json.dumps(values), encoding="utf-8")
 
 
-def merge(seg_dirs: Sequence[Path], pack: PackWriter) -> None:
+def merge(segments: Sequence[Arrays], pack: PackWriter) -> None:
     """The segments' topic arrays over the whole index, with one list of topic ids."""
-    per_segment = [json.loads((d / VALUES).read_text(encoding="utf-8")) for d in seg_dirs]
-    values = sorted({t for seg in per_segment for t in seg})
+    loaded = [load(arrays) for arrays in segments]
+    values = sorted({t for seg in loaded for t in seg.values})
     lookup = {t: i for i, t in enumerate(values)}
-    codes, confidence = [], []
-    for seg_dir, seg_values in zip(seg_dirs, per_segment, strict=True):
-        arrays = Arrays(seg_dir)
-        codes.append(_remapped(arrays.read(CODES), seg_values, lookup))
-        confidence.append(arrays.read(CONFIDENCE))
     empty = np.zeros((0, MAX_TOPICS))
+    codes = [_remapped(seg.codes, seg.values, lookup) for seg in loaded]
     pack.save(CODES, np.concatenate(codes).astype(np.int16) if codes else empty)
+    confidence = [seg.confidence for seg in loaded]
     pack.save(CONFIDENCE, np.concatenate(confidence) if confidence else empty)
     (pack.directory / VALUES).write_text(json.dumps(values), encoding="utf-8")
 
