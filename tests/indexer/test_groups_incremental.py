@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import Entry, bundled_sources, load_sources
@@ -79,3 +80,20 @@ def test_the_rows_of_a_few_blocks_are_read_as_the_whole_file_has_them(
         unpack(seg_dir, leave_out={signatures.SIGNATURE_INDEX})
     assert signatures.load_signatures(gen_dir, chosen) == expected
     assert signatures.load_signatures(gen_dir, {"no such block"}) == []
+
+
+def test_a_row_index_naming_a_block_its_table_lacks_is_an_error_naming_the_segment(
+    tmp_path: Path, shared_corpus: Path
+) -> None:
+    from indexer import signatures
+
+    build_index(load_sources([shared_corpus / "entries.jsonl"]).entries, tmp_path)
+    gen_dir = generations.current(tmp_path).path
+    blocks = {s.block for s in signatures.load_signatures(gen_dir) if s.block}
+    seg_dir = next(gen_dir.glob("accel/seg-*"))
+    unpack(seg_dir)  # the row index as its own file, to damage it
+    index = np.load(seg_dir / signatures.SIGNATURE_INDEX)
+    index[-1, 1] = len(blocks) + 99  # a code past the segment's table of blocks
+    np.save(seg_dir / signatures.SIGNATURE_INDEX, index)
+    with pytest.raises(ValueError, match=f"{seg_dir}.*out of range"):
+        signatures.load_signatures(gen_dir, blocks)
