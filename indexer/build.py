@@ -285,7 +285,7 @@ def _analyse(
     # An update resolves with the place tables the previous generation carries (memory-
     # mapped: milliseconds), which the new generation keeps and serves; only a build from
     # nothing builds the book from GeoNames (~5 s).
-    book = None if plan.carried is None else places.load_book(plan.carried)
+    book = None if plan.carried is None else places.indexing_book(plan.carried)
     located, report.unresolved = places.resolve_entries(plan.todo, book)
     return [
         Analysed(

@@ -64,7 +64,7 @@ def save_local(
     if previous is not None and (previous / LOCAL).is_dir() and generation_keys(previous) == keys:
         generations.link_tree(previous / LOCAL, gen_dir / LOCAL)
         return
-    full = book or load_book(gen_dir)
+    full = book or indexing_book(gen_dir)
     if full is None:
         return
     present_book(full, keys).save(gen_dir / LOCAL)
@@ -86,12 +86,19 @@ def load_local(gen_dir: Path, keys: frozenset[str]) -> PlaceBook | None:
 
 
 def load_book(gen_dir: Path) -> PlaceBook | None:
-    """A generation's place tables, memory-mapped; None for a generation without them.
+    """A generation's place tables, memory-mapped; None for a generation without them."""
+    directory = gen_dir / PLACES
+    return PlaceBook.load(directory) if directory.is_dir() else None
 
-    Generations link the tables they carry over, so a process that updates or serves one
-    generation after another maps them once while they stay the same files (indexer.
-    readonce): mapping the 19 arrays again cost 2.7 ms of every one-entry update at 100k
-    entries (measured).  The tables are written together, so one file stands for all."""
+
+def indexing_book(gen_dir: Path) -> PlaceBook | None:
+    """`load_book` for an indexer: generations link the tables they carry over, so a
+    process that updates an index again and again maps them once while they stay the same
+    files (indexer.readonce): mapping the 19 arrays cost 2.7 ms of every one-entry update
+    at 100k entries (measured).  The tables are written together, so one file stands for
+    all.  Not for a query process: the book stays mapped after its generation is removed,
+    until the process indexes other tables (a server would hold a rebuilt index's old
+    tables; a generation's snapshot releases its own)."""
     directory = gen_dir / PLACES
     if not directory.is_dir():
         return None

@@ -250,19 +250,23 @@ def test_updates_map_the_carried_place_tables_once_and_new_tables_anew(
     built: tuple[Path, list[Entry]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     index, entries = built
-    first = places.load_book(generations.current(index).path)
+    first = places.indexing_book(generations.current(index).path)
     update_index(index, [dataclasses.replace(entries[3], summary="A zeppelin tour.")])
-    again = places.load_book(generations.current(index).path)
+    again = places.indexing_book(generations.current(index).path)
     assert first is not None and again is first  # the linked tables: not mapped again
     # Another index's tables (a copy: other files with the same bytes) are its own.
     copy = tmp_path_factory.mktemp("copy") / "index"
     shutil.copytree(index, copy)
-    elsewhere = places.load_book(generations.current(copy).path)
+    elsewhere = places.indexing_book(generations.current(copy).path)
     assert elsewhere is not None and elsewhere is not first
     assert elsewhere.tables.keys[0] == first.tables.keys[0]
     # Rebuilt tables (a build from nothing writes them anew) are read, not the old book.
     build_index(entries, index, rebuild=True)
-    assert places.load_book(generations.current(index).path) not in (first, elsewhere)
+    assert places.indexing_book(generations.current(index).path) not in (first, elsewhere)
+    # A query process maps its generation's own (a snapshot releases them when it closes).
+    assert places.load_book(generations.current(index).path) is not places.load_book(
+        generations.current(index).path
+    )
 
 
 def test_a_reopen_after_an_update_shares_the_segments_both_generations_hold(

@@ -187,6 +187,9 @@ def test_after_rebuilds_no_server_process_holds_a_deleted_generation(
     with serving(index, tmp_path) as server:
         master = psutil.Process(server.proc.pid)
         assert _files_held(master.pid, first), "the master holds the index it opened"
+        with ThreadPoolExecutor(8) as pool:  # every worker maps the place tables (`near=`)
+            near = list(pool.map(server.get, ["/api/search?q=culture&near=London"] * 32))
+        assert all(r.status == 200 for r in near), near[:2]
         publish(bundled_plus(write_extra(tmp_path / "b.jsonl", UNIQUE_B)), index)
         live = publish(bundled_plus(write_extra(tmp_path / "c.jsonl", UNIQUE_C)), index)
         assert not first.exists(), "two builds on, the first generation is deleted"
