@@ -100,7 +100,12 @@ def _rows_of(path: Path, blocks: set[str], arrays: Arrays) -> list[tuple[int, by
         after = numbers + 1  # each row ends where the next starts, the last at the end
         last = os.fstat(fd).st_size
         ends = np.where(after < len(index), index[np.minimum(after, len(index) - 1), 0], last)
-        spans = zip(numbers.tolist(), index[numbers, 0].tolist(), ends.tolist(), strict=True)
+        starts = index[numbers, 0]
+        if (starts < 0).any() or (ends < starts).any() or (ends > last).any():
+            raise ValueError(
+                f"{path.parent}: damaged {SIGNATURE_INDEX} (a row outside {path.name})"
+            )
+        spans = zip(numbers.tolist(), starts.tolist(), ends.tolist(), strict=True)
         return [
             (number, os.pread(fd, end - start, start).rstrip(b"\n")) for number, start, end in spans
         ]

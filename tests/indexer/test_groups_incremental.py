@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -82,18 +83,31 @@ def test_the_rows_of_a_few_blocks_are_read_as_the_whole_file_has_them(
     assert signatures.load_signatures(gen_dir, {"no such block"}) == []
 
 
-def test_a_row_index_naming_a_block_its_table_lacks_is_an_error_naming_the_segment(
-    tmp_path: Path, shared_corpus: Path
+@pytest.mark.parametrize(
+    ("column", "damage"),
+    [
+        (1, lambda index, blocks: len(blocks) + 99),  # a block past the segment's table
+        (0, lambda index, blocks: index[2, 0] + 5),  # a row ending before it starts
+        (0, lambda index, blocks: 2**40),  # a row far past the end of the file
+        (0, lambda index, blocks: -3),
+    ],
+    ids=["block code", "reversed row", "row past the end", "negative start"],
+)
+def test_a_damaged_row_index_is_an_error_naming_the_segment(
+    tmp_path: Path, shared_corpus: Path, column: int, damage: Any
 ) -> None:
     from indexer import signatures
 
     build_index(load_sources([shared_corpus / "entries.jsonl"]).entries, tmp_path)
     gen_dir = generations.current(tmp_path).path
     blocks = {s.block for s in signatures.load_signatures(gen_dir) if s.block}
-    seg_dir = next(gen_dir.glob("accel/seg-*"))
+    seg_dir = max(
+        gen_dir.glob("accel/seg-*"), key=lambda d: (d / "signatures.jsonl").stat().st_size
+    )
     unpack(seg_dir)  # the row index as its own file, to damage it
     index = np.load(seg_dir / signatures.SIGNATURE_INDEX)
-    index[-1, 1] = len(blocks) + 99  # a code past the segment's table of blocks
+    assert len(index) > 3
+    index[1, column] = damage(index, blocks)
     np.save(seg_dir / signatures.SIGNATURE_INDEX, index)
-    with pytest.raises(ValueError, match=f"{seg_dir}.*out of range"):
+    with pytest.raises(ValueError, match=f"{seg_dir}: damaged"):
         signatures.load_signatures(gen_dir, blocks)
