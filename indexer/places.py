@@ -99,12 +99,9 @@ def indexing_book(gen_dir: Path) -> PlaceBook | None:
     all.  Not for a query process: the book stays mapped after its generation is removed,
     until the process indexes other tables (a server would hold a rebuilt index's old
     tables; a generation's snapshot releases its own)."""
-    directory = gen_dir / PLACES
-    if not directory.is_dir():
-        return None
-    return read_once(
-        directory / _TABLES_STAMP, lambda _stamp: PlaceBook.load(directory), key="place tables"
-    )
+    # no stamp: nothing kept, and load_book gives None (no tables) or names the damage
+    stamp = gen_dir / PLACES / _TABLES_STAMP
+    return read_once(stamp, lambda _stamp: load_book(gen_dir), key="place tables")
 
 
 def present_book(book: PlaceBook, keys: frozenset[str]) -> PlaceBook:
