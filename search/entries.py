@@ -61,6 +61,10 @@ class EntryIds:
         """The id of a document (live or deleted)."""
         return self._values[int(self._codes[docnum])]
 
+    def ids_of(self, docnums: Sequence[int]) -> list[str]:
+        """The ids of some documents (live or deleted), their codes gathered at once."""
+        return [self._values[code] for code in self._codes[docnums].tolist()]
+
 
 class PracticeKeys(Sequence[str]):
     """Each practice's key, by number: its translation group's name, or the id of the entry

@@ -331,17 +331,23 @@ def _hit(snap: Snapshot, docnum: int, score: float, marks: Marks) -> Hit:
 
 def _listed_versions(snap: Snapshot, docnum: int) -> list[dict[str, Any]]:
     """The first versions of an entry's practice, as a hit lists them (a practice published
-    thousands of times must not make each result read every version)."""
+    thousands of times must not make each result read every version).  Each column is
+    gathered for all of them at once: a value looked up per version cost a third more."""
+    members = [d for d in snap.groups.members(docnum, LISTED_VERSIONS + 1) if d != docnum]
+    members = members[:LISTED_VERSIONS]
+    if not members:
+        return []
     values, columns = snap.data.values, snap.data.columns
+    language, locale, translated = (
+        [values[key][code] for code in columns[key][members].tolist()]
+        for key in ("language", "locale", "translated")
+    )
     return [
-        {
-            "id": snap.entry_id(d),
-            "title": snap.title(d),
-            **{key: values[key][columns[key][d]] for key in ("language", "locale", "translated")},
-        }
-        for d in snap.groups.members(docnum, LISTED_VERSIONS + 1)
-        if d != docnum
-    ][:LISTED_VERSIONS]
+        {"id": i, "title": snap.title(d), "language": la, "locale": lo, "translated": tr}
+        for i, d, la, lo, tr in zip(
+            snap.docnum.ids_of(members), members, language, locale, translated, strict=True
+        )
+    ]
 
 
 def _nearby(snap: Snapshot, entry_id: str, limit: int) -> list[Hit]:
