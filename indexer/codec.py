@@ -14,7 +14,7 @@ writes and opening it needs nothing of this module.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -27,6 +27,8 @@ from whoosh.codec.whoosh3 import (
     W3Segment,
     _lenfield,
 )
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 
 # A length byte's length; 0 reads as None, as Whoosh's own reader returns for it.
@@ -130,3 +132,69 @@ class _ColumnLengths(W3PerDocReader):
         lengths = None if column is None else [_LENGTH_OF_BYTE[b] for b in column]
         self._last = (fieldname, lengths)
         return lengths
+
+
+def term_matchers(segreader: Any, fieldname: str | None = None) -> Iterator[tuple[str, bytes, Any]]:
+    """(field, term, a matcher over all its postings, deleted documents included) for each
+    term of a segment, or of one of its fields, in the order of its terms table.
+
+    The table is read in one pass, each term with the address of its postings.  Whoosh's
+    `SegmentReader.postings` looks each term up again in the table's hash (several seeks
+    and reads): half of the time of exporting or merging a small segment."""
+    terms = segreader._terms
+    schema = segreader.schema
+    if fieldname is None:
+        items = terms.items()
+    elif fieldname in terms.indexed_field_names():
+        items = terms.items_from(fieldname, b"")
+    else:
+        return
+    for (name, tbytes), info in items:
+        if fieldname is not None and name != fieldname:
+            return
+        if name in schema:
+            format_ = schema[name].format
+            yield (
+                name,
+                tbytes,
+                terms._codec.postings_reader(terms._postfile, info, format_, term=(name, tbytes)),
+            )
+
+
+class _KnownColumns(W3PerDocReader):
+    """Whoosh's per-document reader, remembering which columns its segment has (a written
+    segment never changes): a merge asks for each field's length in each document, and
+    Whoosh's reader looked for the field's lengths file on disk every time."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._has: dict[str, bool] = {}
+
+    def has_column(self, fieldname: str) -> bool:
+        found = self._has.get(fieldname)
+        if found is None:
+            found = self._has[fieldname] = super().has_column(fieldname)
+        return found
+
+
+class _MergeCodec(W3Codec):
+    def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
+        return _KnownColumns(storage, segment)
+
+
+class MergeReader(SegmentReader):
+    """A segment read into a merge (`IndexWriter.add_reader`): its postings as Whoosh's
+    `iter_postings` yields them, the terms table read in one pass (`term_matchers`), and
+    its documents' field lengths without a file lookup each."""
+
+    def __init__(self, storage: Any, schema: Any, segment: Any) -> None:
+        super().__init__(storage, schema, segment, codec=_MergeCodec())
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        deleted = self.deleted_docs_set
+        for name, tbytes, matcher in term_matchers(self):
+            if deleted:
+                matcher = FilterMatcher(matcher, deleted, exclude=True)
+            while matcher.is_active():
+                yield name, tbytes, matcher.id(), matcher.weight(), matcher.value()
+                matcher.next()

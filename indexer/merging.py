@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh.reading import SegmentReader
-from whoosh.writing import MERGE_SMALL
+from whoosh.util import fib
+
+from indexer.codec import MergeReader
 
 EXPUNGE_SHARE = 0.5  # a segment with more of its documents deleted is rewritten
 
@@ -28,9 +29,32 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
         if live == 0:
             continue  # nothing of it is served: dropped, not copied
         if total - live > total * EXPUNGE_SHARE:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)  # its live documents, into the new segment
-            reader.close()
+            _merge(writer, segment)  # its live documents, into the new segment
         else:
             kept.append(segment)
-    return list(MERGE_SMALL(writer, kept))
+    return merge_small(writer, kept)
+
+
+def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's MERGE_SMALL, merging the same segments: taken smallest first, the first
+    five or more whose documents stay below a Fibonacci number (fib(count + 4)) go into
+    the new segment.  Each is read by a `MergeReader`: an update merges its four previous
+    one-entry segments every fifth time, and Whoosh's reader made that update the
+    slowest of five."""
+    ordered = sorted(segments, key=lambda s: s.doc_count_all())
+    total = 0
+    for i, segment in enumerate(ordered):
+        total += max(segment.doc_count_all(), 0)
+        if i > 3 and total < fib(i + 5):
+            for merged in ordered[: i + 1]:
+                _merge(writer, merged)
+            return ordered[i + 1 :]
+    return segments
+
+
+def _merge(writer: Any, segment: Any) -> None:
+    reader = MergeReader(writer.storage, writer.schema, segment)
+    try:
+        writer.add_reader(reader)
+    finally:
+        reader.close()

@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from indexer.accel import (
 )
 from indexer.analysis import folded_words, pair_keys
 from indexer.arraypack import PackWriter
+from indexer.codec import term_matchers
 from indexer.concepts import ConceptIndex
 from indexer.groups import WordEvidence, signature
 from indexer.signatures import save_signatures
@@ -54,10 +55,18 @@ def text_fields(schema: wfields.Schema) -> list[str]:
     return sorted(name for name, field in schema.items() if isinstance(field, wfields.TEXT))
 
 
-def _raw_postings(segreader: Any, fieldname: str, tbytes: bytes) -> tuple[list[int], list[float]]:
-    """All postings of a term including deleted documents (deletions are applied at load)."""
-    field = segreader.schema[fieldname]
-    matcher = segreader._terms.matcher(fieldname, tbytes, field.format)
+def field_postings(
+    segreader: Any, fieldname: str
+) -> Iterator[tuple[bytes, list[int], list[float]]]:
+    """Each term of a field with all its postings, deleted documents included (deletions
+    are applied at load), in the terms' order."""
+    for _, tbytes, matcher in term_matchers(segreader, fieldname):
+        yield tbytes, *_all_postings(matcher)
+
+
+def _all_postings(matcher: Any) -> tuple[list[int], list[float]]:
+    """A term's matcher read to its end: ids and weights (a block at a time where it has
+    blocks)."""
     ids: list[int] = []
     weights: list[float] = []
     read_block = getattr(matcher, "_read_ids", None)
@@ -109,13 +118,11 @@ def export_segment(
         ptr = [0]
         docs: list[int] = []
         tfs: list[float] = []
-        if name in segreader._terms.indexed_field_names():
-            for tbytes in segreader.lexicon(name):
-                ids, weights = _raw_postings(segreader, name, tbytes)
-                terms.append(tbytes.decode("utf-8"))
-                docs.extend(ids)
-                tfs.extend(weights)
-                ptr.append(len(docs))
+        for tbytes, ids, weights in field_postings(segreader, name):
+            terms.append(tbytes.decode("utf-8"))
+            docs.extend(ids)
+            tfs.extend(weights)
+            ptr.append(len(docs))
         if not terms and not name.endswith("_f"):  # the folded fields are always read
             continue  # a language with no entry here: no arrays (an update's one-entry
             # segment wrote 407 files, 5 per field, most of them empty)

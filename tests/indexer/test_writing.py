@@ -194,3 +194,53 @@ def test_build_codec_rewrites_a_mostly_deleted_segment_as_whoosh_does(
         assert windex.open_dir(str(tmp_path / name)).doc_count_all() == 200
     assert writers(), "the build's field writer wrote the merged segment"
     assert _segment_files(tmp_path / "built") == _segment_files(tmp_path / "plain")
+
+
+def _all_segment_files(directory: Path) -> list[tuple[int, int, dict[str, bytes]]]:
+    """Each segment of the index, in its table of contents' order: documents, deleted
+    ones, and its files by extension."""
+    ix = windex.open_dir(str(directory))
+    out = []
+    for segment in ix._segments():
+        paths = directory.glob(f"MAIN_{segment.segment_id()}.*")
+        files = {p.name.split(".", 1)[1]: p.read_bytes() for p in paths}
+        out.append((segment.doc_count_all(), segment.deleted_count(), files))
+    return out
+
+
+def test_one_entry_updates_merge_their_small_segments_as_whoosh_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One-entry updates leave one-document segments, which a later commit merges
+    (merging.merge_small, each read by codec.MergeReader): after every commit the segments
+    are those Whoosh's MERGE_SMALL and SegmentReader make, byte for byte, the documents
+    the updates deleted from them left out."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    from indexer import merging
+
+    entries = load_sources([synthetic_jsonl(tmp_path / "entries.jsonl", 130)]).entries
+    documents = _documents(entries)
+    seen: dict[str, list[Any]] = {}
+    for name in ("whoosh", "built"):
+        with monkeypatch.context() as patch:
+            if name == "whoosh":  # the policy before: Whoosh's selection and reader
+                patch.setattr(merging, "merge_small", MERGE_SMALL)
+                patch.setattr(merging, "MergeReader", SegmentReader)
+            ix = _written(tmp_path / name, documents[:100], codec=BuildCodec())
+            states = []
+            for i, doc in enumerate(documents[100:]):
+                writer = ix.writer(compound=False, codec=BuildCodec())
+                writer.delete_by_term("id", documents[100 + i // 2]["id"])  # an added one
+                writer.add_document(**doc)
+                writer.commit(mergetype=merge_policy)
+                states.append(_all_segment_files(tmp_path / name))
+            seen[name] = states
+    assert seen["built"] == seen["whoosh"]
+    states = seen["built"]
+    merges = [i for i in range(1, len(states)) if len(states[i]) < len(states[i - 1])]
+    assert len(merges) >= 2, "commits merged the small segments"
+    assert any(deleted for i in merges for _, deleted, _ in states[i - 1]), (
+        "a merge left out documents the updates had deleted"
+    )
