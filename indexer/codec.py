@@ -9,6 +9,10 @@ once, and a term's postings are gathered and put into its blocks 128 at a time, 
 block's statistics as Whoosh's postings writer keeps them.  Only the writing differs: the
 segments name Whoosh's plain codec, so an index holds what `whoosh.codec.default_codec()`
 writes and opening it needs nothing of this module.
+
+Reading a written segment back (its export to arrays, and a commit merging it into the new
+segment) goes through `term_matchers` and `MergeReader`: the segment's terms table read in
+one pass rather than a hash lookup per term.
 """
 
 from __future__ import annotations
@@ -136,7 +140,8 @@ class _ColumnLengths(W3PerDocReader):
 
 def term_matchers(segreader: Any, fieldname: str | None = None) -> Iterator[tuple[str, bytes, Any]]:
     """(field, term, a matcher over all its postings, deleted documents included) for each
-    term of a segment, or of one of its fields, in the order of its terms table.
+    term of a segment, or of one of its fields, in the order of its terms table (the terms
+    of fields the schema lacks left out, as Whoosh's `all_terms` leaves them out).
 
     The table is read in one pass, each term with the address of its postings.  Whoosh's
     `SegmentReader.postings` looks each term up again in the table's hash (several seeks
@@ -163,8 +168,9 @@ def term_matchers(segreader: Any, fieldname: str | None = None) -> Iterator[tupl
 
 class _KnownColumns(W3PerDocReader):
     """Whoosh's per-document reader, remembering which columns its segment has (a written
-    segment never changes): a merge asks for each field's length in each document, and
-    Whoosh's reader looked for the field's lengths file on disk every time."""
+    segment never changes): a merge asks for each field's length in each document, and for
+    a field without a lengths column (not scored: id, kind, language...) Whoosh's reader
+    looked for the file on disk every time."""
 
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
@@ -190,7 +196,7 @@ class MergeReader(SegmentReader):
     def __init__(self, storage: Any, schema: Any, segment: Any) -> None:
         super().__init__(storage, schema, segment, codec=_MergeCodec())
 
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         deleted = self.deleted_docs_set
         for name, tbytes, matcher in term_matchers(self):
             if deleted:

@@ -38,9 +38,9 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     """Whoosh's MERGE_SMALL, merging the same segments: taken smallest first, the first
     five or more whose documents stay below a Fibonacci number (fib(count + 4)) go into
-    the new segment.  Each is read by a `MergeReader`: an update merges its four previous
-    one-entry segments every fifth time, and Whoosh's reader made that update the
-    slowest of five."""
+    the new segment.  Each is read by a `MergeReader`: every fifth one-entry update merges
+    the four one-entry segments before it (with the segment the last such merge wrote,
+    while that stays small), and Whoosh's reader made that update the slowest of five."""
     ordered = sorted(segments, key=lambda s: s.doc_count_all())
     total = 0
     for i, segment in enumerate(ordered):

@@ -61,7 +61,7 @@ class EntryIds:
         """The id of a document (live or deleted)."""
         return self._values[int(self._codes[docnum])]
 
-    def ids_of(self, docnums: Sequence[int]) -> list[str]:
+    def ids_of(self, docnums: list[int]) -> list[str]:
         """The ids of some documents (live or deleted), their codes gathered at once."""
         return [self._values[code] for code in self._codes[docnums].tolist()]
 

@@ -66,11 +66,12 @@ class Marks:
         return seen
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def _forms(word: str, family: str) -> tuple[str, str | None]:
     """A word's folded form and its indexed term in a family: the same words come back in
-    snippet after snippet, and each query asked for both again (a third of a snippet's
-    time; 16k words keep ~2 MB)."""
+    snippet after snippet, and each query asked for both again (a hit's snippet and title
+    took 110 µs against 103, best of 12 at 100k).  4,096 words keep ~1 MB per process
+    (~250 bytes a word, measured)."""
     return fold_word(word), term(word, family)
 
 
