@@ -145,7 +145,8 @@ def term_matchers(segreader: Any, fieldname: str | None = None) -> Iterator[tupl
 
     The table is read in one pass, each term with the address of its postings.  Whoosh's
     `SegmentReader.postings` looks each term up again in the table's hash (several seeks
-    and reads): half of the time of exporting or merging a small segment."""
+    and reads): about half of the time of exporting a small segment (measured at 15
+    entries: 64-85 against 31-59 ms)."""
     terms = segreader._terms
     schema = segreader.schema
     if fieldname is None:

@@ -44,7 +44,7 @@ def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     ordered = sorted(segments, key=lambda s: s.doc_count_all())
     total = 0
     for i, segment in enumerate(ordered):
-        total += max(segment.doc_count_all(), 0)
+        total += segment.doc_count_all()
         if i > 3 and total < fib(i + 5):
             for merged in ordered[: i + 1]:
                 _merge(writer, merged)

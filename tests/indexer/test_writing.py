@@ -114,11 +114,23 @@ def _writers_seen(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], li
     return lambda: [int(p) for p in log.read_text().split()] if log.exists() else []
 
 
+def _all_segment_files(directory: Path) -> list[tuple[int, int, dict[str, bytes]]]:
+    """Each segment of the index, in its table of contents' order: documents, deleted
+    ones, and its files by extension (the segment's id, "MAIN_...", names them; a file
+    of no listed segment fails)."""
+    by_segment: dict[str, dict[str, bytes]] = {}
+    for path in directory.glob("MAIN_*.*"):
+        segment_id, extension = path.name.split(".", 1)
+        by_segment.setdefault(segment_id, {})[extension] = path.read_bytes()
+    segments = windex.open_dir(str(directory))._segments()
+    assert sorted(by_segment) == sorted(s.segment_id() for s in segments)
+    return [(s.doc_count_all(), s.deleted_count(), by_segment[s.segment_id()]) for s in segments]
+
+
 def _segment_files(directory: Path) -> dict[str, bytes]:
     """The one segment's files by extension (their names carry the segment's random id)."""
-    paths = list(directory.glob("MAIN_*.*"))
-    assert len({p.name.split(".")[0] for p in paths}) == 1
-    return {p.name.split(".", 1)[1]: p.read_bytes() for p in paths}
+    (only,) = _all_segment_files(directory)
+    return only[2]
 
 
 @pytest.mark.parametrize("corpus", ["pages", "synthetic"])
@@ -201,19 +213,6 @@ def test_build_codec_rewrites_a_mostly_deleted_segment_as_whoosh_does(
     assert _segment_files(tmp_path / "built") == _segment_files(tmp_path / "plain")
 
 
-def _all_segment_files(directory: Path) -> list[tuple[int, int, dict[str, bytes]]]:
-    """Each segment of the index, in its table of contents' order: documents, deleted
-    ones, and its files by extension."""
-    ix = windex.open_dir(str(directory))
-    out = []
-    for segment in ix._segments():
-        paths = list(directory.glob(f"{segment.segment_id()}.*"))  # the id is "MAIN_..."
-        assert paths, f"no files of segment {segment.segment_id()}"
-        files = {p.name.split(".", 1)[1]: p.read_bytes() for p in paths}
-        out.append((segment.doc_count_all(), segment.deleted_count(), files))
-    return out
-
-
 def test_one_entry_updates_merge_their_small_segments_as_whoosh_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -251,3 +250,45 @@ def test_one_entry_updates_merge_their_small_segments_as_whoosh_does(
         if deleted and files not in [f for _, _, f in states[i]]
     ]
     assert merged_away, "a segment with deleted documents was merged (they are left out)"
+
+
+def test_merge_small_picks_the_segments_whoosh_picks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """merging.merge_small merges and keeps what Whoosh's MERGE_SMALL merges and keeps,
+    in the same order, for lists of segments of many sizes (one-entry updates' among them)."""
+    import random
+
+    import whoosh.reading
+    from whoosh.writing import MERGE_SMALL
+
+    class Segment:
+        def __init__(self, count: int, number: int) -> None:
+            self.count, self.number = count, number
+
+        def doc_count_all(self) -> int:
+            return self.count
+
+    def picks(policy: Any, segments: list[Segment]) -> tuple[list[int], list[int]]:
+        merged: list[int] = []
+
+        class Reader:  # what a merge opens: noted, never read
+            def __init__(self, storage: Any, schema: Any, segment: Segment) -> None:
+                merged.append(segment.number)
+
+            def close(self) -> None:
+                pass
+
+        writer = type("Writer", (), {"storage": None, "schema": None})()
+        writer.add_reader = lambda reader: None
+        with monkeypatch.context() as patch:
+            patch.setattr(whoosh.reading, "SegmentReader", Reader)
+            patch.setattr(merging, "MergeReader", Reader)
+            kept = policy(writer, segments)
+        return merged, [s.number for s in kept]
+
+    rng = random.Random(5)
+    sizes = [0, 1, 1, 2, 3, 5, 8, 13, 20, 40, 100, 1000, 20000]
+    for _ in range(2000):
+        segments = [Segment(rng.choice(sizes), n) for n in range(rng.randint(0, 9))]
+        assert picks(merging.merge_small, segments) == picks(MERGE_SMALL, segments), [
+            s.count for s in segments
+        ]
